@@ -1,0 +1,73 @@
+"""Writing audit events (ORG-3). Services call these inside their transaction."""
+
+import datetime as dt
+import decimal
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import models
+
+from robinet.core import clock
+from robinet.core.models import AuditEvent
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """The audited values of ``instance`` (column values, FKs as ids)."""
+    names = fields or [f.attname for f in instance._meta.concrete_fields]
+    return {name: _plain(getattr(instance, name)) for name in names}
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """``{field: [before, after]}`` for the fields whose value changed."""
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
+
+
+def label(instance: models.Model) -> str:
+    return instance._meta.label_lower
+
+
+def record(
+    *,
+    actor,
+    verb: str,
+    target: models.Model,
+    subject: models.Model | None = None,
+    changes: Mapping[str, Any] | None = None,
+    data: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    subject = subject or target
+    return AuditEvent.objects.create(
+        occurred_at=clock.now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        verb=verb,
+        target_type=label(target),
+        target_id=str(target.pk),
+        subject_type=label(subject),
+        subject_id=str(subject.pk),
+        changes=dict(changes or {}),
+        data={k: _plain(v) for k, v in (data or {}).items()},
+    )
+
+
+def events_for(subject_type: str, subject_ids: Iterable[Any]):
+    return (
+        AuditEvent.objects.filter(
+            subject_type=subject_type, subject_id__in=[str(i) for i in subject_ids]
+        )
+        .select_related("actor")
+        .order_by("-occurred_at", "-id")
+    )

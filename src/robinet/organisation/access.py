@@ -1,0 +1,94 @@
+"""What a user may see and do: roles on entities, scoped to subtrees (ORG-2).
+
+Selectors and services call :func:`scope_for` and :func:`require`; templates
+only hide buttons.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils.translation import gettext
+
+from robinet.core.exceptions import PermissionDenied
+from robinet.organisation.models import Entity, EntityKind
+from robinet.organisation.roles import ROLE_PERMISSIONS
+
+
+@dataclass(frozen=True)
+class Scope:
+    """For each permission, the entity paths under which the user holds it."""
+
+    user_id: int | None
+    is_superuser: bool
+    paths_by_perm: dict[str, tuple[str, ...]]
+
+    def allows(self, perm: str) -> bool:
+        return self.is_superuser or bool(self.paths_by_perm.get(perm))
+
+    def entity_filter(self, perm: str, field: str) -> Q:
+        """A Q restricting ``field`` (a path to an Entity) to the user's subtrees."""
+        if self.is_superuser:
+            return Q()
+        paths = self.paths_by_perm.get(perm, ())
+        if not paths:
+            return Q(pk__in=[])
+        query = Q()
+        for path in paths:
+            query |= Q(**{f"{field}__path__startswith": path})
+        return query
+
+    def covers(self, perm: str, entity: Entity | None) -> bool:
+        if self.is_superuser:
+            return True
+        if entity is None:
+            return False
+        return any(entity.path.startswith(p) for p in self.paths_by_perm.get(perm, ()))
+
+    def centre_ids(self, perm: str) -> list[int]:
+        return list(
+            Entity.objects.filter(kind=EntityKind.CENTRE)
+            .filter(self._centre_q(perm))
+            .values_list("pk", flat=True)
+        )
+
+    def _centre_q(self, perm: str) -> Q:
+        if self.is_superuser:
+            return Q()
+        paths = self.paths_by_perm.get(perm, ())
+        if not paths:
+            return Q(pk__in=[])
+        query = Q()
+        for path in paths:
+            query |= Q(path__startswith=path)
+        return query
+
+
+def scope_for(user) -> Scope:
+    cached = getattr(user, "_robinet_scope", None)
+    if cached is not None:
+        return cached
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        scope = Scope(None, False, {})
+    else:
+        paths: dict[str, set[str]] = {}
+        for role, path in user.role_assignments.values_list("role", "entity__path"):
+            for perm in ROLE_PERMISSIONS.get(role, ()):
+                paths.setdefault(perm, set()).add(path)
+        scope = Scope(
+            user.pk, bool(user.is_superuser), {k: tuple(sorted(v)) for k, v in paths.items()}
+        )
+    try:
+        user._robinet_scope = scope
+    except AttributeError:
+        pass
+    return scope
+
+
+def require(user, perm: str, entity: Entity | None = None) -> Scope:
+    """Raise PermissionDenied unless ``user`` holds ``perm`` (on ``entity`` if given)."""
+    scope = scope_for(user)
+    if not scope.allows(perm) or (entity is not None and not scope.covers(perm, entity)):
+        raise PermissionDenied(
+            gettext("Vous n'avez pas l'habilitation nécessaire pour cette action.")
+        )
+    return scope

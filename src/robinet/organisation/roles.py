@@ -1,0 +1,51 @@
+"""Roles and what each may do (ORG-2). Pure data: the permissions map."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CUSTOMER_OFFICER = "customer_officer", _("Chargé(e) de gestion clientèle")
+    BILLING_OFFICER = "billing_officer", _("Chargé(e) de facturation")
+    COLLECTION_OFFICER = "collection_officer", _("Chargé(e) de recouvrement")
+    CONTACT_CENTRE_OFFICER = "contact_centre_officer", _("Chargé(e) de relation client")
+    MANAGER = "manager", _("Responsable")
+    ADMINISTRATOR = "administrator", _("Administrateur")
+    AUDITOR = "auditor", _("Auditeur (lecture seule)")
+    EXTERNAL_AGENCY = "external_agency", _("Agence de recouvrement externe")
+
+
+class Perm(models.TextChoices):
+    CUSTOMER_VIEW = "customer.view", _("Consulter les clients")
+    CUSTOMER_CHANGE = "customer.change", _("Modifier les clients")
+    CONTRACT_CHANGE = "contract.change", _("Gérer les abonnements")
+    CUSTOMER_EXPORT = "customer.export", _("Exporter les données d'un client (RGPD)")
+    CUSTOMER_IMPORT = "customer.import", _("Importer des données")
+    QUALITY_VIEW = "quality.view", _("Consulter la qualité des données")
+    AUDIT_VIEW = "audit.view", _("Consulter l'historique")
+    ORG_MANAGE = "org.manage", _("Gérer les habilitations")
+
+
+_ALL = frozenset(Perm)
+_VIEW = frozenset({Perm.CUSTOMER_VIEW, Perm.AUDIT_VIEW})
+_OFFICER = _VIEW | {Perm.CUSTOMER_CHANGE, Perm.CONTRACT_CHANGE, Perm.QUALITY_VIEW}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.CUSTOMER_OFFICER: frozenset(_OFFICER | {Perm.CUSTOMER_EXPORT}),
+    Role.BILLING_OFFICER: frozenset(_OFFICER),
+    Role.COLLECTION_OFFICER: frozenset(_OFFICER),
+    Role.CONTACT_CENTRE_OFFICER: frozenset(_OFFICER),
+    Role.MANAGER: frozenset(_OFFICER | {Perm.CUSTOMER_EXPORT, Perm.ORG_MANAGE}),
+    Role.ADMINISTRATOR: _ALL,
+    Role.AUDITOR: frozenset(_VIEW | {Perm.QUALITY_VIEW}),
+    # ORG-4: an agency sees only assigned debts; the collections issue gives it
+    # its own limited screens. It has no access to the customer file.
+    Role.EXTERNAL_AGENCY: frozenset(),
+}
+
+
+def permissions_of(roles: set[str]) -> frozenset[str]:
+    result: set[str] = set()
+    for role in roles:
+        result |= ROLE_PERMISSIONS.get(role, frozenset())
+    return frozenset(result)

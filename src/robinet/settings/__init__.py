@@ -1,0 +1,145 @@
+"""Django settings, all from the environment (see ``docs/operations.md``)."""
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from robinet.conf import (
+    BASE_DIR,
+    DEFAULT_DATABASE_URL,
+    INSECURE_SECRET_KEY,
+    VAR_DIR,
+    env_bool,
+    env_list,
+    env_str,
+)
+
+DEBUG = env_bool("ROBINET_DEBUG", default=False)
+SECRET_KEY = env_str("ROBINET_SECRET_KEY", INSECURE_SECRET_KEY)
+ALLOWED_HOSTS = env_list("ROBINET_ALLOWED_HOSTS")
+CSRF_TRUSTED_ORIGINS = env_list("ROBINET_CSRF_TRUSTED_ORIGINS")
+DEMO_MODE = env_bool("ROBINET_DEMO", default=False)
+
+if DEBUG or DEMO_MODE:
+    ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "testserver"]
+else:
+    # Production mode: refuse to start with an insecure configuration.
+    if SECRET_KEY == INSECURE_SECRET_KEY or len(SECRET_KEY) < 32:
+        raise ImproperlyConfigured(
+            "ROBINET_SECRET_KEY must be set to a random value of at least 32 characters "
+            "when ROBINET_DEBUG is off."
+        )
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured("ROBINET_ALLOWED_HOSTS must be set when ROBINET_DEBUG is off.")
+    SESSION_COOKIE_SECURE = env_bool("ROBINET_SECURE_COOKIES", default=True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django.contrib.postgres",
+    "django_htmx",
+    "robinet.core",
+    "robinet.organisation",
+    "robinet.customers",
+    "robinet.backoffice",
+    "robinet.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "robinet.urls"
+WSGI_APPLICATION = "robinet.wsgi.application"
+AUTH_USER_MODEL = "organisation.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "backoffice:home"
+LOGOUT_REDIRECT_URL = "login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "robinet.backoffice.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = env_str("ROBINET_DATABASE_URL", DEFAULT_DATABASE_URL)
+if DATABASE_URL.startswith("sqlite:"):
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # IMMEDIATE takes the write lock at BEGIN: concurrent writers queue
+        # instead of failing with "database is locked" on lock upgrade.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000;"
+        ),
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "fr-fr"
+LANGUAGES = [("fr", "Français"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env_str("ROBINET_TIME_ZONE", "Europe/Paris")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+MEDIA_ROOT = VAR_DIR / "media"
+
+SESSION_COOKIE_AGE = 8 * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("ROBINET_LOG_LEVEL", "WARNING")},
+}
+
+# Robinet settings (defaults documented in docs/operations.md).
+ROBINET_CURRENCY = env_str("ROBINET_CURRENCY", "EUR")
+ROBINET_RUN_CHUNK_SIZE = int(env_str("ROBINET_RUN_CHUNK_SIZE", "500"))
+ROBINET_RETENTION_YEARS = int(env_str("ROBINET_RETENTION_YEARS", "5"))

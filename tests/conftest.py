@@ -1,0 +1,57 @@
+"""Shared fixtures: an organisation tree and staff users with roles."""
+
+import pytest
+
+from robinet.organisation.models import EntityKind
+from robinet.organisation.roles import Role
+from robinet.organisation.services import entity_create, role_grant
+
+
+@pytest.fixture
+def org(db):
+    """One region, two agencies, four centres (two per agency)."""
+    region = entity_create(kind=EntityKind.REGION, code="DR-TEST", name="Direction régionale Test")
+    agencies, centres = [], []
+    for a in (1, 2):
+        agency = entity_create(
+            kind=EntityKind.AGENCY, code=f"AG{a}", name=f"Agence {a}", parent=region
+        )
+        agencies.append(agency)
+        for c in (1, 2):
+            centres.append(
+                entity_create(
+                    kind=EntityKind.CENTRE, code=f"CT{a}{c}", name=f"Centre {a}.{c}", parent=agency
+                )
+            )
+
+    class Org:
+        pass
+
+    tree = Org()
+    tree.region, tree.agencies, tree.centres = region, agencies, centres
+    return tree
+
+
+@pytest.fixture
+def make_user(db, django_user_model):
+    def make(username: str, role: str | None = None, entity=None, **extra):
+        user = django_user_model.objects.create_user(
+            username=username, password="pw-" + username, **extra
+        )
+        if role:
+            role_grant(actor=None, user=user, role=role, entity=entity)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def officer(org, make_user):
+    """A customer officer on the first centre only."""
+    return make_user("officer", Role.CUSTOMER_OFFICER, org.centres[0])
+
+
+@pytest.fixture
+def manager(org, make_user):
+    """A manager on the whole region."""
+    return make_user("manager", Role.MANAGER, org.region)

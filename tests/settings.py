@@ -1,0 +1,26 @@
+"""Test settings: the product's settings, in debug mode, on SQLite or PostgreSQL.
+
+Set ``ROBINET_TEST_DATABASE_URL`` (e.g. ``postgres://postgres@127.0.0.1:5432/robinet``)
+to run the whole suite on PostgreSQL; otherwise it runs on SQLite.
+"""
+
+import os
+
+os.environ.setdefault("ROBINET_DEBUG", "1")
+
+import dj_database_url  # noqa: E402
+
+from robinet.settings import *  # noqa: E402, F403
+from robinet.settings import DATABASES  # noqa: E402
+
+TEST_DATABASE_URL = os.environ.get("ROBINET_TEST_DATABASE_URL", "")
+if TEST_DATABASE_URL:
+    DATABASES["default"] = dj_database_url.parse(TEST_DATABASE_URL)
+else:
+    DATABASES["default"]["TEST"] = {"NAME": ""}  # in-memory SQLite
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
