@@ -6,8 +6,8 @@ import secrets
 from django.db import transaction
 
 from robinet.core import audit, clock
-from robinet.organisation.models import PARENT_KIND, ApiToken, Entity, RoleAssignment, User
 from robinet.core.exceptions import ValidationFailed
+from robinet.organisation.models import PARENT_KIND, ApiToken, Entity, RoleAssignment, User
 
 
 def entity_create(*, kind: str, code: str, name: str, parent: Entity | None = None) -> Entity:

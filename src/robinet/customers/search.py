@@ -1,0 +1,35 @@
+"""Search keys: accent- and case-insensitive text shared by the search and the bulk loaders."""
+
+import re
+from collections.abc import Iterable
+
+from unidecode import unidecode
+
+_NON_WORD = re.compile(r"[^a-z0-9@.+]+")
+
+
+def normalize(text: str) -> str:
+    """Lower-case ASCII with single spaces: ``"Hélène  D'Aubigné"`` → ``"helene d aubigne"``."""
+    return _NON_WORD.sub(" ", unidecode(text or "").lower()).strip()
+
+
+def phone_digits(phone: str) -> str:
+    """National significant digits of a French number, for matching what people type."""
+    digits = re.sub(r"\D", "", phone or "")
+    if digits.startswith("33") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    return digits
+
+
+def build_search_text(parts: Iterable[str], phones: Iterable[str] = ()) -> str:
+    """The text the search scans: names, numbers, addresses, e-mail, serials, SIRET, phones.
+
+    Phones are stored twice: as dialled nationally (``0612345678``) and grouped
+    by pairs (``06 12 34 56 78``), so both ways of typing them match.
+    """
+    tokens = [normalize(p) for p in parts if p]
+    for phone in phones:
+        digits = phone_digits(phone)
+        if digits:
+            tokens.append(digits)
+    return " " + " ".join(t for t in tokens if t) + " "
