@@ -4,6 +4,7 @@ Selectors and services call :func:`scope_for` and :func:`require`; templates
 only hide buttons.
 """
 
+import contextlib
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -77,10 +78,8 @@ def scope_for(user) -> Scope:
         scope = Scope(
             user.pk, bool(user.is_superuser), {k: tuple(sorted(v)) for k, v in paths.items()}
         )
-    try:
+    with contextlib.suppress(AttributeError):
         user._robinet_scope = scope
-    except AttributeError:
-        pass
     return scope
 
 
