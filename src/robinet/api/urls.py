@@ -1,3 +1,53 @@
-from ninja import NinjaAPI
+"""The versioned JSON API (``/api/v1/``): each app contributes a router.
 
-api = NinjaAPI(title="Robinet API", version="1", urls_namespace="api-v1")
+Errors always answer ``{"code", "message", "extra": {"fields": {...}}}``.
+"""
+
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from robinet.api.auth import TokenAuth
+from robinet.core.exceptions import ApplicationError
+from robinet.customers.api import router as customers_router
+
+api = NinjaAPI(
+    title="Robinet API",
+    version="1",
+    description="API JSON de Robinet : mêmes règles et mêmes habilitations que l'interface.",
+    urls_namespace="api-v1",
+    auth=TokenAuth(),
+    docs_url="/docs",
+)
+api.add_router("/", customers_router)
+
+
+def _error(request, status: int, code: str, message: str, fields=None):
+    return api.create_response(
+        request, {"code": code, "message": message, "extra": {"fields": fields or {}}}, status=status
+    )
+
+
+@api.exception_handler(ApplicationError)
+def application_error(request, exc: ApplicationError):
+    return _error(request, exc.http_status, exc.code, str(exc.message), exc.fields)
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request, exc: NinjaValidationError):
+    fields: dict[str, list[str]] = {}
+    for error in exc.errors:
+        location = [str(p) for p in error.get("loc", []) if p not in ("body", "payload", "query", "path")]
+        fields.setdefault(".".join(location) or "__all__", []).append(error.get("msg", ""))
+    return _error(request, 422, "validation_error", _("Requête invalide."), fields)
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request, exc):
+    return _error(request, 401, "unauthenticated", _("Jeton d'API absent ou invalide."))
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    return _error(request, exc.status_code, "http_error", str(exc))
