@@ -23,10 +23,16 @@ NAV_ITEMS = [
 ]
 
 
-def menu_for(user) -> list[dict]:
+def menu_for(user, path: str = "") -> list[dict]:
+    """The entries ``user`` may open; the one whose URL is the longest prefix of ``path`` is active."""
     scope = scope_for(user)
-    return [
+    items = [
         {"label": item.label, "url": reverse(item.url_name), "url_name": item.url_name}
         for item in NAV_ITEMS
         if not item.perm or scope.allows(item.perm)
     ]
+    matches = [i for i in items if path == i["url"] or (i["url"] != "/" and path.startswith(i["url"]))]
+    active = max(matches, key=lambda i: len(i["url"]), default=None)
+    for item in items:
+        item["active"] = item is active
+    return items

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 from functools import lru_cache
+
 from babel.numbers import format_currency, get_currency_precision
 
 DEFAULT_CURRENCY = "EUR"

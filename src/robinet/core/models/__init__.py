@@ -1,1 +1,12 @@
 from .audit import AuditEvent as AuditEvent
+from .imports import ImportFile as ImportFile
+from .numbering import Sequence as Sequence
+from .runs import BatchRun as BatchRun
+from .runs import BatchRunChunk as BatchRunChunk
+from .runs import BatchRunItem as BatchRunItem
+from .runs import ChunkState as ChunkState
+from .runs import ItemStatus as ItemStatus
+from .runs import Run as Run
+from .runs import RunChunk as RunChunk
+from .runs import RunItem as RunItem
+from .runs import RunState as RunState

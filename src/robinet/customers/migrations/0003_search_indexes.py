@@ -25,5 +25,5 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("customers", "0001_initial")]
+    dependencies = [("customers", "0002_initial")]
     operations = [migrations.RunPython(forwards, backwards, elidable=False)]
