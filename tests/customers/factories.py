@@ -32,11 +32,15 @@ PROFESSIONAL = {"customer_class": "professional", "naf_code": "10.71C", "site_ty
 
 
 def person(centre, actor=None, **party):
-    return services.customer_create(actor=actor, centre=centre, party={**PERSON, **party}, account=INDIVIDUAL)
+    return services.customer_create(
+        actor=actor, centre=centre, party={**PERSON, **party}, account=INDIVIDUAL
+    )
 
 
 def company(centre, actor=None, **party):
-    return services.customer_create(actor=actor, centre=centre, party={**COMPANY, **party}, account=PROFESSIONAL)
+    return services.customer_create(
+        actor=actor, centre=centre, party={**COMPANY, **party}, account=PROFESSIONAL
+    )
 
 
 def service_point(centre, actor=None, serial: str | None = None, **data):
@@ -59,6 +63,10 @@ def service_point(centre, actor=None, serial: str | None = None, **data):
 def moved_in(account, sp, start=dt.date(2024, 3, 1), index="120", actor=None):
     meter = sp.meters.get(removed_on__isnull=True)
     return services.contract_move_in(
-        actor=actor, account=account, service_point=sp, start_date=start,
-        meter_serial=meter.serial, start_index=index,
+        actor=actor,
+        account=account,
+        service_point=sp,
+        start_date=start,
+        meter_serial=meter.serial,
+        start_index=index,
     )

@@ -32,7 +32,10 @@ def test_cust1_create_individual_gets_number_and_audit(org, officer):
 def test_cust2_individual_class_requires_person(org):
     with pytest.raises(ValidationFailed) as exc:
         services.customer_create(
-            actor=None, centre=org.centres[0], party={**factories.COMPANY}, account={"customer_class": "individual"}
+            actor=None,
+            centre=org.centres[0],
+            party={**factories.COMPANY},
+            account={"customer_class": "individual"},
         )
     assert "customer_class" in _fields(exc)
     assert Party.objects.count() == 0
@@ -64,7 +67,9 @@ def test_cust2_company_civility_constraint_in_database(org):
 def test_cust3_professional_needs_valid_siret_naf_and_site(org, siret, naf, site, field):
     with pytest.raises(ValidationFailed) as exc:
         services.customer_create(
-            actor=None, centre=org.centres[0], party={**factories.COMPANY, "siret": siret},
+            actor=None,
+            centre=org.centres[0],
+            party={**factories.COMPANY, "siret": siret},
             account={"customer_class": "professional", "naf_code": naf, "site_type": site},
         )
     assert field in _fields(exc)
@@ -73,8 +78,14 @@ def test_cust3_professional_needs_valid_siret_naf_and_site(org, siret, naf, site
 
 def test_cust3_naf_without_dot_is_normalised(org):
     account = services.customer_create(
-        actor=None, centre=org.centres[0], party={**factories.COMPANY, "siret": "732 829 320 00074"},
-        account={"customer_class": "local_authority", "naf_code": "8411z", "site_type": "public_building"},
+        actor=None,
+        centre=org.centres[0],
+        party={**factories.COMPANY, "siret": "732 829 320 00074"},
+        account={
+            "customer_class": "local_authority",
+            "naf_code": "8411z",
+            "site_type": "public_building",
+        },
     )
     assert account.naf_code == "84.11Z"
     assert account.party.siret == "73282932000074"
@@ -83,18 +94,30 @@ def test_cust3_naf_without_dot_is_normalised(org):
 
 def test_cust4_coownership_rules(org):
     good = {
-        "kind": "company", "civility": "SDC", "name": "Syndicat des copropriétaires Les Tilleuls",
-        "name_complement": "géré par FONCIA", "postcode": "67000", "commune_insee": "67482",
+        "kind": "company",
+        "civility": "SDC",
+        "name": "Syndicat des copropriétaires Les Tilleuls",
+        "name_complement": "géré par FONCIA",
+        "postcode": "67000",
+        "commune_insee": "67482",
     }
     account = services.customer_create(
-        actor=None, centre=org.centres[0], party=good,
+        actor=None,
+        centre=org.centres[0],
+        party=good,
         account={"customer_class": "syndic", "site_type": "residential_building"},
     )
     assert account.customer_class == "syndic"
     with pytest.raises(ValidationFailed) as exc:
         services.customer_create(
-            actor=None, centre=org.centres[0],
-            party={**good, "civility": "SA", "siret": "73282932000074", "name_complement": "Foncia"},
+            actor=None,
+            centre=org.centres[0],
+            party={
+                **good,
+                "civility": "SA",
+                "siret": "73282932000074",
+                "name_complement": "Foncia",
+            },
             account={"customer_class": "syndic", "site_type": "shop", "naf_code": "68.32A"},
         )
     assert {"civility", "siret", "naf_code", "site_type", "name_complement"} <= _fields(exc)
@@ -102,8 +125,14 @@ def test_cust4_coownership_rules(org):
 
 def test_cust4_syndic_constraint_in_database(org):
     account = services.customer_create(
-        actor=None, centre=org.centres[0],
-        party={"kind": "company", "civility": "SDC", "name": "SDC Le Parc", "name_complement": "géré par Nexity"},
+        actor=None,
+        centre=org.centres[0],
+        party={
+            "kind": "company",
+            "civility": "SDC",
+            "name": "SDC Le Parc",
+            "name_complement": "géré par Nexity",
+        },
         account={"customer_class": "syndic", "site_type": "residential_building"},
     )
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -126,7 +155,12 @@ def test_cust5_phone_of_a_person_requires_the_bloctel_notice(org, officer):
     assert "mobile" in exc.value.fields
     assert Party.objects.get(pk=account.party_id).mobile == ""
 
-    services.party_update(actor=officer, account=account, party={"mobile": "06 12 34 56 78"}, bloctel_notice_given=True)
+    services.party_update(
+        actor=officer,
+        account=account,
+        party={"mobile": "06 12 34 56 78"},
+        bloctel_notice_given=True,
+    )
     party = Party.objects.get(pk=account.party_id)
     assert party.mobile == "+33612345678"
     assert party.bloctel_notice_at is not None
@@ -141,22 +175,37 @@ def test_cust5_company_phone_needs_no_bloctel_notice(org):
 
 def test_cust5_overseas_numbers_parse_with_their_own_region(org):
     account = services.customer_create(
-        actor=None, centre=org.centres[0],
-        party={"kind": "person", "civility": "M.", "name": "Payet", "postcode": "97400", "commune_insee": "97411",
-               "mobile": "0692 12 34 56"},
-        account=factories.INDIVIDUAL, bloctel_notice_given=True,
+        actor=None,
+        centre=org.centres[0],
+        party={
+            "kind": "person",
+            "civility": "M.",
+            "name": "Payet",
+            "postcode": "97400",
+            "commune_insee": "97411",
+            "mobile": "0692 12 34 56",
+        },
+        account=factories.INDIVIDUAL,
+        bloctel_notice_given=True,
     )
     assert account.party.mobile == "+262692123456"
 
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("mobile", "01 23 45 67 89"), ("mobile", "12345"), ("landline", "06 12 34 56 78"), ("email", "pas-un-mail")],
+    [
+        ("mobile", "01 23 45 67 89"),
+        ("mobile", "12345"),
+        ("landline", "06 12 34 56 78"),
+        ("email", "pas-un-mail"),
+    ],
 )
 def test_cust5_bad_contact_data_names_the_field(org, field, value):
     account = factories.person(org.centres[0])
     with pytest.raises(ValidationFailed) as exc:
-        services.party_update(actor=None, account=account, party={field: value}, bloctel_notice_given=True)
+        services.party_update(
+            actor=None, account=account, party={field: value}, bloctel_notice_given=True
+        )
     assert field in _fields(exc)
 
 
@@ -182,7 +231,9 @@ def test_cust6_iban_is_validated_with_the_rib_key(org):
     account = factories.person(org.centres[0])
     with pytest.raises(ValidationFailed) as exc:
         # Valid IBAN check digits but a wrong French RIB key.
-        services.bank_details_update(actor=None, account=account, iban="FR7630006000011234567890188", channel="letter")
+        services.bank_details_update(
+            actor=None, account=account, iban="FR7630006000011234567890188", channel="letter"
+        )
     assert "iban" in _fields(exc)
     account = services.bank_details_update(
         actor=None, account=account, iban="FR76 3000 6000 0112 3456 7890 189", channel="letter"
@@ -195,7 +246,11 @@ def test_cust6_third_party_bank_change_by_phone_is_refused(org):
     account = factories.person(org.centres[0])
     with pytest.raises(ApplicationError) as exc:
         services.bank_details_update(
-            actor=None, account=account, iban="FR7630006000011234567890189", channel="phone", requester="third_party"
+            actor=None,
+            account=account,
+            iban="FR7630006000011234567890189",
+            channel="phone",
+            requester="third_party",
         )
     assert exc.value.code == "written_request_required"
     assert CustomerAccount.objects.get(pk=account.pk).iban == ""
@@ -207,7 +262,9 @@ def test_cust6_third_party_bank_change_by_phone_is_refused(org):
 def test_cust7_nec_refuses_any_comment(org):
     account = factories.person(org.centres[0])
     with pytest.raises(ValidationFailed) as exc:
-        services.particularity_add(actor=None, account=account, kind="nec", comment="dialyse à domicile")
+        services.particularity_add(
+            actor=None, account=account, kind="nec", comment="dialyse à domicile"
+        )
     assert "comment" in _fields(exc)
     services.particularity_add(actor=None, account=account, kind="nec")
     assert Particularity.objects.get(account=account).comment == ""
@@ -239,7 +296,9 @@ def test_cust8_judgemental_comment_is_refused_with_explanation(org, officer):
         services.comment_add(actor=officer, account=account, text="Mauvais payeur, client agressif")
     assert exc.value.fields["text"]
     assert account.comments.count() == 0
-    services.comment_add(actor=officer, account=account, text="Échéancier accordé sur 6 mois, rappeler le 15.")
+    services.comment_add(
+        actor=officer, account=account, text="Échéancier accordé sur 6 mois, rappeler le 15."
+    )
     assert account.comments.count() == 1
 
 
@@ -256,8 +315,12 @@ def test_cust10_move_in_checks_the_meter_serial(org):
     sp = factories.service_point(org.centres[0], serial="I21AB000777")
     with pytest.raises(ValidationFailed) as exc:
         services.contract_move_in(
-            actor=None, account=account, service_point=sp, start_date="2025-01-10",
-            meter_serial="I21AB000778", start_index="10",
+            actor=None,
+            account=account,
+            service_point=sp,
+            start_date="2025-01-10",
+            meter_serial="I21AB000778",
+            start_index="10",
         )
     assert "meter_serial" in _fields(exc)
     contract = factories.moved_in(account, sp)
@@ -281,21 +344,33 @@ def test_cust10_move_out_then_move_in(org):
     sp = factories.service_point(org.centres[0])
     contract = factories.moved_in(factories.person(org.centres[0]), sp)
     with pytest.raises(ValidationFailed) as exc:
-        services.contract_move_out(actor=None, contract=contract, end_date="2024-02-01", end_index="100")
+        services.contract_move_out(
+            actor=None, contract=contract, end_date="2024-02-01", end_index="100"
+        )
     assert {"end_date", "end_index"} <= _fields(exc)
-    closed = services.contract_move_out(actor=None, contract=contract, end_date="2025-06-30", end_index="250")
-    assert closed.status == "closed" and closed.end_reason == "move_out"
+    closed = services.contract_move_out(
+        actor=None, contract=contract, end_date="2025-06-30", end_index="250"
+    )
+    assert closed.status == "closed"
+    assert closed.end_reason == "move_out"
     newcomer = factories.person(org.centres[0], name="Martin")
     new = factories.moved_in(newcomer, sp, start=dt.date(2025, 7, 1), index="250")
     assert new.status == "active"
 
 
 def test_cust10_third_party_termination_must_be_written(org):
-    contract = factories.moved_in(factories.person(org.centres[0]), factories.service_point(org.centres[0]))
+    contract = factories.moved_in(
+        factories.person(org.centres[0]), factories.service_point(org.centres[0])
+    )
     with pytest.raises(ApplicationError) as exc:
         services.contract_move_out(
-            actor=None, contract=contract, end_date="2025-06-30", end_index="200", channel="phone",
-            requester="third_party", reason="termination",
+            actor=None,
+            contract=contract,
+            end_date="2025-06-30",
+            end_index="200",
+            channel="phone",
+            requester="third_party",
+            reason="termination",
         )
     assert exc.value.code == "written_request_required"
 
@@ -305,13 +380,19 @@ def test_cust10_change_of_holder_after_separation_is_free(org):
     contract = factories.moved_in(couple, factories.service_point(org.centres[0]))
     remaining = factories.person(org.centres[0], first_name="Léa")
     new = services.contract_change_holder(
-        actor=None, contract=contract, new_account=remaining, change_date="2025-05-01", index="300",
-        reason="separation", channel="phone",
+        actor=None,
+        contract=contract,
+        new_account=remaining,
+        change_date="2025-05-01",
+        index="300",
+        reason="separation",
+        channel="phone",
     )
     assert new.free_of_charge is True
     assert new.previous_contract_id == contract.pk
     contract.refresh_from_db()
-    assert contract.end_reason == "change_of_holder" and contract.end_index == Decimal("300")
+    assert contract.end_reason == "change_of_holder"
+    assert contract.end_index == Decimal("300")
 
 
 def test_cust10_change_of_holder_by_phone_refused_when_balance_not_zero(org, monkeypatch):
@@ -320,8 +401,13 @@ def test_cust10_change_of_holder_by_phone_refused_when_balance_not_zero(org, mon
     monkeypatch.setattr(hooks, "_balance_provider", lambda account: Decimal("42.10"))
     with pytest.raises(ApplicationError) as exc:
         services.contract_change_holder(
-            actor=None, contract=contract, new_account=factories.person(org.centres[0]), change_date="2025-05-01",
-            index="300", reason="separation", channel="phone",
+            actor=None,
+            contract=contract,
+            new_account=factories.person(org.centres[0]),
+            change_date="2025-05-01",
+            index="300",
+            reason="separation",
+            channel="phone",
         )
     assert exc.value.code == "written_request_required"
     contract.refresh_from_db()
@@ -329,22 +415,40 @@ def test_cust10_change_of_holder_by_phone_refused_when_balance_not_zero(org, mon
 
 
 def test_cust10_single_holder_death_needs_writing_and_proof(org):
-    contract = factories.moved_in(factories.person(org.centres[0]), factories.service_point(org.centres[0]))
+    contract = factories.moved_in(
+        factories.person(org.centres[0]), factories.service_point(org.centres[0])
+    )
     heir = factories.person(org.centres[0], first_name="Marc")
     with pytest.raises(ApplicationError):
         services.contract_change_holder(
-            actor=None, contract=contract, new_account=heir, change_date="2025-05-01", index="300",
-            reason="death", channel="phone",
+            actor=None,
+            contract=contract,
+            new_account=heir,
+            change_date="2025-05-01",
+            index="300",
+            reason="death",
+            channel="phone",
         )
     with pytest.raises(ValidationFailed) as exc:
         services.contract_change_holder(
-            actor=None, contract=contract, new_account=heir, change_date="2025-05-01", index="300",
-            reason="death", channel="letter",
+            actor=None,
+            contract=contract,
+            new_account=heir,
+            change_date="2025-05-01",
+            index="300",
+            reason="death",
+            channel="letter",
         )
     assert "proof_received" in _fields(exc)
     new = services.contract_change_holder(
-        actor=None, contract=contract, new_account=heir, change_date="2025-05-01", index="300",
-        reason="death", channel="letter", proof_received=True,
+        actor=None,
+        contract=contract,
+        new_account=heir,
+        change_date="2025-05-01",
+        index="300",
+        reason="death",
+        channel="letter",
+        proof_received=True,
     )
     assert new.free_of_charge
 
@@ -354,7 +458,9 @@ def test_cust10_single_holder_death_needs_writing_and_proof(org):
 
 def test_cust11_returned_mail_flags_pauses_and_opens_a_task(org):
     account = factories.person(org.centres[0])
-    inquiry = services.returned_mail_record(actor=None, account=account, received_on=dt.date(2025, 3, 3))
+    inquiry = services.returned_mail_record(
+        actor=None, account=account, received_on=dt.date(2025, 3, 3)
+    )
     account.refresh_from_db()
     assert account.mail_returned_on == dt.date(2025, 3, 3)
     assert account.party.address_invalid_since == dt.date(2025, 3, 3)
@@ -363,7 +469,8 @@ def test_cust11_returned_mail_flags_pauses_and_opens_a_task(org):
     services.party_update(actor=None, account=account, party={"address_line": "4 rue du Dôme"})
     account.refresh_from_db()
     inquiry.refresh_from_db()
-    assert account.mail_returned_on is None and account.party.address_invalid_since is None
+    assert account.mail_returned_on is None
+    assert account.party.address_invalid_since is None
     assert inquiry.closed_on is not None
 
 
@@ -372,17 +479,29 @@ def test_cust11_returned_mail_flags_pauses_and_opens_a_task(org):
 
 def test_cust8_anonymise_only_closed_accounts_past_retention(org):
     old = factories.person(org.centres[0], name="Ancien", email="ancien@example.fr")
-    CustomerAccount.objects.filter(pk=old.pk).update(status="closed", closed_on=dt.date(2018, 1, 1), iban="FR7630006000011234567890189")
+    CustomerAccount.objects.filter(pk=old.pk).update(
+        status="closed", closed_on=dt.date(2018, 1, 1), iban="FR7630006000011234567890189"
+    )
     recent = factories.person(org.centres[0], name="Récent")
-    CustomerAccount.objects.filter(pk=recent.pk).update(status="closed", closed_on=dt.date(2024, 1, 1))
+    CustomerAccount.objects.filter(pk=recent.pk).update(
+        status="closed", closed_on=dt.date(2024, 1, 1)
+    )
     active = factories.person(org.centres[0], name="Actif")
     ids = services.parties_anonymise(as_of=dt.date(2025, 6, 1), retention_years=5, dry_run=True)
     assert ids == [old.party_id]
     assert Party.objects.get(pk=old.party_id).name == "Ancien"
     services.parties_anonymise(as_of=dt.date(2025, 6, 1), retention_years=5)
     anonymised = Party.objects.get(pk=old.party_id)
-    assert anonymised.name == services.ANONYMISED and anonymised.email == "" and anonymised.anonymised_at
+    assert anonymised.name == services.ANONYMISED
+    assert anonymised.email == ""
+    assert anonymised.anonymised_at
     assert CustomerAccount.objects.get(pk=old.pk).iban == ""
     assert Party.objects.get(pk=recent.party_id).name == "Récent"
     assert Party.objects.get(pk=active.party_id).name == "Actif"
-    assert not AuditEvent.objects.filter(subject_id=str(old.pk), subject_type="customers.customeraccount").exclude(changes={}).exists()
+    assert (
+        not AuditEvent.objects.filter(
+            subject_id=str(old.pk), subject_type="customers.customeraccount"
+        )
+        .exclude(changes={})
+        .exists()
+    )

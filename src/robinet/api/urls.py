@@ -25,7 +25,9 @@ api.add_router("/", customers_router)
 
 def _error(request, status: int, code: str, message: str, fields=None):
     return api.create_response(
-        request, {"code": code, "message": message, "extra": {"fields": fields or {}}}, status=status
+        request,
+        {"code": code, "message": message, "extra": {"fields": fields or {}}},
+        status=status,
     )
 
 
@@ -38,7 +40,9 @@ def application_error(request, exc: ApplicationError):
 def validation_error(request, exc: NinjaValidationError):
     fields: dict[str, list[str]] = {}
     for error in exc.errors:
-        location = [str(p) for p in error.get("loc", []) if p not in ("body", "payload", "query", "path")]
+        location = [
+            str(p) for p in error.get("loc", []) if p not in ("body", "payload", "query", "path")
+        ]
         fields.setdefault(".".join(location) or "__all__", []).append(error.get("msg", ""))
     return _error(request, 422, "validation_error", _("Requête invalide."), fields)
 

@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from robinet.core.exceptions import NotFound, ValidationFailed
 from robinet.customers import selectors, services
@@ -75,7 +75,9 @@ class CustomerCreateIn(Schema):
     centre: str = Field(description="Code of the centre the account belongs to")
     party: PartyIn
     account: AccountIn
-    bloctel_notice_given: bool = Field(False, description="CUST-5: the Bloctel notice was read to the customer")
+    bloctel_notice_given: bool = Field(
+        False, description="CUST-5: the Bloctel notice was read to the customer"
+    )
 
 
 class CustomerPatchIn(Schema):
@@ -258,7 +260,9 @@ def _reload(request, account):
 @router.get("/customers", response=list[CustomerOut], summary="Rechercher des clients")
 def customer_search(request, q: str, limit: int = 25):
     """Search by name, customer number, address, phone, e-mail, meter serial or SIRET."""
-    return selectors.customer_search(user=request.user, query=q, limit=max(1, min(limit, 100)))[:limit]
+    return selectors.customer_search(user=request.user, query=q, limit=max(1, min(limit, 100)))[
+        :limit
+    ]
 
 
 @router.post("/customers", response={201: CustomerOut}, summary="Créer un client")
@@ -270,7 +274,7 @@ def customer_create(request, payload: CustomerCreateIn):
         account=payload.account.dict(),
         bloctel_notice_given=payload.bloctel_notice_given,
     )
-    return 201, _reload(request, account)
+    return Status(201, _reload(request, account))
 
 
 @router.get("/customers/{number}", response=CustomerOut, summary="Lire un client")
@@ -291,13 +295,21 @@ def customer_update(request, number: str, payload: CustomerPatchIn):
     return _reload(request, account)
 
 
-@router.get("/accounts/{number}/contracts", response=list[ContractOut], summary="Abonnements d'un compte")
+@router.get(
+    "/accounts/{number}/contracts", response=list[ContractOut], summary="Abonnements d'un compte"
+)
 def account_contracts(request, number: str):
     account = _account(request, number)
-    return list(account.contracts.select_related("account", "service_point", "previous_contract").order_by("-start_date"))
+    return list(
+        account.contracts.select_related("account", "service_point", "previous_contract").order_by(
+            "-start_date"
+        )
+    )
 
 
-@router.put("/accounts/{number}/bank-details", response=CustomerOut, summary="Coordonnées bancaires")
+@router.put(
+    "/accounts/{number}/bank-details", response=CustomerOut, summary="Coordonnées bancaires"
+)
 def account_bank_details(request, number: str, payload: BankDetailsIn):
     account = _account(request, number)
     services.bank_details_update(actor=request.user, account=account, **payload.dict())
@@ -310,31 +322,41 @@ def account_bank_details(request, number: str, payload: BankDetailsIn):
 @router.get("/service-points", response=list[ServicePointOut], summary="Points de desserte")
 def service_point_list(request, commune_insee: str = "", vacant: bool = False, limit: int = 50):
     queryset = (
-        selectors.vacant_service_points(user=request.user) if vacant else selectors.service_point_list(user=request.user)
+        selectors.vacant_service_points(user=request.user)
+        if vacant
+        else selectors.service_point_list(user=request.user)
     )
     if commune_insee:
         queryset = queryset.filter(commune_insee=commune_insee)
     return list(queryset.select_related("centre").order_by("reference")[: max(1, min(limit, 500))])
 
 
-@router.post("/service-points", response={201: ServicePointOut}, summary="Créer un point de desserte")
+@router.post(
+    "/service-points", response={201: ServicePointOut}, summary="Créer un point de desserte"
+)
 def service_point_create(request, payload: ServicePointIn):
     data = payload.dict()
     centre = _centre(data.pop("centre"))
     service_point = services.service_point_create(actor=request.user, centre=centre, data=data)
-    return 201, selectors.service_point_get_for_user(user=request.user, pk=service_point.pk)
+    return Status(201, selectors.service_point_get_for_user(user=request.user, pk=service_point.pk))
 
 
-@router.get("/service-points/{reference}", response=ServicePointOut, summary="Lire un point de desserte")
+@router.get(
+    "/service-points/{reference}", response=ServicePointOut, summary="Lire un point de desserte"
+)
 def service_point_get(request, reference: str):
     return selectors.service_point_get_for_user(user=request.user, reference=reference)
 
 
-@router.post("/service-points/{reference}/meters", response={201: MeterOut}, summary="Poser un compteur")
+@router.post(
+    "/service-points/{reference}/meters", response={201: MeterOut}, summary="Poser un compteur"
+)
 def meter_install(request, reference: str, payload: MeterInstallIn):
     service_point = selectors.service_point_get_for_user(user=request.user, reference=reference)
-    meter = services.meter_install(actor=request.user, service_point=service_point, **payload.dict())
-    return 201, selectors.meter_get_for_user(user=request.user, serial=meter.serial)
+    meter = services.meter_install(
+        actor=request.user, service_point=service_point, **payload.dict()
+    )
+    return Status(201, selectors.meter_get_for_user(user=request.user, serial=meter.serial))
 
 
 @router.get("/meters/{serial}", response=MeterOut, summary="Lire un compteur")
@@ -353,24 +375,33 @@ def meter_remove(request, serial: str, payload: MeterRemoveIn):
 
 
 def _contract_out(request, contract):
-    return selectors.contract_list(user=request.user).select_related(
-        "account", "service_point", "previous_contract"
-    ).get(pk=contract.pk)
+    return (
+        selectors.contract_list(user=request.user)
+        .select_related("account", "service_point", "previous_contract")
+        .get(pk=contract.pk)
+    )
 
 
 @router.post("/contracts", response={201: ContractOut}, summary="Arrivée (nouvel abonnement)")
 def contract_move_in(request, payload: MoveInIn):
     account = _account(request, payload.account)
     try:
-        service_point = selectors.service_point_get_for_user(user=request.user, reference=payload.service_point)
+        service_point = selectors.service_point_get_for_user(
+            user=request.user, reference=payload.service_point
+        )
     except NotFound:
         raise ValidationFailed({"service_point": [_("Point de desserte introuvable.")]}) from None
     contract = services.contract_move_in(
-        actor=request.user, account=account, service_point=service_point, start_date=payload.start_date,
-        meter_serial=payload.meter_serial, start_index=payload.start_index, water=payload.water,
+        actor=request.user,
+        account=account,
+        service_point=service_point,
+        start_date=payload.start_date,
+        meter_serial=payload.meter_serial,
+        start_index=payload.start_index,
+        water=payload.water,
         sanitation=payload.sanitation,
     )
-    return 201, _contract_out(request, contract)
+    return Status(201, _contract_out(request, contract))
 
 
 @router.get("/contracts/{number}", response=ContractOut, summary="Lire un abonnement")
@@ -396,4 +427,4 @@ def contract_change_holder(request, number: str, payload: ChangeHolderIn):
     new_contract = services.contract_change_holder(
         actor=request.user, contract=contract, new_account=new_account, **data
     )
-    return 201, _contract_out(request, new_contract)
+    return Status(201, _contract_out(request, new_contract))

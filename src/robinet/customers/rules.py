@@ -30,8 +30,14 @@ Errors = dict[str, list[str]]
 
 # Overseas departments dial with their own country code (GP +590, RE +262…).
 OVERSEAS_PHONE_REGIONS = {
-    "971": "GP", "972": "MQ", "973": "GF", "974": "RE", "976": "YT",
-    "975": "PM", "977": "BL", "978": "MF",
+    "971": "GP",
+    "972": "MQ",
+    "973": "GF",
+    "974": "RE",
+    "976": "YT",
+    "975": "PM",
+    "977": "BL",
+    "978": "MF",
 }
 
 
@@ -73,7 +79,10 @@ def normalize_phone(raw: str, *, region: str = "FR", mobile: bool | None = None)
     else:
         raise ValueError(_("Numéro de téléphone invalide."))
     kind = phonenumbers.number_type(number)
-    is_mobile = kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    is_mobile = kind in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
     if mobile is True and not is_mobile:
         raise ValueError(_("Ce numéro n'est pas un numéro de portable."))
     if mobile is False and kind == phonenumbers.PhoneNumberType.MOBILE:
@@ -97,7 +106,9 @@ def normalize_siret(raw: str) -> str:
     if not value:
         return ""
     if not stdnum_siret.is_valid(value):
-        raise ValueError(_("SIRET invalide : 14 chiffres dont la clé de contrôle (Luhn) doit être juste."))
+        raise ValueError(
+            _("SIRET invalide : 14 chiffres dont la clé de contrôle (Luhn) doit être juste.")
+        )
     return value
 
 
@@ -162,17 +173,37 @@ def check_consistency(party: Mapping[str, Any], account: Mapping[str, Any]) -> E
     site_type = account.get("site_type") or ""
 
     if customer_class == CustomerClass.INDIVIDUAL and kind != PartyKind.PERSON:
-        bag.add("customer_class", _("Un particulier est une personne physique : pas de classe « particulier » pour une entreprise."))
+        bag.add(
+            "customer_class",
+            _(
+                "Un particulier est une personne physique : pas de classe « particulier » pour une entreprise."
+            ),
+        )
     if kind == PartyKind.COMPANY and civility in PERSON_CIVILITIES:
-        bag.add("civility", _("Pour une entreprise, la civilité est la forme juridique (SA, SARL, ETS…), jamais M. / Mme."))
+        bag.add(
+            "civility",
+            _(
+                "Pour une entreprise, la civilité est la forme juridique (SA, SARL, ETS…), jamais M. / Mme."
+            ),
+        )
     if kind == PartyKind.PERSON and civility and civility not in PERSON_CIVILITIES:
         bag.add("civility", _("Pour une personne physique, la civilité est M., Mme ou M. et Mme."))
     if kind == PartyKind.PERSON and siret:
-        bag.add("siret", _("Une personne physique n'a pas de SIRET : passez le type d'acteur en « entreprise »."))
+        bag.add(
+            "siret",
+            _(
+                "Une personne physique n'a pas de SIRET : passez le type d'acteur en « entreprise »."
+            ),
+        )
 
     if customer_class in CLASSES_WITH_SIRET:
         if kind != PartyKind.COMPANY:
-            bag.add("kind", _("Un client professionnel, une collectivité ou une administration est de type « entreprise »."))
+            bag.add(
+                "kind",
+                _(
+                    "Un client professionnel, une collectivité ou une administration est de type « entreprise »."
+                ),
+            )
         if not siret:
             bag.add("siret", _("Le SIRET est obligatoire pour cette classe de client."))
         if not naf:
@@ -190,9 +221,14 @@ def check_consistency(party: Mapping[str, Any], account: Mapping[str, Any]) -> E
         if naf:
             bag.add("naf_code", _("Une copropriété n'a pas de code NAF."))
         if site_type != SiteType.RESIDENTIAL_BUILDING:
-            bag.add("site_type", _("Le type de site d'une copropriété est « immeuble d'habitation »."))
+            bag.add(
+                "site_type", _("Le type de site d'une copropriété est « immeuble d'habitation ».")
+            )
         if not (party.get("name_complement") or "").lower().startswith("géré par"):
-            bag.add("name_complement", _("Complément de nom attendu : « géré par » suivi du nom du syndic."))
+            bag.add(
+                "name_complement",
+                _("Complément de nom attendu : « géré par » suivi du nom du syndic."),
+            )
     return bag.errors
 
 

@@ -64,18 +64,24 @@ def customer_search(*, user, query: str, limit: int = SEARCH_LIMIT) -> list[Cust
     queryset = account_list(user=user)
     for term in terms:
         queryset = queryset.filter(search_text__contains=f" {term}")
-    found = list(
-        queryset.select_related("party", "centre").order_by()[: limit + 1]
+    found = list(queryset.select_related("party", "centre").order_by()[: limit + 1])
+    found.sort(
+        key=lambda a: (a.status != AccountStatus.ACTIVE, a.party.name, a.party.first_name, a.number)
     )
-    found.sort(key=lambda a: (a.status != AccountStatus.ACTIVE, a.party.name, a.party.first_name, a.number))
     return found
 
 
-def account_get_for_user(*, user, number: str | None = None, pk: int | None = None,
-                         perm: str = Perm.CUSTOMER_VIEW) -> CustomerAccount:
+def account_get_for_user(
+    *, user, number: str | None = None, pk: int | None = None, perm: str = Perm.CUSTOMER_VIEW
+) -> CustomerAccount:
     """One account if the user may see it; otherwise NotFound (its existence is not revealed)."""
     lookup = {"number": number} if number is not None else {"pk": pk}
-    account = account_list(user=user, perm=perm).select_related("party", "centre__parent__parent").filter(**lookup).first()
+    account = (
+        account_list(user=user, perm=perm)
+        .select_related("party", "centre__parent__parent")
+        .filter(**lookup)
+        .first()
+    )
     if account is None:
         raise NotFound(_("Compte client introuvable."))
     return account
@@ -85,8 +91,9 @@ def service_point_list(*, user, perm: str = Perm.CUSTOMER_VIEW) -> QuerySet[Serv
     return ServicePoint.objects.filter(_centre_filter(user, perm))
 
 
-def service_point_get_for_user(*, user, reference: str | None = None, pk: int | None = None,
-                               perm: str = Perm.CUSTOMER_VIEW) -> ServicePoint:
+def service_point_get_for_user(
+    *, user, reference: str | None = None, pk: int | None = None, perm: str = Perm.CUSTOMER_VIEW
+) -> ServicePoint:
     lookup = {"reference": reference} if reference is not None else {"pk": pk}
     service_point = service_point_list(user=user, perm=perm).filter(**lookup).first()
     if service_point is None:
@@ -98,10 +105,16 @@ def contract_list(*, user, perm: str = Perm.CUSTOMER_VIEW) -> QuerySet[Contract]
     return Contract.objects.filter(_centre_filter(user, perm, "account__centre"))
 
 
-def contract_get_for_user(*, user, number: str | None = None, pk: int | None = None,
-                          perm: str = Perm.CUSTOMER_VIEW) -> Contract:
+def contract_get_for_user(
+    *, user, number: str | None = None, pk: int | None = None, perm: str = Perm.CUSTOMER_VIEW
+) -> Contract:
     lookup = {"number": number} if number is not None else {"pk": pk}
-    contract = contract_list(user=user, perm=perm).select_related("account__centre", "service_point").filter(**lookup).first()
+    contract = (
+        contract_list(user=user, perm=perm)
+        .select_related("account__centre", "service_point")
+        .filter(**lookup)
+        .first()
+    )
     if contract is None:
         raise NotFound(_("Abonnement introuvable."))
     return contract
@@ -112,7 +125,12 @@ def meter_list(*, user, perm: str = Perm.CUSTOMER_VIEW) -> QuerySet[Meter]:
 
 
 def meter_get_for_user(*, user, serial: str, perm: str = Perm.CUSTOMER_VIEW) -> Meter:
-    meter = meter_list(user=user, perm=perm).select_related("service_point").filter(serial=serial.upper()).first()
+    meter = (
+        meter_list(user=user, perm=perm)
+        .select_related("service_point")
+        .filter(serial=serial.upper())
+        .first()
+    )
     if meter is None:
         raise NotFound(_("Compteur introuvable."))
     return meter
@@ -132,7 +150,9 @@ def customer_overview(*, user, account: CustomerAccount) -> dict[str, Any]:
     """Everything the customer page (360°) shows, in a fixed number of queries."""
     party = account.party
     contracts = list(
-        account.contracts.select_related("service_point", "start_meter").order_by("-status", "-start_date")
+        account.contracts.select_related("service_point", "start_meter").order_by(
+            "-status", "-start_date"
+        )
     )
     sp_ids = [c.service_point_id for c in contracts]
     meters_by_sp: dict[int, list[Meter]] = defaultdict(list)
@@ -141,10 +161,14 @@ def customer_overview(*, user, account: CustomerAccount) -> dict[str, Any]:
     for contract in contracts:
         contract.meters = meters_by_sp.get(contract.service_point_id, [])
         contract.active_meter = next((m for m in contract.meters if m.removed_on is None), None)
-    events = audit.AuditEvent.objects.filter(
-        Q(subject_type="customers.customeraccount", subject_id=str(account.pk))
-        | Q(subject_type="customers.party", subject_id=str(party.pk))
-    ).select_related("actor").order_by("-occurred_at", "-id")[:100]
+    events = (
+        audit.AuditEvent.objects.filter(
+            Q(subject_type="customers.customeraccount", subject_id=str(account.pk))
+            | Q(subject_type="customers.party", subject_id=str(party.pk))
+        )
+        .select_related("actor")
+        .order_by("-occurred_at", "-id")[:100]
+    )
     return {
         "account": account,
         "party": party,
@@ -152,7 +176,9 @@ def customer_overview(*, user, account: CustomerAccount) -> dict[str, Any]:
         "contracts": contracts,
         "particularities": list(account.particularities.order_by("ended_on", "-started_on")),
         "comments": list(account.comments.select_related("author")[:50]),
-        "open_inquiry": AddressInquiry.objects.filter(account=account, closed_on__isnull=True).first(),
+        "open_inquiry": AddressInquiry.objects.filter(
+            account=account, closed_on__isnull=True
+        ).first(),
         "events": list(events),
         "mobile_display": rules.format_phone(party.mobile),
         "landline_display": rules.format_phone(party.landline),
@@ -168,22 +194,39 @@ def customer_data_export(*, account: CustomerAccount) -> dict[str, Any]:
     party = account.party
     accounts = list(party.accounts.all())
     account_ids = [a.pk for a in accounts]
-    contracts = list(Contract.objects.filter(account_id__in=account_ids).select_related("service_point"))
+    contracts = list(
+        Contract.objects.filter(account_id__in=account_ids).select_related("service_point")
+    )
     sp_ids = {c.service_point_id for c in contracts}
     return {
         "format": "robinet-gdpr-export/1",
         "party": audit.snapshot(party),
-        "accounts": [audit.snapshot(a, [f.attname for f in a._meta.concrete_fields if f.name != "search_text"]) for a in accounts],
+        "accounts": [
+            audit.snapshot(
+                a, [f.attname for f in a._meta.concrete_fields if f.name != "search_text"]
+            )
+            for a in accounts
+        ],
         "contracts": [audit.snapshot(c) for c in contracts],
         "service_points": [audit.snapshot(sp) for sp in ServicePoint.objects.filter(pk__in=sp_ids)],
         "meters": [audit.snapshot(m) for m in Meter.objects.filter(service_point_id__in=sp_ids)],
-        "particularities": [audit.snapshot(p) for p in Particularity.objects.filter(account_id__in=account_ids)],
-        "comments": [audit.snapshot(c, ["id", "account_id", "text", "created_at"]) for c in Comment.objects.filter(account_id__in=account_ids)],
-        "address_inquiries": [audit.snapshot(i) for i in AddressInquiry.objects.filter(account_id__in=account_ids)],
+        "particularities": [
+            audit.snapshot(p) for p in Particularity.objects.filter(account_id__in=account_ids)
+        ],
+        "comments": [
+            audit.snapshot(c, ["id", "account_id", "text", "created_at"])
+            for c in Comment.objects.filter(account_id__in=account_ids)
+        ],
+        "address_inquiries": [
+            audit.snapshot(i) for i in AddressInquiry.objects.filter(account_id__in=account_ids)
+        ],
         "history": [
             {"date": e.occurred_at.isoformat(), "action": e.verb, "changes": e.changes}
             for e in audit.AuditEvent.objects.filter(
-                Q(subject_type="customers.customeraccount", subject_id__in=[str(i) for i in account_ids])
+                Q(
+                    subject_type="customers.customeraccount",
+                    subject_id__in=[str(i) for i in account_ids],
+                )
                 | Q(subject_type="customers.party", subject_id=str(party.pk))
             ).order_by("occurred_at", "id")
         ],
@@ -230,12 +273,17 @@ def quality_report(*, user) -> list[dict[str, Any]]:
     report = []
     for entity in sorted((entities[i] for i in totals), key=lambda e: e.path):
         counts = totals[entity.pk]
-        report.append({
-            "entity": entity,
-            "depth": entity.path.count("/") - 2,
-            "total": counts["total"],
-            "rates": [(label, counts[m], _rate(counts[m], counts["total"])) for m, label in QUALITY_MEASURES],
-        })
+        report.append(
+            {
+                "entity": entity,
+                "depth": entity.path.count("/") - 2,
+                "total": counts["total"],
+                "rates": [
+                    (label, counts[m], _rate(counts[m], counts["total"]))
+                    for m, label in QUALITY_MEASURES
+                ],
+            }
+        )
     return report
 
 
@@ -247,10 +295,21 @@ def consistency_breaches(*, user, limit: int = 500) -> list[dict[str, Any]]:
         .filter(
             Q(customer_class="individual", party__kind="company")
             | Q(party__kind="company", party__civility__in=["M.", "Mme", "M. et Mme"])
-            | Q(customer_class__in=["professional", "local_authority", "administration"], party__siret="")
-            | Q(customer_class__in=["professional", "local_authority", "administration"], party__kind="person")
-            | Q(customer_class="syndic") & (~Q(party__civility="SDC") | ~Q(party__siret="") | ~Q(party__kind="company")
-                                             | ~Q(party__name_complement__istartswith="géré par"))
+            | Q(
+                customer_class__in=["professional", "local_authority", "administration"],
+                party__siret="",
+            )
+            | Q(
+                customer_class__in=["professional", "local_authority", "administration"],
+                party__kind="person",
+            )
+            | Q(customer_class="syndic")
+            & (
+                ~Q(party__civility="SDC")
+                | ~Q(party__siret="")
+                | ~Q(party__kind="company")
+                | ~Q(party__name_complement__istartswith="géré par")
+            )
             | Q(party__kind="person") & ~Q(party__siret="")
         )
         .select_related("party", "centre")
@@ -274,4 +333,3 @@ def entity_centres_for(*, user, perm: str = Perm.CUSTOMER_CHANGE) -> QuerySet[En
     if scope.is_superuser:
         return queryset
     return queryset.filter(pk__in=scope.centre_ids(perm))
-

@@ -56,9 +56,23 @@ from robinet.organisation.models import Entity, EntityKind
 from robinet.organisation.roles import Perm
 
 PARTY_FIELDS = (
-    "kind", "civility", "name", "first_name", "name_complement", "birth_date", "birth_place",
-    "siret", "email", "mobile", "landline", "preferred_contact_method", "address_line",
-    "address_complement", "postcode", "city", "commune_insee",
+    "kind",
+    "civility",
+    "name",
+    "first_name",
+    "name_complement",
+    "birth_date",
+    "birth_place",
+    "siret",
+    "email",
+    "mobile",
+    "landline",
+    "preferred_contact_method",
+    "address_line",
+    "address_complement",
+    "postcode",
+    "city",
+    "commune_insee",
 )
 ACCOUNT_FIELDS = ("customer_class", "site_type", "naf_code", "e_invoice")
 PHONE_FIELDS = ("mobile", "landline")
@@ -69,8 +83,12 @@ class BloctelNoticeRequired(ApplicationError):
 
     def __init__(self, fields: Iterable[str]) -> None:
         names = list(fields)
-        message = _("Informez le client de son droit d'inscription sur Bloctel avant d'enregistrer son numéro.")
-        super().__init__(message, code="bloctel_notice_required", fields={n: [message] for n in names})
+        message = _(
+            "Informez le client de son droit d'inscription sur Bloctel avant d'enregistrer son numéro."
+        )
+        super().__init__(
+            message, code="bloctel_notice_required", fields={n: [message] for n in names}
+        )
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -158,7 +176,9 @@ def clean_party(data: Mapping[str, Any], bag: rules.ErrorBag) -> dict[str, Any]:
     values["siret"] = _normalise(bag, "siret", rules.normalize_siret, data.get("siret"))
     values["email"] = _normalise(bag, "email", rules.normalize_email, data.get("email"))
     region = rules.phone_region_for(data.get("commune_insee"))
-    values["mobile"] = _normalise(bag, "mobile", rules.normalize_phone, data.get("mobile"), region=region, mobile=True)
+    values["mobile"] = _normalise(
+        bag, "mobile", rules.normalize_phone, data.get("mobile"), region=region, mobile=True
+    )
     values["landline"] = _normalise(
         bag, "landline", rules.normalize_phone, data.get("landline"), region=region, mobile=False
     )
@@ -182,7 +202,9 @@ def clean_party(data: Mapping[str, Any], bag: rules.ErrorBag) -> dict[str, Any]:
 
 def clean_account(data: Mapping[str, Any], bag: rules.ErrorBag) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    values["customer_class"] = _choice(bag, "customer_class", data.get("customer_class"), CustomerClass)
+    values["customer_class"] = _choice(
+        bag, "customer_class", data.get("customer_class"), CustomerClass
+    )
     values["site_type"] = _choice(bag, "site_type", data.get("site_type"), SiteType, required=False)
     values["naf_code"] = _normalise(bag, "naf_code", rules.normalize_naf, data.get("naf_code"))
     values["e_invoice"] = bool(data.get("e_invoice", False))
@@ -196,12 +218,15 @@ def _consistency(bag: rules.ErrorBag, party: Mapping[str, Any], account: Mapping
                 bag.add(name, message)
 
 
-def _bloctel(party_values: Mapping[str, Any], before: Mapping[str, Any] | None, notice_given: bool) -> bool:
+def _bloctel(
+    party_values: Mapping[str, Any], before: Mapping[str, Any] | None, notice_given: bool
+) -> bool:
     """True when a person's phone number is being recorded (CUST-5); raises without the notice."""
     if party_values.get("kind") != PartyKind.PERSON:
         return False
     changed = [
-        name for name in PHONE_FIELDS
+        name
+        for name in PHONE_FIELDS
         if party_values.get(name) and party_values.get(name) != (before or {}).get(name)
     ]
     if changed and not notice_given:
@@ -216,13 +241,13 @@ def account_search_text_refresh(account_ids: Iterable[int]) -> None:
         return
     accounts = CustomerAccount.objects.filter(pk__in=ids).select_related("party")
     contracts = (
-        Contract.objects.filter(account_id__in=ids)
-        .select_related("service_point")
-        .order_by("pk")
+        Contract.objects.filter(account_id__in=ids).select_related("service_point").order_by("pk")
     )
     sp_ids = {c.service_point_id for c in contracts}
     serials: dict[int, list[str]] = {}
-    for sp_id, serial in Meter.objects.filter(service_point_id__in=sp_ids).values_list("service_point_id", "serial"):
+    for sp_id, serial in Meter.objects.filter(service_point_id__in=sp_ids).values_list(
+        "service_point_id", "serial"
+    ):
         serials.setdefault(sp_id, []).append(serial)
     by_account: dict[int, list[Contract]] = {}
     for contract in contracts:
@@ -230,12 +255,25 @@ def account_search_text_refresh(account_ids: Iterable[int]) -> None:
     for account in accounts:
         party = account.party
         parts = [
-            party.name, party.first_name, party.name_complement, account.number, party.siret,
-            party.email, party.address_line, party.postcode, party.city,
+            party.name,
+            party.first_name,
+            party.name_complement,
+            account.number,
+            party.siret,
+            party.email,
+            party.address_line,
+            party.postcode,
+            party.city,
         ]
         for contract in by_account.get(account.pk, []):
             sp = contract.service_point
-            parts += [contract.number, sp.reference, f"{sp.street_number} {sp.street}", sp.postcode, sp.city]
+            parts += [
+                contract.number,
+                sp.reference,
+                f"{sp.street_number} {sp.street}",
+                sp.postcode,
+                sp.city,
+            ]
             parts += serials.get(sp.pk, [])
         account.search_text = build_search_text(parts, [party.mobile, party.landline])
         CustomerAccount.objects.filter(pk=account.pk).update(search_text=account.search_text)
@@ -286,10 +324,16 @@ def customer_create(
         opened_on=opened_on or clock.today(),
         **account_values,
     )
-    audit.record(actor=actor, verb="customer_created", target=new_account,
-                 changes=audit.diff({}, {**audit.snapshot(new_party, PARTY_FIELDS), **account_values}))
+    audit.record(
+        actor=actor,
+        verb="customer_created",
+        target=new_account,
+        changes=audit.diff({}, {**audit.snapshot(new_party, PARTY_FIELDS), **account_values}),
+    )
     if notice:
-        audit.record(actor=actor, verb="bloctel_notice_given", target=new_party, subject=new_account)
+        audit.record(
+            actor=actor, verb="bloctel_notice_given", target=new_party, subject=new_account
+        )
     account_search_text_refresh([new_account.pk])
     return new_account
 
@@ -319,8 +363,14 @@ def party_update(
     _consistency(bag, party_values, account_values)
     # Every other account of the party must stay consistent too (one party, several accounts).
     for other in locked_party.accounts.exclude(pk=account.pk):
-        for name, messages in rules.check_consistency(party_values, audit.snapshot(other, ACCOUNT_FIELDS)).items():
-            bag.add(name, _("%(message)s (compte %(number)s)") % {"message": messages[0], "number": other.number})
+        for name, messages in rules.check_consistency(
+            party_values, audit.snapshot(other, ACCOUNT_FIELDS)
+        ).items():
+            bag.add(
+                name,
+                _("%(message)s (compte %(number)s)")
+                % {"message": messages[0], "number": other.number},
+            )
     if bag:
         raise ValidationFailed(bag.errors)
     notice = _bloctel(party_values, before_party, bloctel_notice_given)
@@ -341,11 +391,21 @@ def party_update(
         return locked_account
     locked_party.save()
     locked_account.save(update_fields=list(ACCOUNT_FIELDS))
-    audit.record(actor=actor, verb="customer_updated", target=locked_party, subject=locked_account, changes=changes)
+    audit.record(
+        actor=actor,
+        verb="customer_updated",
+        target=locked_party,
+        subject=locked_account,
+        changes=changes,
+    )
     if notice:
-        audit.record(actor=actor, verb="bloctel_notice_given", target=locked_party, subject=locked_account)
+        audit.record(
+            actor=actor, verb="bloctel_notice_given", target=locked_party, subject=locked_account
+        )
     if address_changed and locked_party.address_invalid_since:
-        _returned_mail_clear(actor=actor, party=locked_party, outcome=_("Nouvelle adresse enregistrée."))
+        _returned_mail_clear(
+            actor=actor, party=locked_party, outcome=_("Nouvelle adresse enregistrée.")
+        )
     account_search_text_refresh(_party_account_ids(locked_party))
     return locked_account
 
@@ -366,10 +426,16 @@ def bank_details_update(
     phone or at the counter. Validates user input.
     """
     _check(actor, Perm.CUSTOMER_CHANGE, account.centre)
-    _require_written(channel, requester, _("Une modification de coordonnées bancaires demandée par un tiers"))
+    _require_written(
+        channel, requester, _("Une modification de coordonnées bancaires demandée par un tiers")
+    )
     bag = rules.ErrorBag()
     clean_iban = _normalise(bag, "iban", rules.normalize_iban, iban)
-    clean_bic = _normalise(bag, "bic", rules.normalize_bic, bic, iban=clean_iban) if clean_iban or bic else ""
+    clean_bic = (
+        _normalise(bag, "bic", rules.normalize_bic, bic, iban=clean_iban)
+        if clean_iban or bic
+        else ""
+    )
     if bag:
         raise ValidationFailed(bag.errors)
     locked = CustomerAccount.objects.select_for_update().get(pk=account.pk)
@@ -378,9 +444,13 @@ def bank_details_update(
     if not clean_iban:
         locked.direct_debit = False
     locked.save(update_fields=["iban", "bic", "direct_debit"])
-    audit.record(actor=actor, verb="bank_details_updated", target=locked,
-                 changes=audit.diff(before, audit.snapshot(locked, ["iban", "bic"])),
-                 data={"channel": channel, "requester": requester})
+    audit.record(
+        actor=actor,
+        verb="bank_details_updated",
+        target=locked,
+        changes=audit.diff(before, audit.snapshot(locked, ["iban", "bic"])),
+        data={"channel": channel, "requester": requester},
+    )
     return locked
 
 
@@ -389,7 +459,9 @@ def _require_written(channel: str, requester: str, what: str) -> None:
         raise ValidationFailed({"channel": [_("Canal inconnu.")]})
     if requester == Requester.THIRD_PARTY and channel not in WRITTEN_CHANNELS:
         raise ApplicationError(
-            _("%(what)s doit être faite par écrit (courrier ou e-mail) : refusée par téléphone ou à l'accueil.")
+            _(
+                "%(what)s doit être faite par écrit (courrier ou e-mail) : refusée par téléphone ou à l'accueil."
+            )
             % {"what": what},
             code="written_request_required",
             fields={"channel": [_("Demande écrite obligatoire.")]},
@@ -398,7 +470,12 @@ def _require_written(channel: str, requester: str, what: str) -> None:
 
 @transaction.atomic
 def particularity_add(
-    *, actor, account: CustomerAccount, kind: str, comment: str = "", started_on: dt.date | None = None
+    *,
+    actor,
+    account: CustomerAccount,
+    kind: str,
+    comment: str = "",
+    started_on: dt.date | None = None,
 ) -> Particularity:
     """Flag a particularity (CUST-7). NEC carries no justification comment, ever."""
     _check(actor, Perm.CUSTOMER_CHANGE, account.centre)
@@ -406,31 +483,48 @@ def particularity_add(
     kind = _choice(bag, "kind", kind, ParticularityKind)
     comment = (comment or "").strip()
     if kind == ParticularityKind.NEC and comment:
-        bag.add("comment", _("Aucun commentaire ne doit justifier une particularité NEC (donnée médicale)."))
+        bag.add(
+            "comment",
+            _("Aucun commentaire ne doit justifier une particularité NEC (donnée médicale)."),
+        )
     elif comment:
         _screen(bag, "comment", comment)
     if bag:
         raise ValidationFailed(bag.errors)
     if account.particularities.filter(kind=kind, ended_on__isnull=True).exists():
-        raise ApplicationError(_("Cette particularité est déjà active sur le compte."), code="already_active")
+        raise ApplicationError(
+            _("Cette particularité est déjà active sur le compte."), code="already_active"
+        )
     particularity = Particularity.objects.create(
         account=account, kind=kind, comment=comment, started_on=started_on or clock.today()
     )
-    audit.record(actor=actor, verb="particularity_added", target=particularity, subject=account,
-                 data={"kind": kind})
+    audit.record(
+        actor=actor,
+        verb="particularity_added",
+        target=particularity,
+        subject=account,
+        data={"kind": kind},
+    )
     return particularity
 
 
 @transaction.atomic
-def particularity_end(*, actor, particularity: Particularity, ended_on: dt.date | None = None) -> Particularity:
+def particularity_end(
+    *, actor, particularity: Particularity, ended_on: dt.date | None = None
+) -> Particularity:
     account = particularity.account
     _check(actor, Perm.CUSTOMER_CHANGE, account.centre)
     if particularity.ended_on is not None:
         raise ApplicationError(_("Cette particularité est déjà levée."), code="already_ended")
     particularity.ended_on = ended_on or clock.today()
     particularity.save(update_fields=["ended_on"])
-    audit.record(actor=actor, verb="particularity_ended", target=particularity, subject=account,
-                 data={"kind": particularity.kind})
+    audit.record(
+        actor=actor,
+        verb="particularity_ended",
+        target=particularity,
+        subject=account,
+        data={"kind": particularity.kind},
+    )
     return particularity
 
 
@@ -451,14 +545,20 @@ def comment_add(*, actor, account: CustomerAccount, text: str) -> Comment:
     else:
         _screen(bag, "text", text)
     if bag:
-        raise ValidationFailed(bag.errors, _("Commentaire refusé (RGPD) : reformulez en décrivant des faits."))
-    comment = Comment.objects.create(account=account, text=text, author=actor, created_at=clock.now())
+        raise ValidationFailed(
+            bag.errors, _("Commentaire refusé (RGPD) : reformulez en décrivant des faits.")
+        )
+    comment = Comment.objects.create(
+        account=account, text=text, author=actor, created_at=clock.now()
+    )
     audit.record(actor=actor, verb="comment_added", target=comment, subject=account)
     return comment
 
 
 @transaction.atomic
-def returned_mail_record(*, actor, account: CustomerAccount, received_on: dt.date | None = None) -> AddressInquiry:
+def returned_mail_record(
+    *, actor, account: CustomerAccount, received_on: dt.date | None = None
+) -> AddressInquiry:
     """CUST-11: the address is invalid, dunning pauses, an internal search task opens."""
     _check(actor, Perm.CUSTOMER_CHANGE, account.centre)
     received_on = received_on or clock.today()
@@ -466,12 +566,18 @@ def returned_mail_record(*, actor, account: CustomerAccount, received_on: dt.dat
     if party.address_invalid_since is None:
         party.address_invalid_since = received_on
         party.save(update_fields=["address_invalid_since"])
-    CustomerAccount.objects.filter(pk=account.pk, mail_returned_on__isnull=True).update(mail_returned_on=received_on)
+    CustomerAccount.objects.filter(pk=account.pk, mail_returned_on__isnull=True).update(
+        mail_returned_on=received_on
+    )
     inquiry = AddressInquiry.objects.filter(account=account, closed_on__isnull=True).first()
     if inquiry is None:
         inquiry = AddressInquiry.objects.create(account=account, opened_on=received_on)
-    audit.record(actor=actor, verb="returned_mail_recorded", target=account,
-                 data={"received_on": received_on, "inquiry": inquiry.pk})
+    audit.record(
+        actor=actor,
+        verb="returned_mail_recorded",
+        target=account,
+        data={"received_on": received_on, "inquiry": inquiry.pk},
+    )
     return inquiry
 
 
@@ -480,15 +586,21 @@ def _returned_mail_clear(*, actor, party: Party, outcome: str) -> None:
     Party.objects.filter(pk=party.pk).update(address_invalid_since=None)
     for account in party.accounts.filter(mail_returned_on__isnull=False):
         CustomerAccount.objects.filter(pk=account.pk).update(mail_returned_on=None)
-        AddressInquiry.objects.filter(account=account, closed_on__isnull=True).update(closed_on=today, outcome=outcome)
-        audit.record(actor=actor, verb="returned_mail_cleared", target=account, data={"outcome": outcome})
+        AddressInquiry.objects.filter(account=account, closed_on__isnull=True).update(
+            closed_on=today, outcome=outcome
+        )
+        audit.record(
+            actor=actor, verb="returned_mail_cleared", target=account, data={"outcome": outcome}
+        )
 
 
 @transaction.atomic
 def returned_mail_clear(*, actor, account: CustomerAccount, outcome: str) -> None:
     """Close the address search: the customer was found (outcome says how)."""
     _check(actor, Perm.CUSTOMER_CHANGE, account.centre)
-    _returned_mail_clear(actor=actor, party=account.party, outcome=outcome.strip() or _("Client retrouvé."))
+    _returned_mail_clear(
+        actor=actor, party=account.party, outcome=outcome.strip() or _("Client retrouvé.")
+    )
 
 
 # --- service points and meters ---------------------------------------------------------------
@@ -509,7 +621,9 @@ def service_point_create(*, actor, centre: Entity, data: Mapping[str, Any]) -> S
         "premises_use": _choice(bag, "premises_use", data.get("premises_use"), PremisesUse),
         "meter_location": _text(data, "meter_location", 80) or "N/A",
         "meter_accessibility": _choice(
-            bag, "meter_accessibility", data.get("meter_accessibility") or MeterAccessibility.UNKNOWN,
+            bag,
+            "meter_accessibility",
+            data.get("meter_accessibility") or MeterAccessibility.UNKNOWN,
             MeterAccessibility,
         ),
         "drinking_water": bool(data.get("drinking_water", True)),
@@ -526,11 +640,16 @@ def service_point_create(*, actor, centre: Entity, data: Mapping[str, Any]) -> S
         bag.add("street", _("Ce champ est obligatoire."))
     if not values["commune_insee"]:
         bag.add("commune_insee", _("Ce champ est obligatoire."))
-    for name, messages in rules.check_address(postcode=values["postcode"], commune_insee=values["commune_insee"]).items():
+    for name, messages in rules.check_address(
+        postcode=values["postcode"], commune_insee=values["commune_insee"]
+    ).items():
         for message in messages:
             bag.add(name, message)
     if values["collective_sanitation"] and values["non_collective_sanitation"]:
-        bag.add("non_collective_sanitation", _("Assainissement collectif ou non collectif, pas les deux."))
+        bag.add(
+            "non_collective_sanitation",
+            _("Assainissement collectif ou non collectif, pas les deux."),
+        )
     if bag:
         raise ValidationFailed(bag.errors)
     if not values["city"]:
@@ -540,11 +659,21 @@ def service_point_create(*, actor, centre: Entity, data: Mapping[str, Any]) -> S
     service_point = ServicePoint.objects.create(
         reference=service_point_reference(_next(SERVICE_POINT_SERIES)), centre=centre, **values
     )
-    audit.record(actor=actor, verb="service_point_created", target=service_point, changes=audit.diff({}, values))
+    audit.record(
+        actor=actor,
+        verb="service_point_created",
+        target=service_point,
+        changes=audit.diff({}, values),
+    )
     meter_serial = _text(data, "meter_serial", 20)
     if meter_serial:
-        meter_install(actor=actor, service_point=service_point, serial=meter_serial,
-                      diameter_mm=data.get("meter_diameter_mm") or 15, installed_on=data.get("meter_installed_on"))
+        meter_install(
+            actor=actor,
+            service_point=service_point,
+            serial=meter_serial,
+            diameter_mm=data.get("meter_diameter_mm") or 15,
+            installed_on=data.get("meter_installed_on"),
+        )
     return service_point
 
 
@@ -569,19 +698,33 @@ def meter_install(
     if bag:
         raise ValidationFailed(bag.errors)
     if Meter.objects.filter(service_point=service_point, removed_on__isnull=True).exists():
-        raise ValidationFailed({"serial": [_("Un compteur est déjà posé sur ce point de desserte : déposez-le d'abord.")]})
+        raise ValidationFailed(
+            {
+                "serial": [
+                    _("Un compteur est déjà posé sur ce point de desserte : déposez-le d'abord.")
+                ]
+            }
+        )
     meter = Meter.objects.filter(serial=serial).first()
     if meter is not None and (meter.service_point_id and meter.removed_on is None):
-        raise ValidationFailed({"serial": [_("Ce compteur est déjà posé sur un autre point de desserte.")]})
+        raise ValidationFailed(
+            {"serial": [_("Ce compteur est déjà posé sur un autre point de desserte.")]}
+        )
     if meter is None:
-        meter = Meter.objects.create(serial=serial, diameter_mm=diameter, service_point=service_point,
-                                     installed_on=installed)
+        meter = Meter.objects.create(
+            serial=serial, diameter_mm=diameter, service_point=service_point, installed_on=installed
+        )
     else:
         meter.service_point, meter.installed_on, meter.removed_on = service_point, installed, None
         meter.diameter_mm = diameter
         meter.save(update_fields=["service_point", "installed_on", "removed_on", "diameter_mm"])
-    audit.record(actor=actor, verb="meter_installed", target=meter, subject=service_point,
-                 data={"serial": serial, "diameter_mm": diameter, "installed_on": installed})
+    audit.record(
+        actor=actor,
+        verb="meter_installed",
+        target=meter,
+        subject=service_point,
+        data={"serial": serial, "diameter_mm": diameter, "installed_on": installed},
+    )
     _refresh_service_point_accounts(service_point)
     return meter
 
@@ -600,7 +743,13 @@ def meter_remove(*, actor, meter: Meter, removed_on: Any = None) -> Meter:
         raise ValidationFailed(bag.errors)
     meter.removed_on = removed
     meter.save(update_fields=["removed_on"])
-    audit.record(actor=actor, verb="meter_removed", target=meter, subject=service_point, data={"removed_on": removed})
+    audit.record(
+        actor=actor,
+        verb="meter_removed",
+        target=meter,
+        subject=service_point,
+        data={"removed_on": removed},
+    )
     return meter
 
 
@@ -642,7 +791,11 @@ def contract_move_in(
     if meter is None:
         bag.add("meter_serial", _("Aucun compteur posé sur ce point de desserte."))
     elif serial != meter.serial:
-        bag.add("meter_serial", _("Le matricule ne correspond pas au compteur posé (%(serial)s).") % {"serial": meter.serial})
+        bag.add(
+            "meter_serial",
+            _("Le matricule ne correspond pas au compteur posé (%(serial)s).")
+            % {"serial": meter.serial},
+        )
     if account.status != AccountStatus.ACTIVE:
         bag.add("account", _("Le compte client est clos."))
     if sanitation is None:
@@ -652,57 +805,109 @@ def contract_move_in(
     if bag:
         raise ValidationFailed(bag.errors)
     ServicePoint.objects.select_for_update().get(pk=service_point.pk)
-    current = Contract.objects.filter(service_point=service_point, status=ContractStatus.ACTIVE).first()
+    current = Contract.objects.filter(
+        service_point=service_point, status=ContractStatus.ACTIVE
+    ).first()
     if current is not None:
         raise ApplicationError(
-            _("Le point de desserte a déjà un abonnement en cours (%(number)s) : enregistrez d'abord le départ.")
+            _(
+                "Le point de desserte a déjà un abonnement en cours (%(number)s) : enregistrez d'abord le départ."
+            )
             % {"number": current.number},
-            code="service_point_occupied", fields={"service_point": [_("Abonnement en cours.")]},
+            code="service_point_occupied",
+            fields={"service_point": [_("Abonnement en cours.")]},
         )
     last = Contract.objects.filter(service_point=service_point).order_by("-end_date").first()
     if last is not None and last.end_date and start < last.end_date:
-        raise ValidationFailed({"start_date": [_("L'arrivée précède le départ du précédent abonné (%(date)s).") % {"date": last.end_date.strftime("%d/%m/%Y")}]})
+        raise ValidationFailed(
+            {
+                "start_date": [
+                    _("L'arrivée précède le départ du précédent abonné (%(date)s).")
+                    % {"date": last.end_date.strftime("%d/%m/%Y")}
+                ]
+            }
+        )
     try:
         with transaction.atomic():
             contract = Contract.objects.create(
                 number=contract_number(_next(CONTRACT_SERIES)),
-                account=account, service_point=service_point, water=water, sanitation=sanitation,
-                start_date=start, start_meter=meter, start_index=index,
-                previous_contract=previous_contract, free_of_charge=free_of_charge,
+                account=account,
+                service_point=service_point,
+                water=water,
+                sanitation=sanitation,
+                start_date=start,
+                start_meter=meter,
+                start_index=index,
+                previous_contract=previous_contract,
+                free_of_charge=free_of_charge,
             )
     except IntegrityError:
         # Another officer registered a move-in on this service point at the same moment.
-        raise ApplicationError(_("Le point de desserte a déjà un abonnement en cours."), code="service_point_occupied") from None
-    audit.record(actor=actor, verb="contract_moved_in", target=contract, subject=account,
-                 data={"service_point": service_point.reference, "meter": meter.serial, "start_index": index,
-                       "start_date": start})
+        raise ApplicationError(
+            _("Le point de desserte a déjà un abonnement en cours."), code="service_point_occupied"
+        ) from None
+    audit.record(
+        actor=actor,
+        verb="contract_moved_in",
+        target=contract,
+        subject=account,
+        data={
+            "service_point": service_point.reference,
+            "meter": meter.serial,
+            "start_index": index,
+            "start_date": start,
+        },
+    )
     account_search_text_refresh([account.pk])
     return contract
 
 
-def _close(contract: Contract, *, end_date: dt.date, end_index: Decimal | None, reason: str) -> None:
+def _close(
+    contract: Contract, *, end_date: dt.date, end_index: Decimal | None, reason: str
+) -> None:
     contract.status, contract.end_date, contract.end_index, contract.end_reason = (
-        ContractStatus.CLOSED, end_date, end_index, reason
+        ContractStatus.CLOSED,
+        end_date,
+        end_index,
+        reason,
     )
     contract.save(update_fields=["status", "end_date", "end_index", "end_reason"])
 
 
-def _check_end(bag: rules.ErrorBag, contract: Contract, end: dt.date | None, index: Decimal | None) -> None:
+def _check_end(
+    bag: rules.ErrorBag, contract: Contract, end: dt.date | None, index: Decimal | None
+) -> None:
     if contract.status != ContractStatus.ACTIVE:
         bag.add("contract", _("Cet abonnement est déjà résilié."))
     if end and end < contract.start_date:
-        bag.add("end_date", _("La date de départ précède la date d'arrivée (%(date)s).") % {"date": contract.start_date.strftime("%d/%m/%Y")})
+        bag.add(
+            "end_date",
+            _("La date de départ précède la date d'arrivée (%(date)s).")
+            % {"date": contract.start_date.strftime("%d/%m/%Y")},
+        )
     if index is not None and contract.start_index is not None and index < contract.start_index:
-        bag.add("end_index", _("L'index de départ est inférieur à l'index d'arrivée (%(index)s).") % {"index": contract.start_index})
+        bag.add(
+            "end_index",
+            _("L'index de départ est inférieur à l'index d'arrivée (%(index)s).")
+            % {"index": contract.start_index},
+        )
 
 
 @transaction.atomic
 def contract_move_out(
-    *, actor, contract: Contract, end_date: Any, end_index: Any, reason: str = ContractEndReason.MOVE_OUT,
-    channel: str = Channel.PHONE, requester: str = Requester.HOLDER,
+    *,
+    actor,
+    contract: Contract,
+    end_date: Any,
+    end_index: Any,
+    reason: str = ContractEndReason.MOVE_OUT,
+    channel: str = Channel.PHONE,
+    requester: str = Requester.HOLDER,
 ) -> Contract:
     """Move-out (*départ*) or termination with the final reading; the final bill follows (billing)."""
-    contract = Contract.objects.select_for_update().select_related("account__centre").get(pk=contract.pk)
+    contract = (
+        Contract.objects.select_for_update().select_related("account__centre").get(pk=contract.pk)
+    )
     _check(actor, Perm.CONTRACT_CHANGE, contract.account.centre)
     _require_written(channel, requester, _("Une résiliation demandée par un tiers"))
     bag = rules.ErrorBag()
@@ -714,9 +919,19 @@ def contract_move_out(
     if bag:
         raise ValidationFailed(bag.errors)
     _close(contract, end_date=end, end_index=index, reason=reason)
-    audit.record(actor=actor, verb="contract_moved_out", target=contract, subject=contract.account,
-                 data={"end_date": end, "end_index": index, "reason": reason, "channel": channel,
-                       "requester": requester})
+    audit.record(
+        actor=actor,
+        verb="contract_moved_out",
+        target=contract,
+        subject=contract.account,
+        data={
+            "end_date": end,
+            "end_index": index,
+            "reason": reason,
+            "channel": channel,
+            "requester": requester,
+        },
+    )
     return contract
 
 
@@ -746,7 +961,11 @@ def contract_change_holder(
     only when the contract is in two names (M. et Mme) and the account
     balance is zero; otherwise in writing, with a proof for a death.
     """
-    contract = Contract.objects.select_for_update().select_related("account__party", "service_point").get(pk=contract.pk)
+    contract = (
+        Contract.objects.select_for_update()
+        .select_related("account__party", "service_point")
+        .get(pk=contract.pk)
+    )
     _check(actor, Perm.CONTRACT_CHANGE, contract.account.centre)
     bag = rules.ErrorBag()
     when = _date(bag, "change_date", change_date, required=True)
@@ -764,23 +983,42 @@ def contract_change_holder(
     settled = account_balance(contract.account) == 0
     if channel not in WRITTEN_CHANNELS and not (joint and settled):
         raise ApplicationError(
-            _("Mutation par écrit uniquement : par téléphone ou à l'accueil seulement pour un contrat "
-              "au nom de M. et Mme dont le compte est soldé."),
-            code="written_request_required", fields={"channel": [_("Demande écrite obligatoire.")]},
+            _(
+                "Mutation par écrit uniquement : par téléphone ou à l'accueil seulement pour un contrat "
+                "au nom de M. et Mme dont le compte est soldé."
+            ),
+            code="written_request_required",
+            fields={"channel": [_("Demande écrite obligatoire.")]},
         )
     if reason == HolderChangeReason.DEATH and not joint and not proof_received:
         raise ValidationFailed({"proof_received": [_("Un justificatif de décès est requis.")]})
     _close(contract, end_date=when, end_index=reading, reason=ContractEndReason.CHANGE_OF_HOLDER)
     meter = _active_meter(contract.service_point)
     new_contract = contract_move_in(
-        actor=actor, account=new_account, service_point=contract.service_point, start_date=when,
-        meter_serial=meter.serial if meter else "", start_index=reading, water=contract.water,
-        sanitation=contract.sanitation, previous_contract=contract,
+        actor=actor,
+        account=new_account,
+        service_point=contract.service_point,
+        start_date=when,
+        meter_serial=meter.serial if meter else "",
+        start_index=reading,
+        water=contract.water,
+        sanitation=contract.sanitation,
+        previous_contract=contract,
         free_of_charge=reason in HolderChangeReason.FREE,
     )
-    audit.record(actor=actor, verb="contract_holder_changed", target=contract, subject=contract.account,
-                 data={"new_contract": new_contract.number, "new_account": new_account.number,
-                       "reason": reason, "channel": channel, "free_of_charge": new_contract.free_of_charge})
+    audit.record(
+        actor=actor,
+        verb="contract_holder_changed",
+        target=contract,
+        subject=contract.account,
+        data={
+            "new_contract": new_contract.number,
+            "new_account": new_account.number,
+            "reason": reason,
+            "channel": channel,
+            "free_of_charge": new_contract.free_of_charge,
+        },
+    )
     return new_contract
 
 
@@ -812,18 +1050,37 @@ def parties_anonymise(*, as_of: dt.date, retention_years: int, dry_run: bool = F
         return ids
     now = clock.now()
     Party.objects.filter(pk__in=ids).update(
-        civility="", name=ANONYMISED, first_name="", name_complement="", birth_date=None, birth_place="",
-        email="", mobile="", landline="", address_line="", address_complement="", postcode="", city="",
-        commune_insee="", bloctel_notice_at=None, anonymised_at=now,
+        civility="",
+        name=ANONYMISED,
+        first_name="",
+        name_complement="",
+        birth_date=None,
+        birth_place="",
+        email="",
+        mobile="",
+        landline="",
+        address_line="",
+        address_complement="",
+        postcode="",
+        city="",
+        commune_insee="",
+        bloctel_notice_at=None,
+        anonymised_at=now,
     )
-    account_ids = list(CustomerAccount.objects.filter(party_id__in=ids).values_list("pk", flat=True))
+    account_ids = list(
+        CustomerAccount.objects.filter(party_id__in=ids).values_list("pk", flat=True)
+    )
     CustomerAccount.objects.filter(pk__in=account_ids).update(iban="", bic="", search_text="")
     Comment.objects.filter(account_id__in=account_ids).delete()
     Particularity.objects.filter(account_id__in=account_ids).update(comment="")
     from robinet.core.models import AuditEvent
 
-    AuditEvent.objects.filter(subject_type="customers.customeraccount", subject_id__in=[str(i) for i in account_ids]).update(changes={})
-    AuditEvent.objects.filter(subject_type="customers.party", subject_id__in=[str(i) for i in ids]).update(changes={})
+    AuditEvent.objects.filter(
+        subject_type="customers.customeraccount", subject_id__in=[str(i) for i in account_ids]
+    ).update(changes={})
+    AuditEvent.objects.filter(
+        subject_type="customers.party", subject_id__in=[str(i) for i in ids]
+    ).update(changes={})
     for account_id in account_ids:
         audit.record(actor=None, verb="customer_anonymised", target=CustomerAccount(pk=account_id))
     return ids
