@@ -100,7 +100,9 @@ def _check(actor, perm: str, centre: Entity) -> None:
         require(actor, perm, centre)
 
 
-def _choice(bag: rules.ErrorBag, name: str, value: Any, choices, *, required: bool = True) -> str:
+def parse_choice(
+    bag: rules.ErrorBag, name: str, value: Any, choices, *, required: bool = True
+) -> str:
     value = (value or "").strip() if isinstance(value, str) else value
     if not value:
         if required:
@@ -112,7 +114,7 @@ def _choice(bag: rules.ErrorBag, name: str, value: Any, choices, *, required: bo
     return value
 
 
-def _normalise(bag: rules.ErrorBag, name: str, fn, raw, **kwargs) -> str:
+def normalise_field(bag: rules.ErrorBag, name: str, fn, raw, **kwargs) -> str:
     try:
         return fn(raw, **kwargs)
     except ValueError as exc:
@@ -126,7 +128,9 @@ def _text(data: Mapping[str, Any], name: str, max_length: int) -> str:
     return value[:max_length]
 
 
-def _date(bag: rules.ErrorBag, name: str, value: Any, *, required: bool = False) -> dt.date | None:
+def parse_date(
+    bag: rules.ErrorBag, name: str, value: Any, *, required: bool = False
+) -> dt.date | None:
     if value in (None, ""):
         if required:
             bag.add(name, _("Ce champ est obligatoire."))
@@ -143,7 +147,9 @@ def _date(bag: rules.ErrorBag, name: str, value: Any, *, required: bool = False)
             return None
 
 
-def _index(bag: rules.ErrorBag, name: str, value: Any, *, required: bool = True) -> Decimal | None:
+def parse_index(
+    bag: rules.ErrorBag, name: str, value: Any, *, required: bool = True
+) -> Decimal | None:
     if value in (None, ""):
         if required:
             bag.add(name, _("Ce champ est obligatoire."))
@@ -164,22 +170,22 @@ def _index(bag: rules.ErrorBag, name: str, value: Any, *, required: bool = True)
 def clean_party(data: Mapping[str, Any], bag: rules.ErrorBag) -> dict[str, Any]:
     """Normalised party values from raw input; errors go into ``bag``."""
     values: dict[str, Any] = {}
-    values["kind"] = _choice(bag, "kind", data.get("kind"), PartyKind)
+    values["kind"] = parse_choice(bag, "kind", data.get("kind"), PartyKind)
     values["civility"] = _text(data, "civility", 32)
     values["name"] = _text(data, "name", 120)
     if not values["name"]:
         bag.add("name", _("Ce champ est obligatoire."))
     values["first_name"] = _text(data, "first_name", 80)
     values["name_complement"] = _text(data, "name_complement", 120)
-    values["birth_date"] = _date(bag, "birth_date", data.get("birth_date"))
+    values["birth_date"] = parse_date(bag, "birth_date", data.get("birth_date"))
     values["birth_place"] = _text(data, "birth_place", 80)
-    values["siret"] = _normalise(bag, "siret", rules.normalize_siret, data.get("siret"))
-    values["email"] = _normalise(bag, "email", rules.normalize_email, data.get("email"))
+    values["siret"] = normalise_field(bag, "siret", rules.normalize_siret, data.get("siret"))
+    values["email"] = normalise_field(bag, "email", rules.normalize_email, data.get("email"))
     region = rules.phone_region_for(data.get("commune_insee"))
-    values["mobile"] = _normalise(
+    values["mobile"] = normalise_field(
         bag, "mobile", rules.normalize_phone, data.get("mobile"), region=region, mobile=True
     )
-    values["landline"] = _normalise(
+    values["landline"] = normalise_field(
         bag, "landline", rules.normalize_phone, data.get("landline"), region=region, mobile=False
     )
     values["preferred_contact_method"] = _text(data, "preferred_contact_method", 8)
@@ -202,16 +208,20 @@ def clean_party(data: Mapping[str, Any], bag: rules.ErrorBag) -> dict[str, Any]:
 
 def clean_account(data: Mapping[str, Any], bag: rules.ErrorBag) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    values["customer_class"] = _choice(
+    values["customer_class"] = parse_choice(
         bag, "customer_class", data.get("customer_class"), CustomerClass
     )
-    values["site_type"] = _choice(bag, "site_type", data.get("site_type"), SiteType, required=False)
-    values["naf_code"] = _normalise(bag, "naf_code", rules.normalize_naf, data.get("naf_code"))
+    values["site_type"] = parse_choice(
+        bag, "site_type", data.get("site_type"), SiteType, required=False
+    )
+    values["naf_code"] = normalise_field(bag, "naf_code", rules.normalize_naf, data.get("naf_code"))
     values["e_invoice"] = bool(data.get("e_invoice", False))
     return values
 
 
-def _consistency(bag: rules.ErrorBag, party: Mapping[str, Any], account: Mapping[str, Any]) -> None:
+def add_consistency_errors(
+    bag: rules.ErrorBag, party: Mapping[str, Any], account: Mapping[str, Any]
+) -> None:
     for name, messages in rules.check_consistency(party, account).items():
         if name not in bag.errors:  # one message per field: the normalisation error comes first
             for message in messages:
@@ -236,22 +246,25 @@ def _bloctel(
 
 def account_search_text_refresh(account_ids: Iterable[int]) -> None:
     """Recompute the search text of accounts from their party, contracts, service points, meters."""
-    ids = list(account_ids)
-    if not ids:
-        return
-    accounts = CustomerAccount.objects.filter(pk__in=ids).select_related("party")
+    ids = sorted(set(account_ids))
+    for start in range(0, len(ids), 2000):
+        _refresh_search_chunk(ids[start : start + 2000])
+
+
+def _refresh_search_chunk(ids: list[int]) -> None:
+    accounts = list(CustomerAccount.objects.filter(pk__in=ids).select_related("party"))
     contracts = (
         Contract.objects.filter(account_id__in=ids).select_related("service_point").order_by("pk")
     )
-    sp_ids = {c.service_point_id for c in contracts}
+    by_account: dict[int, list[Contract]] = {}
+    for contract in contracts:
+        by_account.setdefault(contract.account_id, []).append(contract)
+    sp_ids = {c.service_point_id for cs in by_account.values() for c in cs}
     serials: dict[int, list[str]] = {}
     for sp_id, serial in Meter.objects.filter(service_point_id__in=sp_ids).values_list(
         "service_point_id", "serial"
     ):
         serials.setdefault(sp_id, []).append(serial)
-    by_account: dict[int, list[Contract]] = {}
-    for contract in contracts:
-        by_account.setdefault(contract.account_id, []).append(contract)
     for account in accounts:
         party = account.party
         parts = [
@@ -276,7 +289,7 @@ def account_search_text_refresh(account_ids: Iterable[int]) -> None:
             ]
             parts += serials.get(sp.pk, [])
         account.search_text = build_search_text(parts, [party.mobile, party.landline])
-        CustomerAccount.objects.filter(pk=account.pk).update(search_text=account.search_text)
+    CustomerAccount.objects.bulk_update(accounts, ["search_text"], batch_size=500)
 
 
 def _party_account_ids(party: Party) -> list[int]:
@@ -309,7 +322,7 @@ def customer_create(
     bag = rules.ErrorBag()
     party_values = clean_party(party, bag)
     account_values = clean_account(account, bag)
-    _consistency(bag, party_values, account_values)
+    add_consistency_errors(bag, party_values, account_values)
     if bag:
         raise ValidationFailed(bag.errors)
     notice = _bloctel(party_values, None, bloctel_notice_given)
@@ -360,7 +373,7 @@ def party_update(
     bag = rules.ErrorBag()
     party_values = clean_party({**before_party, **(party or {})}, bag)
     account_values = clean_account({**before_account, **(account_data or {})}, bag)
-    _consistency(bag, party_values, account_values)
+    add_consistency_errors(bag, party_values, account_values)
     # Every other account of the party must stay consistent too (one party, several accounts).
     for other in locked_party.accounts.exclude(pk=account.pk):
         for name, messages in rules.check_consistency(
@@ -430,9 +443,9 @@ def bank_details_update(
         channel, requester, _("Une modification de coordonnées bancaires demandée par un tiers")
     )
     bag = rules.ErrorBag()
-    clean_iban = _normalise(bag, "iban", rules.normalize_iban, iban)
+    clean_iban = normalise_field(bag, "iban", rules.normalize_iban, iban)
     clean_bic = (
-        _normalise(bag, "bic", rules.normalize_bic, bic, iban=clean_iban)
+        normalise_field(bag, "bic", rules.normalize_bic, bic, iban=clean_iban)
         if clean_iban or bic
         else ""
     )
@@ -480,7 +493,7 @@ def particularity_add(
     """Flag a particularity (CUST-7). NEC carries no justification comment, ever."""
     _check(actor, Perm.CUSTOMER_CHANGE, account.centre)
     bag = rules.ErrorBag()
-    kind = _choice(bag, "kind", kind, ParticularityKind)
+    kind = parse_choice(bag, "kind", kind, ParticularityKind)
     comment = (comment or "").strip()
     if kind == ParticularityKind.NEC and comment:
         bag.add(
@@ -618,9 +631,9 @@ def service_point_create(*, actor, centre: Entity, data: Mapping[str, Any]) -> S
         "postcode": _text(data, "postcode", 5),
         "commune_insee": _text(data, "commune_insee", 5),
         "city": _text(data, "city", 80),
-        "premises_use": _choice(bag, "premises_use", data.get("premises_use"), PremisesUse),
+        "premises_use": parse_choice(bag, "premises_use", data.get("premises_use"), PremisesUse),
         "meter_location": _text(data, "meter_location", 80) or "N/A",
-        "meter_accessibility": _choice(
+        "meter_accessibility": parse_choice(
             bag,
             "meter_accessibility",
             data.get("meter_accessibility") or MeterAccessibility.UNKNOWN,
@@ -694,7 +707,7 @@ def meter_install(
     except (TypeError, ValueError):
         bag.add("diameter_mm", _("Diamètre invalide (en mm, entre 10 et 500)."))
         diameter = 0
-    installed = _date(bag, "installed_on", installed_on) or clock.today()
+    installed = parse_date(bag, "installed_on", installed_on) or clock.today()
     if bag:
         raise ValidationFailed(bag.errors)
     if Meter.objects.filter(service_point=service_point, removed_on__isnull=True).exists():
@@ -736,7 +749,7 @@ def meter_remove(*, actor, meter: Meter, removed_on: Any = None) -> Meter:
         raise ApplicationError(_("Ce compteur n'est pas posé."), code="meter_not_installed")
     _check(actor, Perm.CONTRACT_CHANGE, service_point.centre)
     bag = rules.ErrorBag()
-    removed = _date(bag, "removed_on", removed_on) or clock.today()
+    removed = parse_date(bag, "removed_on", removed_on) or clock.today()
     if meter.installed_on and removed < meter.installed_on:
         bag.add("removed_on", _("La date de dépose précède la date de pose."))
     if bag:
@@ -784,8 +797,8 @@ def contract_move_in(
     _check(actor, Perm.CONTRACT_CHANGE, account.centre)
     _check(actor, Perm.CONTRACT_CHANGE, service_point.centre)
     bag = rules.ErrorBag()
-    start = _date(bag, "start_date", start_date, required=True)
-    index = _index(bag, "start_index", start_index)
+    start = parse_date(bag, "start_date", start_date, required=True)
+    index = parse_index(bag, "start_index", start_index)
     meter = _active_meter(service_point)
     serial = (meter_serial or "").strip().upper()
     if meter is None:
@@ -911,8 +924,8 @@ def contract_move_out(
     _check(actor, Perm.CONTRACT_CHANGE, contract.account.centre)
     _require_written(channel, requester, _("Une résiliation demandée par un tiers"))
     bag = rules.ErrorBag()
-    end = _date(bag, "end_date", end_date, required=True)
-    index = _index(bag, "end_index", end_index)
+    end = parse_date(bag, "end_date", end_date, required=True)
+    index = parse_index(bag, "end_index", end_index)
     if reason not in (ContractEndReason.MOVE_OUT, ContractEndReason.TERMINATION):
         bag.add("reason", _("Motif inconnu."))
     _check_end(bag, contract, end, index)
@@ -968,8 +981,8 @@ def contract_change_holder(
     )
     _check(actor, Perm.CONTRACT_CHANGE, contract.account.centre)
     bag = rules.ErrorBag()
-    when = _date(bag, "change_date", change_date, required=True)
-    reading = _index(bag, "index", index)
+    when = parse_date(bag, "change_date", change_date, required=True)
+    reading = parse_index(bag, "index", index)
     if reason not in HolderChangeReason.ALL:
         bag.add("reason", _("Motif inconnu."))
     if channel not in Channel.values:

@@ -1,0 +1,563 @@
+"""Import of the customer file from a legacy system (CSV), ARCHITECTURE principle 5.
+
+Three kinds, imported in this order: ``customers`` (a party and its account
+per line), ``service_points`` (with their meter), ``contracts``. Columns are
+documented in ``docs/import-formats.md``. Each file is parsed and validated
+whole with the same rules as the screens (CUST-2…9); any error refuses the
+file with every problem listed by line and column, and nothing is written.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from robinet.core import clock, numbering
+from robinet.core.imports import (
+    ImportErrors,
+    Source,
+    ensure_not_imported,
+    file_sha256,
+    read_csv,
+    record_import,
+)
+from robinet.customers import rules, services
+from robinet.customers.choices import (
+    AccountStatus,
+    ContractEndReason,
+    ContractStatus,
+    MeterAccessibility,
+    PremisesUse,
+)
+from robinet.customers.models import Contract, CustomerAccount, Meter, Party, ServicePoint
+from robinet.customers.numbers import (
+    ACCOUNT_SERIES,
+    CONTRACT_SERIES,
+    SERVICE_POINT_SERIES,
+    account_number,
+    contract_number,
+    service_point_reference,
+)
+from robinet.customers.search import build_search_text
+from robinet.organisation.models import Entity, EntityKind
+
+BATCH = 2000
+TRUE = {"1", "oui", "o", "true", "vrai", "x", "yes", "y"}
+FALSE = {"", "0", "non", "n", "false", "faux", "no"}
+
+CUSTOMER_COLUMNS = {
+    "required": ["centre", "kind", "name", "customer_class"],
+    "optional": [
+        "number",
+        "civility",
+        "first_name",
+        "name_complement",
+        "birth_date",
+        "birth_place",
+        "siret",
+        "email",
+        "mobile",
+        "landline",
+        "preferred_contact_method",
+        "address_line",
+        "address_complement",
+        "postcode",
+        "commune_insee",
+        "city",
+        "site_type",
+        "naf_code",
+        "iban",
+        "bic",
+        "direct_debit",
+        "monthly_payment",
+        "e_invoice",
+        "opened_on",
+        "closed_on",
+    ],
+}
+SERVICE_POINT_COLUMNS = {
+    "required": ["centre", "street", "postcode", "commune_insee", "premises_use"],
+    "optional": [
+        "reference",
+        "street_number",
+        "address_complement",
+        "city",
+        "dwellings",
+        "drinking_water",
+        "collective_sanitation",
+        "non_collective_sanitation",
+        "meter_location",
+        "meter_accessibility",
+        "meter_serial",
+        "meter_diameter_mm",
+        "meter_installed_on",
+    ],
+}
+CONTRACT_COLUMNS = {
+    "required": ["customer_number", "service_point", "start_date"],
+    "optional": [
+        "number",
+        "meter_serial",
+        "start_index",
+        "end_date",
+        "end_index",
+        "end_reason",
+        "water",
+        "sanitation",
+    ],
+}
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    rows: int
+    created: dict[str, int] = field(default_factory=dict)
+
+
+class _Line:
+    """Adapts the services' field-error bag to the import's line-numbered errors."""
+
+    def __init__(self, errors: ImportErrors, line: int) -> None:
+        self.bag = rules.ErrorBag()
+        self.errors, self.line = errors, line
+
+    def flush(self) -> bool:
+        for name, messages in self.bag.errors.items():
+            for message in messages:
+                self.errors.add(self.line, name, message)
+        return not self.bag
+
+
+def _bool(line: _Line, name: str, raw: str, default: bool = False) -> bool:
+    value = (raw or "").strip().lower()
+    if value == "":
+        return default
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    line.bag.add(name, _("Valeur oui/non attendue."))
+    return default
+
+
+def _centres() -> dict[str, Entity]:
+    return {e.code: e for e in Entity.objects.filter(kind=EntityKind.CENTRE)}
+
+
+def _centre(line: _Line, centres: dict[str, Entity], code: str) -> Entity | None:
+    centre = centres.get(code)
+    if centre is None:
+        line.bag.add("centre", _("Centre inconnu : %(code)s.") % {"code": code})
+    return centre
+
+
+def _numbers(
+    series: str, given: list[str], count_missing: int, fmt: Callable[[int], str]
+) -> list[str]:
+    """Take ``count_missing`` new numbers after every numeric legacy number given."""
+    digits = [int("".join(ch for ch in n if ch.isdigit()) or 0) for n in given if n]
+    if digits:
+        numbering.set_sequence_at_least(series, 0, max(digits))
+    if not count_missing:
+        return []
+    return [fmt(n) for n in numbering.next_numbers(series, count_missing)]
+
+
+def _read(kind: str, source: Source, filename: str, columns: dict, *, force: bool):
+    sha = file_sha256(source)
+    if not force:
+        ensure_not_imported(kind, sha)
+    errors = ImportErrors()
+    reader = read_csv(
+        source, required=columns["required"], optional=columns["optional"], errors=errors
+    )
+    return sha, errors, reader
+
+
+# --- customers -------------------------------------------------------------------------------
+
+
+def import_customers(
+    source: Source, *, filename: str | None = None, actor=None, force: bool = False
+) -> ImportResult:
+    """One line per customer account, with its party (CUST-1…6)."""
+    kind = "customers"
+    filename = filename or str(source if isinstance(source, str | Path) else kind)
+    sha, errors, reader = _read(kind, source, filename, CUSTOMER_COLUMNS, force=force)
+    centres = _centres()
+    existing_numbers = set(CustomerAccount.objects.values_list("number", flat=True))
+    seen_numbers: dict[str, int] = {}
+    rows: list[tuple[int, dict[str, Any], dict[str, Any], dict[str, Any]]] = []
+    for number, (line_no, row) in enumerate(reader, start=1):
+        del number
+        line = _Line(errors, line_no)
+        party = services.clean_party(row, line.bag)
+        account = services.clean_account(row, line.bag)
+        services.add_consistency_errors(line.bag, party, account)
+        extra: dict[str, Any] = {"centre": _centre(line, centres, row["centre"])}
+        extra["number"] = row["number"]
+        if row["number"]:
+            if row["number"] in existing_numbers:
+                line.bag.add("number", _("Ce numéro client existe déjà."))
+            elif row["number"] in seen_numbers:
+                line.bag.add(
+                    "number",
+                    _("Numéro client en double (déjà ligne %(line)s).")
+                    % {"line": seen_numbers[row["number"]]},
+                )
+            seen_numbers[row["number"]] = line_no
+        extra["iban"] = services.normalise_field(
+            line.bag, "iban", rules.normalize_iban, row["iban"]
+        )
+        extra["bic"] = (
+            services.normalise_field(
+                line.bag, "bic", rules.normalize_bic, row["bic"], iban=extra["iban"]
+            )
+            if extra["iban"] or row["bic"]
+            else ""
+        )
+        for name in ("direct_debit", "monthly_payment", "e_invoice"):
+            extra[name] = _bool(line, name, row[name])
+        if extra["direct_debit"] and not extra["iban"]:
+            line.bag.add("direct_debit", _("Prélèvement sans IBAN."))
+        extra["opened_on"] = (
+            services.parse_date(line.bag, "opened_on", row["opened_on"]) or clock.today()
+        )
+        extra["closed_on"] = services.parse_date(line.bag, "closed_on", row["closed_on"])
+        if extra["closed_on"] and extra["closed_on"] < extra["opened_on"]:
+            line.bag.add("closed_on", _("La date de clôture précède la date d'ouverture."))
+        account["e_invoice"] = extra.pop("e_invoice")
+        if line.flush():
+            rows.append((line_no, party, account, extra))
+    errors.raise_if_any()
+
+    now = clock.now()
+    with transaction.atomic():
+        record_import(kind=kind, sha256=sha, filename=filename, rows=len(rows), actor=actor)
+        new_numbers = iter(
+            _numbers(
+                ACCOUNT_SERIES,
+                [r[3]["number"] for r in rows],
+                sum(1 for r in rows if not r[3]["number"]),
+                account_number,
+            )
+        )
+        for start in range(0, len(rows), BATCH):
+            chunk = rows[start : start + BATCH]
+            parties = Party.objects.bulk_create(
+                [Party(**party, created_at=now, updated_at=now) for _l, party, _a, _e in chunk]
+            )
+            accounts = []
+            for party_obj, (_l, party, account, extra) in zip(parties, chunk, strict=True):
+                number = extra["number"] or next(new_numbers)
+                accounts.append(
+                    CustomerAccount(
+                        party=party_obj,
+                        number=number,
+                        centre=extra["centre"],
+                        iban=extra["iban"],
+                        bic=extra["bic"],
+                        direct_debit=extra["direct_debit"],
+                        monthly_payment=extra["monthly_payment"],
+                        opened_on=extra["opened_on"],
+                        closed_on=extra["closed_on"],
+                        status=AccountStatus.CLOSED if extra["closed_on"] else AccountStatus.ACTIVE,
+                        search_text=build_search_text(
+                            [
+                                party["name"],
+                                party["first_name"],
+                                party["name_complement"],
+                                number,
+                                party["siret"],
+                                party["email"],
+                                party["address_line"],
+                                party["postcode"],
+                                party["city"],
+                            ],
+                            [party["mobile"], party["landline"]],
+                        ),
+                        **account,
+                    )
+                )
+            CustomerAccount.objects.bulk_create(accounts)
+    return ImportResult(kind, len(rows), {"parties": len(rows), "accounts": len(rows)})
+
+
+# --- service points --------------------------------------------------------------------------
+
+
+def import_service_points(
+    source: Source, *, filename: str | None = None, actor=None, force: bool = False
+) -> ImportResult:
+    """One line per service point, with the meter installed there (CUST-9)."""
+    kind = "service_points"
+    filename = filename or str(source if isinstance(source, str | Path) else kind)
+    sha, errors, reader = _read(kind, source, filename, SERVICE_POINT_COLUMNS, force=force)
+    centres = _centres()
+    existing_refs = set(ServicePoint.objects.values_list("reference", flat=True))
+    existing_serials = set(Meter.objects.values_list("serial", flat=True))
+    seen_refs: dict[str, int] = {}
+    seen_serials: dict[str, int] = {}
+    rows = []
+    for line_no, row in reader:
+        line = _Line(errors, line_no)
+        values: dict[str, Any] = {
+            "centre": _centre(line, centres, row["centre"]),
+            "reference": row["reference"],
+            "street_number": row["street_number"][:10],
+            "street": row["street"][:120],
+            "address_complement": row["address_complement"][:120],
+            "postcode": row["postcode"],
+            "commune_insee": row["commune_insee"],
+            "premises_use": services.parse_choice(
+                line.bag, "premises_use", row["premises_use"], PremisesUse
+            ),
+            "meter_location": row["meter_location"][:80] or "N/A",
+            "meter_accessibility": services.parse_choice(
+                line.bag,
+                "meter_accessibility",
+                row["meter_accessibility"] or MeterAccessibility.UNKNOWN,
+                MeterAccessibility,
+            ),
+            "drinking_water": _bool(line, "drinking_water", row["drinking_water"], default=True),
+            "collective_sanitation": _bool(
+                line, "collective_sanitation", row["collective_sanitation"]
+            ),
+            "non_collective_sanitation": _bool(
+                line, "non_collective_sanitation", row["non_collective_sanitation"]
+            ),
+        }
+        if not values["street"]:
+            line.bag.add("street", _("Ce champ est obligatoire."))
+        for name, messages in rules.check_address(
+            postcode=values["postcode"], commune_insee=values["commune_insee"]
+        ).items():
+            line.bag.add(name, messages[0])
+        from robinet.referential import commune_get
+
+        commune = commune_get(values["commune_insee"])
+        values["city"] = row["city"][:80] or (commune.name if commune else "")
+        if values["collective_sanitation"] and values["non_collective_sanitation"]:
+            line.bag.add(
+                "non_collective_sanitation",
+                _("Assainissement collectif ou non collectif, pas les deux."),
+            )
+        try:
+            values["dwellings"] = int(row["dwellings"] or 1)
+            if values["dwellings"] < 1:
+                raise ValueError
+        except ValueError:
+            line.bag.add("dwellings", _("Nombre de logements invalide (entier ≥ 1)."))
+        ref = row["reference"]
+        if ref:
+            if ref in existing_refs:
+                line.bag.add("reference", _("Ce point de desserte existe déjà."))
+            elif ref in seen_refs:
+                line.bag.add(
+                    "reference",
+                    _("Référence en double (déjà ligne %(line)s).") % {"line": seen_refs[ref]},
+                )
+            seen_refs[ref] = line_no
+        serial = row["meter_serial"].upper()
+        meter = None
+        if serial:
+            if serial in existing_serials:
+                line.bag.add("meter_serial", _("Ce compteur existe déjà."))
+            elif serial in seen_serials:
+                line.bag.add(
+                    "meter_serial",
+                    _("Matricule en double (déjà ligne %(line)s).")
+                    % {"line": seen_serials[serial]},
+                )
+            seen_serials[serial] = line_no
+            try:
+                diameter = int(row["meter_diameter_mm"] or 15)
+                if not 10 <= diameter <= 500:
+                    raise ValueError
+            except ValueError:
+                line.bag.add("meter_diameter_mm", _("Diamètre invalide (en mm, entre 10 et 500)."))
+                diameter = 15
+            meter = {
+                "serial": serial,
+                "diameter_mm": diameter,
+                "installed_on": services.parse_date(
+                    line.bag, "meter_installed_on", row["meter_installed_on"]
+                ),
+            }
+        if line.flush():
+            rows.append((values, meter))
+    errors.raise_if_any()
+
+    with transaction.atomic():
+        record_import(kind=kind, sha256=sha, filename=filename, rows=len(rows), actor=actor)
+        new_refs = iter(
+            _numbers(
+                SERVICE_POINT_SERIES,
+                [v["reference"] for v, _m in rows],
+                sum(1 for v, _m in rows if not v["reference"]),
+                service_point_reference,
+            )
+        )
+        meters = 0
+        for start in range(0, len(rows), BATCH):
+            chunk = rows[start : start + BATCH]
+            points = ServicePoint.objects.bulk_create(
+                [
+                    ServicePoint(**{**values, "reference": values["reference"] or next(new_refs)})
+                    for values, _m in chunk
+                ]
+            )
+            new_meters = [
+                Meter(service_point=point, **meter)
+                for point, (_v, meter) in zip(points, chunk, strict=True)
+                if meter
+            ]
+            Meter.objects.bulk_create(new_meters)
+            meters += len(new_meters)
+    return ImportResult(kind, len(rows), {"service_points": len(rows), "meters": meters})
+
+
+# --- contracts -------------------------------------------------------------------------------
+
+
+def import_contracts(
+    source: Source, *, filename: str | None = None, actor=None, force: bool = False
+) -> ImportResult:
+    """One line per contract, active or closed (CUST-10: one active per service point)."""
+    kind = "contracts"
+    filename = filename or str(source if isinstance(source, str | Path) else kind)
+    sha, errors, reader = _read(kind, source, filename, CONTRACT_COLUMNS, force=force)
+    lines = list(reader)
+    accounts = dict(
+        CustomerAccount.objects.filter(
+            number__in={r["customer_number"] for _l, r in lines}
+        ).values_list("number", "pk")
+    )
+    points = {
+        sp.reference: sp
+        for sp in ServicePoint.objects.filter(reference__in={r["service_point"] for _l, r in lines})
+    }
+    active_meters = dict(
+        Meter.objects.filter(
+            service_point__in=points.values(), removed_on__isnull=True
+        ).values_list("service_point_id", "pk")
+    )
+    meter_serials = dict(
+        Meter.objects.filter(pk__in=active_meters.values()).values_list("pk", "serial")
+    )
+    occupied = set(
+        Contract.objects.filter(
+            service_point__in=points.values(), status=ContractStatus.ACTIVE
+        ).values_list("service_point_id", flat=True)
+    )
+    existing_numbers = set(
+        Contract.objects.filter(
+            number__in={r["number"] for _l, r in lines if r["number"]}
+        ).values_list("number", flat=True)
+    )
+    active_in_file: dict[int, int] = {}
+    rows = []
+    for line_no, row in lines:
+        line = _Line(errors, line_no)
+        account_id = accounts.get(row["customer_number"])
+        if account_id is None:
+            line.bag.add(
+                "customer_number",
+                _("Compte client inconnu : %(n)s.") % {"n": row["customer_number"]},
+            )
+        point = points.get(row["service_point"])
+        if point is None:
+            line.bag.add(
+                "service_point",
+                _("Point de desserte inconnu : %(r)s.") % {"r": row["service_point"]},
+            )
+        start = services.parse_date(line.bag, "start_date", row["start_date"], required=True)
+        end = services.parse_date(line.bag, "end_date", row["end_date"])
+        start_index = services.parse_index(
+            line.bag, "start_index", row["start_index"], required=False
+        )
+        end_index = services.parse_index(line.bag, "end_index", row["end_index"], required=False)
+        reason = row["end_reason"] or (ContractEndReason.MOVE_OUT if end else "")
+        if end and reason not in ContractEndReason.values:
+            line.bag.add("end_reason", _("Motif inconnu."))
+        if reason and not end:
+            line.bag.add("end_date", _("Un motif de fin sans date de fin."))
+        if start and end and end < start:
+            line.bag.add("end_date", _("La date de fin précède la date de début."))
+        if start_index is not None and end_index is not None and end_index < start_index:
+            line.bag.add("end_index", _("L'index de fin est inférieur à l'index de début."))
+        water = _bool(line, "water", row["water"], default=True)
+        sanitation = _bool(
+            line,
+            "sanitation",
+            row["sanitation"],
+            default=bool(point and point.collective_sanitation),
+        )
+        if not water and not sanitation:
+            line.bag.add("water", _("Un abonnement porte sur l'eau, l'assainissement ou les deux."))
+        meter_id = active_meters.get(point.pk) if point else None
+        if (
+            row["meter_serial"]
+            and point is not None
+            and meter_serials.get(meter_id) != row["meter_serial"].upper()
+        ):
+            line.bag.add("meter_serial", _("Le matricule ne correspond pas au compteur posé."))
+        if row["number"] in existing_numbers:
+            line.bag.add("number", _("Cet abonnement existe déjà."))
+        if point is not None and not end:
+            if point.pk in occupied:
+                line.bag.add(
+                    "service_point", _("Ce point de desserte a déjà un abonnement en cours.")
+                )
+            elif point.pk in active_in_file:
+                line.bag.add(
+                    "service_point",
+                    _("Deux abonnements en cours sur ce point (déjà ligne %(line)s).")
+                    % {"line": active_in_file[point.pk]},
+                )
+            active_in_file[point.pk] = line_no
+        if line.flush():
+            rows.append(
+                Contract(
+                    number=row["number"],
+                    account_id=account_id,
+                    service_point=point,
+                    water=water,
+                    sanitation=sanitation,
+                    start_date=start,
+                    end_date=end,
+                    end_reason=reason if end else "",
+                    status=ContractStatus.CLOSED if end else ContractStatus.ACTIVE,
+                    start_meter_id=meter_id,
+                    start_index=start_index,
+                    end_index=end_index,
+                )
+            )
+    errors.raise_if_any()
+
+    with transaction.atomic():
+        record_import(kind=kind, sha256=sha, filename=filename, rows=len(rows), actor=actor)
+        new_numbers = iter(
+            _numbers(
+                CONTRACT_SERIES,
+                [c.number for c in rows],
+                sum(1 for c in rows if not c.number),
+                contract_number,
+            )
+        )
+        for contract in rows:
+            contract.number = contract.number or next(new_numbers)
+        Contract.objects.bulk_create(rows, batch_size=BATCH)
+        services.account_search_text_refresh({c.account_id for c in rows})
+    return ImportResult(kind, len(rows), {"contracts": len(rows)})
+
+
+IMPORTERS: dict[str, Callable[..., ImportResult]] = {
+    "customers": import_customers,
+    "service_points": import_service_points,
+    "contracts": import_contracts,
+}
