@@ -31,7 +31,9 @@ def menu_for(user, path: str = "") -> list[dict]:
         for item in NAV_ITEMS
         if not item.perm or scope.allows(item.perm)
     ]
-    matches = [i for i in items if path == i["url"] or (i["url"] != "/" and path.startswith(i["url"]))]
+    matches = [
+        i for i in items if path == i["url"] or (i["url"] != "/" and path.startswith(i["url"]))
+    ]
     active = max(matches, key=lambda i: len(i["url"]), default=None)
     for item in items:
         item["active"] = item is active
