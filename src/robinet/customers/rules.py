@@ -5,6 +5,7 @@ field errors. Identifiers are checked with python-stdnum, schwifty and
 phonenumbers, NAF codes against the official list (``robinet.referential``).
 """
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +58,31 @@ def phone_region_for(commune_insee: str | None) -> str:
     return OVERSEAS_PHONE_REGIONS.get((commune_insee or "")[:3], "FR")
 
 
+_COUNTRY_CODES = {
+    "FR": 33,
+    "GP": 590,
+    "MQ": 596,
+    "GF": 594,
+    "RE": 262,
+    "YT": 262,
+    "PM": 508,
+    "BL": 590,
+    "MF": 590,
+}
+_NATIONAL = re.compile(r"^0[1-9][0-9]{8}$")
+_SEPARATORS = re.compile(r"[\s.\-/]")
+
+
+def _parse_phone(raw: str, region: str) -> phonenumbers.PhoneNumber:
+    compact = _SEPARATORS.sub("", raw)
+    if _NATIONAL.match(compact) and region in _COUNTRY_CODES:
+        # The common case, without the cost of phonenumbers' generic parser.
+        return phonenumbers.PhoneNumber(
+            country_code=_COUNTRY_CODES[region], national_number=int(compact[1:])
+        )
+    return phonenumbers.parse(raw, region)
+
+
 def normalize_phone(raw: str, *, region: str = "FR", mobile: bool | None = None) -> str:
     """E.164 form of a French (incl. overseas) number, or ValueError with a French message.
 
@@ -67,18 +93,20 @@ def normalize_phone(raw: str, *, region: str = "FR", mobile: bool | None = None)
     if not raw:
         return ""
     regions = [region, *(r for r in ["FR", *OVERSEAS_PHONE_REGIONS.values()] if r != region)]
+    kind = phonenumbers.PhoneNumberType.UNKNOWN
     for candidate_region in regions:
         try:
-            number = phonenumbers.parse(raw, candidate_region)
+            number = _parse_phone(raw, candidate_region)
         except phonenumbers.NumberParseException:
             raise ValueError(_("Numéro de téléphone illisible.")) from None
-        if phonenumbers.is_valid_number(number):
+        # number_type is UNKNOWN exactly when the number is not valid.
+        kind = phonenumbers.number_type(number)
+        if kind != phonenumbers.PhoneNumberType.UNKNOWN:
             break
-        if raw.startswith("+") or raw.startswith("00"):
-            raise ValueError(_("Numéro de téléphone invalide."))
-    else:
+        if raw.startswith(("+", "00")):
+            break
+    if kind == phonenumbers.PhoneNumberType.UNKNOWN:
         raise ValueError(_("Numéro de téléphone invalide."))
-    kind = phonenumbers.number_type(number)
     is_mobile = kind in (
         phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,

@@ -7,6 +7,7 @@ in one transaction and record the before/after values.
 """
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -108,7 +109,7 @@ def parse_choice(
         if required:
             bag.add(name, _("Ce champ est obligatoire."))
         return ""
-    if value not in choices.values:
+    if value not in _values(choices):
         bag.add(name, _("Valeur inconnue : %(value)s.") % {"value": value})
         return ""
     return value

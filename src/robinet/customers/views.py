@@ -409,8 +409,11 @@ class AccountActionView(AccountMixin, View):
             add_service_errors(form, exc, self.aliases)
             return self.render(form, error_message=exc.message)
         messages.success(request, self.success_message)
-        url = self.detail_url(self.success_anchor)
-        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+        if request.htmx:
+            # No fragment: from the customer page itself, a URL differing only by its
+            # fragment would scroll instead of reloading the page.
+            return HttpResponseClientRedirect(self.detail_url())
+        return redirect(self.detail_url(self.success_anchor))
 
     def render(self, form, error_message: str = ""):
         modal = bool(self.request.htmx)

@@ -1,0 +1,48 @@
+"""Shared set-up for benchmarks: a throwaway database, migrated, from a URL.
+
+``--database-url sqlite`` (default) makes a fresh SQLite file in a temporary
+directory; ``--database-url postgres`` makes a throwaway database on the local
+PostgreSQL (``postgres://postgres@127.0.0.1:5432``), dropped at the end.
+"""
+
+import atexit
+import os
+import shutil
+import subprocess
+import tempfile
+
+LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432"
+
+
+def setup_database(url: str, name: str, *, keep: bool = False) -> str:
+    """Point Django at a fresh database, migrate it, return its URL."""
+    if url == "sqlite":
+        folder = tempfile.mkdtemp(prefix="robinet-bench-")
+        url = f"sqlite:///{folder}/bench.sqlite3"
+        if not keep:
+            atexit.register(shutil.rmtree, folder, True)
+    elif url == "postgres":
+        subprocess.run(
+            ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name], check=True
+        )
+        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
+        url = f"{LOCAL_POSTGRES}/{name}"
+        if not keep:
+            atexit.register(
+                subprocess.run, ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name]
+            )
+    os.environ["ROBINET_DATABASE_URL"] = url
+    os.environ.setdefault("ROBINET_DEBUG", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "robinet.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return url
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    index = min(len(sorted_values) - 1, max(0, round(p / 100 * len(sorted_values)) - 1))
+    return sorted_values[index]
