@@ -493,3 +493,37 @@ def test_two_workers_on_the_same_chunk_process_it_once(behaviour, start_worker):
     assert processed_counts() == Counter(expected_statuses(10)["ok"])
     run.refresh_from_db()
     assert run.processed == 10
+
+
+# --- query budget ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("size", [10, 200])
+def test_chunk_overhead_is_a_fixed_number_of_queries_case(size, django_assert_num_queries):
+    """STYLE "Tests": every run chunk has a pinned query count, whatever its size.
+
+    savepoint, run, chunk (FOR UPDATE), item rows (one bulk insert), chunk
+    update, run counters (F()), release.
+    """
+
+    def half_fail(run, ids):
+        result = ChunkResult()
+        for target_id in ids[::2]:
+            result.fail(target_id, "x")
+        return result
+
+    register_run_kind(
+        "test.budget", targets=lambda run: range(1, size + 1), process_chunk=half_fail
+    )
+    try:
+        run = run_create(kind="test.budget", run_date=RUN_DATE, chunk_size=size)
+        run_propose(run=run)
+        run_approve(run=run)
+        BatchRun.objects.filter(pk=run.pk).update(state=RunState.RUNNING)
+        with django_assert_num_queries(7):
+            assert execute_chunk("core.batchrun", run.pk, 0) == CHUNK_DONE
+        run.refresh_from_db()
+        assert (run.succeeded, run.failed) == (size // 2, size // 2)
+    finally:
+        unregister_run_kind("test.budget")

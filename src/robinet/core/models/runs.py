@@ -11,7 +11,9 @@ their own tables (``BillingRun``…), and one concrete generic trio
 its own ``kind``. A concrete chunk model must declare
 ``run = ForeignKey(<RunModel>, related_name="chunks")`` and a concrete item
 model ``run = ForeignKey(<RunModel>, related_name="items")``; the executor in
-:mod:`robinet.core.runs` only relies on those names.
+:mod:`robinet.core.runs` only relies on those names. A subclass that declares
+its own ``Meta`` inherits from the parent's (``class Meta(Run.Meta):``) to keep
+the check and unique constraints.
 """
 
 from __future__ import annotations
