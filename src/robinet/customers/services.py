@@ -101,6 +101,11 @@ def _check(actor, perm: str, centre: Entity) -> None:
         require(actor, perm, centre)
 
 
+@functools.cache
+def _values(choices) -> frozenset[str]:
+    return frozenset(choices.values)
+
+
 def parse_choice(
     bag: rules.ErrorBag, name: str, value: Any, choices, *, required: bool = True
 ) -> str:
