@@ -82,7 +82,7 @@ def test_htmx_success_redirects_the_page(web, officer, person):
         "customers:bank-details", person.number, data=data, htmx=True
     )
     assert response.status_code == 200
-    assert response["HX-Redirect"] == f"/customers/{person.number}/#account"
+    assert response["HX-Redirect"] == f"/customers/{person.number}/"
 
 
 def test_htmx_error_rerenders_the_modal(web, officer, person):
