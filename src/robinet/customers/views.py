@@ -24,6 +24,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from robinet.backoffice.forms import add_service_errors
 from robinet.backoffice.http import StaffViewMixin, require_covered
+from robinet.backoffice.templatetags.backoffice import mask_iban, quantity
 from robinet.core import exceptions
 from robinet.core.exceptions import ApplicationError
 from robinet.customers import exports, forms, selectors, services
@@ -88,6 +89,7 @@ _CHOICE_DATA = {
     },
 }
 _HIDDEN_DATA = {"inquiry"}
+_QUANTITIES = {"start_index", "end_index", "index"}
 _MASKED = {"iban"}
 
 
@@ -100,13 +102,11 @@ def _model_fields() -> dict[str, Any]:
 
 
 def _mask(value: str) -> str:
-    from robinet.backoffice.templatetags.backoffice import mask_iban
-
     return mask_iban(value)
 
 
-def _show(name: str, value: Any, fields: Mapping[str, Any]) -> str:
-    """One audited value as the officer reads it."""
+def _show(name: str, value: Any, fields: Mapping[str, Any], *, data: bool = False) -> str:
+    """One audited value as the officer reads it (``data``: an event's extra data)."""
     if value in (None, ""):
         return "—"
     if isinstance(value, bool):
@@ -115,10 +115,12 @@ def _show(name: str, value: Any, fields: Mapping[str, Any]) -> str:
         return _mask(str(value))
     if name in ("mobile", "landline"):
         return format_phone(str(value))
-    if name in _CHOICE_DATA:
+    if data and name in _CHOICE_DATA:
         return str(_CHOICE_DATA[name].get(value, value))
+    if data and name in _QUANTITIES:
+        return f"{quantity(value)} m³"
     field = fields.get(name)
-    if field is not None and field.choices:
+    if not data and field is not None and field.choices:
         return str(dict(field.choices).get(value, value))
     if isinstance(value, str) and len(value) == 10 and (day := parse_date(value)):
         return date_format(day, "SHORT_DATE_FORMAT")
@@ -133,11 +135,13 @@ def history_rows(events: Iterable[Any]) -> list[dict[str, Any]]:
         changes = []
         for name, pair in (event.changes or {}).items():
             before, after = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
+            if before in (None, "", False) and after in (None, "", False):
+                continue  # nothing to read (e.g. an empty field at creation)
             field = fields.get(name)
             label = capfirst(field.verbose_name) if field is not None else name
             changes.append((label, _show(name, before, fields), _show(name, after, fields)))
         details = [
-            (DATA_LABELS.get(key, key), _show(key, value, fields))
+            (DATA_LABELS.get(key, key), _show(key, value, fields, data=True))
             for key, value in (event.data or {}).items()
             if key not in _HIDDEN_DATA
         ]

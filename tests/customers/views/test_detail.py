@@ -99,6 +99,20 @@ def test_history_says_who_when_and_what_in_french(web, officer, person):
         'helene.lefevre@example.fr → <span class="fw-semibold">h.lefevre@example.org</span>' in html
     )
     assert "officer" in html
+    # Choice values are read as labels; fields empty before and after are not listed.
+    assert (
+        '<span class="text-secondary">Type d&#x27;acteur</span> : — → '
+        '<span class="fw-semibold">Personne physique</span>'
+    ) in html
+    assert '<span class="text-secondary">SIRET</span>' not in html
+
+
+def test_history_of_a_move_in_reads_its_data(web, org, officer, person):
+    move_in(person, make_service_point(org.centres[0]), index="120")
+    html = web.login(officer).get("customers:detail", person.number).content.decode()
+    assert "Arrivée (nouvel abonnement)" in html
+    assert '<span class="text-secondary">index d&#x27;arrivée</span> : 120 m³' in html
+    assert '<span class="text-secondary">arrivée le</span> : 01/03/2024' in html
 
 
 def test_actions_are_shown_only_with_the_permission(web, officer, auditor, person):
