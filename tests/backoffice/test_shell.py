@@ -127,7 +127,15 @@ def test_permission_denied_page_is_french(web, agency_user):
 def test_static_files_are_served_without_a_cdn(web, path):
     response = web.get(f"/static/{path}")
     assert response.status_code == 200
-    b"".join(response.streaming_content) if response.streaming else response.content
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert len(body) > 100
+
+
+def test_pages_load_nothing_from_another_host(web, officer):
+    html = web.login(officer).get("backoffice:home").content.decode()
+    assert 'src="http' not in html
+    assert 'href="http' not in html
+    assert '<script src="/static/vendor/htmx-2.0.11/htmx.min.js"></script>' in html
 
 
 def test_vendored_libraries_carry_their_licence():
