@@ -5,7 +5,7 @@ only hide buttons.
 """
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils.translation import gettext
@@ -22,6 +22,7 @@ class Scope:
     user_id: int | None
     is_superuser: bool
     paths_by_perm: dict[str, tuple[str, ...]]
+    _centres: dict[str, list[int]] = field(default_factory=dict, compare=False, repr=False)
 
     def allows(self, perm: str) -> bool:
         return self.is_superuser or bool(self.paths_by_perm.get(perm))
@@ -46,11 +47,15 @@ class Scope:
         return any(entity.path.startswith(p) for p in self.paths_by_perm.get(perm, ()))
 
     def centre_ids(self, perm: str) -> list[int]:
-        return list(
-            Entity.objects.filter(kind=EntityKind.CENTRE)
-            .filter(self._centre_q(perm))
-            .values_list("pk", flat=True)
-        )
+        """Ids of the centres under the user's entities for ``perm`` (cached on the scope)."""
+        if perm not in self._centres:
+            self._centres[perm] = list(
+                Entity.objects.filter(kind=EntityKind.CENTRE)
+                .filter(self._centre_q(perm))
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+        return self._centres[perm]
 
     def _centre_q(self, perm: str) -> Q:
         if self.is_superuser:
