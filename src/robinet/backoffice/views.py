@@ -7,6 +7,7 @@ from robinet.backoffice.http import StaffViewMixin
 from robinet.organisation import services as organisation_services
 from robinet.organisation.access import scope_for
 from robinet.organisation.roles import Perm
+from robinet.organisation.selectors import role_assignment_list
 
 
 class HomeView(StaffViewMixin, TemplateView):
@@ -29,9 +30,7 @@ class ProfileView(StaffViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        assignments = user.role_assignments.select_related("entity").order_by(
-            "entity__path", "role"
-        )
+        assignments = role_assignment_list(user=user)
         return super().get_context_data(assignments=assignments, **kwargs)
 
     def post(self, request, *args, **kwargs):

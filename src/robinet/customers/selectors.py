@@ -5,9 +5,10 @@ from collections import defaultdict
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, Count, Q, QuerySet
+from django.db.models import BooleanField, Count, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from robinet.core import audit
 from robinet.core.exceptions import NotFound
@@ -107,7 +108,33 @@ def customer_search(*, user, query: str, limit: int = SEARCH_LIMIT) -> list[Cust
     found.sort(
         key=lambda a: (a.status != AccountStatus.ACTIVE, a.party.name, a.party.first_name, a.number)
     )
+    # The result list shows the address of each account's active contract.
+    prefetch_related_objects(
+        found,
+        Prefetch(
+            "contracts",
+            queryset=Contract.objects.filter(status=ContractStatus.ACTIVE)
+            .select_related("service_point")
+            .order_by("start_date"),
+            to_attr="active_contracts",
+        ),
+    )
     return found
+
+
+def particularity_get_for_user(
+    *, user, account: CustomerAccount, pk: int, active: bool = True
+) -> Particularity:
+    """One particularity of an account the user may change (NotFound otherwise)."""
+    queryset = Particularity.objects.filter(
+        account__in=account_list(user=user, perm=Perm.CUSTOMER_CHANGE), account=account, pk=pk
+    )
+    if active:
+        queryset = queryset.filter(ended_on__isnull=True)
+    particularity = queryset.first()
+    if particularity is None:
+        raise NotFound(_("Particularité introuvable."))
+    return particularity
 
 
 def account_get_for_user(
@@ -275,12 +302,12 @@ def customer_data_export(*, account: CustomerAccount) -> dict[str, Any]:
 # --- data quality (CUST-12) ------------------------------------------------------------------
 
 QUALITY_MEASURES = (
-    ("mobile", _("Portable")),
-    ("email", _("E-mail")),
-    ("iban", _("IBAN")),
-    ("direct_debit", _("Prélèvement")),
-    ("monthly_payment", _("Mensualisation")),
-    ("e_invoice", _("Facture électronique")),
+    ("mobile", gettext_lazy("Portable")),
+    ("email", gettext_lazy("E-mail")),
+    ("iban", gettext_lazy("IBAN")),
+    ("direct_debit", gettext_lazy("Prélèvement")),
+    ("monthly_payment", gettext_lazy("Mensualisation")),
+    ("e_invoice", gettext_lazy("Facture électronique")),
 )
 
 

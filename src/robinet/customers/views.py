@@ -10,9 +10,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.utils.formats import date_format
@@ -31,7 +30,6 @@ from robinet.customers import exports, forms, selectors, services
 from robinet.customers.choices import (
     Channel,
     ContractEndReason,
-    ContractStatus,
     ParticularityKind,
     Requester,
 )
@@ -181,17 +179,6 @@ class CustomerSearchView(StaffViewMixin, View):
         results = selectors.customer_search(user=request.user, query=query) if query else []
         too_many = len(results) > selectors.SEARCH_LIMIT
         results = results[: selectors.SEARCH_LIMIT]
-        # The address column: the active contract's service point, else the party's address.
-        prefetch_related_objects(
-            results,
-            Prefetch(
-                "contracts",
-                queryset=Contract.objects.filter(status=ContractStatus.ACTIVE)
-                .select_related("service_point")
-                .order_by("start_date"),
-                to_attr="active_contracts",
-            ),
-        )
         context = {
             "query": query,
             "results": results,
@@ -491,8 +478,8 @@ class ParticularityEndView(AccountActionView):
     success_anchor = "particularities"
 
     def load(self):
-        self.particularity = get_object_or_404(
-            self.account.particularities, pk=self.kwargs["pk"], ended_on__isnull=True
+        self.particularity = selectors.particularity_get_for_user(
+            user=self.request.user, account=self.account, pk=self.kwargs["pk"]
         )
         self.intro = self.particularity.get_kind_display()
 
