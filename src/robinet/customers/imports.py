@@ -31,8 +31,6 @@ from robinet.customers.choices import (
     AccountStatus,
     ContractEndReason,
     ContractStatus,
-    MeterAccessibility,
-    PremisesUse,
 )
 from robinet.customers.models import Contract, CustomerAccount, Meter, Party, ServicePoint
 from robinet.customers.numbers import (
@@ -43,7 +41,7 @@ from robinet.customers.numbers import (
     contract_number,
     service_point_reference,
 )
-from robinet.customers.search import build_search_text
+from robinet.customers.search import account_search_text
 from robinet.organisation.models import Entity, EntityKind
 
 BATCH = 2000
@@ -54,21 +52,7 @@ CUSTOMER_COLUMNS = {
     "required": ["centre", "kind", "name", "customer_class"],
     "optional": [
         "number",
-        "civility",
-        "first_name",
-        "name_complement",
-        "birth_date",
-        "birth_place",
-        "siret",
-        "email",
-        "mobile",
-        "landline",
-        "preferred_contact_method",
-        "address_line",
-        "address_complement",
-        "postcode",
-        "commune_insee",
-        "city",
+        *(name for name in services.PARTY_FIELDS if name not in ("kind", "name")),
         "site_type",
         "naf_code",
         "iban",
@@ -291,45 +275,14 @@ def _write_customers(rows: list) -> None:
                 AccountStatus.CLOSED if extra["closed_on"] else AccountStatus.ACTIVE,
                 _iso(extra["opened_on"]),
                 _iso(extra["closed_on"]),
-                build_search_text(
-                    [
-                        party["name"],
-                        party["first_name"],
-                        party["name_complement"],
-                        number,
-                        party["siret"],
-                        party["email"],
-                        party["address_line"],
-                        party["postcode"],
-                        party["city"],
-                    ],
-                    [party["mobile"], party["landline"]],
-                ),
+                account_search_text(party, number),
             )
         )
     insert_rows(Party, ["id", *PARTY_INSERT, "created_at", "updated_at", "country"], party_rows)
     insert_rows(CustomerAccount, ACCOUNT_INSERT, account_rows)
 
 
-PARTY_INSERT = [
-    "kind",
-    "civility",
-    "name",
-    "first_name",
-    "name_complement",
-    "birth_date",
-    "birth_place",
-    "siret",
-    "email",
-    "mobile",
-    "landline",
-    "preferred_contact_method",
-    "address_line",
-    "address_complement",
-    "postcode",
-    "city",
-    "commune_insee",
-]
+PARTY_INSERT = list(services.PARTY_FIELDS)
 ACCOUNT_INSERT = [
     "id",
     "party_id",
@@ -368,24 +321,7 @@ def import_service_points(
     rows = []
     for line_no, row in reader:
         line = _Line(errors, line_no)
-        values: dict[str, Any] = {
-            "centre": _centre(line, centres, row["centre"]),
-            "reference": row["reference"],
-            "street_number": row["street_number"][:10],
-            "street": row["street"][:120],
-            "address_complement": row["address_complement"][:120],
-            "postcode": row["postcode"],
-            "commune_insee": row["commune_insee"],
-            "premises_use": services.parse_choice(
-                line.bag, "premises_use", row["premises_use"], PremisesUse
-            ),
-            "meter_location": row["meter_location"][:80] or "N/A",
-            "meter_accessibility": services.parse_choice(
-                line.bag,
-                "meter_accessibility",
-                row["meter_accessibility"] or MeterAccessibility.UNKNOWN,
-                MeterAccessibility,
-            ),
+        flags = {
             "drinking_water": _bool(line, "drinking_water", row["drinking_water"], default=True),
             "collective_sanitation": _bool(
                 line, "collective_sanitation", row["collective_sanitation"]
@@ -394,27 +330,9 @@ def import_service_points(
                 line, "non_collective_sanitation", row["non_collective_sanitation"]
             ),
         }
-        if not values["street"]:
-            line.bag.add("street", _("Ce champ est obligatoire."))
-        for name, messages in rules.check_address(
-            postcode=values["postcode"], commune_insee=values["commune_insee"]
-        ).items():
-            line.bag.add(name, messages[0])
-        from robinet.referential import commune_get
-
-        commune = commune_get(values["commune_insee"])
-        values["city"] = row["city"][:80] or (commune.name if commune else "")
-        if values["collective_sanitation"] and values["non_collective_sanitation"]:
-            line.bag.add(
-                "non_collective_sanitation",
-                _("Assainissement collectif ou non collectif, pas les deux."),
-            )
-        try:
-            values["dwellings"] = int(row["dwellings"] or 1)
-            if values["dwellings"] < 1:
-                raise ValueError
-        except ValueError:
-            line.bag.add("dwellings", _("Nombre de logements invalide (entier ≥ 1)."))
+        values = services.clean_service_point({**row, **flags}, line.bag)
+        values["centre"] = _centre(line, centres, row["centre"])
+        values["reference"] = row["reference"]
         ref = row["reference"]
         if ref:
             if ref in existing_refs:
@@ -437,13 +355,9 @@ def import_service_points(
                     % {"line": seen_serials[serial]},
                 )
             seen_serials[serial] = line_no
-            try:
-                diameter = int(row["meter_diameter_mm"] or 15)
-                if not 10 <= diameter <= 500:
-                    raise ValueError
-            except ValueError:
-                line.bag.add("meter_diameter_mm", _("Diamètre invalide (en mm, entre 10 et 500)."))
-                diameter = 15
+            diameter = services.parse_diameter(
+                line.bag, "meter_diameter_mm", row["meter_diameter_mm"] or 15
+            )
             meter = {
                 "serial": serial,
                 "diameter_mm": diameter,

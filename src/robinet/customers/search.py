@@ -1,7 +1,7 @@
 """Search keys: accent- and case-insensitive text shared by the search and the bulk loaders."""
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from unidecode import unidecode
 
@@ -33,3 +33,14 @@ def build_search_text(parts: Iterable[str], phones: Iterable[str] = ()) -> str:
         if digits:
             tokens.append(digits)
     return " " + " ".join(t for t in tokens if t) + " "
+
+
+def account_search_text(
+    party: Mapping[str, str], number: str, contract_parts: Iterable[str] = ()
+) -> str:
+    """The search text of one account: its party, its number, its contracts' places and meters."""
+    parts = [
+        party["name"], party["first_name"], party["name_complement"], number, party["siret"],
+        party["email"], party["address_line"], party["postcode"], party["city"], *contract_parts,
+    ]  # fmt: skip
+    return build_search_text(parts, [party["mobile"], party["landline"]])

@@ -51,7 +51,7 @@ from robinet.customers.numbers import (
     contract_number,
     service_point_reference,
 )
-from robinet.customers.search import build_search_text
+from robinet.customers.search import account_search_text
 from robinet.organisation.access import require
 from robinet.organisation.models import Entity, EntityKind
 from robinet.organisation.roles import Perm
@@ -272,29 +272,20 @@ def _refresh_search_chunk(ids: list[int]) -> None:
     ):
         serials.setdefault(sp_id, []).append(serial)
     for account in accounts:
-        party = account.party
-        parts = [
-            party.name,
-            party.first_name,
-            party.name_complement,
-            account.number,
-            party.siret,
-            party.email,
-            party.address_line,
-            party.postcode,
-            party.city,
-        ]
+        contract_parts: list[str] = []
         for contract in by_account.get(account.pk, []):
             sp = contract.service_point
-            parts += [
+            contract_parts += [
                 contract.number,
                 sp.reference,
                 f"{sp.street_number} {sp.street}",
                 sp.postcode,
                 sp.city,
             ]
-            parts += serials.get(sp.pk, [])
-        account.search_text = build_search_text(parts, [party.mobile, party.landline])
+            contract_parts += serials.get(sp.pk, [])
+        account.search_text = account_search_text(
+            vars(account.party), account.number, contract_parts
+        )
     CustomerAccount.objects.bulk_update(accounts, ["search_text"], batch_size=500)
 
 
@@ -625,11 +616,8 @@ def returned_mail_clear(*, actor, account: CustomerAccount, outcome: str) -> Non
 # --- service points and meters ---------------------------------------------------------------
 
 
-@transaction.atomic
-def service_point_create(*, actor, centre: Entity, data: Mapping[str, Any]) -> ServicePoint:
-    """Create a service point (CUST-9). Validates user input; meter location is never empty."""
-    _check(actor, Perm.CONTRACT_CHANGE, centre)
-    bag = rules.ErrorBag()
+def clean_service_point(data: Mapping[str, Any], bag: rules.ErrorBag) -> dict[str, Any]:
+    """Normalised service-point values from raw input (CUST-9); errors go into ``bag``."""
     values = {
         "street_number": _text(data, "street_number", 10),
         "street": _text(data, "street", 120),
@@ -669,12 +657,32 @@ def service_point_create(*, actor, centre: Entity, data: Mapping[str, Any]) -> S
             "non_collective_sanitation",
             _("Assainissement collectif ou non collectif, pas les deux."),
         )
-    if bag:
-        raise ValidationFailed(bag.errors)
-    if not values["city"]:
+    if not values["city"] and not bag:
         from robinet.referential import commune_get
 
         values["city"] = commune_get(values["commune_insee"]).name
+    return values
+
+
+def parse_diameter(bag: rules.ErrorBag, name: str, value: Any) -> int:
+    try:
+        diameter = int(value)
+        if not 10 <= diameter <= 500:
+            raise ValueError
+    except (TypeError, ValueError):
+        bag.add(name, _("Diamètre invalide (en mm, entre 10 et 500)."))
+        return 0
+    return diameter
+
+
+@transaction.atomic
+def service_point_create(*, actor, centre: Entity, data: Mapping[str, Any]) -> ServicePoint:
+    """Create a service point (CUST-9). Validates user input; meter location is never empty."""
+    _check(actor, Perm.CONTRACT_CHANGE, centre)
+    bag = rules.ErrorBag()
+    values = clean_service_point(data, bag)
+    if bag:
+        raise ValidationFailed(bag.errors)
     service_point = ServicePoint.objects.create(
         reference=service_point_reference(_next(SERVICE_POINT_SERIES)), centre=centre, **values
     )
@@ -706,13 +714,7 @@ def meter_install(
     serial = (serial or "").strip().upper()
     if not serial:
         bag.add("serial", _("Ce champ est obligatoire."))
-    try:
-        diameter = int(diameter_mm)
-        if not 10 <= diameter <= 500:
-            raise ValueError
-    except (TypeError, ValueError):
-        bag.add("diameter_mm", _("Diamètre invalide (en mm, entre 10 et 500)."))
-        diameter = 0
+    diameter = parse_diameter(bag, "diameter_mm", diameter_mm)
     installed = parse_date(bag, "installed_on", installed_on) or clock.today()
     if bag:
         raise ValidationFailed(bag.errors)

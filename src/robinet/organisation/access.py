@@ -27,16 +27,17 @@ class Scope:
     def allows(self, perm: str) -> bool:
         return self.is_superuser or bool(self.paths_by_perm.get(perm))
 
-    def entity_filter(self, perm: str, field: str) -> Q:
-        """A Q restricting ``field`` (a path to an Entity) to the user's subtrees."""
+    def entity_filter(self, perm: str, field: str = "") -> Q:
+        """A Q restricting ``field`` (a path to an Entity; "" for Entity itself) to the user's subtrees."""
         if self.is_superuser:
             return Q()
         paths = self.paths_by_perm.get(perm, ())
         if not paths:
             return Q(pk__in=[])
+        lookup = f"{field}__path__startswith" if field else "path__startswith"
         query = Q()
         for path in paths:
-            query |= Q(**{f"{field}__path__startswith": path})
+            query |= Q(**{lookup: path})
         return query
 
     def covers(self, perm: str, entity: Entity | None) -> bool:
@@ -51,22 +52,11 @@ class Scope:
         if perm not in self._centres:
             self._centres[perm] = list(
                 Entity.objects.filter(kind=EntityKind.CENTRE)
-                .filter(self._centre_q(perm))
+                .filter(self.entity_filter(perm))
                 .order_by("pk")
                 .values_list("pk", flat=True)
             )
         return self._centres[perm]
-
-    def _centre_q(self, perm: str) -> Q:
-        if self.is_superuser:
-            return Q()
-        paths = self.paths_by_perm.get(perm, ())
-        if not paths:
-            return Q(pk__in=[])
-        query = Q()
-        for path in paths:
-            query |= Q(path__startswith=path)
-        return query
 
 
 def scope_for(user) -> Scope:
