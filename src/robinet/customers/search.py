@@ -24,10 +24,10 @@ def phone_digits(phone: str) -> str:
 def build_search_text(parts: Iterable[str], phones: Iterable[str] = ()) -> str:
     """The text the search scans: names, numbers, addresses, e-mail, serials, SIRET, phones.
 
-    Phones are stored twice: as dialled nationally (``0612345678``) and grouped
-    by pairs (``06 12 34 56 78``), so both ways of typing them match.
+    Phones are stored as national digits (``0612345678``); the search turns a
+    phone typed in any form into the same digits.
     """
-    tokens = [normalize(p) for p in parts if p]
+    tokens = [normalize(" ".join(p for p in parts if p))]
     for phone in phones:
         digits = phone_digits(phone)
         if digits:
