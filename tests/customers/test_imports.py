@@ -37,6 +37,8 @@ def test_import_customers_service_points_and_contracts(org, manager):
     assert lefevre.direct_debit
     shop = CustomerAccount.objects.exclude(pk=lefevre.pk).get()
     assert shop.number == "100000002"  # numbering continues after the legacy numbers
+    # The search index is filled at the end of the bulk insert.
+    assert selectors.customer_search(user=manager, query="boulangerie marche") == [shop]
     import_service_points(SERVICE_POINTS.encode(), filename="pds.csv")
     assert ServicePoint.objects.count() == 2
     assert Meter.objects.count() == 2

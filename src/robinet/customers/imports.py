@@ -42,6 +42,7 @@ from robinet.customers.numbers import (
     service_point_reference,
 )
 from robinet.customers.search import account_search_text
+from robinet.customers.search_index import search_index_deferred
 from robinet.organisation.models import Entity, EntityKind
 
 BATCH = 2000
@@ -223,7 +224,8 @@ def import_customers(
 
     with transaction.atomic():
         record_import(kind=kind, sha256=sha, filename=filename, rows=len(rows), actor=actor)
-        _write_customers(rows)
+        with search_index_deferred():
+            _write_customers(rows)
     return ImportResult(kind, len(rows), {"parties": len(rows), "accounts": len(rows)})
 
 
