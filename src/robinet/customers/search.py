@@ -27,7 +27,8 @@ def build_search_text(parts: Iterable[str], phones: Iterable[str] = ()) -> str:
     Phones are stored as national digits (``0612345678``); the search turns a
     phone typed in any form into the same digits.
     """
-    tokens = [normalize(" ".join(p for p in parts if p))]
+    # Part by part: unidecode only walks the parts that are not plain ASCII.
+    tokens = [normalize(p) for p in parts if p]
     for phone in phones:
         digits = phone_digits(phone)
         if digits:
