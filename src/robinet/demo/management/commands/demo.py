@@ -1,0 +1,215 @@
+"""``robinet demo``: a ready-to-use demo utility on the embedded database, then the server.
+
+    uv run robinet demo                      # var/robinet.sqlite3, 2,000 customers, port 8000
+    uv run robinet demo --customers 100000 --no-serve
+    uv run robinet demo --reset              # start again from an empty database
+
+The demo users (one per role) share the password ``robinet-demo``: demo only,
+never on a real database.
+"""
+
+from pathlib import Path
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
+
+from robinet.conf import VAR_DIR
+from robinet.demo import data
+from robinet.demo.generator import DEFAULT_SEED
+
+
+def _pending_migrations(connection) -> bool:
+    executor = MigrationExecutor(connection)
+    return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+
+
+def _is_under(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _plural(count: int, singular: str, plural: str | None = None) -> str:
+    word = singular if count == 1 else (plural or singular + "s")
+    return f"{count:,}".replace(",", "\u202f") + f" {word}"
+
+
+class Command(BaseCommand):
+    help = (
+        "Crée une régie de démonstration (organisation, clients, abonnements, utilisateurs) "
+        "et lance le serveur."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--customers", type=int, default=2000, help="nombre de comptes clients (2000)"
+        )
+        parser.add_argument(
+            "--seed", type=int, default=DEFAULT_SEED, help="graine du générateur aléatoire"
+        )
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="repartir d'une base vide (supprime le fichier SQLite de var/)",
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="autoriser --reset hors de la base SQLite de var/ (vide toutes les tables)",
+        )
+        parser.add_argument(
+            "--no-serve", action="store_true", help="préparer les données sans lancer le serveur"
+        )
+        parser.add_argument(
+            "--addrport", default="127.0.0.1:8000", help="adresse du serveur (127.0.0.1:8000)"
+        )
+
+    def handle(self, *args, customers, seed, reset, force, no_serve, addrport, **options):
+        if customers < 1:
+            raise CommandError("--customers doit être au moins 1.")
+        connection = connections[DEFAULT_DB_ALIAS]
+        if reset:
+            self._reset(connection, force=force)
+        if connection.vendor == "sqlite":
+            VAR_DIR.mkdir(parents=True, exist_ok=True)
+        if _pending_migrations(connection):
+            self.stdout.write("Mise à jour du schéma de la base…")
+            call_command("migrate", interactive=False, verbosity=0)
+
+        from robinet.customers.models import CustomerAccount
+        from robinet.organisation.models import Entity
+
+        region_code = data.REGION[0]
+        has_demo = Entity.objects.filter(code=region_code).exists()
+        has_customers = CustomerAccount.objects.exists()
+        if has_customers and not has_demo and not force:
+            raise CommandError(
+                "La base contient déjà des clients qui ne viennent pas de la démonstration : "
+                "utilisez une base vide (ou --reset)."
+            )
+        if has_demo and has_customers:
+            self.stdout.write(
+                "Données de démonstration déjà présentes : réutilisées "
+                "(--reset pour repartir de zéro)."
+            )
+        else:
+            self._generate(customers=customers, seed=seed)
+        from robinet.demo.users import ensure_demo_users
+
+        users = ensure_demo_users()
+        self._summary(users, addrport)
+        if not no_serve:
+            call_command("runserver", addrport, use_reloader=False)
+
+    # -- steps --------------------------------------------------------------------------------
+
+    def _reset(self, connection, *, force: bool) -> None:
+        if connection.vendor == "sqlite":
+            path = Path(connection.settings_dict["NAME"])
+            if not _is_under(path, VAR_DIR) and not force:
+                raise CommandError(
+                    f"--reset ne supprime que la base SQLite de {VAR_DIR} ; "
+                    "ajoutez --force pour vider cette base-ci."
+                )
+            if _is_under(path, VAR_DIR):
+                connection.close()
+                for suffix in ("", "-wal", "-shm", "-journal"):
+                    Path(f"{path}{suffix}").unlink(missing_ok=True)
+                self.stdout.write(f"Base {path.name} supprimée.")
+                return
+        elif not force:
+            raise CommandError(
+                f"--reset refusé sur une base {connection.vendor} : ajoutez --force pour "
+                "vider toutes ses tables."
+            )
+        if _pending_migrations(connection):
+            call_command("migrate", interactive=False, verbosity=0)
+        call_command("flush", interactive=False, verbosity=0)
+        self.stdout.write("Toutes les tables ont été vidées.")
+
+    def _generate(self, *, customers: int, seed: int) -> None:
+        from robinet.demo.generator import generate
+
+        self.stdout.write(
+            f"Génération de {_plural(customers, 'compte client', 'comptes clients')} "
+            f"(graine {seed})…"
+        )
+        summary = generate(
+            customers=customers,
+            seed=seed,
+            log=self.stdout.write if customers >= 100_000 else None,
+        )
+        self.stdout.write(
+            f"{_plural(summary.rows, 'ligne')} écrites en {summary.seconds:.1f} s "
+            f"({summary.rows / max(summary.seconds, 1e-9):,.0f} lignes/s)".replace(
+                ",", "\u202f"
+            ).replace(".", ",")
+        )
+
+    def _summary(self, users, addrport: str) -> None:
+        from django.db.models import Count
+
+        from robinet.customers.choices import ContractStatus, CustomerClass
+        from robinet.customers.models import (
+            Contract,
+            CustomerAccount,
+            Meter,
+            Particularity,
+            ServicePoint,
+        )
+        from robinet.organisation.models import Entity, EntityKind
+        from robinet.organisation.roles import Role
+
+        write = self.stdout.write
+        entities = dict(Entity.objects.values_list("kind").annotate(n=Count("id")))
+        write("")
+        write(self.style.MIGRATE_HEADING("Régie de démonstration"))
+        write(
+            f"  Organisation : {_plural(entities.get(EntityKind.REGION, 0), 'direction régionale', 'directions régionales')}, "
+            f"{_plural(entities.get(EntityKind.AGENCY, 0), 'agence')}, "
+            f"{_plural(entities.get(EntityKind.CENTRE, 0), 'centre')}"
+        )
+        by_class = dict(
+            CustomerAccount.objects.values_list("customer_class").annotate(n=Count("id"))
+        )
+        total = sum(by_class.values())
+        write(f"  Comptes clients : {_plural(total, 'compte')}")
+        for value, label in CustomerClass.choices:
+            count = by_class.get(value, 0)
+            share = 100 * count / total if total else 0
+            figure = f"{count:>9,}".replace(",", "\u202f")
+            write(f"    {label:<24} {figure} ({share:4.1f} %)".replace(".", ","))
+        contracts = dict(Contract.objects.values_list("status").annotate(n=Count("id")))
+        write(f"  Points de desserte : {_plural(ServicePoint.objects.count(), 'point')}")
+        write(f"  Compteurs : {_plural(Meter.objects.count(), 'compteur')}")
+        write(
+            f"  Abonnements : {_plural(contracts.get(ContractStatus.ACTIVE, 0), 'en cours', 'en cours')}, "
+            f"{_plural(contracts.get(ContractStatus.CLOSED, 0), 'résilié')}"
+        )
+        write(
+            f"  Particularités (NEC, FSL, vulnérable, grand compte) : {Particularity.objects.count()}"
+        )
+        write("")
+        host, _sep, port = addrport.rpartition(":")
+        host = host or "127.0.0.1"
+        if host in ("0.0.0.0", "::", "[::]"):
+            host = "127.0.0.1"
+        write(self.style.MIGRATE_HEADING(f"Adresse : http://{host}:{port}"))
+        write("")
+        from robinet.demo.users import DEMO_PASSWORD
+
+        write(
+            self.style.MIGRATE_HEADING(
+                f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) — démo uniquement"
+            )
+        )
+        write(f"  {'identifiant':<14} {'rôle':<48} {'périmètre'}")
+        for spec, entity in users:
+            role = str(Role(spec.role).label)
+            if spec.superuser:
+                role += " + admin Django"
+            write(f"  {spec.username:<14} {role:<48} {entity.name}")
