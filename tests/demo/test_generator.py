@@ -8,6 +8,7 @@ import datetime as dt
 from collections import Counter
 
 import phonenumbers
+import pytest
 from django.db import connection
 from django.test import TestCase
 from schwifty import IBAN
@@ -335,3 +336,13 @@ class GeneratedUtilityTests(TestCase):
             assert "finish.copy_drain" in self.summary.timings
         else:
             assert "finish.indexes" in self.summary.timings
+
+
+@pytest.mark.django_db
+def test_ids_start_above_ids_already_handed_out():
+    now = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
+    gone = Party.objects.create(kind=PartyKind.PERSON, name="Parti", created_at=now, updated_at=now)
+    gone_id = gone.pk
+    gone.delete()
+    generate(customers=5, seed=1, today=TODAY)
+    assert min(Party.objects.values_list("pk", flat=True)) > gone_id

@@ -150,6 +150,26 @@ class BulkLoader:
         # PostgreSQL stores timestamptz; Django stores naive UTC text on SQLite.
         return "+00:00" if self.vendor == "postgresql" else ""
 
+    def first_free_ids(self) -> dict[type, int]:
+        """Per model, the first primary key above every id used or handed out so far."""
+        quote = self.quote
+        result = {}
+        with self.connection.cursor() as cursor:
+            for table in self.tables:
+                pk = table.model._meta.pk.column
+                cursor.execute(f"SELECT COALESCE(MAX({quote(pk)}), 0) FROM {quote(table.name)}")
+                highest = cursor.fetchone()[0]
+                if self.vendor == "postgresql":
+                    cursor.execute(
+                        "SELECT pg_sequence_last_value(pg_get_serial_sequence(%s, %s)::regclass)",
+                        [quote(table.name), pk],
+                    )
+                else:
+                    cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table.name])
+                row = cursor.fetchone()
+                result[table.model] = max(highest, (row[0] if row else 0) or 0) + 1
+        return result
+
     def _table_names(self) -> list[str]:
         return [t.name for t in self.tables]
 

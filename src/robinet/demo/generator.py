@@ -1286,8 +1286,6 @@ def generate(
 def _generate(
     *, customers: int, seed: int, today: dt.date, chunk_size: int, log: Callable[[str], None]
 ) -> Summary:
-    from django.db.models import Max
-
     from robinet.core.numbering import current_number, set_sequence_at_least
     from robinet.demo.bulk import BulkLoader
 
@@ -1299,16 +1297,15 @@ def _generate(
     with transaction.atomic():
         entities = ensure_organisation()
         centres = {code: e.pk for code, e in entities.items() if e.kind == EntityKind.CENTRE}
-        ids = {m: (m.objects.aggregate(top=Max("id"))["top"] or 0) + 1 for m in MODELS}
+        loader = BulkLoader(connection, {m: COLUMNS[m] for m in MODELS})
         starts = Starts(
-            ids=ids,
+            ids=loader.first_free_ids(),
             account=max(current_number(ACCOUNT_SERIES), _max_number(CustomerAccount)) + 1,
             contract=max(current_number(CONTRACT_SERIES), _max_number(Contract, "A")) + 1,
             service_point=max(current_number(SERVICE_POINT_SERIES), _max_number(ServicePoint, "P"))
             + 1,
         )
         existing_serials = frozenset(Meter.objects.values_list("serial", flat=True))
-        loader = BulkLoader(connection, {m: COLUMNS[m] for m in MODELS})
         builder = RowBuilder(
             pools=pools,
             seed=seed,
