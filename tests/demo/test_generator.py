@@ -36,7 +36,7 @@ from robinet.customers.models import (
 )
 from robinet.customers.numbers import ACCOUNT_SERIES, CONTRACT_SERIES, SERVICE_POINT_SERIES
 from robinet.demo import data
-from robinet.demo.generator import MODELS, Pools, RowBuilder, Starts, generate
+from robinet.demo.generator import MODELS, Pools, RowBuilder, Starts, _can_fork, generate
 from robinet.organisation.models import Entity, EntityKind, User
 from robinet.referential import commune_matches, naf_is_valid
 
@@ -346,3 +346,14 @@ def test_ids_start_above_ids_already_handed_out():
     gone.delete()
     generate(customers=5, seed=1, today=TODAY)
     assert min(Party.objects.values_list("pk", flat=True)) > gone_id
+
+
+@pytest.mark.django_db
+def test_rows_built_in_a_child_process_are_the_same():
+    summary = generate(customers=80, seed=5, today=TODAY, chunk_size=30, parallel=True)
+    assert summary.parallel == _can_fork()
+    written = list(Party.objects.order_by("pk").values_list("civility", "name", "first_name"))
+    assert written == [(r[2], r[3], r[4]) for r in _rows(5, customers=80)[Party]]
+    assert CustomerAccount.objects.count() == 80
+    assert current_number(ACCOUNT_SERIES) == 80
+    assert current_number(CONTRACT_SERIES) == Contract.objects.count()
