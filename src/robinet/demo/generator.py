@@ -411,8 +411,10 @@ class RowBuilder:
         return self.days[ordinal - self.first_day]
 
     def _moment(self, ordinal: int) -> str:
+        """A datetime during office hours of that day (UTC), as the database reads it."""
         r = self.random.random
-        return f"{self._day(ordinal)} {7 + int(r() * 10):02d}:{int(r() * 60):02d}:{int(r() * 60):02d}{self.datetime_suffix}"
+        clock_time = f"{7 + int(r() * 10):02d}:{int(r() * 60):02d}:{int(r() * 60):02d}"
+        return f"{self._day(ordinal)} {clock_time}{self.datetime_suffix}"
 
     def _last_name(self) -> str:
         pools = self.pools
@@ -498,7 +500,7 @@ class RowBuilder:
             locations = self.flat_locations if complement else self.house_locations
         location, accessibility = locations.pick(r())
         draw = r()
-        if place.population < 3000:
+        if place.small:  # more septic tanks in villages
             collective, non_collective = draw < 0.65, 0.65 <= draw < 0.95
         else:
             collective, non_collective = draw < 0.96, 0.96 <= draw < 0.99
