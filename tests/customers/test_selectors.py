@@ -44,6 +44,21 @@ def test_search_is_tolerant_of_accents_case_and_formats(customers, manager, quer
     assert hl in selectors.customer_search(user=manager, query=query)
 
 
+def test_search_by_contract_number_and_service_point_reference(customers, manager):
+    hl = customers[0]
+    contract = hl.contracts.get()
+    assert selectors.customer_search(user=manager, query=contract.number.lower()) == [hl]
+    assert selectors.customer_search(user=manager, query=contract.service_point.reference) == [hl]
+
+
+def test_identifiers_are_not_words_of_the_text_index(customers):
+    """Identifiers are found by exact look-ups, so the text index holds only words."""
+    hl = CustomerAccount.objects.get(pk=customers[0].pk)
+    assert hl.number not in hl.search_text
+    assert "0612345678" not in hl.search_text and "i21kx123456" not in hl.search_text
+    assert " lefevre " in hl.search_text and " foret noire " in hl.search_text
+
+
 def test_search_by_siret_with_spaces(customers, manager):
     shop = customers[1]
     assert selectors.customer_search(user=manager, query="732 829 320 00074") == [shop]

@@ -277,7 +277,7 @@ def _write_customers(rows: list) -> None:
                 AccountStatus.CLOSED if extra["closed_on"] else AccountStatus.ACTIVE,
                 _iso(extra["opened_on"]),
                 _iso(extra["closed_on"]),
-                account_search_text(party, number),
+                account_search_text(party),
             )
         )
     insert_rows(Party, ["id", *PARTY_INSERT, "created_at", "updated_at", "country"], party_rows)

@@ -183,8 +183,9 @@ def normalize_email(raw: str) -> str:
         validate_email(raw)
     except ValidationError:
         raise ValueError(_("Adresse e-mail invalide.")) from None
-    local, _sep, domain = raw.rpartition("@")
-    return f"{local}@{domain.lower()}"
+    # Lower-case as a whole: mailboxes are not case-sensitive in practice, and the
+    # search looks e-mails up exactly.
+    return raw.lower()
 
 
 def check_consistency(party: Mapping[str, Any], account: Mapping[str, Any]) -> Errors:

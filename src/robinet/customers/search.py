@@ -21,27 +21,23 @@ def phone_digits(phone: str) -> str:
     return digits
 
 
-def build_search_text(parts: Iterable[str], phones: Iterable[str] = ()) -> str:
-    """The text the search scans: names, numbers, addresses, e-mail, serials, SIRET, phones.
-
-    Phones are stored as national digits (``0612345678``); the search turns a
-    phone typed in any form into the same digits.
-    """
+def build_search_text(parts: Iterable[str]) -> str:
+    """The words the text search scans, accent- and case-free, between spaces."""
     # Part by part: unidecode only walks the parts that are not plain ASCII.
     tokens = [normalize(p) for p in parts if p]
-    for phone in phones:
-        digits = phone_digits(phone)
-        if digits:
-            tokens.append(digits)
     return " " + " ".join(t for t in tokens if t) + " "
 
 
-def account_search_text(
-    party: Mapping[str, str], number: str, contract_parts: Iterable[str] = ()
-) -> str:
-    """The search text of one account: its party, its number, its contracts' places and meters."""
+def account_search_text(party: Mapping[str, str], contract_places: Iterable[str] = ()) -> str:
+    """The words of one account: its party's names and address, its service points' addresses.
+
+    Identifiers (customer and contract numbers, phones, e-mail, SIRET, meter
+    serials) are not words: the search finds them by exact look-ups on their
+    own indexes, which keeps the text index small (each identifier would be a
+    key of its own).
+    """
     parts = [
-        party["name"], party["first_name"], party["name_complement"], number, party["siret"],
-        party["email"], party["address_line"], party["postcode"], party["city"], *contract_parts,
+        party["name"], party["first_name"], party["name_complement"],
+        party["address_line"], party["postcode"], party["city"], *contract_places,
     ]  # fmt: skip
-    return build_search_text(parts, [party["mobile"], party["landline"]])
+    return build_search_text(parts)

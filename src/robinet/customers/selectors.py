@@ -21,15 +21,15 @@ from robinet.customers.models import (
     CustomerAccount,
     Meter,
     Particularity,
+    Party,
     ServicePoint,
 )
-from robinet.customers.search import normalize, phone_digits
+from robinet.customers.search import normalize
 from robinet.organisation.access import scope_for
 from robinet.organisation.models import Entity, EntityKind
 from robinet.organisation.roles import Perm
 
 SEARCH_LIMIT = 25
-_IDENTIFIER = re.compile(r"^\+?[\d\s.\-/]{6,}$")
 
 
 def _centre_filter(user, perm: str, field: str = "centre") -> Q:
@@ -45,12 +45,58 @@ def account_list(*, user, perm: str = Perm.CUSTOMER_VIEW) -> QuerySet[CustomerAc
 
 
 def search_terms(query: str) -> list[str]:
-    """What the search looks for: a phone/SIRET typed with spaces is one term."""
-    query = (query or "").strip()
-    if _IDENTIFIER.match(query):
-        digits = phone_digits(query)
-        return [digits] if digits else []
-    return [t for t in normalize(query).split() if t]
+    """The words the text search looks for."""
+    return [t for t in normalize(query or "").split() if t]
+
+
+_SEPARATORS = re.compile(r"[\s.\-/]")
+_CODE = re.compile(r"^[A-Za-z0-9]*[0-9][A-Za-z0-9]*$")
+
+
+def _identifier_account_ids(query: str) -> set[int] | None:
+    """Accounts whose identifier is exactly ``query``, or None if it does not look like one.
+
+    Customer and contract numbers, service-point references, meter serials,
+    SIRET, phones (any usual form) and e-mails are found through their own
+    unique or plain B-tree indexes, one small query each (an OR across the
+    joined tables would defeat the indexes).
+    """
+    query = query.strip()
+    if "@" in query and " " not in query:
+        parties = Party.objects.filter(email=query.lower()).values("pk")
+        return set(CustomerAccount.objects.filter(party__in=parties).values_list("pk", flat=True))
+    compact = _SEPARATORS.sub("", query)
+    if not _CODE.match(compact.removeprefix("+")) or (
+        " " in query and not compact.lstrip("+").isdigit()
+    ):
+        return None
+    code = compact.upper()
+    ids = set(CustomerAccount.objects.filter(number=compact).values_list("pk", flat=True))
+    ids |= set(Contract.objects.filter(number=code).values_list("account_id", flat=True))
+    points = set(ServicePoint.objects.filter(reference=code).values_list("pk", flat=True))
+    points |= set(
+        Meter.objects.filter(serial=code, service_point__isnull=False).values_list(
+            "service_point_id", flat=True
+        )
+    )
+    if points:
+        ids |= set(
+            Contract.objects.filter(service_point__in=points).values_list("account_id", flat=True)
+        )
+    parties: set[int] = set()
+    if compact.isdigit() and len(compact) == 14:
+        parties |= set(Party.objects.filter(siret=compact).values_list("pk", flat=True))
+    if compact.lstrip("+").isdigit():
+        try:
+            phone = rules.normalize_phone(query)
+        except ValueError:
+            phone = ""
+        if phone:
+            parties |= set(Party.objects.filter(mobile=phone).values_list("pk", flat=True))
+            parties |= set(Party.objects.filter(landline=phone).values_list("pk", flat=True))
+    if parties:
+        ids |= set(CustomerAccount.objects.filter(party__in=parties).values_list("pk", flat=True))
+    return ids
 
 
 def _terms_filter(terms: list[str], *, prefix_last: bool) -> Q:
@@ -86,28 +132,46 @@ def _terms_filter(terms: list[str], *, prefix_last: bool) -> Q:
 
 
 def customer_search(*, user, query: str, limit: int = SEARCH_LIMIT) -> list[CustomerAccount]:
-    """Accounts matching every term of ``query`` (names, numbers, address, phone, e-mail, serial, SIRET).
+    """Accounts found by ``query``: an identifier, or words of names and addresses.
 
-    Accents and case are ignored. Terms are whole words, except the last
-    one which may be the start of a word (what is being typed); on
-    PostgreSQL whole words are tried first because they are cheap on common
-    names. Returns at most
-    ``limit + 1`` accounts (the extra one tells the screen to ask for more
-    precision), sorted by name.
+    An identifier (customer or contract number, service-point reference,
+    meter serial, SIRET, phone in any usual form, e-mail) is looked up
+    exactly. Otherwise every word must be a word of the account's names or
+    addresses, accents and case ignored; the last one may be the start of a
+    word (what is being typed); on PostgreSQL whole words are tried first
+    because they are cheap on common names. Returns at most ``limit + 1``
+    accounts (the extra one tells the screen to ask for more precision),
+    sorted by name.
     """
-    terms = search_terms(query)
-    if not terms or all(len(t) < 2 for t in terms):
-        return []
     accounts = account_list(user=user).select_related("party", "centre").order_by()
     found: list[CustomerAccount] = []
+    ids = _identifier_account_ids(query or "")
+    if ids:
+        found = list(accounts.filter(pk__in=sorted(ids))[: limit + 1])
+    terms = search_terms(query)
+    if found or not terms or all(len(t) < 2 for t in terms):
+        return _with_active_contracts(_sorted(found))
     if connection.vendor == "postgresql":
         # A prefix of a common word unions many index entries; the whole word is one.
         found = list(accounts.filter(_terms_filter(terms, prefix_last=False))[: limit + 1])
     if len(found) <= limit:
         found = list(accounts.filter(_terms_filter(terms, prefix_last=True))[: limit + 1])
-    found.sort(
-        key=lambda a: (a.status != AccountStatus.ACTIVE, a.party.name, a.party.first_name, a.number)
+    return _with_active_contracts(_sorted(found))
+
+
+def _sorted(accounts: list[CustomerAccount]) -> list[CustomerAccount]:
+    return sorted(
+        accounts,
+        key=lambda a: (
+            a.status != AccountStatus.ACTIVE,
+            a.party.name,
+            a.party.first_name,
+            a.number,
+        ),
     )
+
+
+def _with_active_contracts(found: list[CustomerAccount]) -> list[CustomerAccount]:
     # The result list shows the address of each account's active contract.
     prefetch_related_objects(
         found,

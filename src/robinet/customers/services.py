@@ -259,33 +259,17 @@ def account_search_text_refresh(account_ids: Iterable[int]) -> None:
 
 def _refresh_search_chunk(ids: list[int]) -> None:
     accounts = list(CustomerAccount.objects.filter(pk__in=ids).select_related("party"))
+    places: dict[int, list[str]] = {}
     contracts = (
         Contract.objects.filter(account_id__in=ids).select_related("service_point").order_by("pk")
     )
-    by_account: dict[int, list[Contract]] = {}
     for contract in contracts:
-        by_account.setdefault(contract.account_id, []).append(contract)
-    sp_ids = {c.service_point_id for cs in by_account.values() for c in cs}
-    serials: dict[int, list[str]] = {}
-    for sp_id, serial in Meter.objects.filter(service_point_id__in=sp_ids).values_list(
-        "service_point_id", "serial"
-    ):
-        serials.setdefault(sp_id, []).append(serial)
-    for account in accounts:
-        contract_parts: list[str] = []
-        for contract in by_account.get(account.pk, []):
-            sp = contract.service_point
-            contract_parts += [
-                contract.number,
-                sp.reference,
-                f"{sp.street_number} {sp.street}",
-                sp.postcode,
-                sp.city,
-            ]
-            contract_parts += serials.get(sp.pk, [])
-        account.search_text = account_search_text(
-            vars(account.party), account.number, contract_parts
+        sp = contract.service_point
+        places.setdefault(contract.account_id, []).extend(
+            [f"{sp.street_number} {sp.street}", sp.postcode, sp.city]
         )
+    for account in accounts:
+        account.search_text = account_search_text(vars(account.party), places.get(account.pk, []))
     CustomerAccount.objects.bulk_update(accounts, ["search_text"], batch_size=500)
 
 

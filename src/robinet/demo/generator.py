@@ -695,22 +695,15 @@ class RowBuilder:
         cut = line.index(" ") + 1  # "12 bis rue …": the number is ASCII
         parts = [
             cache.get(party[3]) or norm(party[3]), cache.get(party[4]) or norm(party[4]),
-            cache.get(party[5]) or norm(party[5]), number, party[8], email, line[:cut],
+            cache.get(party[5]) or norm(party[5]), line[:cut],
             cache.get(line[cut:]) or norm(line[cut:]), party[15],
             cache.get(party[16]) or norm(party[16]),
         ]  # fmt: skip
-        for contract_number_, pt in contracts:
+        for _contract_number, pt in contracts:
             parts += [
-                contract_number_, pt.reference, pt.street_number,
-                cache.get(pt.street) or norm(pt.street), pt.postcode,
+                pt.street_number, cache.get(pt.street) or norm(pt.street), pt.postcode,
                 cache.get(pt.place.name) or norm(pt.place.name),
             ]  # fmt: skip
-            parts += [m.serial for m in pt.meters]
-        # Phones as build_search_text writes them (national digits), last.
-        if party[10]:
-            parts.append("0" + party[10][3:])
-        if party[11]:
-            parts.append("0" + party[11][3:])
         search_text = build_search_text([" ".join(parts)])
         self.rows[CustomerAccount].append(
             (
