@@ -28,9 +28,7 @@ def setup_database(url: str, name: str, *, keep: bool = False) -> str:
         subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
         url = f"{LOCAL_POSTGRES}/{name}"
         if not keep:
-            atexit.register(
-                subprocess.run, ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name]
-            )
+            atexit.register(_drop_postgres, name)
     os.environ["ROBINET_DATABASE_URL"] = url
     os.environ.setdefault("ROBINET_DEBUG", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "robinet.settings")
@@ -41,6 +39,13 @@ def setup_database(url: str, name: str, *, keep: bool = False) -> str:
 
     call_command("migrate", verbosity=0)
     return url
+
+
+def _drop_postgres(name: str) -> None:
+    from django.db import connections
+
+    connections.close_all()  # dropdb refuses a database still in use
+    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name], check=False)
 
 
 def percentile(sorted_values: list[float], p: float) -> float:
