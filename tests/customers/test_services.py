@@ -310,6 +310,29 @@ def test_cust9_meter_location_never_empty(org):
     assert sp.meter_location == "N/A"
 
 
+def test_cust9_service_point_update_is_audited_on_the_customer_page(org, officer):
+    account = factories.person(org.centres[0])
+    sp = factories.service_point(org.centres[0])
+    factories.moved_in(account, sp)
+    with pytest.raises(ValidationFailed) as exc:
+        services.service_point_update(
+            actor=officer, service_point=sp, data={"meter_location": "", "dwellings": 0}
+        )
+    assert "dwellings" in _fields(exc)
+    updated = services.service_point_update(
+        actor=officer,
+        service_point=sp,
+        data={"meter_location": "", "meter_accessibility": "not_accessible"},
+    )
+    assert updated.meter_location == "N/A"  # never empty
+    event = AuditEvent.objects.get(verb="service_point_updated")
+    assert event.changes["meter_accessibility"] == ["accessible", "not_accessible"]
+    from robinet.customers import selectors
+
+    overview = selectors.customer_overview(user=officer, account=account)
+    assert event in overview["events"]
+
+
 def test_cust10_move_in_checks_the_meter_serial(org):
     account = factories.person(org.centres[0])
     sp = factories.service_point(org.centres[0], serial="I21AB000777")

@@ -153,6 +153,22 @@ class ServicePointIn(Schema):
     meter_installed_on: dt.date | None = None
 
 
+class ServicePointPatch(Schema):
+    street_number: str | None = None
+    street: str | None = None
+    address_complement: str | None = None
+    postcode: str | None = None
+    commune_insee: str | None = None
+    city: str | None = None
+    premises_use: str | None = None
+    dwellings: int | None = None
+    drinking_water: bool | None = None
+    collective_sanitation: bool | None = None
+    non_collective_sanitation: bool | None = None
+    meter_location: str | None = None
+    meter_accessibility: str | None = None
+
+
 class MeterOut(Schema):
     serial: str
     diameter_mm: int

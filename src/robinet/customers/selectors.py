@@ -295,6 +295,8 @@ def customer_overview(*, user, account: CustomerAccount) -> dict[str, Any]:
         audit.AuditEvent.objects.filter(
             Q(subject_type="customers.customeraccount", subject_id=str(account.pk))
             | Q(subject_type="customers.party", subject_id=str(party.pk))
+            # The service points of its contracts: meter changes, accessibility…
+            | Q(subject_type="customers.servicepoint", subject_id__in=[str(i) for i in sp_ids])
         )
         .select_related("actor")
         .order_by("-occurred_at", "-id")[:100]

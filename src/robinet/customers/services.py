@@ -622,7 +622,8 @@ def clean_service_point(data: Mapping[str, Any], bag: rules.ErrorBag) -> dict[st
         "non_collective_sanitation": bool(data.get("non_collective_sanitation", False)),
     }
     try:
-        values["dwellings"] = int(data.get("dwellings") or 1)
+        raw = data.get("dwellings")
+        values["dwellings"] = 1 if raw in (None, "") else int(raw)
         if values["dwellings"] < 1:
             raise ValueError
     except (TypeError, ValueError):
@@ -686,6 +687,41 @@ def service_point_create(*, actor, centre: Entity, data: Mapping[str, Any]) -> S
             installed_on=data.get("meter_installed_on"),
         )
     return service_point
+
+
+SERVICE_POINT_FIELDS = (
+    "street_number", "street", "address_complement", "postcode", "commune_insee", "city", "premises_use",
+    "dwellings", "drinking_water", "collective_sanitation", "non_collective_sanitation", "meter_location",
+    "meter_accessibility",
+)  # fmt: skip
+
+
+@transaction.atomic
+def service_point_update(
+    *, actor, service_point: ServicePoint, data: Mapping[str, Any]
+) -> ServicePoint:
+    """Correct a service point: address, use, services, meter location and accessibility (CUST-9).
+
+    Fields absent from ``data`` keep their value. Validates user input.
+    """
+    _check(actor, Perm.CONTRACT_CHANGE, service_point.centre)
+    locked = ServicePoint.objects.select_for_update().get(pk=service_point.pk)
+    before = audit.snapshot(locked, SERVICE_POINT_FIELDS)
+    merged = {**before, **data}
+    if "commune_insee" in data and "city" not in data:
+        merged["city"] = ""  # a new commune brings its own name
+    bag = rules.ErrorBag()
+    values = clean_service_point(merged, bag)
+    if bag:
+        raise ValidationFailed(bag.errors)
+    for name, value in values.items():
+        setattr(locked, name, value)
+    changes = audit.diff(before, audit.snapshot(locked, SERVICE_POINT_FIELDS))
+    if changes:
+        locked.save(update_fields=list(changes))
+        audit.record(actor=actor, verb="service_point_updated", target=locked, changes=changes)
+        _refresh_service_point_accounts(locked)
+    return locked
 
 
 @transaction.atomic
