@@ -43,9 +43,13 @@ def test_cust2_to_4_accepted_combinations_keep_every_invariant(party, account):
         assert not party["siret"]
     if account["customer_class"] in CLASSES_WITH_SIRET:
         assert party["kind"] == PartyKind.COMPANY
-        assert party["siret"] and account["naf_code"] and account["site_type"]
+        assert party["siret"]
+        assert account["naf_code"]
+        assert account["site_type"]
     if account["customer_class"] == CustomerClass.SYNDIC:
-        assert party["civility"] == "SDC" and not party["siret"] and not account["naf_code"]
+        assert party["civility"] == "SDC"
+        assert not party["siret"]
+        assert not account["naf_code"]
         assert account["site_type"] == SiteType.RESIDENTIAL_BUILDING
         assert party["name_complement"].startswith("géré par")
 
@@ -92,7 +96,8 @@ def test_search_normalisation_is_idempotent_and_plain(text):
 @given(st.lists(st.text(), max_size=8))
 def test_search_text_has_every_word_between_spaces(parts):
     text = build_search_text(parts)
-    assert text.startswith(" ") and text.endswith(" ")
+    assert text.startswith(" ")
+    assert text.endswith(" ")
     for part in parts:
         for word in normalize(part).split():
             assert f" {word} " in text
