@@ -76,6 +76,7 @@ PARTY_FIELDS = (
     "commune_insee",
 )
 ACCOUNT_FIELDS = ("customer_class", "site_type", "naf_code", "e_invoice")
+ADDRESS_FIELDS = ("address_line", "address_complement", "postcode", "city", "commune_insee")
 PHONE_FIELDS = ("mobile", "landline")
 
 
@@ -370,21 +371,19 @@ def party_update(
     notice = _bloctel(party_values, before_party, bloctel_notice_given)
     for name, value in party_values.items():
         setattr(locked_party, name, value)
-    address_changed = any(
-        before_party.get(n) != audit.snapshot(locked_party, PARTY_FIELDS).get(n)
-        for n in ("address_line", "address_complement", "postcode", "city", "commune_insee")
-    )
+    for name, value in account_values.items():
+        setattr(locked_account, name, value)
+    party_changes = audit.diff(before_party, audit.snapshot(locked_party, PARTY_FIELDS))
+    account_changes = audit.diff(before_account, audit.snapshot(locked_account, ACCOUNT_FIELDS))
+    changes = {**party_changes, **account_changes}
+    if not changes:
+        return locked_account
     locked_party.updated_at = clock.now()
     if notice:
         locked_party.bloctel_notice_at = locked_party.updated_at
-    for name, value in account_values.items():
-        setattr(locked_account, name, value)
-    changes = audit.diff(before_party, audit.snapshot(locked_party, PARTY_FIELDS))
-    changes.update(audit.diff(before_account, audit.snapshot(locked_account, ACCOUNT_FIELDS)))
-    if not changes:
-        return locked_account
-    locked_party.save()
-    locked_account.save(update_fields=list(ACCOUNT_FIELDS))
+    locked_party.save(update_fields=[*party_changes, "updated_at", "bloctel_notice_at"])
+    if account_changes:
+        locked_account.save(update_fields=list(account_changes))
     audit.record(
         actor=actor,
         verb="customer_updated",
@@ -396,7 +395,7 @@ def party_update(
         audit.record(
             actor=actor, verb="bloctel_notice_given", target=locked_party, subject=locked_account
         )
-    if address_changed and locked_party.address_invalid_since:
+    if set(party_changes) & set(ADDRESS_FIELDS) and locked_party.address_invalid_since:
         _returned_mail_clear(
             actor=actor, party=locked_party, outcome=_("Nouvelle adresse enregistrée.")
         )
