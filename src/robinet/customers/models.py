@@ -230,6 +230,11 @@ class Meter(models.Model):
     )
     installed_on = models.DateField(_("posé le"), null=True, blank=True)
     removed_on = models.DateField(_("déposé le"), null=True, blank=True)
+    index_digits = models.PositiveSmallIntegerField(
+        _("chiffres du totalisateur (m³)"),
+        default=5,
+        help_text=_("Le totalisateur repasse à zéro après 10^n − 1 m³ (METER-2)."),
+    )
 
     class Meta:
         verbose_name = _("compteur")
@@ -241,6 +246,10 @@ class Meter(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(diameter_mm__gte=10, diameter_mm__lte=500), name="meter_diameter_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(index_digits__gte=4, index_digits__lte=9),
+                name="meter_index_digits_range",
             ),
             models.CheckConstraint(
                 condition=Q(removed_on__isnull=True)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "robinet.core",
     "robinet.organisation",
     "robinet.customers",
+    "robinet.metering",
     "robinet.backoffice",
     "robinet.demo",
 ]

@@ -1,0 +1,160 @@
+"""Readings, validation thresholds and abnormal-consumption notices (METER-1…6)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from robinet.customers.choices import CustomerClass
+from robinet.customers.models import CustomerAccount, Meter, ServicePoint
+from robinet.metering.choices import AnomalyReason, AnomalyResolution, ReadingSource, ReadingStatus
+
+
+class Reading(models.Model):
+    """An index of a meter at a date (METER-1), with its validation outcome (METER-2).
+
+    ``consumption`` is the volume since the previous counting reading of the
+    same service point (across a meter change: both parts, METER-4), set when
+    the reading is validated; ``days`` the length of that period.
+    A correction never edits a reading: the original becomes ``corrected``
+    and the new reading points to it.
+    """
+
+    meter = models.ForeignKey(Meter, on_delete=models.PROTECT, related_name="readings")
+    service_point = models.ForeignKey(
+        ServicePoint, on_delete=models.PROTECT, related_name="readings"
+    )
+    read_on = models.DateField(_("date de relève"))
+    index = models.DecimalField(_("index (m³)"), max_digits=12, decimal_places=3)
+    source = models.CharField(_("origine"), max_length=10, choices=ReadingSource.choices)
+    status = models.CharField(_("état"), max_length=10, choices=ReadingStatus.choices)
+    anomaly = models.CharField(
+        _("anomalie"), max_length=24, choices=AnomalyReason.choices, blank=True
+    )
+    anomaly_detail = models.CharField(_("détail de l'anomalie"), max_length=255, blank=True)
+    resolution = models.CharField(
+        _("traitement"), max_length=24, choices=AnomalyResolution.choices, blank=True
+    )
+    consumption = models.DecimalField(
+        _("consommation (m³)"), max_digits=12, decimal_places=3, null=True, blank=True
+    )
+    days = models.PositiveIntegerField(_("jours"), null=True, blank=True)
+    rollover = models.BooleanField(_("passage à zéro du totalisateur"), default=False)
+    corrects = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrected_by",
+        verbose_name=_("corrige le relevé"),
+    )
+    reader = models.CharField(_("releveur"), max_length=80, blank=True)
+    import_file = models.ForeignKey(
+        "core.ImportFile", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("saisi le"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("relevé")
+        constraints = [
+            models.CheckConstraint(condition=Q(index__gte=0), name="reading_index_not_negative"),
+            models.CheckConstraint(
+                condition=Q(source__in=ReadingSource.values), name="reading_source_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ReadingStatus.values), name="reading_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(consumption__isnull=True) | Q(consumption__gte=0),
+                name="reading_consumption_not_negative",
+            ),
+            # A held reading says why (METER-2: anomalies are never silent).
+            models.CheckConstraint(
+                condition=~Q(status=ReadingStatus.HELD) | ~Q(anomaly=""),
+                name="reading_held_has_reason",
+            ),
+            # One live reading per meter and day; corrections replace, they do not pile up.
+            models.UniqueConstraint(
+                fields=["meter", "read_on"],
+                condition=Q(status__in=[ReadingStatus.VALID, ReadingStatus.HELD]),
+                name="reading_one_live_per_meter_and_day",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["service_point", "read_on"]),
+            models.Index(fields=["status", "anomaly"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meter_id} {self.read_on} {self.index}"
+
+
+class ValidationThreshold(models.Model):
+    """METER-2 thresholds for a customer class (defaults apply to classes without a row)."""
+
+    customer_class = models.CharField(
+        _("classe client"), max_length=16, choices=CustomerClass.choices, unique=True
+    )
+    high_factor = models.DecimalField(
+        _("facteur de surconsommation"),
+        max_digits=5,
+        decimal_places=2,
+        default=2,
+        help_text=_("Anomalie au-delà de k × la moyenne journalière des 12 derniers mois."),
+    )
+    high_floor_m3 = models.DecimalField(
+        _("plancher (m³)"),
+        max_digits=9,
+        decimal_places=3,
+        default=30,
+        help_text=_("Pas d'anomalie de surconsommation en dessous de ce volume sur la période."),
+    )
+    zero_min_days = models.PositiveIntegerField(
+        _("durée minimale pour une consommation nulle (jours)"),
+        default=60,
+    )
+
+    class Meta:
+        verbose_name = _("seuil de contrôle des relevés")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(high_factor__gt=1), name="threshold_factor_above_one"
+            ),
+            models.CheckConstraint(
+                condition=Q(high_floor_m3__gte=0), name="threshold_floor_not_negative"
+            ),
+        ]
+
+
+class AbnormalConsumptionNotice(models.Model):
+    """METER-5 (loi Warsmann): the customer is told of an abnormal increase and of leak relief."""
+
+    reading = models.OneToOneField(
+        Reading, on_delete=models.PROTECT, related_name="abnormal_notice"
+    )
+    account = models.ForeignKey(
+        CustomerAccount, on_delete=models.PROTECT, related_name="abnormal_notices"
+    )
+    service_point = models.ForeignKey(ServicePoint, on_delete=models.PROTECT, related_name="+")
+    period_start = models.DateField(_("début de période"))
+    period_end = models.DateField(_("fin de période"))
+    consumption = models.DecimalField(_("consommation (m³)"), max_digits=12, decimal_places=3)
+    reference_average = models.DecimalField(
+        _("moyenne de référence (m³)"), max_digits=12, decimal_places=3
+    )
+    reference_basis = models.CharField(_("base de comparaison"), max_length=24)
+    text = models.TextField(_("texte de l'information"))
+    created_at = models.DateTimeField(_("créé le"))
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    sent_channel = models.CharField(_("canal d'envoi"), max_length=8, blank=True)
+
+    class Meta:
+        verbose_name = _("information de consommation anormale")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")), name="notice_period_ordered"
+            ),
+        ]
