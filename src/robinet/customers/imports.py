@@ -154,7 +154,11 @@ def _numbers(
     return [fmt(n) for n in numbering.next_numbers(series, count_missing)]
 
 
-def _read(kind: str, source: Source, filename: str, columns: dict, *, force: bool):
+def _default_name(source: Source, kind: str) -> str:
+    return str(source) if isinstance(source, str | Path) else kind
+
+
+def _read(kind: str, source: Source, columns: dict, *, force: bool):
     sha = file_sha256(source)
     if not force:
         ensure_not_imported(kind, sha)
@@ -173,14 +177,13 @@ def import_customers(
 ) -> ImportResult:
     """One line per customer account, with its party (CUST-1…6)."""
     kind = "customers"
-    filename = filename or str(source if isinstance(source, str | Path) else kind)
-    sha, errors, reader = _read(kind, source, filename, CUSTOMER_COLUMNS, force=force)
+    filename = filename or _default_name(source, kind)
+    sha, errors, reader = _read(kind, source, CUSTOMER_COLUMNS, force=force)
     centres = _centres()
     existing_numbers = set(CustomerAccount.objects.values_list("number", flat=True))
     seen_numbers: dict[str, int] = {}
     rows: list[tuple[int, dict[str, Any], dict[str, Any], dict[str, Any]]] = []
-    for number, (line_no, row) in enumerate(reader, start=1):
-        del number
+    for line_no, row in reader:
         line = _Line(errors, line_no)
         party = services.clean_party(row, line.bag)
         account = services.clean_account(row, line.bag)
@@ -313,8 +316,8 @@ def import_service_points(
 ) -> ImportResult:
     """One line per service point, with the meter installed there (CUST-9)."""
     kind = "service_points"
-    filename = filename or str(source if isinstance(source, str | Path) else kind)
-    sha, errors, reader = _read(kind, source, filename, SERVICE_POINT_COLUMNS, force=force)
+    filename = filename or _default_name(source, kind)
+    sha, errors, reader = _read(kind, source, SERVICE_POINT_COLUMNS, force=force)
     centres = _centres()
     existing_refs = set(ServicePoint.objects.values_list("reference", flat=True))
     existing_serials = set(Meter.objects.values_list("serial", flat=True))
@@ -408,8 +411,8 @@ def import_contracts(
 ) -> ImportResult:
     """One line per contract, active or closed (CUST-10: one active per service point)."""
     kind = "contracts"
-    filename = filename or str(source if isinstance(source, str | Path) else kind)
-    sha, errors, reader = _read(kind, source, filename, CONTRACT_COLUMNS, force=force)
+    filename = filename or _default_name(source, kind)
+    sha, errors, reader = _read(kind, source, CONTRACT_COLUMNS, force=force)
     lines = list(reader)
     accounts = dict(
         CustomerAccount.objects.filter(
