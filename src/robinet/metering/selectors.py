@@ -1,0 +1,270 @@
+"""Reads of metering: history, anomaly worklist, consumption series, notices (METER-1…6).
+
+Also the context loaders the services and the import use to validate a
+reading (previous counting reading, averages, occupancy, thresholds).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from robinet.core import clock
+from robinet.core.exceptions import NotFound
+from robinet.customers.choices import ContractStatus
+from robinet.customers.models import Contract, CustomerAccount, Meter, ServicePoint
+from robinet.metering.choices import AnomalyReason, ReadingSource, ReadingStatus
+from robinet.metering.estimation import AVERAGE_QUANTUM, History
+from robinet.metering.models import AbnormalConsumptionNotice, Reading, ValidationThreshold
+from robinet.metering.validation import DEFAULT_THRESHOLDS, Thresholds
+from robinet.organisation.access import scope_for
+from robinet.organisation.models import Entity
+from robinet.organisation.roles import Perm
+
+YEAR = dt.timedelta(days=365)
+THREE_YEARS = dt.timedelta(days=3 * 365)
+
+# --- readings ---------------------------------------------------------------------------------
+
+
+def reading_list(*, user, perm: str = Perm.CUSTOMER_VIEW) -> QuerySet[Reading]:
+    """Readings of the service points in the user's centres."""
+    return Reading.objects.filter(scope_for(user).entity_filter(perm, "service_point__centre"))
+
+
+def reading_get_for_user(*, user, pk: int, perm: str = Perm.CUSTOMER_VIEW) -> Reading:
+    reading = (
+        reading_list(user=user, perm=perm)
+        .select_related("meter", "service_point__centre", "corrects")
+        .filter(pk=pk)
+        .first()
+    )
+    if reading is None:
+        raise NotFound(_("Relevé introuvable."))
+    return reading
+
+
+def reading_history(service_point: ServicePoint) -> QuerySet[Reading]:
+    """Every reading of a service point, newest first (corrected ones included: audit)."""
+    return (
+        Reading.objects.filter(service_point=service_point)
+        .select_related("meter", "created_by")
+        .order_by("-read_on", "-id")
+    )
+
+
+def anomaly_worklist(
+    *,
+    user,
+    centre: Entity | None = None,
+    reason: str | None = None,
+    older_than_days: int | None = None,
+) -> QuerySet[Reading]:
+    """Held readings awaiting an officer (METER-2), oldest first, in the user's centres."""
+    readings = (
+        reading_list(user=user)
+        .filter(status=ReadingStatus.HELD)
+        .select_related("meter", "service_point__centre")
+    )
+    if centre is not None:
+        readings = readings.filter(service_point__centre=centre)
+    if reason:
+        readings = readings.filter(anomaly=reason)
+    if older_than_days:
+        readings = readings.filter(created_at__lte=clock.now() - dt.timedelta(days=older_than_days))
+    return readings.order_by("created_at", "id")
+
+
+def anomaly_counts(*, user, centre: Entity | None = None) -> dict[str, int]:
+    """Held readings per reason (worklist header)."""
+    counts = dict.fromkeys(AnomalyReason.values, 0)
+    for row in (
+        anomaly_worklist(user=user, centre=centre)
+        .order_by()
+        .values("anomaly")
+        .annotate(n=Count("id"))
+    ):
+        counts[row["anomaly"]] = row["n"]
+    return counts
+
+
+def notice_list(account: CustomerAccount) -> QuerySet[AbnormalConsumptionNotice]:
+    """METER-5 notices of an account, newest first."""
+    return (
+        AbnormalConsumptionNotice.objects.filter(account=account)
+        .select_related("service_point", "reading")
+        .order_by("-period_end", "-id")
+    )
+
+
+def notice_get_for_user(*, user, pk: int, perm: str = Perm.CUSTOMER_VIEW):
+    notice = (
+        AbnormalConsumptionNotice.objects.filter(
+            scope_for(user).entity_filter(perm, "account__centre")
+        )
+        .select_related("account", "service_point")
+        .filter(pk=pk)
+        .first()
+    )
+    if notice is None:
+        raise NotFound(_("Information introuvable."))
+    return notice
+
+
+# --- consumption series (METER-6) ---------------------------------------------------------------
+
+
+def _daily(volume: Decimal, days: int) -> Decimal:
+    return (volume / days).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+
+
+def _overlap_average(periods: list[dict[str, Any]], start: dt.date, end: dt.date):
+    """Daily average over [start, end) from the periods overlapping it (None: not covered)."""
+    volume, days = Decimal(0), 0
+    for period in periods:
+        lo, hi = max(start, period["start"]), min(end, period["end"])
+        overlap = (hi - lo).days
+        if overlap > 0:
+            volume += period["consumption"] * overlap / period["days"]
+            days += overlap
+    return _daily(volume, days) if days else None
+
+
+def consumption_series(service_point: ServicePoint) -> list[dict[str, Any]]:
+    """METER-6: the counting periods of a service point, oldest first, as plain data.
+
+    Each period: ``start``, ``end``, ``days``, ``consumption`` (m³),
+    ``daily_average`` (m³/day), ``estimated``, ``last_year_daily_average`` (the
+    same dates one year earlier, None when not covered) and ``change_percent``.
+    """
+    rows = (
+        Reading.objects.filter(
+            service_point=service_point,
+            status=ReadingStatus.VALID,
+            consumption__isnull=False,
+            days__gt=0,
+        )
+        .order_by("read_on", "id")
+        .values_list("read_on", "days", "consumption", "source")
+    )
+    periods = [
+        {
+            "start": read_on - dt.timedelta(days=days),
+            "end": read_on,
+            "days": days,
+            "consumption": consumption,
+            "daily_average": _daily(consumption, days),
+            "estimated": source == ReadingSource.ESTIMATE,
+        }
+        for read_on, days, consumption, source in rows
+    ]
+    for period in periods:
+        last_year = _overlap_average(periods, period["start"] - YEAR, period["end"] - YEAR)
+        period["last_year_daily_average"] = last_year
+        period["change_percent"] = (
+            ((period["daily_average"] - last_year) * 100 / last_year).quantize(Decimal("0.1"))
+            if last_year
+            else None
+        )
+    return periods
+
+
+# --- validation context (used by services and the import) ---------------------------------------
+
+
+def previous_counting_reading(
+    service_point_id: int, *, actual_only: bool = True, exclude_pk: int | None = None
+) -> Reading | None:
+    """The latest counting (valid) reading of a service point (an actual one by default)."""
+    readings = Reading.objects.filter(
+        service_point_id=service_point_id, status=ReadingStatus.VALID
+    ).select_related("meter")
+    if actual_only:
+        readings = readings.exclude(source=ReadingSource.ESTIMATE)
+    if exclude_pk:
+        readings = readings.exclude(pk=exclude_pk)
+    return readings.order_by("-read_on", "-id").first()
+
+
+def service_point_history(service_point_id: int, *, start: dt.date, end: dt.date) -> History:
+    """Volume and days of the counting periods ending in ``(start, end]``."""
+    totals = Reading.objects.filter(
+        service_point_id=service_point_id,
+        status=ReadingStatus.VALID,
+        consumption__isnull=False,
+        days__gt=0,
+        read_on__gt=start,
+        read_on__lte=end,
+    ).aggregate(volume=Sum("consumption"), days=Sum("days"))
+    return History(totals["volume"] or Decimal(0), totals["days"] or 0)
+
+
+def similar_premises_filter(service_point: ServicePoint, meter: Meter | None) -> Q:
+    query = Q(
+        service_point__premises_use=service_point.premises_use,
+        service_point__commune_insee=service_point.commune_insee,
+    )
+    if meter is not None:
+        query &= Q(meter__diameter_mm=meter.diameter_mm)
+    return query & ~Q(service_point_id=service_point.pk)
+
+
+def similar_premises_average(
+    service_point: ServicePoint, meter: Meter | None, *, at: dt.date
+) -> Decimal | None:
+    """METER-3/5: daily average of similar premises (same use, diameter and commune), 12 months."""
+    totals = (
+        Reading.objects.filter(
+            similar_premises_filter(service_point, meter),
+            status=ReadingStatus.VALID,
+            consumption__isnull=False,
+            days__gt=0,
+            read_on__gt=at - YEAR,
+            read_on__lte=at,
+        )
+        .order_by()
+        .aggregate(volume=Sum("consumption"), days=Sum("days"))
+    )
+    if not totals["days"]:
+        return None
+    return (totals["volume"] / totals["days"]).quantize(AVERAGE_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def active_contract(service_point_id: int, *, on: dt.date) -> Contract | None:
+    """The contract occupying the premises on a date (None: vacant)."""
+    return (
+        Contract.objects.filter(service_point_id=service_point_id, start_date__lte=on)
+        .filter(Q(status=ContractStatus.ACTIVE) | Q(end_date__gte=on))
+        .select_related("account")
+        .order_by("-start_date", "-id")
+        .first()
+    )
+
+
+def thresholds_by_class() -> dict[str, Thresholds]:
+    return {
+        row.customer_class: Thresholds(row.high_factor, row.high_floor_m3, row.zero_min_days)
+        for row in ValidationThreshold.objects.all()
+    }
+
+
+def thresholds_for(customer_class: str | None) -> Thresholds:
+    """METER-2 thresholds of a customer class (defaults without a row)."""
+    if customer_class is None:
+        return DEFAULT_THRESHOLDS
+    return thresholds_by_class().get(customer_class, DEFAULT_THRESHOLDS)
+
+
+def meter_at(service_point: ServicePoint, on: dt.date) -> Meter | None:
+    """The meter in place at a service point on a date."""
+    return (
+        Meter.objects.filter(service_point=service_point)
+        .filter(Q(installed_on__isnull=True) | Q(installed_on__lte=on))
+        .filter(Q(removed_on__isnull=True) | Q(removed_on__gte=on))
+        .order_by(F("installed_on").desc(nulls_last=True), "-id")
+        .first()
+    )
