@@ -14,5 +14,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("customers/", include("robinet.customers.urls")),
+    path("metering/", include("robinet.metering.urls")),
     path("", include("robinet.backoffice.urls")),
 ]

@@ -19,6 +19,7 @@ class NavItem:
 NAV_ITEMS = [
     NavItem(_("Accueil"), "backoffice:home", ""),
     NavItem(_("Clients"), "customers:search", Perm.CUSTOMER_VIEW),
+    NavItem(_("Anomalies de relève"), "metering:anomalies", Perm.CUSTOMER_VIEW),
     NavItem(_("Qualité des données"), "customers:quality", Perm.QUALITY_VIEW),
 ]
 

@@ -36,6 +36,7 @@ from robinet.customers.choices import (
 from robinet.customers.models import Contract, CustomerAccount, Party
 from robinet.customers.rules import format_phone
 from robinet.customers.texts import BLOCTEL_NOTICE, CONTACT_CONSENT_NOTICE
+from robinet.metering import selectors as metering_selectors
 from robinet.organisation.access import scope_for
 from robinet.organisation.roles import Perm
 from robinet.referential import naf_get
@@ -212,6 +213,14 @@ class AccountMixin(StaffViewMixin):
         return f"{url}#{anchor}" if anchor else url
 
 
+def one_per_service_point(contracts: Iterable[Contract]) -> list[Contract]:
+    """The first contract of each service point (the active one: contracts come active first)."""
+    first: dict[int, Contract] = {}
+    for contract in contracts:
+        first.setdefault(contract.service_point_id, contract)
+    return list(first.values())
+
+
 class CustomerDetailView(AccountMixin, View):
     """The customer page (360°): party, account, contracts, particularities, history."""
 
@@ -233,6 +242,10 @@ class CustomerDetailView(AccountMixin, View):
             ],
             "past_particularities": [p for p in overview["particularities"] if p.ended_on],
             "NEC": ParticularityKind.NEC,
+            # Readings (METER-1, 5, 6): one block per service point, loaded with htmx.
+            "reading_contracts": one_per_service_point(overview["contracts"]),
+            "abnormal_notices": metering_selectors.notice_list(account=account),
+            "can_read": scope.covers(Perm.CUSTOMER_CHANGE, account.centre),
         }
         return render(request, "customers/detail.html", context)
 

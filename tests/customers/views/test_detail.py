@@ -27,7 +27,7 @@ def test_detail_shows_party_account_and_contact_data(web, officer, person):
     # IBAN masked except the last four characters.
     assert "FR•• •••• •••• 0189" in html
     assert "FR7630006000011234567890189" not in html
-    assert "Les relevés, factures, paiements, relances et demandes apparaîtront ici." in html
+    assert "Les factures, paiements, relances et demandes apparaîtront ici." in html
 
 
 def test_detail_of_a_company_shows_siret_and_naf_label(web, officer, company):

@@ -1,0 +1,98 @@
+"""Back-office forms of metering: presentation only.
+
+The services validate every value (METER-1…3): the index is passed as typed
+("245,5" is accepted by the service), refusals come back as field errors
+through ``robinet.backoffice.forms.add_service_errors``.
+"""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from robinet.backoffice.forms import date_field, model_label
+from robinet.metering.choices import AnomalyReason, AnomalyResolution, ReadingSource
+from robinet.metering.models import Reading
+
+# What an officer may enter by hand on the customer page (METER-1); the other
+# sources come from move-in/out, meter changes and estimation.
+ENTRY_SOURCES = [
+    (ReadingSource.FIELD, ReadingSource.FIELD.label),
+    (ReadingSource.SELF, ReadingSource.SELF.label),
+    (ReadingSource.REMOTE, ReadingSource.REMOTE.label),
+]
+
+# The buttons of a worklist row besides "Corriger" (which opens its own form).
+ROW_RESOLUTIONS = [
+    (AnomalyResolution.VALIDATED, _("Valider")),
+    (AnomalyResolution.NEW_READING_REQUESTED, _("Demander une nouvelle relève")),
+    (AnomalyResolution.METER_NOT_SEEN, _("Compteur non vu")),
+]
+
+AGE_CHOICES = [
+    ("", _("Toutes")),
+    ("7", _("Plus de 7 jours")),
+    ("15", _("Plus de 15 jours")),
+    ("30", _("Plus de 30 jours")),
+    ("60", _("Plus de 60 jours")),
+]
+
+
+def index_field(label) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+
+
+class AnomalyFilterForm(forms.Form):
+    """The worklist filters (GET): all optional, an unknown value is simply ignored."""
+
+    centre = forms.ModelChoiceField(
+        label=_("Centre"), queryset=None, required=False, empty_label=_("Tous mes centres")
+    )
+    reason = forms.ChoiceField(
+        label=_("Motif"),
+        choices=[("", _("Tous les motifs")), *AnomalyReason.choices],
+        required=False,
+    )
+    age = forms.TypedChoiceField(
+        label=_("Ancienneté"),
+        choices=AGE_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
+    def __init__(self, *args, centres, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].queryset = centres
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select form-select-sm"
+
+    def filters(self) -> dict:
+        """The selector's keyword arguments (invalid filters are dropped, not an error)."""
+        data = self.cleaned_data if self.is_valid() else {}
+        return {
+            "centre": data.get("centre"),
+            "reason": data.get("reason") or None,
+            "older_than_days": data.get("age"),
+        }
+
+
+class ReadingRecordForm(forms.Form):
+    """One reading typed by the officer (METER-1) for the active meter of a contract."""
+
+    read_on = date_field(model_label(Reading, "read_on"), required=True)
+    index = index_field(model_label(Reading, "index"))
+    source = forms.ChoiceField(label=model_label(Reading, "source"), choices=ENTRY_SOURCES)
+
+
+class ReadingCorrectForm(forms.Form):
+    """A corrected index and date: the original reading stays visible as "corrigé"."""
+
+    read_on = date_field(model_label(Reading, "read_on"), required=True)
+    index = index_field(_("Index corrigé (m³)"))
+
+
+class AnomalyResolveForm(forms.Form):
+    resolution = forms.ChoiceField(choices=ROW_RESOLUTIONS)

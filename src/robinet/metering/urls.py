@@ -1,0 +1,20 @@
+from django.urls import path
+
+from robinet.metering import views
+
+app_name = "metering"
+urlpatterns = [
+    path("anomalies/", views.AnomalyWorklistView.as_view(), name="anomalies"),
+    path("readings/<int:pk>/resolve/", views.AnomalyResolveView.as_view(), name="anomaly-resolve"),
+    path("readings/<int:pk>/correct/", views.ReadingCorrectView.as_view(), name="reading-correct"),
+    path(
+        "customers/<str:number>/service-points/<str:reference>/readings/",
+        views.ServicePointReadingsView.as_view(),
+        name="service-point-readings",
+    ),
+    path(
+        "customers/<str:number>/contracts/<str:contract>/readings/add/",
+        views.ReadingRecordView.as_view(),
+        name="reading-record",
+    ),
+]

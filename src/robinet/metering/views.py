@@ -1,0 +1,321 @@
+"""Back-office screens of metering (METER-1…6).
+
+Thin views: each validates a presentation form, calls one service or
+selector of ``robinet.metering``, and renders. The services check the
+permissions again and validate every value; their refusals come back as field
+errors and an inline alert (``robinet.backoffice.forms.add_service_errors``).
+
+* the anomaly worklist (METER-2): filters, held readings, per-row actions
+  updated in place with htmx;
+* reading entry and correction from the customer page (modal with htmx, a
+  plain page without JavaScript);
+* the readings of a service point on the customer page (history, consumption
+  chart), loaded with htmx.
+"""
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django_htmx.http import HttpResponseClientRedirect
+
+from robinet.backoffice.forms import add_service_errors
+from robinet.backoffice.http import StaffViewMixin
+from robinet.core import clock, exceptions
+from robinet.core.exceptions import ApplicationError
+from robinet.customers import selectors as customer_selectors
+from robinet.customers.views import AccountMixin, ContractActionView
+from robinet.metering import forms, selectors, services
+from robinet.metering.choices import AnomalyResolution, ReadingStatus
+from robinet.organisation.access import scope_for
+from robinet.organisation.roles import Perm
+
+#: rows shown at once in the worklist (the oldest first): filter to see the others
+WORKLIST_LIMIT = 100
+
+#: the permission to enter, correct and resolve readings (services check it again)
+CHANGE_PERM = Perm.CUSTOMER_CHANGE
+
+RESOLUTION_MESSAGES = {
+    AnomalyResolution.VALIDATED: gettext_lazy("Relevé validé."),
+    AnomalyResolution.NEW_READING_REQUESTED: gettext_lazy("Nouvelle relève demandée."),
+    AnomalyResolution.METER_NOT_SEEN: gettext_lazy(
+        "Compteur non vu : la consommation sera estimée."
+    ),
+    AnomalyResolution.CORRECTED: gettext_lazy("Relevé corrigé."),
+}
+
+
+def verdict_message(reading) -> tuple[str, str]:
+    """(level, text) telling the officer what became of a recorded reading (METER-2)."""
+    if reading.status == ReadingStatus.HELD:
+        text = _("Relevé enregistré mais mis en anomalie : %(reason)s.") % {
+            "reason": reading.get_anomaly_display()
+        }
+        if reading.anomaly_detail:
+            text = f"{text} {reading.anomaly_detail}"
+        return messages.WARNING, text
+    return messages.SUCCESS, _("Relevé enregistré et validé.")
+
+
+def safe_next(url: str | None) -> str:
+    """Where to go back after an action: a local path, else the worklist."""
+    if url and url.startswith("/") and url_has_allowed_host_and_scheme(url, allowed_hosts=None):
+        return url
+    return reverse("metering:anomalies")
+
+
+# --- the anomaly worklist ---------------------------------------------------------------------
+
+
+class AnomalyWorklistView(StaffViewMixin, View):
+    """Held readings of the user's centres; filters by centre, reason and age (GET, htmx)."""
+
+    permission = Perm.CUSTOMER_VIEW
+
+    def get(self, request):
+        centres = customer_selectors.entity_centres_for(user=request.user, perm=Perm.CUSTOMER_VIEW)
+        form = forms.AnomalyFilterForm(request.GET or None, centres=centres.order_by("name"))
+        readings = selectors.anomaly_worklist(user=request.user, **form.filters())
+        total = readings.count()
+        context = {
+            "form": form,
+            "rows": worklist_rows(readings[:WORKLIST_LIMIT]),
+            "total": total,
+            "limit": WORKLIST_LIMIT,
+            "can_change": scope_for(request.user).allows(CHANGE_PERM),
+            "resolutions": forms.ROW_RESOLUTIONS,
+            "back_url": request.get_full_path(),
+        }
+        partial = request.htmx and not request.htmx.history_restore_request
+        template = "metering/_anomaly_table.html" if partial else "metering/anomalies.html"
+        return render(request, template, context)
+
+
+class ReadingMixin(StaffViewMixin):
+    """Loads the reading of the URL: 404 outside the user's centres."""
+
+    permission = CHANGE_PERM
+
+    def get_reading(self):
+        return selectors.reading_get_for_user(
+            user=self.request.user, pk=self.kwargs["pk"], perm=CHANGE_PERM
+        )
+
+
+class AnomalyResolveView(ReadingMixin, View):
+    """Valider / Demander une nouvelle relève / Compteur non vu on one held reading."""
+
+    def post(self, request, pk):
+        reading = self.get_reading()
+        form = forms.AnomalyResolveForm(request.POST)
+        error, resolution = "", None
+        if not form.is_valid():
+            error = _("Action inconnue.")
+        else:
+            resolution = form.cleaned_data["resolution"]
+            try:
+                services.anomaly_resolve(actor=request.user, reading=reading, resolution=resolution)
+            except (exceptions.PermissionDenied, exceptions.NotFound):
+                raise
+            except ApplicationError as exc:
+                error = exc.message
+        if request.htmx:
+            reading.refresh_from_db()
+            return render(
+                request,
+                "metering/_anomaly_row.html",
+                {
+                    "row": worklist_rows([reading])[0],
+                    "done": not error,
+                    "done_message": "" if error else RESOLUTION_MESSAGES.get(resolution, ""),
+                    "error_message": error,
+                    "can_change": True,
+                    "resolutions": forms.ROW_RESOLUTIONS,
+                    "back_url": safe_next(request.POST.get("next")),
+                },
+            )
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, RESOLUTION_MESSAGES.get(resolution, ""))
+        return redirect(safe_next(request.POST.get("next")))
+
+
+class ReadingCorrectView(ReadingMixin, View):
+    """A corrected index/date for a held or valid reading; the original stays as "corrigé"."""
+
+    template_name = "metering/correct.html"
+
+    def back_url(self, reading) -> str:
+        return safe_next(self.request.GET.get("next") or self.request.POST.get("next"))
+
+    def render_form(self, reading, form, error_message=""):
+        modal = bool(self.request.htmx)
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "reading": reading,
+                "form": form,
+                "error_message": error_message,
+                "title": _("Corriger un relevé"),
+                "submit_label": _("Enregistrer la correction"),
+                "action_url": self.request.get_full_path(),
+                "cancel_url": self.back_url(reading),
+                "next": self.back_url(reading),
+                "base_template": "metering/modal.html" if modal else "metering/page.html",
+            },
+        )
+
+    def get(self, request, pk):
+        reading = self.get_reading()
+        initial = {"read_on": reading.read_on, "index": reading.index}
+        return self.render_form(reading, forms.ReadingCorrectForm(initial=initial))
+
+    def post(self, request, pk):
+        reading = self.get_reading()
+        form = forms.ReadingCorrectForm(request.POST)
+        if not form.is_valid():
+            return self.render_form(reading, form)
+        try:
+            new = services.reading_correct(
+                actor=request.user, reading=reading, index=form.cleaned_data["index"],
+                read_on=form.cleaned_data["read_on"],
+            )  # fmt: skip
+        except (exceptions.PermissionDenied, exceptions.NotFound):
+            raise
+        except ApplicationError as exc:
+            add_service_errors(form, exc)
+            return self.render_form(reading, form, error_message=exc.message)
+        level, text = verdict_message(new)
+        messages.add_message(request, level, _("Correction enregistrée.") + " " + text)
+        if request.htmx:
+            return HttpResponseClientRedirect(self.back_url(reading))
+        return redirect(self.back_url(reading))
+
+
+# --- reading entry from the customer page -----------------------------------------------------
+
+
+class ReadingRecordView(ContractActionView):
+    """ "Saisir un relevé" for the active meter of a contract's service point (METER-1, METER-2)."""
+
+    account_perm = CHANGE_PERM
+    form_class = forms.ReadingRecordForm
+    title = gettext_lazy("Saisir un relevé")
+    submit_label = gettext_lazy("Enregistrer le relevé")
+    success_anchor = "readings"
+
+    def get_context(self):
+        return {
+            **super().get_context(),
+            "intro": _("Abonnement %(number)s — %(address)s")
+            % {"number": self.contract.number, "address": self.contract.service_point.address},
+        }
+
+    def perform(self, form):
+        data = form.cleaned_data
+        self.reading = services.reading_record(
+            actor=self.request.user, service_point=self.contract.service_point,
+            read_on=data["read_on"], index=data["index"], source=data["source"],
+        )  # fmt: skip
+
+    def post(self, request, **kwargs):
+        self.account = self.get_account()
+        self.load()
+        form = self.form_class(request.POST)
+        if not form.is_valid():
+            return self.render(form)
+        try:
+            self.perform(form)
+        except (exceptions.PermissionDenied, exceptions.NotFound):
+            raise
+        except ApplicationError as exc:
+            add_service_errors(form, exc)
+            return self.render(form, error_message=exc.message)
+        # The verdict (METER-2): validated, or held with its reason.
+        messages.add_message(request, *verdict_message(self.reading))
+        if request.htmx:
+            return HttpResponseClientRedirect(self.detail_url())
+        return redirect(self.detail_url(self.success_anchor))
+
+
+# --- the readings of a service point on the customer page ---------------------------------------
+
+
+class ServicePointReadingsView(AccountMixin, View):
+    """History and consumption chart of one of the account's service points (METER-1, METER-6).
+
+    Loaded into the customer page with htmx (the page's query count does not
+    grow with its contracts); a plain page without JavaScript.
+    """
+
+    def get(self, request, number, reference):
+        account = self.get_account()
+        contract = (
+            customer_selectors.contract_list(user=request.user)
+            .filter(account=account, service_point__reference=reference)
+            .select_related("service_point")
+            .order_by("-start_date")
+            .first()
+        )
+        if contract is None:
+            raise Http404
+        service_point = contract.service_point
+        series = [period_row(p) for p in selectors.consumption_series(service_point=service_point)]
+        context = {
+            "account": account,
+            "party": account.party,
+            "contract": contract,
+            "service_point": service_point,
+            "readings": selectors.reading_history(service_point=service_point),
+            "series": series,
+            "chart": {
+                "labels": [p["label"] for p in series],
+                "current": [p["daily_litres"] for p in series],
+                "previous": [p["last_year_litres"] for p in series],
+            },
+            "chart_id": f"consumption-data-{service_point.pk}",
+            "can_read": scope_for(request.user).covers(CHANGE_PERM, account.centre),
+            "back_url": reverse("customers:detail", args=[account.number]),
+        }
+        partial = request.htmx and not request.htmx.history_restore_request
+        template = (
+            "metering/_service_point_readings.html" if partial else "metering/service_point.html"
+        )
+        return render(request, template, context)
+
+
+def period_row(period: dict[str, Any]) -> dict[str, Any]:
+    """One period of the consumption series, with its daily averages in litres (METER-6)."""
+    return {
+        **period,
+        "label": period["end"].strftime("%d/%m/%Y"),
+        "daily_litres": _litres(period["daily_average"]),
+        "last_year_litres": _litres(period["last_year_daily_average"]),
+    }
+
+
+def _litres(m3_per_day):
+    return None if m3_per_day is None else round(float(m3_per_day) * 1000)
+
+
+def worklist_rows(readings) -> list:
+    """The held readings with what the officer compares them to: customer, previous index."""
+    rows = list(readings)
+    for row in rows:
+        previous = selectors.previous_counting_reading(row.service_point_id, exclude_pk=row.pk)
+        row.previous = (
+            previous if previous is not None and previous.read_on <= row.read_on else None
+        )
+        contract = selectors.active_contract(row.service_point_id, on=row.read_on)
+        row.account = contract.account if contract is not None else None
+        row.age_days = (clock.now() - row.created_at).days
+    return rows
