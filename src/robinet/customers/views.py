@@ -37,6 +37,7 @@ from robinet.customers.models import Contract, CustomerAccount, Party
 from robinet.customers.rules import format_phone
 from robinet.customers.texts import BLOCTEL_NOTICE, CONTACT_CONSENT_NOTICE
 from robinet.metering import selectors as metering_selectors
+from robinet.metering.choices import AnomalyReason, AnomalyResolution, ReadingSource, ReadingStatus
 from robinet.organisation.access import scope_for
 from robinet.organisation.roles import Perm
 from robinet.referential import naf_get
@@ -58,6 +59,16 @@ VERB_LABELS = {
     "contract_holder_changed": gettext_lazy("Mutation (changement de titulaire)"),
     "gdpr_export": gettext_lazy("Export des données (RGPD)"),
     "customer_anonymised": gettext_lazy("Données anonymisées"),
+    # metering (METER-1…5): events of the account's service points
+    "reading_recorded": gettext_lazy("Relevé saisi"),
+    "reading_corrected": gettext_lazy("Relevé corrigé"),
+    "reading_anomaly_resolved": gettext_lazy("Anomalie de relève traitée"),
+    "reading_estimated": gettext_lazy("Relevé estimé (compteur non vu)"),
+    "meter_changed": gettext_lazy("Changement de compteur"),
+    "abnormal_consumption_notice_created": gettext_lazy("Consommation anormale détectée"),
+    "abnormal_consumption_notice_sent": gettext_lazy(
+        "Information de consommation anormale envoyée"
+    ),
 }
 
 DATA_LABELS = {
@@ -76,6 +87,17 @@ DATA_LABELS = {
     "new_contract": gettext_lazy("nouvel abonnement"),
     "new_account": gettext_lazy("nouveau titulaire"),
     "free_of_charge": gettext_lazy("sans frais"),
+    "serial": gettext_lazy("compteur"),
+    "read_on": gettext_lazy("date de relève"),
+    "index": gettext_lazy("index"),
+    "source": gettext_lazy("origine"),
+    "status": gettext_lazy("état"),
+    "anomaly": gettext_lazy("anomalie"),
+    "resolution": gettext_lazy("traitement"),
+    "comment": gettext_lazy("commentaire"),
+    "consumption": gettext_lazy("consommation"),
+    "old": gettext_lazy("ancien compteur"),
+    "new": gettext_lazy("nouveau compteur"),
 }
 
 _CHOICE_DATA = {
@@ -86,9 +108,13 @@ _CHOICE_DATA = {
         **dict(ContractEndReason.choices),
         **dict(forms.HOLDER_CHANGE_REASONS),
     },
+    "source": dict(ReadingSource.choices),
+    "status": dict(ReadingStatus.choices),
+    "anomaly": dict(AnomalyReason.choices),
+    "resolution": dict(AnomalyResolution.choices),
 }
-_HIDDEN_DATA = {"inquiry"}
-_QUANTITIES = {"start_index", "end_index", "index"}
+_HIDDEN_DATA = {"inquiry", "previous", "corrected_by", "reading", "removal", "install"}
+_QUANTITIES = {"start_index", "end_index", "index", "consumption"}
 _MASKED = {"iban"}
 
 

@@ -91,6 +91,7 @@ class AnomalyWorklistView(StaffViewMixin, View):
             "limit": WORKLIST_LIMIT,
             "can_change": scope_for(request.user).allows(CHANGE_PERM),
             "resolutions": forms.ROW_RESOLUTIONS,
+            "validatable": services.VALIDATABLE,
             "back_url": request.get_full_path(),
         }
         partial = request.htmx and not request.htmx.history_restore_request
@@ -138,6 +139,7 @@ class AnomalyResolveView(ReadingMixin, View):
                     "error_message": error,
                     "can_change": True,
                     "resolutions": forms.ROW_RESOLUTIONS,
+                    "validatable": services.VALIDATABLE,
                     "back_url": safe_next(request.POST.get("next")),
                 },
             )

@@ -214,3 +214,16 @@ def test_abnormal_consumption_notice_is_flagged(web, officer, occupied):
     html = web.get("customers:detail", account.number).content.decode()
     assert 'id="abnormal-consumption-flag"' in html
     assert "loi Warsmann" in html
+
+
+def test_reading_events_are_in_the_customer_history(web, officer, occupied):
+    account, sp = occupied
+    held = held_decrease(sp)
+    web.login(officer).post(
+        "metering:anomaly-resolve", held.pk, data={"resolution": "new_reading_requested"}
+    )
+    html = web.get("customers:detail", account.number).content.decode()
+    assert "Relevé saisi" in html
+    assert "Anomalie de relève traitée" in html
+    assert "Nouvelle relève demandée" in html
+    assert "Index inférieur au précédent" in html

@@ -180,3 +180,12 @@ def test_row_actions_on_another_centre_are_not_found(web, officer, elsewhere):
     assert web.get("metering:reading-correct", reading.pk).status_code == 404
     reading.refresh_from_db()
     assert reading.status == "held"
+
+
+def test_only_unusual_volumes_can_be_validated_as_is(web, officer, occupied, org):
+    decrease = held_decrease(occupied[1])
+    html = web.login(officer).get("metering:anomalies").content.decode()
+    row = html.split(f'id="anomaly-{decrease.pk}"')[1].split("</tr>")[0]
+    assert 'value="validated"' not in row
+    assert "Corriger" in row
+    assert "Compteur non vu" in row
