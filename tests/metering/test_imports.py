@@ -1,0 +1,190 @@
+"""Bulk import of readings (METER-1, METER-2, principle 5): atomic, line-numbered, once."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+
+from robinet.core.imports import AlreadyImported, InvalidImportFile
+from robinet.metering.imports import import_readings
+from robinet.metering.models import AbnormalConsumptionNotice, Reading
+from tests.metering.factories import occupied_point, read, regular_history
+
+D = Decimal
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(dt.datetime(2025, 6, 30, 9, 0, tzinfo=dt.UTC), tick=False):
+        yield
+
+
+@pytest.fixture
+def points(org):
+    first = occupied_point(org.centres[0])[1]
+    second = occupied_point(org.centres[1])[1]
+    return first, second
+
+
+def csv(*lines: str) -> bytes:
+    return (
+        "meter_serial;service_point;date;index;source;reader\n" + "\n".join(lines) + "\n"
+    ).encode()
+
+
+def serial(sp):
+    return sp.meters.get().serial
+
+
+def test_import_validates_in_memory_and_writes_meter_1_meter_2(points):
+    a, b = points
+    data = csv(
+        f"{serial(a)};;2024-01-01;100;field;JM",
+        f";{b.reference};01/01/2024;50;remote;",
+        f"{serial(a)};;2024-04-01;130;field;JM",
+        f";{b.reference};2024-04-01;40;field;",  # decrease: held, not an error
+        f"{serial(a)};{a.reference};2024-07-01;130;self;",  # zero on occupied premises
+    )
+    result = import_readings(data, filename="releves.csv")
+    assert (result.rows, result.valid, result.held) == (5, 3, 2)
+    assert [(o.line, o.anomaly) for o in result.anomalies] == [
+        (5, "index_decrease"),
+        (6, "zero_consumption"),
+    ]
+    reading = Reading.objects.get(service_point=a, read_on=dt.date(2024, 4, 1))
+    assert (reading.consumption, reading.days, reading.status, reading.reader) == (
+        D(30),
+        91,
+        "valid",
+        "JM",
+    )
+    assert reading.import_file_id == result.import_id
+    assert Reading.objects.filter(status="held").count() == 2
+
+
+def test_import_continues_from_stored_readings_and_replaces_estimates_meter_3(points):
+    a, _b = points
+    regular_history(a, start=dt.date(2024, 1, 1), periods=2)  # 2024-06-30: 160
+    from robinet.metering import services
+
+    [estimate] = services.estimate_readings(actor=None, service_points=[a], at=dt.date(2024, 9, 1))
+    result = import_readings(csv(f"{serial(a)};;2024-10-01;185;field;"))
+    estimate.refresh_from_db()
+    assert estimate.status == "corrected"
+    assert result.replaced_estimates == 1
+    reading = Reading.objects.get(read_on=dt.date(2024, 10, 1))
+    assert (reading.consumption, reading.status) == (D(25), "valid")
+
+
+def test_errors_refuse_the_whole_file_by_line_and_column(points):
+    a, b = points
+    read(a, dt.date(2024, 1, 1), 100)
+    data = csv(
+        f"{serial(a)};;2024-02-30;100;field;",
+        "UNKNOWN;;2024-01-01;1;field;",
+        ";P999;2024-01-01;1;field;",
+        f"{serial(a)};;2024-03-01;-4;field;",
+        f"{serial(a)};;2024-03-02;4;guess;",
+        f"{serial(b)};;2024-03-02;4;field;",
+        f"{serial(b)};;2024-03-02;5;field;",
+        f"{serial(a)};;2024-01-01;100;field;",
+        f"{serial(a)};{b.reference};2024-05-01;100;field;",
+    )
+    with pytest.raises(InvalidImportFile) as error:
+        import_readings(data)
+    assert [(i.line, i.field) for i in error.value.issues] == [
+        (2, "date"),
+        (3, "meter_serial"),
+        (4, "service_point"),
+        (5, "index"),
+        (6, "source"),
+        (8, "date"),
+        (10, "meter_serial"),
+    ]
+    assert Reading.objects.count() == 1  # nothing written
+
+
+def test_existing_reading_same_day_is_an_error(points):
+    a, _b = points
+    read(a, dt.date(2024, 1, 1), 100)
+    with pytest.raises(InvalidImportFile) as error:
+        import_readings(csv(f"{serial(a)};;2024-01-01;100;field;"))
+    assert [(i.line, i.field) for i in error.value.issues] == [(2, "date")]
+
+
+def test_same_file_twice_is_refused(points):
+    a, _b = points
+    data = csv(f"{serial(a)};;2024-01-01;100;field;")
+    import_readings(data)
+    with pytest.raises(AlreadyImported):
+        import_readings(data)
+
+
+def test_meter_change_in_file_meter_4(points):
+    from robinet.customers import services as customer_services
+
+    a, _b = points
+    old = a.meters.get()
+    import_readings(csv(f"{old.serial};;2024-01-01;100;field;"))
+    customer_services.meter_remove(actor=None, meter=old, removed_on=dt.date(2024, 3, 1))
+    new = customer_services.meter_install(
+        actor=None,
+        service_point=a,
+        serial="NEW42",
+        diameter_mm=15,
+        installed_on=dt.date(2024, 3, 1),
+    )
+    result = import_readings(
+        csv(
+            f"{new.serial};;2024-03-01;2;install;",
+            f"{old.serial};;2024-03-01;120;removal;",
+            f"{new.serial};;2024-05-01;12;field;",
+        )
+    )
+    assert result.held == 0
+    volumes = dict(
+        Reading.objects.filter(read_on__gte=dt.date(2024, 3, 1)).values_list(
+            "source", "consumption"
+        )
+    )
+    assert volumes == {"removal": D(20), "install": D(0), "field": D(10)}
+
+
+def test_warsmann_notice_from_import_meter_5(points):
+    from robinet.metering import services
+
+    a, _b = points
+    services.threshold_set(
+        actor=None, customer_class="individual", high_factor=10, high_floor_m3=30, zero_min_days=60
+    )
+    regular_history(a, start=dt.date(2021, 1, 1), periods=12)  # 30 m³ per 91 days
+    last = a.readings.order_by("-read_on").first()
+    on = last.read_on + dt.timedelta(days=91)
+    result = import_readings(csv(f"{serial(a)};;{on.isoformat()};{last.index + 70};field;"))
+    assert (result.valid, result.notices) == (1, 1)
+    notice = AbnormalConsumptionNotice.objects.get()
+    assert (notice.consumption, notice.reference_average, notice.reference_basis) == (
+        D(70),
+        D(30),
+        "own_history",
+    )
+    assert "écrêtement" in notice.text
+
+
+def test_command_reports_outcome_and_refusal(points, tmp_path, capsys):
+    a, _b = points
+    good = tmp_path / "good.csv"
+    good.write_bytes(
+        csv(f"{serial(a)};;2024-01-01;100;field;", f"{serial(a)};;2024-04-01;90;field;")
+    )
+    call_command("readings", "import", str(good))
+    out = capsys.readouterr().out
+    assert "ligne 3 : anomalie index_decrease" in out
+    assert "1 valides, 1 en anomalie" in out
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(csv("NOPE;;2024-01-01;100;field;"))
+    with pytest.raises(CommandError, match="refusé"):
+        call_command("readings", "import", str(bad))
+    assert "ligne 2, colonne meter_serial" in capsys.readouterr().err
