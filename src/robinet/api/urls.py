@@ -11,6 +11,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from robinet.api.auth import TokenAuth
 from robinet.core.exceptions import ApplicationError
 from robinet.customers.api import router as customers_router
+from robinet.metering.api import router as metering_router
 
 api = NinjaAPI(
     title="Robinet API",
@@ -21,6 +22,7 @@ api = NinjaAPI(
     docs_url="/docs",
 )
 api.add_router("/", customers_router)
+api.add_router("/", metering_router)
 
 
 def _error(request, status: int, code: str, message: str, fields=None):

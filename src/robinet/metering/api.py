@@ -1,0 +1,163 @@
+"""JSON API of metering (METER-1, METER-2, METER-6): the same services and selectors as the screens."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
+
+from robinet.core.exceptions import ApplicationError, NotFound, ValidationFailed
+from robinet.customers import selectors as customer_selectors
+from robinet.metering import selectors, services
+from robinet.organisation.models import Entity, EntityKind
+
+router = Router(tags=["relevés"])
+MAX_BATCH = 1000
+
+
+class ReadingIn(Schema):
+    meter_serial: str = Field("", description="Meter serial (or give the service point)")
+    service_point: str = Field("", description="Service point reference (meter in place)")
+    read_on: dt.date
+    index: Decimal = Field(description="Index in m³ (up to 3 decimals)")
+    source: str = Field(description="field | self | remote | estimate | move_in | move_out | …")
+    reader: str = ""
+
+
+class ReadingOut(Schema):
+    id: int
+    meter: str = Field(alias="meter.serial")
+    service_point: str = Field(alias="service_point.reference")
+    read_on: dt.date
+    index: Decimal
+    source: str
+    status: str
+    anomaly: str
+    anomaly_detail: str
+    resolution: str
+    consumption: Decimal | None
+    days: int | None
+    rollover: bool
+    corrects: int | None = Field(None, alias="corrects_id")
+    reader: str
+    created_at: dt.datetime
+
+
+class PeriodOut(Schema):
+    start: dt.date
+    end: dt.date
+    days: int
+    consumption: Decimal
+    daily_average: Decimal
+    estimated: bool
+    last_year_daily_average: Decimal | None
+    change_percent: Decimal | None
+
+
+def _record(request, payload: ReadingIn):
+    meter = service_point = None
+    if payload.meter_serial:
+        meter = customer_selectors.meter_get_for_user(
+            user=request.user, serial=payload.meter_serial
+        )
+    if payload.service_point:
+        service_point = customer_selectors.service_point_get_for_user(
+            user=request.user, reference=payload.service_point.upper()
+        )
+    if meter is None and service_point is None:
+        raise ValidationFailed(
+            {"meter_serial": [_("Indiquez le compteur ou le point de desserte.")]}
+        )
+    return services.reading_record(
+        actor=request.user,
+        meter=meter,
+        service_point=service_point,
+        read_on=payload.read_on,
+        index=payload.index,
+        source=payload.source,
+        reader=payload.reader,
+    )
+
+
+def _reload(request, reading):
+    return selectors.reading_get_for_user(user=request.user, pk=reading.pk)
+
+
+@router.post("/readings", response={201: ReadingOut}, summary="Saisir un relevé")
+def reading_create(request, payload: ReadingIn):
+    """Record one reading (METER-1); an anomaly is stored held (METER-2), not refused."""
+    return Status(201, _reload(request, _record(request, payload)))
+
+
+@router.post(
+    "/readings/batch", response={201: list[ReadingOut]}, summary="Saisir des relevés (lot)"
+)
+def reading_batch(request, payload: list[ReadingIn]):
+    """All or nothing: any refused item refuses the batch, errors keyed ``<position>.<field>``."""
+    if len(payload) > MAX_BATCH:
+        raise ValidationFailed(
+            {"__all__": [_("Au plus %(n)s relevés par lot.") % {"n": MAX_BATCH}]}
+        )
+    fields: dict[str, list[str]] = {}
+    created = []
+    with transaction.atomic():
+        for position, item in enumerate(payload):
+            try:
+                created.append(_record(request, item))
+            except ApplicationError as exc:
+                problems = exc.fields or {"__all__": [str(exc.message)]}
+                for name, messages in problems.items():
+                    fields.setdefault(f"{position}.{name}", []).extend(messages)
+        if fields:
+            transaction.set_rollback(True)
+    if fields:
+        raise ValidationFailed(fields, _("Lot refusé : aucun relevé n'a été enregistré."))
+    return Status(201, [_reload(request, reading) for reading in created])
+
+
+@router.get(
+    "/service-points/{reference}/readings",
+    response=list[ReadingOut],
+    summary="Historique des relevés",
+)
+def reading_history(request, reference: str, limit: int = 200):
+    service_point = customer_selectors.service_point_get_for_user(
+        user=request.user, reference=reference.upper()
+    )
+    return list(
+        selectors.reading_history(service_point).select_related("service_point")[
+            : max(1, min(limit, 1000))
+        ]
+    )
+
+
+@router.get(
+    "/service-points/{reference}/consumption",
+    response=list[PeriodOut],
+    summary="Série de consommation (METER-6)",
+)
+def consumption_series(request, reference: str):
+    service_point = customer_selectors.service_point_get_for_user(
+        user=request.user, reference=reference.upper()
+    )
+    return selectors.consumption_series(service_point)
+
+
+@router.get("/anomalies", response=list[ReadingOut], summary="Relevés en anomalie (METER-2)")
+def anomalies(
+    request,
+    centre: str = "",
+    reason: str = "",
+    older_than_days: int | None = None,
+    limit: int = 200,
+):
+    entity = None
+    if centre:
+        entity = Entity.objects.filter(code=centre, kind=EntityKind.CENTRE).first()
+        if entity is None:
+            raise NotFound(_("Centre inconnu : %(code)s.") % {"code": centre})
+    worklist = selectors.anomaly_worklist(
+        user=request.user, centre=entity, reason=reason or None, older_than_days=older_than_days
+    )
+    return list(worklist[: max(1, min(limit, 1000))])
