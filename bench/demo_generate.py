@@ -1,6 +1,7 @@
 """Benchmark of the demo generator: N customers into a fresh database, timed.
 
     uv run python bench/demo_generate.py --customers 100000              # SQLite (temporary file)
+    uv run python bench/demo_generate.py --customers 100000 --readings   # with meter readings
     uv run python bench/demo_generate.py --customers 1000000 --postgres  # PostgreSQL
     uv run python bench/demo_generate.py --database-url postgres://…/db  # an existing empty database
 
@@ -62,6 +63,12 @@ def main() -> int:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--chunk-size", type=int, default=None)
+    parser.add_argument(
+        "--readings",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="two years of meter readings too (as `robinet demo`; default: customers only)",
+    )
     target = parser.add_mutually_exclusive_group()
     target.add_argument(
         "--postgres",
@@ -108,6 +115,7 @@ def main() -> int:
             seed=args.seed if args.seed is not None else DEFAULT_SEED,
             chunk_size=args.chunk_size or DEFAULT_CHUNK_SIZE,
             log=print,
+            readings=args.readings,
         )
         print()
         print(f"{'table':<32}{'rows':>12}")

@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 
 from robinet.customers.models import CustomerAccount
 from robinet.demo.users import DEMO_PASSWORD, DEMO_USERS
+from robinet.metering.models import Reading
 from robinet.organisation.models import RoleAssignment, User
 from robinet.organisation.roles import Role
 from tests.customers import factories
@@ -37,6 +38,20 @@ def test_demo_generates_data_users_and_prints_credentials(client):
     assert admin.is_staff
     assert not User.objects.get(username="gestion").is_staff
     assert client.login(username="gestion", password=DEMO_PASSWORD)
+
+
+@pytest.mark.django_db
+def test_demo_generates_readings_by_default():
+    output = _demo("--customers", "40")
+    assert Reading.objects.count() > 40
+    assert "Relevés :" in output
+
+
+@pytest.mark.django_db
+def test_demo_without_readings():
+    _demo("--customers", "40", "--no-readings")
+    assert CustomerAccount.objects.count() == 40
+    assert not Reading.objects.exists()
 
 
 @pytest.mark.django_db

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import math
 import multiprocessing
 import random
 import re
@@ -67,6 +68,7 @@ from robinet.customers.numbers import (
 )
 from robinet.customers.search import build_search_text, normalize
 from robinet.demo import data
+from robinet.demo import readings as demo_readings
 from robinet.demo.identifiers import (
     BANKS,
     bank_bics,
@@ -111,7 +113,10 @@ COLUMNS: dict[type, tuple[str, ...]] = {
         "collective_sanitation", "non_collective_sanitation", "meter_location",
         "meter_accessibility",
     ),
-    Meter: ("id", "serial", "diameter_mm", "service_point_id", "installed_on", "removed_on"),
+    Meter: (
+        "id", "serial", "diameter_mm", "service_point_id", "installed_on", "removed_on",
+        "index_digits",
+    ),
     Contract: (
         "id", "number", "account_id", "service_point_id", "water", "sanitation", "start_date",
         "end_date", "status", "end_reason", "start_meter_id", "start_index", "end_index",
@@ -122,6 +127,9 @@ COLUMNS: dict[type, tuple[str, ...]] = {
 }  # fmt: skip
 # Write order: parents first.
 MODELS: tuple[type, ...] = tuple(COLUMNS)
+# With readings (METER-1…5), after the meters and contracts.
+COLUMNS.update(demo_readings.COLUMNS)
+READING_MODELS: tuple[type, ...] = tuple(demo_readings.COLUMNS)
 
 _YEAR = 365
 _ACTIVE = ContractStatus.ACTIVE.value
@@ -285,6 +293,8 @@ class _Meter:
     serial: str
     installed: int  # ordinal day
     removed: int | None
+    offset: int = 0  # index when installed
+    capacity: int = 100_000  # 10 ** index_digits: the totaliser restarts at 0 there
 
 
 @dataclass(slots=True)
@@ -302,14 +312,29 @@ class _Point:
     water: bool
     sanitation: bool
     meters: list[_Meter]
+    premises: str = ""
+    # With readings: (contract id, account id, start, start index, end, end index).
+    contracts: list[tuple] | None = None
 
-    def reading(self, day: int) -> tuple[_Meter, int]:
-        """The meter in place on ``day`` (the current one or the one it replaced) and its index."""
+    def meter_on(self, day: int) -> _Meter:
+        """The meter in place on ``day`` (the current one or the one it replaced)."""
         meters = self.meters
         meter = meters[-1]
         if day < meter.installed and len(meters) > 1:
             meter = meters[0]
-        return meter, int(self.rate * max(0, day - meter.installed) / _YEAR)
+        return meter
+
+    def index(self, meter: _Meter, day: int, effective: list[float], first: int) -> int:
+        """The index of ``meter`` on ``day``: the volume through it since it was fitted, with
+        the seasons (``effective[day - first]``: cumulative seasonal days, see ``RowBuilder``),
+        on its dial."""
+        volume = self.rate * (effective[day - first] - effective[meter.installed - first]) / _YEAR
+        return (meter.offset + int(volume if volume > 0 else 0)) % meter.capacity
+
+    def reading(self, day: int, effective: list[float], first: int) -> tuple[_Meter, int]:
+        """The meter in place on ``day`` and its index."""
+        meter = self.meter_on(day)
+        return meter, self.index(meter, day, effective, first)
 
 
 @dataclass(slots=True)
@@ -347,8 +372,10 @@ class RowBuilder:
         starts: Starts,
         datetime_suffix: str = "",
         existing_serials: frozenset[str] = frozenset(),
+        readings: bool = False,
     ) -> None:
         self.pools = pools
+        self.seed = seed
         self.random = random.Random(seed)
         self.today = today.toordinal()
         self.centres = centres
@@ -365,6 +392,17 @@ class RowBuilder:
         dates = [dt.date.fromordinal(o) for o in range(self.first_day, self.today + 1)]
         self.days = [d.isoformat() for d in dates]
         self.years = [d.year for d in dates]
+        # Consumption follows the seasons (more in summer): a day counts for ``weight`` days,
+        # and ``effective[day - first_day]`` is the running sum (closed form, increasing).
+        period, amplitude = 365.25, demo_readings.SEASONAL_AMPLITUDE
+        phase = 2 * math.pi / period
+        scale = amplitude / phase
+        peak_ordinal = dt.date(today.year, 1, 1).toordinal() + demo_readings.SEASONAL_PEAK_DAY
+        self.effective = [
+            i + scale * math.sin(phase * (i + self.first_day - peak_ordinal))
+            for i in range(len(dates))
+        ]
+        self.models = MODELS + READING_MODELS if readings else MODELS
         self.serial_prefixes: dict[int, list[str]] = {}
         self.classes = Weighted(CLASS_SHARES)
         self.places = Weighted([(p, p.population) for p in pools.places])
@@ -383,9 +421,12 @@ class RowBuilder:
         self.flat_locations = Weighted([((n, a), w) for n, a, w in data.FLAT_METER_LOCATIONS])
         self.site_locations = Weighted([((n, a), w) for n, a, w in data.SITE_METER_LOCATIONS])
         self.mobile_heads, self.landline_heads, self.voip_heads = phone_heads()
-        self.rows: Chunk = {model: [] for model in MODELS}
+        self.rows: Chunk = {model: [] for model in self.models}
         self.accounts_built = 0
         self._normalise_cache: dict[str, str] = {}
+        # Readings are built once a service point can get no more contracts.
+        self.readings = demo_readings.ReadingBuilder(self) if readings else None
+        self.pending_points: list[_Point] = []
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -512,8 +553,11 @@ class RowBuilder:
         self.next_point += 1
         point = _Point(
             point_id, reference, place, number, street, complement, postcode, rate, drinking,
-            collective, [],
+            collective, [], premises,
         )  # fmt: skip
+        if self.readings is not None:
+            point.contracts = []
+            self.pending_points.append(point)
         self.rows[ServicePoint].append(
             (
                 point_id, reference, self.centres[place.centre], number, street, complement,
@@ -534,20 +578,48 @@ class RowBuilder:
             installed = closed_period[0] - int(r() * 3 * _YEAR)
         if installed > first_day:
             self._meter(point, diameter, first_day - int(r() * 10 * _YEAR), installed)
-        self._meter(point, diameter, min(installed, today), None)
+        self._meter(point, diameter, min(installed, today), None, closed_period)
         return point
 
-    def _meter(self, point: _Point, diameter: int, installed: int, removed: int | None) -> _Meter:
+    def _meter(
+        self,
+        point: _Point,
+        diameter: int,
+        installed: int,
+        removed: int | None,
+        closed_period: tuple[int, int] | None = None,
+    ) -> _Meter:
         ids = self.ids
         meter_id = ids[Meter]
         ids[Meter] = meter_id + 1
         meter = _Meter(meter_id, self._serial(installed), installed, removed)
+        # The dial holds decades of the site's consumption; a few old 4-digit household
+        # meters, refitted at a high index, pass 9999 → 0 during the last two years (METER-2),
+        # never inside a closed contract (its final index is not below its start index).
+        # Chosen by a hash of the id, not a draw: the customers are the same with or without
+        # readings.
+        rate = point.rate
+        digits = 5 if rate <= 2_000 else 6 if rate <= 20_000 else 7
+        if removed is None and rate <= 800:
+            draw = (meter_id * 2_654_435_761 + self.seed) % 4_294_967_291
+            window = self.today - 2 * _YEAR
+            cross = window + 60 + draw // 1000 % (2 * _YEAR - 120)
+            if (
+                draw % 1000 < 3
+                and installed < window - 30
+                and (closed_period is None or cross > closed_period[1])
+            ):
+                digits = 4
+                meter.capacity = 10_000
+                meter.offset = -point.index(meter, cross, self.effective, self.first_day) % 10_000
+        if digits != 5:
+            meter.capacity = 10**digits
         point.meters.append(meter)
         days, first = self.days, self.first_day
         self.rows[Meter].append(
             (
                 meter_id, meter.serial, diameter, point.id, days[installed - first],
-                None if removed is None else days[removed - first],
+                None if removed is None else days[removed - first], digits,
             )
         )  # fmt: skip
         return meter
@@ -569,17 +641,21 @@ class RowBuilder:
         ids[Contract] = contract_id + 1
         number = contract_number(self.next_contract)
         self.next_contract += 1
-        meter, index = point.reading(start)
+        days, first, effective = self.days, self.first_day, self.effective
+        meter, index = point.reading(start, effective, first)
         if start_index is None:
             start_index = index
-        days, first = self.days, self.first_day
         if end is None:
             end_day = end_index = None
             status = _ACTIVE
         else:
             end_day = days[end - first]
-            end_index = max(start_index, point.reading(end)[1])
+            end_meter, end_index = point.reading(end, effective, first)
+            if end_meter is not meter:
+                end_index = max(start_index, end_index)
             status = _CLOSED
+        if point.contracts is not None:
+            point.contracts.append((contract_id, account_id, start, start_index, end, end_index))
         self.rows[Contract].append(
             (
                 contract_id, number, account_id, point.id, point.water or not point.sanitation,
@@ -741,7 +817,8 @@ class RowBuilder:
     # -- customers -----------------------------------------------------------------------------
 
     def _household_rate(self) -> float:
-        return 25 + self.random.random() ** 1.5 * 140
+        """m³ a year: about 120 on average (a household of two to three people)."""
+        return 60 + self.random.random() ** 1.5 * 150
 
     def _individual(self, remaining: int) -> None:
         r = self.random.random
@@ -1195,8 +1272,22 @@ class RowBuilder:
             limit = min(target, self.accounts_built + chunk_size)
             while self.accounts_built < limit:
                 self._customer(target - self.accounts_built)
-            rows, self.rows = self.rows, {model: [] for model in MODELS}
+            if self.readings is not None:
+                self._flush_readings(final=self.accounts_built >= target)
+            rows, self.rows = self.rows, {model: [] for model in self.models}
             yield rows
+
+    def _flush_readings(self, *, final: bool) -> None:
+        """Readings of the service points built so far, except those waiting for a holder."""
+        waiting = set() if final else {id(v.point) for v in self.vacancies}
+        kept = []
+        build = self.readings.point
+        for point in self.pending_points:
+            if id(point) in waiting:
+                kept.append(point)
+            else:
+                build(point)
+        self.pending_points = kept
 
 
 # --- Loading ---------------------------------------------------------------------------------
@@ -1329,8 +1420,12 @@ def generate(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     log: Callable[[str], None] | None = None,
     parallel: bool | None = None,
+    readings: bool = False,
 ) -> Summary:
     """Generate ``customers`` customer accounts (with everything under them) in one transaction.
+
+    ``readings`` adds two years of meter readings (and the METER-5 notices of the leaks):
+    see :mod:`robinet.demo.readings`. The customers are the same either way.
 
     ``parallel`` builds the rows in a child process (default: for large sizes, on Linux).
     The result does not depend on it.
@@ -1351,6 +1446,7 @@ def generate(
             chunk_size=chunk_size,
             log=log,
             parallel=parallel and _can_fork(),
+            readings=readings,
         )
     finally:
         if gc_was_enabled:
@@ -1365,6 +1461,7 @@ def _generate(
     chunk_size: int,
     log: Callable[[str], None],
     parallel: bool,
+    readings: bool,
 ) -> Summary:
     from robinet.core.numbering import current_number, set_sequence_at_least
     from robinet.demo.bulk import BulkLoader
@@ -1373,11 +1470,12 @@ def _generate(
     started = time.perf_counter()
     pools = Pools(seed)
     timings["pools"] = time.perf_counter() - started
-    counts = dict.fromkeys((m._meta.label for m in MODELS), 0)
+    models = MODELS + READING_MODELS if readings else MODELS
+    counts = dict.fromkeys((m._meta.label for m in models), 0)
     with transaction.atomic():
         entities = ensure_organisation()
         centres = {code: e.pk for code, e in entities.items() if e.kind == EntityKind.CENTRE}
-        loader = BulkLoader(connection, {m: COLUMNS[m] for m in MODELS})
+        loader = BulkLoader(connection, {m: COLUMNS[m] for m in models})
         starts = Starts(
             ids=loader.first_free_ids(),
             account=max(current_number(ACCOUNT_SERIES), _max_number(CustomerAccount)) + 1,
@@ -1394,6 +1492,7 @@ def _generate(
             starts=starts,
             datetime_suffix=loader.datetime_suffix,
             existing_serials=existing_serials,
+            readings=readings,
         )
         # Fork before the loader starts its writer thread: the child then has one thread.
         forked = _ForkedChunks(builder, customers, chunk_size) if parallel else None

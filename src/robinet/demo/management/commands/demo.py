@@ -62,13 +62,20 @@ class Command(BaseCommand):
             help="autoriser --reset hors de la base SQLite de var/ (vide toutes les tables)",
         )
         parser.add_argument(
+            "--no-readings",
+            action="store_true",
+            help="sans relevés de compteurs (par défaut : deux ans de relevés)",
+        )
+        parser.add_argument(
             "--no-serve", action="store_true", help="préparer les données sans lancer le serveur"
         )
         parser.add_argument(
             "--addrport", default="127.0.0.1:8000", help="adresse du serveur (127.0.0.1:8000)"
         )
 
-    def handle(self, *args, customers, seed, reset, force, no_serve, addrport, **options):
+    def handle(
+        self, *args, customers, seed, reset, force, no_serve, addrport, no_readings, **options
+    ):
         if customers < 1:
             raise CommandError("--customers doit être au moins 1.")
         connection = connections[DEFAULT_DB_ALIAS]
@@ -97,7 +104,7 @@ class Command(BaseCommand):
                 "(--reset pour repartir de zéro)."
             )
         else:
-            self._generate(customers=customers, seed=seed)
+            self._generate(customers=customers, seed=seed, readings=not no_readings)
         from robinet.demo.users import ensure_demo_users
 
         users = ensure_demo_users()
@@ -131,7 +138,7 @@ class Command(BaseCommand):
         call_command("flush", interactive=False, verbosity=0)
         self.stdout.write("Toutes les tables ont été vidées.")
 
-    def _generate(self, *, customers: int, seed: int) -> None:
+    def _generate(self, *, customers: int, seed: int, readings: bool) -> None:
         from robinet.demo.generator import generate
 
         self.stdout.write(
@@ -142,6 +149,7 @@ class Command(BaseCommand):
             customers=customers,
             seed=seed,
             log=self.stdout.write if customers >= 100_000 else None,
+            readings=readings,
         )
         self.stdout.write(
             f"{_plural(summary.rows, 'ligne')} écrites en {summary.seconds:.1f} s "
@@ -192,6 +200,15 @@ class Command(BaseCommand):
         )
         write(
             f"  Particularités (NEC, FSL, vulnérable, grand compte) : {Particularity.objects.count()}"
+        )
+        from robinet.metering.choices import ReadingStatus
+        from robinet.metering.models import AbnormalConsumptionNotice, Reading
+
+        readings = dict(Reading.objects.values_list("status").annotate(n=Count("id")))
+        write(
+            f"  Relevés : {_plural(sum(readings.values()), 'relevé')}, dont "
+            f"{_plural(readings.get(ReadingStatus.HELD, 0), 'anomalie en attente', 'anomalies en attente')} ; "
+            f"{_plural(AbnormalConsumptionNotice.objects.count(), 'information de consommation anormale', 'informations de consommation anormale')}"
         )
         write("")
         host, _sep, port = addrport.rpartition(":")
