@@ -38,6 +38,7 @@ from robinet.customers.rules import format_phone
 from robinet.customers.texts import BLOCTEL_NOTICE, CONTACT_CONSENT_NOTICE
 from robinet.metering import selectors as metering_selectors
 from robinet.metering.choices import AnomalyReason, AnomalyResolution, ReadingSource, ReadingStatus
+from robinet.metering.forms import NOTICE_CHANNELS
 from robinet.organisation.access import scope_for
 from robinet.organisation.roles import Perm
 from robinet.referential import naf_get
@@ -272,6 +273,7 @@ class CustomerDetailView(AccountMixin, View):
             "reading_contracts": one_per_service_point(overview["contracts"]),
             "abnormal_notices": metering_selectors.notice_list(account=account),
             "can_read": scope.covers(Perm.CUSTOMER_CHANGE, account.centre),
+            "notice_channels": NOTICE_CHANNELS,
         }
         return render(request, "customers/detail.html", context)
 

@@ -96,3 +96,16 @@ class ReadingCorrectForm(forms.Form):
 
 class AnomalyResolveForm(forms.Form):
     resolution = forms.ChoiceField(choices=ROW_RESOLUTIONS)
+
+
+# How the METER-5 information reached the customer (``services.NOTICE_CHANNELS``).
+NOTICE_CHANNELS = [
+    ("mail", _("Courrier")),
+    ("email", _("E-mail")),
+    ("bill", _("Avec la facture")),
+    ("portal", _("Espace client")),
+]
+
+
+class NoticeSentForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Canal d'envoi"), choices=NOTICE_CHANNELS)

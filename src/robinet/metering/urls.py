@@ -7,6 +7,7 @@ urlpatterns = [
     path("anomalies/", views.AnomalyWorklistView.as_view(), name="anomalies"),
     path("readings/<int:pk>/resolve/", views.AnomalyResolveView.as_view(), name="anomaly-resolve"),
     path("readings/<int:pk>/correct/", views.ReadingCorrectView.as_view(), name="reading-correct"),
+    path("notices/<int:pk>/sent/", views.NoticeMarkSentView.as_view(), name="notice-sent"),
     path(
         "customers/<str:number>/service-points/<str:reference>/readings/",
         views.ServicePointReadingsView.as_view(),

@@ -249,6 +249,34 @@ class ReadingRecordView(ContractActionView):
         return redirect(self.detail_url(self.success_anchor))
 
 
+# --- METER-5 notices ---------------------------------------------------------------------------
+
+
+class NoticeMarkSentView(StaffViewMixin, View):
+    """Record that the abnormal-consumption information was sent (loi Warsmann, METER-5)."""
+
+    permission = CHANGE_PERM
+
+    def post(self, request, pk):
+        notice = selectors.notice_get_for_user(user=request.user, pk=pk, perm=CHANGE_PERM)
+        form = forms.NoticeSentForm(request.POST)
+        url = reverse("customers:detail", args=[notice.account.number])
+        if not form.is_valid():
+            messages.error(request, _("Choisissez le canal d'envoi."))
+            return redirect(f"{url}#readings")
+        try:
+            services.notice_mark_sent(
+                actor=request.user, notice=notice, channel=form.cleaned_data["channel"]
+            )
+        except (exceptions.PermissionDenied, exceptions.NotFound):
+            raise
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Envoi de l'information enregistré."))
+        return redirect(f"{url}#readings")
+
+
 # --- the readings of a service point on the customer page ---------------------------------------
 
 

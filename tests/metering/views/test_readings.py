@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from robinet.metering import services
 from robinet.metering.models import AbnormalConsumptionNotice, Reading
 from tests.metering.factories import read
 from tests.metering.views.helpers import held_decrease
@@ -227,3 +228,44 @@ def test_reading_events_are_in_the_customer_history(web, officer, occupied):
     assert "Anomalie de relève traitée" in html
     assert "Nouvelle relève demandée" in html
     assert "Index inférieur au précédent" in html
+
+
+def test_notice_marked_as_sent(web, officer, auditor, occupied):
+    account, sp = occupied
+    reading = read(sp, dt.date(2025, 3, 30), 440)
+    web.login(officer).post(
+        "metering:anomaly-resolve", reading.pk, data={"resolution": "validated"}
+    )
+    notice = AbnormalConsumptionNotice.objects.get(account=account)
+    html = web.get("customers:detail", account.number).content.decode()
+    assert "Marquer comme envoyée" in html
+    assert "écrêtement" in html  # the letter's text
+    assert (
+        web.login(auditor)
+        .post("metering:notice-sent", notice.pk, data={"channel": "mail"})
+        .status_code
+        == 403
+    )
+    web.login(officer)
+    assert web.post("metering:notice-sent", notice.pk, data={"channel": "fax"}).status_code == 302
+    notice.refresh_from_db()
+    assert notice.sent_at is None
+    response = web.post("metering:notice-sent", notice.pk, data={"channel": "bill"})
+    assert response["Location"] == f"/customers/{account.number}/#readings"
+    notice.refresh_from_db()
+    assert notice.sent_channel == "bill"
+    html = web.get("customers:detail", account.number).content.decode()
+    assert (
+        "Envoi de l&#x27;information enregistré." in html
+        or "Envoi de l'information enregistré." in html
+    )
+    assert "Marquer comme envoyée" not in html
+
+
+def test_notice_of_another_centre_is_not_found(web, officer, elsewhere):
+    account, sp = elsewhere
+    reading = read(sp, dt.date(2025, 3, 30), 440)
+    services.anomaly_resolve(actor=None, reading=reading, resolution="validated")
+    notice = AbnormalConsumptionNotice.objects.get(account=account)
+    response = web.login(officer).post("metering:notice-sent", notice.pk, data={"channel": "mail"})
+    assert response.status_code == 404
