@@ -32,12 +32,15 @@ from robinet.core.exceptions import ApplicationError
 from robinet.customers import selectors as customer_selectors
 from robinet.customers.views import AccountMixin, ContractActionView
 from robinet.metering import forms, selectors, services
-from robinet.metering.choices import AnomalyResolution, ReadingStatus
+from robinet.metering.choices import AnomalyResolution, ReadingSource, ReadingStatus
 from robinet.organisation.access import scope_for
 from robinet.organisation.roles import Perm
 
 #: rows shown at once in the worklist (the oldest first): filter to see the others
 WORKLIST_LIMIT = 100
+
+#: readings shown in the customer page's history (the service point's page shows them all)
+HISTORY_LIMIT = 12
 
 #: the permission to enter, correct and resolve readings (services check it again)
 CHANGE_PERM = Perm.CUSTOMER_CHANGE
@@ -299,13 +302,17 @@ class ServicePointReadingsView(AccountMixin, View):
         if contract is None:
             raise Http404
         service_point = contract.service_point
+        full_page = not request.htmx or request.htmx.history_restore_request
         series = [period_row(p) for p in selectors.consumption_series(service_point=service_point)]
         context = {
             "account": account,
             "party": account.party,
             "contract": contract,
             "service_point": service_point,
-            "readings": selectors.reading_history(service_point=service_point),
+            **history_rows(
+                selectors.reading_history(service_point=service_point),
+                limit=None if full_page else HISTORY_LIMIT,
+            ),
             "series": series,
             "chart": {
                 "labels": [p["label"] for p in series],
@@ -316,11 +323,29 @@ class ServicePointReadingsView(AccountMixin, View):
             "can_read": scope_for(request.user).covers(CHANGE_PERM, account.centre),
             "back_url": reverse("customers:detail", args=[account.number]),
         }
-        partial = request.htmx and not request.htmx.history_restore_request
         template = (
-            "metering/_service_point_readings.html" if partial else "metering/service_point.html"
+            "metering/service_point.html" if full_page else "metering/_service_point_readings.html"
         )
         return render(request, template, context)
+
+
+def history_rows(readings, *, limit: int | None) -> dict[str, Any]:
+    """The newest readings (all with ``limit=None``), each flagged ``correctable``.
+
+    A display hint only (``reading_correct`` decides): a held reading, or a
+    valid one no later actual reading was measured from.
+    """
+    readings = list(readings)
+    later_actual = None
+    for reading in readings:  # newest first
+        reading.correctable = reading.status == ReadingStatus.HELD or (
+            reading.status == ReadingStatus.VALID
+            and (later_actual is None or later_actual <= reading.read_on)
+        )
+        if reading.status == ReadingStatus.VALID and reading.source != ReadingSource.ESTIMATE:
+            later_actual = later_actual or reading.read_on
+    shown = readings if limit is None else readings[:limit]
+    return {"readings": shown, "more_readings": len(readings) - len(shown)}
 
 
 def period_row(period: dict[str, Any]) -> dict[str, Any]:

@@ -269,3 +269,23 @@ def test_notice_of_another_centre_is_not_found(web, officer, elsewhere):
     notice = AbnormalConsumptionNotice.objects.get(account=account)
     response = web.login(officer).post("metering:notice-sent", notice.pk, data={"channel": "mail"})
     assert response.status_code == 404
+
+
+def test_history_offers_correction_only_where_the_service_allows_it(web, officer, occupied):
+    account, sp = occupied
+    for n in range(4):  # 13 readings in all: one beyond the customer page's twelve
+        read(sp, dt.date(2025, 1, 5) + dt.timedelta(days=n + 1), 341 + n)
+    held = held_decrease(sp, on=dt.date(2025, 3, 1))
+    web.login(officer)
+    html = web.get(
+        "metering:service-point-readings", account.number, sp.reference, htmx=True
+    ).content.decode()
+    latest = sp.readings.get(read_on=dt.date(2025, 1, 9))
+    older = sp.readings.get(read_on=dt.date(2025, 1, 8))
+    assert f"/metering/readings/{held.pk}/correct/" in html
+    assert f"/metering/readings/{latest.pk}/correct/" in html
+    assert f"/metering/readings/{older.pk}/correct/" not in html
+    assert html.count('<tr id="reading-') == 12
+    assert "Voir les 2 relevés plus anciens" in html
+    page = web.get("metering:service-point-readings", account.number, sp.reference)
+    assert page.content.decode().count('<tr id="reading-') == 14
