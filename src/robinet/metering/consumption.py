@@ -32,9 +32,12 @@ ROLLOVER_MAX_SHARE = Decimal("0.1")
 ZERO = Decimal(0)
 
 
+_CAPACITY = {digits: Decimal(10) ** digits for digits in range(1, 13)}
+
+
 def capacity(digits: int) -> Decimal:
     """The number of m³ a dial of ``digits`` whole-m³ digits counts before restarting at 0."""
-    return Decimal(10) ** digits
+    return _CAPACITY.get(digits) or Decimal(10) ** digits
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ is the 12 months before the file's latest date.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -48,7 +49,7 @@ from robinet.customers.models import Contract, Meter, ServicePoint
 from robinet.metering import selectors
 from robinet.metering.choices import ReadingSource, ReadingStatus
 from robinet.metering.consumption import MeterChange
-from robinet.metering.estimation import AVERAGE_QUANTUM, History, Period, warsmann_check
+from robinet.metering.estimation import AVERAGE_QUANTUM, History, warsmann_check
 from robinet.metering.models import AbnormalConsumptionNotice, Reading
 from robinet.metering.texts import abnormal_consumption_letter
 from robinet.metering.validation import (
@@ -263,7 +264,20 @@ class _State:
     last_actual: tuple | None = None  # (meter_id, read_on, index, digits, id or None)
     last_any: tuple | None = None
     estimates: list = field(default_factory=list)  # ids or _Row objects after last actual
-    periods: list[Period] = field(default_factory=list)
+    ends: list[dt.date] = field(default_factory=list)  # counting periods, by end date
+    volumes: list[Decimal] = field(default_factory=lambda: [Decimal(0)])  # prefix sums
+    day_sums: list[int] = field(default_factory=lambda: [0])
+
+    def add_period(self, end: dt.date, volume: Decimal, days: int) -> None:
+        self.ends.append(end)
+        self.volumes.append(self.volumes[-1] + volume)
+        self.day_sums.append(self.day_sums[-1] + days)
+
+    def history(self, start: dt.date, end: dt.date) -> History:
+        """Volume and days of the periods ending in ``(start, end]``."""
+        i, j = bisect_right(self.ends, start), bisect_right(self.ends, end)
+        return History(self.volumes[j] - self.volumes[i], self.day_sums[j] - self.day_sums[i])
+
     installs: dict[int, Decimal] = field(default_factory=dict)
     live: set = field(default_factory=set)  # (meter_id, read_on)
 
@@ -276,42 +290,68 @@ def _filtered(queryset, field_name: str, ids: list[int]):
         yield queryset.filter(**{f"{field_name}__in": chunk})
 
 
+def _live_rows(point_ids: list[int]):
+    """Live readings of the service points in date order, as plain tuples (raw SQL: no
+    per-value ORM conversion, which dominates loading a large history)."""
+    table = Reading._meta.db_table
+    quote = connection.ops.quote_name
+    sqlite = connection.vendor == "sqlite"
+
+    def col(name: str) -> str:
+        return f"CAST({quote(name)} AS TEXT)" if sqlite else quote(name)
+
+    select = (
+        f"SELECT service_point_id, meter_id, read_on, {col('index')}, source, status, "
+        f"{col('consumption')}, days, id FROM {quote(table)} WHERE status IN (%s, %s)"
+    )
+    order = " ORDER BY read_on, id"
+    chunks = [None] if len(point_ids) > WHOLE_TABLE else list(_chunks(point_ids))
+    with connection.cursor() as cursor:
+        for chunk in chunks:
+            sql, params = select, [ReadingStatus.VALID, ReadingStatus.HELD]
+            if chunk is not None:
+                sql += f" AND service_point_id IN ({', '.join(['%s'] * len(chunk))})"
+                params += chunk
+            cursor.execute(sql + order, params)
+            while batch := cursor.fetchmany(20_000):
+                if not sqlite:
+                    yield from batch
+                    continue
+                for sp, meter, read_on, index, source, status, volume, days, pk in batch:
+                    yield (
+                        sp,
+                        meter,
+                        read_on if isinstance(read_on, dt.date) else dt.date.fromisoformat(read_on),
+                        Decimal(index),
+                        source,
+                        status,
+                        None if volume is None else Decimal(volume),
+                        days,
+                        pk,
+                    )
+
+
 def _load_states(point_ids: list[int], digits: dict[int, int], since: dt.date) -> dict[int, _State]:
     """Live readings of the service points: last counting ones, estimates, periods, days taken."""
     states = {sp: _State() for sp in point_ids}
-    base = Reading.objects.filter(status__in=LIVE).order_by("read_on", "id")
-    columns = (
-        "service_point_id",
-        "meter_id",
-        "read_on",
-        "index",
-        "source",
-        "status",
-        "consumption",
-        "days",
-        "id",
-    )
-    for queryset in _filtered(base, "service_point_id", point_ids):
-        for sp, meter_id, read_on, index, source, status, volume, days, pk in queryset.values_list(
-            *columns
-        ).iterator(chunk_size=20_000):
-            state = states.get(sp)
-            if state is None:
-                continue
-            state.live.add((meter_id, read_on))
-            if status != ReadingStatus.VALID:
-                continue
-            point = (meter_id, read_on, index, digits.get(meter_id, 5), pk)
-            state.last_any = point
-            if source == ReadingSource.ESTIMATE:
-                state.estimates.append(pk)
-            else:
-                state.last_actual = point
-                state.estimates = []
-            if source == ReadingSource.INSTALL:
-                state.installs[meter_id] = index
-            if volume is not None and days and read_on > since:
-                state.periods.append(Period(read_on, volume, days))
+    for sp, meter_id, read_on, index, source, status, volume, days, pk in _live_rows(point_ids):
+        state = states.get(sp)
+        if state is None:
+            continue
+        state.live.add((meter_id, read_on))
+        if status != ReadingStatus.VALID:
+            continue
+        point = (meter_id, read_on, index, digits.get(meter_id, 5), pk)
+        state.last_any = point
+        if source == ReadingSource.ESTIMATE:
+            state.estimates.append(pk)
+        else:
+            state.last_actual = point
+            state.estimates = []
+        if source == ReadingSource.INSTALL:
+            state.installs[meter_id] = index
+        if volume is not None and days and read_on > since:
+            state.add_period(read_on, volume, days)
     return states
 
 
@@ -364,15 +404,6 @@ def _similar_profiles(at: dt.date) -> dict[tuple, Decimal]:
         for r in rows
         if r["days"]
     }
-
-
-def _history(periods: list[Period], start: dt.date, end: dt.date) -> History:
-    volume, days = Decimal(0), 0
-    for period in periods:
-        if start < period.end <= end:
-            volume += period.volume
-            days += period.days
-    return History(volume, days)
 
 
 # --- import --------------------------------------------------------------------------------------
@@ -455,7 +486,7 @@ def import_readings(
             )
             change = MeterChange(previous[2], install)
         contract = _contract_on(contracts.get(sp, []), line.read_on)
-        own = _history(state.periods, line.read_on - selectors.YEAR, line.read_on)
+        own = state.history(line.read_on - selectors.YEAR, line.read_on)
         verdict = validate_reading(
             ReadingInput(meter_id, line.read_on, line.index, line.source, meter_digits),
             PreviousReading(previous[0], previous[1], previous[2], previous[3])
@@ -521,7 +552,7 @@ def import_readings(
                 and contract is not None
                 and use in ("main_residence", "secondary_residence")
             ):
-                history = _history(state.periods, start - selectors.THREE_YEARS, start)
+                history = state.history(start - selectors.THREE_YEARS, start)
                 if profiles is None:
                     profiles = _similar_profiles(last)
                 check = warsmann_check(
@@ -535,7 +566,7 @@ def import_readings(
                     notices.append(
                         (pk, contract[3], sp, start, line.read_on, verdict.consumption, check)
                     )
-            state.periods.append(Period(line.read_on, verdict.consumption, verdict.days))
+            state.add_period(line.read_on, verdict.consumption, verdict.days)
 
     with transaction.atomic():
         record = record_import(

@@ -21,8 +21,9 @@ class Reading(models.Model):
     """
 
     meter = models.ForeignKey(Meter, on_delete=models.PROTECT, related_name="readings")
+    # Indexed by (service_point, read_on) below.
     service_point = models.ForeignKey(
-        ServicePoint, on_delete=models.PROTECT, related_name="readings"
+        ServicePoint, on_delete=models.PROTECT, related_name="readings", db_index=False
     )
     read_on = models.DateField(_("date de relève"))
     index = models.DecimalField(_("index (m³)"), max_digits=12, decimal_places=3)
@@ -49,12 +50,24 @@ class Reading(models.Model):
         verbose_name=_("corrige le relevé"),
     )
     reader = models.CharField(_("releveur"), max_length=80, blank=True)
+    # No index on the two columns below: nothing looks readings up by them, and every
+    # index slows the bulk import (import files and users are never deleted).
     import_file = models.ForeignKey(
-        "core.ImportFile", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "core.ImportFile",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(_("saisi le"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
@@ -85,7 +98,12 @@ class Reading(models.Model):
         ]
         indexes = [
             models.Index(fields=["service_point", "read_on"]),
-            models.Index(fields=["status", "anomaly"]),
+            # The anomaly worklist: held readings only, a small partial index.
+            models.Index(
+                fields=["anomaly", "created_at"],
+                condition=Q(status=ReadingStatus.HELD),
+                name="reading_held_worklist",
+            ),
         ]
 
     def __str__(self) -> str:

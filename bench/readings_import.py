@@ -1,0 +1,101 @@
+"""Benchmark: bulk import of N meter readings from CSV (METER-1, principle 5).
+
+Targets: 1,000,000 readings on PostgreSQL < 15 s; 100,000 on SQLite < 5 s.
+
+    uv run python bench/readings_import.py --rows 100000                           # SQLite
+    uv run python bench/readings_import.py --rows 1000000 --database-url postgres  # PostgreSQL
+
+Creates a synthetic utility with the demo generator (one customer per
+``--per-meter`` readings), writes a CSV of monthly readings for its meters
+(about 1 in 1,000 with a lower index, so the anomaly path is exercised),
+then times the import alone: parse, whole-file checks, context loading,
+in-memory METER-2 validation and bulk write.
+"""
+
+import argparse
+import datetime as dt
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _setup import setup_database  # noqa: E402
+
+
+def make_csv(meters: list[tuple], rows: int, per_meter: int, today) -> bytes:
+    rng = random.Random(11)
+    lines = ["meter_serial;date;index;source"]
+    written = 0
+    for serial, installed, last_index in meters:
+        index = int(last_index) + 1 if last_index is not None else rng.randrange(0, 500)
+        for k in range(per_meter):
+            on = today - dt.timedelta(days=30 * (per_meter - k))
+            if installed and on < installed:
+                continue
+            index += rng.randrange(2, 14)
+            value = index - 50 if rng.random() < 0.001 else index
+            lines.append(f"{serial};{on.isoformat()};{max(value, 0)};field")
+            written += 1
+            if written >= rows:
+                return ("\n".join(lines) + "\n").encode()
+    return ("\n".join(lines) + "\n").encode()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--per-meter", type=int, default=10)
+    parser.add_argument("--database-url", default="sqlite")
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    setup_database(args.database_url, "robinet_bench_readings")
+
+    from robinet.core import clock
+    from robinet.customers.models import Meter
+    from robinet.demo.generator import generate
+    from robinet.metering.choices import ReadingStatus
+    from robinet.metering.imports import import_readings
+    from robinet.metering.models import Reading
+
+    customers = args.rows // args.per_meter + args.rows // (args.per_meter * 5) + 10
+    started = time.perf_counter()
+    # The generator's own history (if it writes readings) ends before the file's first date.
+    generate(customers=customers, today=clock.today() - dt.timedelta(days=30 * args.per_meter + 30))
+    print(f"setup: {customers:,} customers generated in {time.perf_counter() - started:.1f} s")
+    last_index = dict(
+        Reading.objects.filter(status=ReadingStatus.VALID)
+        .order_by("meter_id", "read_on", "id")
+        .values_list("meter_id", "index")
+    )
+    meters = [
+        (serial, installed, last_index.get(pk))
+        for pk, serial, installed in Meter.objects.filter(
+            service_point__isnull=False, removed_on__isnull=True
+        )
+        .order_by("pk")
+        .values_list("pk", "serial", "installed_on")
+    ]
+    data = make_csv(meters, args.rows, args.per_meter, clock.today())
+    rows = data.count(b"\n") - 1
+    started = time.perf_counter()
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    result = import_readings(data, filename="bench-readings.csv")
+    if args.profile:
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
+    elapsed = time.perf_counter() - started
+    print(f"database: {args.database_url}")
+    print(f"meters: {len(meters):,}; readings in file: {rows:,}")
+    print(f"valid: {result.valid:,}; held: {result.held:,}; notices: {result.notices:,}")
+    print(f"import: {elapsed:.2f} s ({result.rows / elapsed:,.0f} rows/s)")
+
+
+if __name__ == "__main__":
+    main()
