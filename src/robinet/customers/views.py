@@ -402,6 +402,7 @@ class AccountActionView(AccountMixin, View):
     intro = ""
     submit_label = gettext_lazy("Enregistrer")
     success_message = ""
+    success_level = messages.SUCCESS
     success_anchor = ""
     danger = False
     #: service field name → form field name, when they differ
@@ -440,7 +441,7 @@ class AccountActionView(AccountMixin, View):
         except ApplicationError as exc:
             add_service_errors(form, exc, self.aliases)
             return self.render(form, error_message=exc.message)
-        messages.success(request, self.success_message)
+        messages.add_message(request, self.success_level, self.success_message)
         if request.htmx:
             # No fragment: from the customer page itself, a URL differing only by its
             # fragment would scroll instead of reloading the page.

@@ -13,12 +13,14 @@ errors and an inline alert (``robinet.backoffice.forms.add_service_errors``).
   chart), loaded with htmx.
 """
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,6 +29,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from robinet.backoffice.forms import add_service_errors
 from robinet.backoffice.http import StaffViewMixin
+from robinet.backoffice.templatetags.backoffice import quantity
 from robinet.core import clock, exceptions
 from robinet.core.exceptions import ApplicationError
 from robinet.customers import selectors as customer_selectors
@@ -156,26 +159,39 @@ class AnomalyResolveView(ReadingMixin, View):
 class ReadingCorrectView(ReadingMixin, View):
     """A corrected index/date for a held or valid reading; the original stays as "corrigé"."""
 
-    template_name = "metering/correct.html"
-
     def back_url(self, reading) -> str:
         return safe_next(self.request.GET.get("next") or self.request.POST.get("next"))
 
     def render_form(self, reading, form, error_message=""):
+        contract = selectors.active_contract(reading.service_point_id, on=reading.read_on)
+        account = contract.account if contract is not None else None
         modal = bool(self.request.htmx)
+        intro = _(
+            "Compteur %(serial)s, relevé du %(date)s, index %(index)s m³. "
+            "Il reste visible dans l'historique comme « corrigé »."
+        ) % {
+            "serial": reading.meter.serial,
+            "date": date_format(reading.read_on, "SHORT_DATE_FORMAT"),
+            "index": quantity(reading.index),
+        }
         return render(
             self.request,
-            self.template_name,
+            "metering/correct.html",
             {
                 "reading": reading,
+                "account": account,
+                "party": account.party if account is not None else None,
                 "form": form,
                 "error_message": error_message,
                 "title": _("Corriger un relevé"),
+                "intro": intro,
                 "submit_label": _("Enregistrer la correction"),
                 "action_url": self.request.get_full_path(),
                 "cancel_url": self.back_url(reading),
                 "next": self.back_url(reading),
-                "base_template": "metering/modal.html" if modal else "metering/page.html",
+                "base_template": (
+                    "customers/actions/modal.html" if modal else "customers/actions/page.html"
+                ),
             },
         )
 
@@ -227,29 +243,12 @@ class ReadingRecordView(ContractActionView):
 
     def perform(self, form):
         data = form.cleaned_data
-        self.reading = services.reading_record(
+        reading = services.reading_record(
             actor=self.request.user, service_point=self.contract.service_point,
             read_on=data["read_on"], index=data["index"], source=data["source"],
         )  # fmt: skip
-
-    def post(self, request, **kwargs):
-        self.account = self.get_account()
-        self.load()
-        form = self.form_class(request.POST)
-        if not form.is_valid():
-            return self.render(form)
-        try:
-            self.perform(form)
-        except (exceptions.PermissionDenied, exceptions.NotFound):
-            raise
-        except ApplicationError as exc:
-            add_service_errors(form, exc)
-            return self.render(form, error_message=exc.message)
         # The verdict (METER-2): validated, or held with its reason.
-        messages.add_message(request, *verdict_message(self.reading))
-        if request.htmx:
-            return HttpResponseClientRedirect(self.detail_url())
-        return redirect(self.detail_url(self.success_anchor))
+        self.success_level, self.success_message = verdict_message(reading)
 
 
 # --- METER-5 notices ---------------------------------------------------------------------------
@@ -358,8 +357,11 @@ def period_row(period: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _litres(m3_per_day):
-    return None if m3_per_day is None else round(float(m3_per_day) * 1000)
+def _litres(m3_per_day: Decimal | None) -> int | None:
+    """m³/day → whole litres/day (what an officer and the chart read)."""
+    if m3_per_day is None:
+        return None
+    return int((m3_per_day * 1000).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def worklist_rows(readings) -> list:

@@ -106,7 +106,7 @@ def test_correction_keeps_the_original_visible(web, officer, occupied):
     back = f"/customers/{account.number}/"
     web.login(officer)
     modal = web.get("metering:reading-correct", held.pk, htmx=True, data={"next": back})
-    assert "Relevé d'origine" in modal.content.decode()
+    assert "comme « corrigé »" in modal.content.decode()
     response = web.post(
         "metering:reading-correct", held.pk, htmx=True,
         data={"read_on": "2025-03-01", "index": "352", "next": back},
