@@ -24,6 +24,7 @@ is the 12 months before the file's latest date.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -105,6 +106,7 @@ class _Line:
     reader: str
 
 
+@functools.lru_cache(maxsize=8192)  # a file has few distinct dates
 def _parse_date(raw: str) -> dt.date | None:
     raw = raw.strip()
     try:
@@ -117,8 +119,10 @@ def _parse_date(raw: str) -> dt.date | None:
 
 
 def _parse_index(raw: str) -> Decimal | None:
+    if not raw.isdigit():
+        raw = raw.replace(",", ".").replace(" ", "").replace("\u202f", "")
     try:
-        value = Decimal(raw.replace(",", ".").replace(" ", "").replace("\u202f", ""))
+        value = Decimal(raw)
     except InvalidOperation:
         return None
     if not value.is_finite() or value < 0 or value >= MAX_INDEX:
