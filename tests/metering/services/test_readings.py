@@ -6,7 +6,13 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from robinet.core.exceptions import ApplicationError, PermissionDenied, ValidationFailed
+from robinet.core.exceptions import (
+    ApplicationError,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from robinet.core.models import AuditEvent
 from robinet.metering import selectors, services
 from robinet.metering.choices import AnomalyReason, AnomalyResolution, ReadingSource, ReadingStatus
@@ -225,3 +231,30 @@ def test_consumption_series_with_last_year_meter_6(point):
     assert series[-1]["daily_average"] == D("0.330")
     assert series[-1]["last_year_daily_average"] == D("0.330")
     assert series[-1]["change_percent"] == D("0.0")
+
+
+def test_worklist_counts_and_scoping_meter_2(org, point, officer, make_user):
+    read(point, dt.date(2023, 1, 1), 100)
+    held = read(point, dt.date(2023, 4, 1), 90)
+    counts = selectors.anomaly_counts(user=officer)
+    assert counts["index_decrease"] == 1
+    assert counts["high_consumption"] == 0
+    assert selectors.reading_get_for_user(user=officer, pk=held.pk) == held
+    stranger = make_user("stranger", "customer_officer", org.centres[3])
+    assert list(selectors.anomaly_worklist(user=stranger)) == []
+    with pytest.raises(NotFound):
+        selectors.reading_get_for_user(user=stranger, pk=held.pk)
+
+
+def test_estimate_skips_points_without_a_reading_meter_3(point):
+    assert (
+        services.estimate_readings(actor=None, service_points=[point], at=dt.date(2025, 1, 1)) == []
+    )
+
+
+def test_resolving_twice_is_refused(point):
+    read(point, dt.date(2023, 1, 1), 100)
+    held = read(point, dt.date(2023, 4, 1), 90)
+    services.anomaly_resolve(actor=None, reading=held, resolution="new_reading_requested")
+    with pytest.raises(InvalidTransition):
+        services.anomaly_resolve(actor=None, reading=held, resolution="meter_not_seen")
