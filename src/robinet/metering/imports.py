@@ -265,8 +265,8 @@ def _parse_file(reader, errors: ImportErrors) -> list[_Line]:
 class _State:
     """What validation needs of one service point, updated as the file is validated."""
 
-    last_actual: tuple | None = None  # (meter_id, read_on, index, digits, id or None)
-    last_any: tuple | None = None
+    last_actual: PreviousReading | None = None
+    last_any: PreviousReading | None = None
     estimates: list = field(default_factory=list)  # ids or _Row objects after last actual
     ends: list[dt.date] = field(default_factory=list)  # counting periods, by end date
     volumes: list[Decimal] = field(default_factory=lambda: [Decimal(0)])  # prefix sums
@@ -345,7 +345,7 @@ def _load_states(point_ids: list[int], digits: dict[int, int], since: dt.date) -
         state.live.add((meter_id, read_on))
         if status != ReadingStatus.VALID:
             continue
-        point = (meter_id, read_on, index, digits.get(meter_id, 5), pk)
+        point = PreviousReading(meter_id, read_on, index, digits.get(meter_id, 5))
         state.last_any = point
         if source == ReadingSource.ESTIMATE:
             state.estimates.append(pk)
@@ -482,20 +482,18 @@ def import_readings(
         actual = line.source != ReadingSource.ESTIMATE
         previous = (state.last_actual if actual else state.last_any) or state.last_any
         change = None
-        if previous is not None and previous[0] != meter_id:
+        if previous is not None and previous.meter != meter_id:
             install = (
                 line.index
                 if line.source == ReadingSource.INSTALL
                 else state.installs.get(meter_id, Decimal(0))
             )
-            change = MeterChange(previous[2], install)
+            change = MeterChange(previous.index, install)
         contract = _contract_on(contracts.get(sp, []), line.read_on)
         own = state.history(line.read_on - selectors.YEAR, line.read_on)
         verdict = validate_reading(
             ReadingInput(meter_id, line.read_on, line.index, line.source, meter_digits),
-            PreviousReading(previous[0], previous[1], previous[2], previous[3])
-            if previous
-            else None,
+            previous,
             today=today,
             daily_average=own.daily_average,
             occupied=contract is not None,
@@ -533,7 +531,7 @@ def import_readings(
             )
             continue
         result.valid += 1
-        point = (meter_id, line.read_on, line.index, meter_digits, pk)
+        point = PreviousReading(meter_id, line.read_on, line.index, meter_digits)
         state.last_any = point
         if line.source == ReadingSource.INSTALL:
             state.installs[meter_id] = line.index

@@ -26,7 +26,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils.translation import gettext as _
 
 from robinet.metering.choices import AnomalyReason, ReadingSource, ReadingStatus
-from robinet.metering.consumption import Index, MeterChange, consumption_between
+from robinet.metering.consumption import (
+    Index,
+    MeterChange,
+    consumption_between,
+    dial_difference,
+)
 
 VOLUME = Decimal("0.001")
 
@@ -110,13 +115,14 @@ def validate_reading(
             % {"date": previous.read_on.strftime("%d/%m/%Y")},
         )
     days = (reading.read_on - previous.read_on).days
-    if previous.meter != reading.meter and change is None:
-        change = MeterChange(previous.index, Decimal(0))
-    result = consumption_between(
-        Index(previous.meter, previous.index, previous.digits),
-        Index(reading.meter, reading.index, reading.digits),
-        change,
-    )
+    if previous.meter == reading.meter and change is None:
+        result = dial_difference(previous.index, reading.index, reading.digits)
+    else:
+        result = consumption_between(
+            Index(previous.meter, previous.index, previous.digits),
+            Index(reading.meter, reading.index, reading.digits),
+            change or MeterChange(previous.index, Decimal(0)),
+        )
     if result.volume is None:
         return Verdict(
             held,
