@@ -6,8 +6,8 @@ agencies, four centres over real communes of the Bas-Rhin, Haut-Rhin and
 Moselle — with 2,000 customer accounts by default, creates one staff user
 per role, prints the figures and the credentials, and starts the server on
 http://127.0.0.1:8000. Run again, it reuses the data; ``--reset`` starts
-from an empty database, ``--customers N`` sets the size, ``--no-serve``
-stops before the server.
+from an empty database, ``--customers N`` sets the size, ``--no-readings``
+leaves out the meter readings, ``--no-serve`` stops before the server.
 
 Demo users (``users.py``): ``gestion``, ``facturation``, ``recouvrement``,
 ``relation``, ``responsable``, ``admin`` (also Django admin), ``auditeur``,
@@ -23,6 +23,12 @@ Modules:
   reference, service points with meters and their history, contracts with
   move-outs, changes of holder and terminations, particularities, returned
   mail. Rows are built as tuples in chunks.
+* ``readings.py`` — two years of meter readings per service point (rounds
+  every six months, monthly remote reading, seasons, move-in/out at the
+  contracts' indexes, meter changes, rollovers, leaks with their METER-5
+  notice, estimates, held anomalies), consumption as
+  ``robinet.metering.consumption`` computes it. ``generate(readings=True)``;
+  the customers are the same with or without.
 * ``bulk.py`` — writes the chunks: ``COPY`` from a writer thread on
   PostgreSQL, ``executemany`` on SQLite, with index and key maintenance
   deferred to the end of the (single) transaction.

@@ -126,11 +126,19 @@ class ReadingBuilder:
             f"{pools.last_names[int(r() * len(pools.last_names))]}"
             for _ in range(40)
         ]
+        self.times: dict[int, list[str]] = {}
 
     def _moment(self, day: int, hour: int) -> str:
+        """A datetime in the three hours from ``hour`` (UTC) of that day, as the database reads it."""
         b = self.builder
-        r = self.random.random
-        return f"{b.days[day - b.first_day]} {hour + int(r() * 3):02d}:{int(r() * 60):02d}:00{b.datetime_suffix}"
+        times = self.times.get(hour)
+        if times is None:
+            times = self.times[hour] = [
+                f"{h:02d}:{m:02d}:00{b.datetime_suffix}"
+                for h in range(hour, hour + 3)
+                for m in range(60)
+            ]
+        return f"{b.days[day - b.first_day]} {times[int(self.random.random() * 180)]}"
 
     def point(self, point: _Point) -> None:
         """The readings of one service point (see the module)."""
