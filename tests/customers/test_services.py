@@ -351,6 +351,22 @@ def test_cust10_move_in_checks_the_meter_serial(org):
     assert contract.start_index == Decimal("120.000")
 
 
+@pytest.mark.parametrize("index", ["NaN", "Infinity", "-1", "abc", "1e12"])
+def test_api3_bad_index_is_a_field_error(org, index):
+    account = factories.person(org.centres[0])
+    sp = factories.service_point(org.centres[0], serial="I21AB000999")
+    with pytest.raises(ValidationFailed) as exc:
+        services.contract_move_in(
+            actor=None,
+            account=account,
+            service_point=sp,
+            start_date="2025-01-10",
+            meter_serial="I21AB000999",
+            start_index=index,
+        )
+    assert "start_index" in _fields(exc)
+
+
 def test_cust10_one_active_contract_per_service_point(org):
     sp = factories.service_point(org.centres[0])
     first = factories.moved_in(factories.person(org.centres[0]), sp)

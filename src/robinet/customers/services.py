@@ -168,6 +168,9 @@ def parse_index(
     except InvalidOperation:
         bag.add(name, _("Index invalide."))
         return None
+    if not index.is_finite():  # "NaN", "Infinity" parse as Decimals
+        bag.add(name, _("Index invalide."))
+        return None
     if index < 0 or index >= Decimal("1000000000"):
         bag.add(name, _("Index hors limites."))
         return None

@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from robinet.core import clock
@@ -77,6 +77,54 @@ def anomaly_worklist(
     if older_than_days:
         readings = readings.filter(created_at__lte=clock.now() - dt.timedelta(days=older_than_days))
     return readings.order_by("created_at", "id")
+
+
+def worklist_rows(readings) -> list[Reading]:
+    """Held readings with what the officer compares them to, in a fixed number of queries.
+
+    Each row gets ``previous`` (the latest actual valid reading of its service
+    point on or before its date, else None), ``account`` (the customer
+    occupying the premises on that date, else None) and ``age_days``.
+    """
+    rows = list(readings)
+    if not rows:
+        return rows
+    previous_ids = (
+        Reading.objects.filter(
+            service_point_id=OuterRef("service_point_id"),
+            status=ReadingStatus.VALID,
+            read_on__lte=OuterRef("read_on"),
+        )
+        .exclude(source=ReadingSource.ESTIMATE)
+        .exclude(pk=OuterRef("pk"))
+        .order_by("-read_on", "-id")
+        .values("pk")[:1]
+    )
+    occupant_ids = (
+        Contract.objects.filter(
+            service_point_id=OuterRef("service_point_id"), start_date__lte=OuterRef("read_on")
+        )
+        .filter(Q(status=ContractStatus.ACTIVE) | Q(end_date__gte=OuterRef("read_on")))
+        .order_by("-start_date", "-id")
+        .values("account_id")[:1]
+    )
+    links = dict(
+        (pk, (previous_id, account_id))
+        for pk, previous_id, account_id in Reading.objects.filter(pk__in=[r.pk for r in rows])
+        .annotate(previous_id=Subquery(previous_ids), account_id=Subquery(occupant_ids))
+        .values_list("pk", "previous_id", "account_id")
+    )
+    previous = Reading.objects.in_bulk([p for p, _a in links.values() if p])
+    accounts = CustomerAccount.objects.select_related("party").in_bulk(
+        [a for _p, a in links.values() if a]
+    )
+    now = clock.now()
+    for row in rows:
+        previous_id, account_id = links.get(row.pk, (None, None))
+        row.previous = previous.get(previous_id)
+        row.account = accounts.get(account_id)
+        row.age_days = (now - row.created_at).days
+    return rows
 
 
 def anomaly_counts(*, user, centre: Entity | None = None) -> dict[str, int]:

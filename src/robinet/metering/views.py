@@ -30,7 +30,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from robinet.backoffice.forms import add_service_errors
 from robinet.backoffice.http import StaffViewMixin
 from robinet.backoffice.templatetags.backoffice import quantity
-from robinet.core import clock, exceptions
+from robinet.core import exceptions
 from robinet.core.exceptions import ApplicationError
 from robinet.customers import selectors as customer_selectors
 from robinet.customers.views import AccountMixin, ContractActionView
@@ -92,7 +92,7 @@ class AnomalyWorklistView(StaffViewMixin, View):
         total = readings.count()
         context = {
             "form": form,
-            "rows": worklist_rows(readings[:WORKLIST_LIMIT]),
+            "rows": selectors.worklist_rows(readings[:WORKLIST_LIMIT]),
             "total": total,
             "limit": WORKLIST_LIMIT,
             "can_change": scope_for(request.user).allows(CHANGE_PERM),
@@ -139,7 +139,7 @@ class AnomalyResolveView(ReadingMixin, View):
                 request,
                 "metering/_anomaly_row.html",
                 {
-                    "row": worklist_rows([reading])[0],
+                    "row": selectors.worklist_rows([reading])[0],
                     "done": not error,
                     "done_message": "" if error else RESOLUTION_MESSAGES.get(resolution, ""),
                     "error_message": error,
@@ -362,17 +362,3 @@ def _litres(m3_per_day: Decimal | None) -> int | None:
     if m3_per_day is None:
         return None
     return int((m3_per_day * 1000).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def worklist_rows(readings) -> list:
-    """The held readings with what the officer compares them to: customer, previous index."""
-    rows = list(readings)
-    for row in rows:
-        previous = selectors.previous_counting_reading(row.service_point_id, exclude_pk=row.pk)
-        row.previous = (
-            previous if previous is not None and previous.read_on <= row.read_on else None
-        )
-        contract = selectors.active_contract(row.service_point_id, on=row.read_on)
-        row.account = contract.account if contract is not None else None
-        row.age_days = (clock.now() - row.created_at).days
-    return rows

@@ -189,3 +189,22 @@ def test_only_unusual_volumes_can_be_validated_as_is(web, officer, occupied, org
     assert 'value="validated"' not in row
     assert "Corriger" in row
     assert "Compteur non vu" in row
+
+
+def test_worklist_query_count_does_not_grow_with_rows(
+    web, org, officer, occupied, django_assert_max_num_queries
+):
+    """The previous index and the customer of every row come in a fixed number of queries."""
+    from tests.metering.factories import occupied_point, regular_history
+
+    held_high(occupied[1])
+    web.login(officer).get("metering:anomalies")  # warm the session and the scope
+    with django_assert_max_num_queries(20) as one_row:
+        web.get("metering:anomalies")
+    for _ in range(4):
+        _account, sp = occupied_point(org.centres[0])
+        regular_history(sp)
+        held_high(sp)
+    with django_assert_max_num_queries(len(one_row)):
+        response = web.get("metering:anomalies")
+    assert "5 relevés en anomalie" in response.content.decode()
