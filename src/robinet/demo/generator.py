@@ -331,11 +331,6 @@ class _Point:
         volume = self.rate * (effective[day - first] - effective[meter.installed - first]) / _YEAR
         return (meter.offset + int(volume if volume > 0 else 0)) % meter.capacity
 
-    def reading(self, day: int, effective: list[float], first: int) -> tuple[_Meter, int]:
-        """The meter in place on ``day`` and its index."""
-        meter = self.meter_on(day)
-        return meter, self.index(meter, day, effective, first)
-
 
 @dataclass(slots=True)
 class _Vacancy:
@@ -602,16 +597,15 @@ class RowBuilder:
         digits = 5 if rate <= 2_000 else 6 if rate <= 20_000 else 7
         if removed is None and rate <= 800:
             draw = (meter_id * 2_654_435_761 + self.seed) % 4_294_967_291
-            window = self.today - 2 * _YEAR
-            cross = window + 60 + draw // 1000 % (2 * _YEAR - 120)
-            if (
-                draw % 1000 < 3
-                and installed < window - 30
-                and (closed_period is None or cross > closed_period[1])
-            ):
-                digits = 4
-                meter.capacity = 10_000
-                meter.offset = -point.index(meter, cross, self.effective, self.first_day) % 10_000
+            if draw % 1000 < 3:
+                window = self.today - 2 * _YEAR
+                cross = window + 60 + draw // 1000 % (2 * _YEAR - 120)
+                if installed < window - 30 and (closed_period is None or cross > closed_period[1]):
+                    digits = 4
+                    meter.capacity = 10_000
+                    meter.offset = (
+                        -point.index(meter, cross, self.effective, self.first_day) % 10_000
+                    )
         if digits != 5:
             meter.capacity = 10**digits
         point.meters.append(meter)
@@ -642,15 +636,16 @@ class RowBuilder:
         number = contract_number(self.next_contract)
         self.next_contract += 1
         days, first, effective = self.days, self.first_day, self.effective
-        meter, index = point.reading(start, effective, first)
+        meter = point.meter_on(start)
         if start_index is None:
-            start_index = index
+            start_index = point.index(meter, start, effective, first)
         if end is None:
             end_day = end_index = None
             status = _ACTIVE
         else:
             end_day = days[end - first]
-            end_meter, end_index = point.reading(end, effective, first)
+            end_meter = point.meter_on(end)
+            end_index = point.index(end_meter, end, effective, first)
             if end_meter is not meter:
                 end_index = max(start_index, end_index)
             status = _CLOSED
