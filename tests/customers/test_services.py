@@ -544,3 +544,38 @@ def test_cust8_anonymise_only_closed_accounts_past_retention(org):
         .exclude(changes={})
         .exists()
     )
+
+
+def test_cust10_move_out_index_may_be_lower_after_a_rollover_or_meter_change(org):
+    """METER-2/METER-4: a lower final index is refused only when the dial cannot explain it."""
+    from robinet.customers.models import Meter
+
+    sp = factories.service_point(org.centres[0], serial="I21RO000001")
+    Meter.objects.filter(serial="I21RO000001").update(index_digits=4)
+    contract = factories.moved_in(factories.person(org.centres[0]), sp, index="9950")
+    with pytest.raises(ValidationFailed):
+        services.contract_move_out(
+            actor=None, contract=contract, end_date="2025-06-30", end_index="5000"
+        )
+    closed = services.contract_move_out(
+        actor=None, contract=contract, end_date="2025-06-30", end_index="40"
+    )
+    assert closed.end_index == Decimal("40")  # through zero: 9950 → 9999 → 40
+
+    sp2 = factories.service_point(org.centres[0], serial="I21RO000002")
+    contract2 = factories.moved_in(
+        factories.person(org.centres[0], name="Martin"), sp2, index="800"
+    )
+    old = sp2.meters.get()
+    services.meter_remove(actor=None, meter=old, removed_on="2025-01-01")
+    services.meter_install(
+        actor=None,
+        service_point=sp2,
+        serial="I21RO000003",
+        diameter_mm=15,
+        installed_on="2025-01-01",
+    )
+    closed2 = services.contract_move_out(
+        actor=None, contract=contract2, end_date="2025-06-30", end_index="12"
+    )
+    assert closed2.end_index == Decimal("12")  # on the new meter

@@ -43,6 +43,7 @@ from robinet.customers.numbers import (
 )
 from robinet.customers.search import account_search_text
 from robinet.customers.search_index import search_index_deferred
+from robinet.metering.consumption import dial_difference
 from robinet.organisation.models import Entity, EntityKind
 
 BATCH = 2000
@@ -428,9 +429,11 @@ def import_contracts(
             service_point__in=points.values(), removed_on__isnull=True
         ).values_list("service_point_id", "pk")
     )
-    meter_serials = dict(
-        Meter.objects.filter(pk__in=active_meters.values()).values_list("pk", "serial")
-    )
+    meter_serials, meter_digits = {}, {}
+    for pk, serial, digits in Meter.objects.filter(pk__in=active_meters.values()).values_list(
+        "pk", "serial", "index_digits"
+    ):
+        meter_serials[pk], meter_digits[pk] = serial, digits
     occupied = set(
         Contract.objects.filter(
             service_point__in=points.values(), status=ContractStatus.ACTIVE
@@ -470,7 +473,15 @@ def import_contracts(
             line.bag.add("end_date", _("Un motif de fin sans date de fin."))
         if start and end and end < start:
             line.bag.add("end_date", _("La date de fin précède la date de début."))
-        if start_index is not None and end_index is not None and end_index < start_index:
+        meter_id = active_meters.get(point.pk) if point else None
+        # A lower end index is possible only after the dial went through zero. A meter
+        # change during the contract is not known here: leave its end index empty.
+        if (
+            start_index is not None
+            and end_index is not None
+            and dial_difference(start_index, end_index, meter_digits.get(meter_id, 5)).volume
+            is None
+        ):
             line.bag.add("end_index", _("L'index de fin est inférieur à l'index de début."))
         water = _bool(line, "water", row["water"], default=True)
         sanitation = _bool(
@@ -481,7 +492,6 @@ def import_contracts(
         )
         if not water and not sanitation:
             line.bag.add("water", _("Un abonnement porte sur l'eau, l'assainissement ou les deux."))
-        meter_id = active_meters.get(point.pk) if point else None
         if (
             row["meter_serial"]
             and point is not None

@@ -324,12 +324,6 @@ class Contract(models.Model):
             models.CheckConstraint(
                 condition=Q(water=True) | Q(sanitation=True), name="contract_has_a_service"
             ),
-            models.CheckConstraint(
-                condition=Q(end_index__isnull=True)
-                | Q(start_index__isnull=True)
-                | Q(end_index__gte=F("start_index")),
-                name="contract_end_index_not_below_start",
-            ),
         ]
         indexes = [models.Index(fields=["account", "status"])]
 

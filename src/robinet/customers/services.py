@@ -929,11 +929,21 @@ def _check_end(
             % {"date": contract.start_date.strftime("%d/%m/%Y")},
         )
     if index is not None and contract.start_index is not None and index < contract.start_index:
-        bag.add(
-            "end_index",
-            _("L'index de départ est inférieur à l'index d'arrivée (%(index)s).")
-            % {"index": contract.start_index},
-        )
+        # A lower index is possible only on another meter (a meter change during the
+        # contract) or after the dial went back through zero (METER-2, METER-4).
+        from robinet.metering.consumption import dial_difference
+
+        meter = _active_meter(contract.service_point)
+        same_meter = meter is not None and meter.pk == contract.start_meter_id
+        if (
+            same_meter
+            and dial_difference(contract.start_index, index, meter.index_digits).volume is None
+        ):
+            bag.add(
+                "end_index",
+                _("L'index de départ est inférieur à l'index d'arrivée (%(index)s).")
+                % {"index": contract.start_index},
+            )
 
 
 @transaction.atomic
