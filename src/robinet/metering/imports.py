@@ -388,13 +388,7 @@ def _contract_on(contracts: list[tuple], on: dt.date) -> tuple | None:
 def _similar_profiles(at: dt.date) -> dict[tuple, Decimal]:
     """Daily average per (use, commune, diameter) over the 12 months before ``at`` (one query)."""
     rows = (
-        Reading.objects.filter(
-            status=ReadingStatus.VALID,
-            consumption__isnull=False,
-            days__gt=0,
-            read_on__gt=at - selectors.YEAR,
-            read_on__lte=at,
-        )
+        selectors.counting_periods(start=at - selectors.YEAR, end=at)
         .order_by()
         .values("service_point__premises_use", "service_point__commune_insee", "meter__diameter_mm")
         .annotate(volume=Sum("consumption"), days=Sum("days"))

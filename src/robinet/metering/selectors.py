@@ -190,12 +190,8 @@ def consumption_series(service_point: ServicePoint) -> list[dict[str, Any]]:
     same dates one year earlier, None when not covered) and ``change_percent``.
     """
     rows = (
-        Reading.objects.filter(
-            service_point=service_point,
-            status=ReadingStatus.VALID,
-            consumption__isnull=False,
-            days__gt=0,
-        )
+        counting_periods()
+        .filter(service_point=service_point)
         .order_by("read_on", "id")
         .values_list("read_on", "days", "consumption", "source")
     )
@@ -238,16 +234,27 @@ def previous_counting_reading(
     return readings.order_by("-read_on", "-id").first()
 
 
+def counting_periods(
+    *, start: dt.date | None = None, end: dt.date | None = None
+) -> QuerySet[Reading]:
+    """Valid readings that close a measured period (consumption and days), ending in ``(start, end]``."""
+    readings = Reading.objects.filter(
+        status=ReadingStatus.VALID, consumption__isnull=False, days__gt=0
+    )
+    if start is not None:
+        readings = readings.filter(read_on__gt=start)
+    if end is not None:
+        readings = readings.filter(read_on__lte=end)
+    return readings
+
+
 def service_point_history(service_point_id: int, *, start: dt.date, end: dt.date) -> History:
     """Volume and days of the counting periods ending in ``(start, end]``."""
-    totals = Reading.objects.filter(
-        service_point_id=service_point_id,
-        status=ReadingStatus.VALID,
-        consumption__isnull=False,
-        days__gt=0,
-        read_on__gt=start,
-        read_on__lte=end,
-    ).aggregate(volume=Sum("consumption"), days=Sum("days"))
+    totals = (
+        counting_periods(start=start, end=end)
+        .filter(service_point_id=service_point_id)
+        .aggregate(volume=Sum("consumption"), days=Sum("days"))
+    )
     return History(totals["volume"] or Decimal(0), totals["days"] or 0)
 
 
@@ -266,14 +273,8 @@ def similar_premises_average(
 ) -> Decimal | None:
     """METER-3/5: daily average of similar premises (same use, diameter and commune), 12 months."""
     totals = (
-        Reading.objects.filter(
-            similar_premises_filter(service_point, meter),
-            status=ReadingStatus.VALID,
-            consumption__isnull=False,
-            days__gt=0,
-            read_on__gt=at - YEAR,
-            read_on__lte=at,
-        )
+        counting_periods(start=at - YEAR, end=at)
+        .filter(similar_premises_filter(service_point, meter))
         .order_by()
         .aggregate(volume=Sum("consumption"), days=Sum("days"))
     )

@@ -462,14 +462,8 @@ def estimate_readings(
     )
     histories = {
         row["service_point_id"]: History(row["volume"], row["days"])
-        for row in Reading.objects.filter(
-            service_point_id__in=ids,
-            status=ReadingStatus.VALID,
-            consumption__isnull=False,
-            days__gt=0,
-            read_on__gt=at - selectors.YEAR,
-            read_on__lte=at,
-        )
+        for row in selectors.counting_periods(start=at - selectors.YEAR, end=at)
+        .filter(service_point_id__in=ids)
         .order_by()
         .values("service_point_id")
         .annotate(volume=Sum("consumption"), days=Sum("days"))
