@@ -1,10 +1,16 @@
 """Shared fixtures: an organisation tree and staff users with roles."""
 
 import pytest
+from hypothesis import settings
 
 from robinet.organisation.models import EntityKind
 from robinet.organisation.roles import Role
 from robinet.organisation.services import entity_create, role_grant
+
+# Shared 2-core CI machines: a first example that builds a cache can take longer than
+# hypothesis' 200 ms deadline; a slow example is not a failure here (speed is benched).
+settings.register_profile("robinet", deadline=None)
+settings.load_profile("robinet")
 
 
 @pytest.fixture

@@ -293,3 +293,12 @@ def test_ten_working_hours_are_one_working_day(moment, n):
         due = add_working_hours(start, 10 * n)
         expected_day = add_working_days(start.date(), n - 1) if n else start.date()
         assert due.date() == expected_day
+
+
+def test_working_hours_compose_at_closing_time():
+    """Found by hypothesis: a deadline ending at closing time, plus zero hours, stays there."""
+    moment = dt.datetime(2020, 1, 2, 16, 0, tzinfo=PARIS)
+    at_closing = add_working_hours(moment, 2)
+    assert at_closing == dt.datetime(2020, 1, 2, 18, 0, tzinfo=PARIS)
+    assert add_working_hours(at_closing, 0) == at_closing
+    assert add_working_hours(at_closing, 1) == dt.datetime(2020, 1, 3, 9, 0, tzinfo=PARIS)

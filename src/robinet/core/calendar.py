@@ -175,8 +175,8 @@ class WorkingCalendar:
         (Europe/Paris, Indian/Reunion…). Time outside opening hours does not
         count: a request at 17:00 with a 4-hour deadline is due at 11:00 the next
         working day. A deadline that ends exactly at closing time is due at
-        closing time. ``hours = 0`` rolls a moment outside opening hours forward
-        to the next opening. The result is in ``moment``'s time zone.
+        closing time. ``hours = 0`` rolls a moment outside opening hours (closing
+        time excepted) forward to the next opening. The result is in ``moment``'s time zone.
         """
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise ValueError("add_working_hours() needs a timezone-aware datetime")
@@ -191,7 +191,12 @@ class WorkingCalendar:
             day = cursor.date()
             day_open = dt.datetime.combine(day, opening, tzinfo=zone)
             day_close = dt.datetime.combine(day, closing, tzinfo=zone)
-            if not self.is_working_day(day) or cursor >= day_close:
+            # Closing time itself still belongs to the day when nothing remains to add,
+            # so that adding h1 then h2 hours equals adding h1 + h2.
+            past_closing = cursor > day_close or (
+                cursor == day_close and remaining > dt.timedelta(0)
+            )
+            if not self.is_working_day(day) or past_closing:
                 cursor = dt.datetime.combine(self.next_working_day(day), opening, tzinfo=zone)
                 continue
             cursor = max(cursor, day_open)
