@@ -1,0 +1,1 @@
+"""Tariffs: versioned prices per zone (BILL-1) and the pure pricing engine (``pricing``)."""
