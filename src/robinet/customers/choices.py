@@ -68,6 +68,15 @@ class AccountStatus(models.TextChoices):
     CLOSED = "closed", _("Clos")
 
 
+class BillingCycle(models.TextChoices):
+    """How often a contract is billed (BILL-4); periods end on calendar boundaries."""
+
+    MONTHLY = "monthly", _("Mensuelle")
+    QUARTERLY = "quarterly", _("Trimestrielle")
+    SEMIANNUAL = "semiannual", _("Semestrielle")
+    ANNUAL = "annual", _("Annuelle")
+
+
 class ContractStatus(models.TextChoices):
     ACTIVE = "active", _("En cours")
     CLOSED = "closed", _("Résilié")
@@ -84,6 +93,7 @@ class ParticularityKind(models.TextChoices):
     FSL = "fsl", _("FSL — Fonds de solidarité logement")
     LARGE_ACCOUNT = "large_account", _("Grand compte")
     VULNERABLE = "vulnerable", _("Client vulnérable")
+    SOCIAL_TARIFF = "social_tariff", _("Tarif social")
 
 
 class Channel(models.TextChoices):

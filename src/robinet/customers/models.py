@@ -8,6 +8,7 @@ from robinet.customers.choices import (
     CLASSES_WITH_SIRET,
     PERSON_CIVILITIES,
     AccountStatus,
+    BillingCycle,
     ContactMethod,
     ContractEndReason,
     ContractStatus,
@@ -108,6 +109,16 @@ class CustomerAccount(models.Model):
     direct_debit = models.BooleanField(_("prélèvement"), default=False)
     monthly_payment = models.BooleanField(_("mensualisation"), default=False)
     e_invoice = models.BooleanField(_("facture électronique"), default=False)
+    payment_terms_days = models.PositiveSmallIntegerField(
+        _("délai de paiement (jours)"),
+        default=15,
+        help_text=_("Échéance des factures : date d'émission + ce délai."),
+    )
+    # BILL-8: public-sector customers are invoiced through Chorus Pro.
+    chorus_service_code = models.CharField(_("code service Chorus Pro"), max_length=100, blank=True)
+    chorus_commitment_number = models.CharField(
+        _("numéro d'engagement Chorus Pro"), max_length=50, blank=True
+    )
     status = models.CharField(
         _("état"), max_length=8, choices=AccountStatus.choices, default=AccountStatus.ACTIVE
     )
@@ -299,6 +310,12 @@ class Contract(models.Model):
         verbose_name=_("abonnement précédent (mutation)"),
     )
     free_of_charge = models.BooleanField(_("mutation sans frais"), default=False)
+    billing_cycle = models.CharField(
+        _("périodicité de facturation"),
+        max_length=12,
+        choices=BillingCycle.choices,
+        default=BillingCycle.SEMIANNUAL,
+    )
 
     class Meta:
         verbose_name = _("abonnement")
@@ -323,6 +340,10 @@ class Contract(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(water=True) | Q(sanitation=True), name="contract_has_a_service"
+            ),
+            models.CheckConstraint(
+                condition=Q(billing_cycle__in=BillingCycle.values),
+                name="contract_billing_cycle_valid",
             ),
         ]
         indexes = [models.Index(fields=["account", "status"])]

@@ -24,18 +24,24 @@ class Perm(models.TextChoices):
     QUALITY_VIEW = "quality.view", _("Consulter la qualité des données")
     AUDIT_VIEW = "audit.view", _("Consulter l'historique")
     ORG_MANAGE = "org.manage", _("Gérer les habilitations")
+    TARIFF_VIEW = "tariff.view", _("Consulter les tarifs")
+    TARIFF_CHANGE = "tariff.change", _("Saisir et modifier les tarifs")
+    BILLING_VIEW = "billing.view", _("Consulter les factures")
+    BILLING_RUN = "billing.run", _("Lancer la facturation")
+    BILLING_CORRECT = "billing.correct", _("Traiter les factures bloquées et émettre des avoirs")
 
 
 _ALL = frozenset(Perm)
-_VIEW = frozenset({Perm.CUSTOMER_VIEW, Perm.AUDIT_VIEW})
+_VIEW = frozenset({Perm.CUSTOMER_VIEW, Perm.AUDIT_VIEW, Perm.TARIFF_VIEW, Perm.BILLING_VIEW})
 _OFFICER = _VIEW | {Perm.CUSTOMER_CHANGE, Perm.CONTRACT_CHANGE, Perm.QUALITY_VIEW}
+_BILLING = _OFFICER | {Perm.TARIFF_CHANGE, Perm.BILLING_RUN, Perm.BILLING_CORRECT}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CUSTOMER_OFFICER: frozenset(_OFFICER | {Perm.CUSTOMER_EXPORT}),
-    Role.BILLING_OFFICER: frozenset(_OFFICER),
+    Role.BILLING_OFFICER: frozenset(_BILLING),
     Role.COLLECTION_OFFICER: frozenset(_OFFICER),
     Role.CONTACT_CENTRE_OFFICER: frozenset(_OFFICER),
-    Role.MANAGER: frozenset(_OFFICER | {Perm.CUSTOMER_EXPORT, Perm.ORG_MANAGE}),
+    Role.MANAGER: frozenset(_BILLING | {Perm.CUSTOMER_EXPORT, Perm.ORG_MANAGE}),
     Role.ADMINISTRATOR: _ALL,
     Role.AUDITOR: frozenset(_VIEW | {Perm.QUALITY_VIEW}),
     # ORG-4: an agency sees only assigned debts; the collections issue gives it

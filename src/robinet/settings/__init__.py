@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "robinet.organisation",
     "robinet.customers",
     "robinet.metering",
+    "robinet.tariffs",
+    "robinet.billing",
+    "robinet.ledger",
     "robinet.backoffice",
     "robinet.demo",
 ]

@@ -1,0 +1,1 @@
+"""Billing runs, invoices, credit notes and documents (BILL-4…8)."""

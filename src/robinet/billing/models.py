@@ -1,0 +1,290 @@
+"""Invoices, their lines, held bills and billing thresholds (BILL-4…8).
+
+An issued invoice (or credit note) is immutable (BILL-6): the model refuses
+saves of an existing row and deletes, the manager refuses bulk updates and
+deletes, and the database itself refuses them with triggers (migration 0002).
+Uniqueness of (contract, period start, generation) makes a re-run or a resume
+unable to bill a period twice; a rebill after a credit note is the next
+generation.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from robinet.billing.choices import BILL_KINDS, HeldBillStatus, InvoiceKind
+from robinet.core.exceptions import ApplicationError
+from robinet.customers.choices import CustomerClass
+from robinet.customers.models import Contract, CustomerAccount, ServicePoint
+from robinet.organisation.models import Entity
+
+
+class ImmutableInvoice(ApplicationError):
+    http_status = 409
+
+
+def _refuse(*args, **kwargs):
+    raise ImmutableInvoice(
+        _("Une facture émise ne se modifie pas : émettez un avoir (BILL-6)."),
+        code="invoice_immutable",
+    )
+
+
+class ImmutableQuerySet(models.QuerySet):
+    update = _refuse
+    delete = _refuse
+
+
+class ImmutableModel(models.Model):
+    """Append-only rows: created once, never changed, never deleted."""
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            _refuse()
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _refuse()
+
+
+class Invoice(ImmutableModel):
+    number = models.CharField(_("numéro"), max_length=20, unique=True)
+    series = models.CharField(_("série"), max_length=4)
+    year = models.PositiveSmallIntegerField(_("année"))
+    sequence = models.PositiveIntegerField(_("rang"))
+    kind = models.CharField(_("nature"), max_length=12, choices=InvoiceKind.choices)
+    account = models.ForeignKey(CustomerAccount, on_delete=models.PROTECT, related_name="invoices")
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, related_name="invoices", db_index=False
+    )
+    service_point = models.ForeignKey(
+        ServicePoint, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    run = models.ForeignKey(
+        "core.BatchRun",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    period_start = models.DateField(_("début de période"))
+    period_end = models.DateField(_("fin de période"))
+    generation = models.PositiveSmallIntegerField(_("refacturation n°"), default=0)
+    issue_date = models.DateField(_("émise le"))
+    due_date = models.DateField(_("échéance"))
+    volume = models.DecimalField(_("volume (m³)"), max_digits=12, decimal_places=3)
+    estimated = models.BooleanField(_("sur estimation"), default=False)
+    meter_serial = models.CharField(_("compteur"), max_length=20, blank=True)
+    old_index = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    old_read_on = models.DateField(null=True, blank=True)
+    new_index = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    new_read_on = models.DateField(null=True, blank=True)
+    total_excl_vat = models.DecimalField(_("total HT"), max_digits=12, decimal_places=2)
+    total_vat = models.DecimalField(_("TVA"), max_digits=12, decimal_places=2)
+    total_incl_vat = models.DecimalField(_("total TTC"), max_digits=12, decimal_places=2)
+    fixed_incl_vat = models.DecimalField(
+        _("abonnement TTC"), max_digits=12, decimal_places=2, default=0
+    )
+    price_per_litre_incl_vat = models.DecimalField(
+        _("prix du litre TTC"), max_digits=12, decimal_places=6, null=True, blank=True
+    )
+    price_per_m3_incl_vat = models.DecimalField(
+        _("prix du m³ TTC"), max_digits=12, decimal_places=4, null=True, blank=True
+    )
+    vat_breakdown = models.JSONField(_("TVA par taux"), default=list)
+    tariff_periods = models.JSONField(_("périodes tarifaires"), default=list)
+    credited_invoice = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_notes",
+        verbose_name=_("facture corrigée"),
+    )
+    reason = models.CharField(_("motif"), max_length=255, blank=True)
+    abnormal_notice = models.ForeignKey(
+        "metering.AbnormalConsumptionNotice",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    created_at = models.DateTimeField(_("créée le"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+
+    class Meta:
+        verbose_name = _("facture")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=InvoiceKind.values), name="invoice_kind_valid"
+            ),
+            # BILL-6: one gapless sequence per series and year.
+            models.UniqueConstraint(
+                fields=["series", "year", "sequence"], name="invoice_sequence_once"
+            ),
+            # BILL-4: never two bills of a contract for a period (a rebill is a new generation).
+            models.UniqueConstraint(
+                fields=["contract", "period_start", "generation"],
+                condition=Q(kind__in=BILL_KINDS),
+                name="invoice_one_bill_per_contract_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=InvoiceKind.CREDIT_NOTE, credited_invoice__isnull=False)
+                | Q(~Q(kind=InvoiceKind.CREDIT_NOTE), credited_invoice__isnull=True),
+                name="invoice_credit_note_references_invoice",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="invoice_period_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(due_date__gte=F("issue_date")), name="invoice_due_after_issue"
+            ),
+            models.CheckConstraint(
+                condition=Q(total_incl_vat=F("total_excl_vat") + F("total_vat")),
+                name="invoice_totals_add_up",
+            ),
+            # Amounts are positive: a credit note credits a positive amount.
+            models.CheckConstraint(
+                condition=Q(total_excl_vat__gte=0, total_vat__gte=0),
+                name="invoice_amounts_not_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["contract", "period_start"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind == InvoiceKind.CREDIT_NOTE
+
+
+class InvoiceLine(ImmutableModel):
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    component_code = models.CharField(_("composante"), max_length=40)
+    label = models.CharField(_("libellé"), max_length=160)
+    service = models.CharField(_("rubrique"), max_length=16)
+    beneficiary = models.CharField(_("bénéficiaire"), max_length=16)
+    component_kind = models.CharField(_("type"), max_length=16)
+    tariff_code = models.CharField(_("tarif"), max_length=40)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    quantity = models.DecimalField(_("quantité"), max_digits=16, decimal_places=6)
+    unit = models.CharField(_("unité"), max_length=12)
+    unit_price = models.DecimalField(_("prix unitaire"), max_digits=16, decimal_places=6)
+    amount_excl_vat = models.DecimalField(_("montant HT"), max_digits=12, decimal_places=2)
+    vat_rate = models.DecimalField(_("taux de TVA"), max_digits=5, decimal_places=2)
+    block = models.PositiveSmallIntegerField(_("tranche"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ligne de facture")
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "position"], name="invoice_line_position"),
+        ]
+
+
+class HeldBill(models.Model):
+    """A computed bill held by a pre-billing control (BILL-5), for an officer to decide."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="held_bills")
+    account = models.ForeignKey(
+        CustomerAccount, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    service_point = models.ForeignKey(
+        ServicePoint, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    centre = models.ForeignKey(
+        Entity, on_delete=models.PROTECT, related_name="+", verbose_name=_("centre")
+    )
+    run = models.ForeignKey(
+        "core.BatchRun", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    period_start = models.DateField(_("début de période"))
+    period_end = models.DateField(_("fin de période"))
+    kind = models.CharField(_("nature"), max_length=12, choices=InvoiceKind.choices)
+    status = models.CharField(
+        _("état"), max_length=10, choices=HeldBillStatus.choices, default=HeldBillStatus.HELD
+    )
+    reasons = models.JSONField(_("motifs"), default=list)
+    reason_codes = models.CharField(_("codes motifs"), max_length=255, db_index=True)
+    volume = models.DecimalField(_("volume (m³)"), max_digits=12, decimal_places=3, null=True)
+    total_incl_vat = models.DecimalField(
+        _("total TTC"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    simulation = models.JSONField(_("calcul"), null=True, blank=True)
+    created_at = models.DateTimeField(_("bloquée le"))
+    resolved_at = models.DateTimeField(_("traitée le"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolution_note = models.CharField(_("commentaire"), max_length=255, blank=True)
+    invoice = models.OneToOneField(
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="held_bill"
+    )
+
+    class Meta:
+        verbose_name = _("facture bloquée")
+        verbose_name_plural = _("factures bloquées")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=HeldBillStatus.values), name="held_bill_status_valid"
+            ),
+            # A held or cancelled period is not billed again by a run.
+            models.UniqueConstraint(
+                fields=["contract", "period_start"],
+                condition=Q(status__in=[HeldBillStatus.HELD, HeldBillStatus.CANCELLED]),
+                name="held_bill_one_per_contract_period",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=HeldBillStatus.RELEASED) | Q(invoice__isnull=False),
+                name="held_bill_released_has_invoice",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=HeldBillStatus.HELD, resolved_at__isnull=True)
+                | Q(~Q(status=HeldBillStatus.HELD), resolved_at__isnull=False),
+                name="held_bill_resolution_dated",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} {self.period_start}–{self.period_end} ({self.status})"
+
+
+class BillingThreshold(models.Model):
+    """BILL-5 thresholds per customer class (defaults apply without a row)."""
+
+    customer_class = models.CharField(
+        _("classe client"), max_length=16, choices=CustomerClass.choices, unique=True
+    )
+    max_amount_incl_vat = models.DecimalField(
+        _("montant TTC maximal"), max_digits=12, decimal_places=2, default=2000
+    )
+    max_volume_m3 = models.DecimalField(
+        _("volume maximal (m³)"), max_digits=12, decimal_places=3, default=1000
+    )
+
+    class Meta:
+        verbose_name = _("seuil de contrôle de facturation")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_amount_incl_vat__gt=0, max_volume_m3__gt=0),
+                name="billing_threshold_positive",
+            ),
+        ]

@@ -1,0 +1,1 @@
+"""Open items of customer accounts: what is owed and what is credited (PAY)."""
