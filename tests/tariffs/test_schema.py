@@ -308,3 +308,25 @@ def test_industrial_tariff_warns_on_fixed_share_with_the_minimum_bill_1a():
     (warning,) = check_tariff(version)
     assert "90,27 %" in warning.message
     assert "diamètre 40 mm" in warning.message
+
+
+def test_the_documented_full_example_is_valid_and_prices():
+    """docs/tariff-format.md: the first YAML block uses every feature."""
+    from robinet.tariffs.pricing import BillRequest, price
+
+    doc = (EXAMPLES.parents[1] / "tariff-format.md").read_text(encoding="utf-8")
+    text = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    version = load_yaml(text)
+    assert {c.kind for c in version.components} == {
+        "fixed",
+        "meter_rental",
+        "per_dwelling",
+        "volume",
+        "minimum",
+    }
+    assert load_yaml(dump_yaml(version)) == version
+    assert check_tariff(version) == []
+    request = BillRequest(dt.date(2026, 1, 1), dt.date(2026, 12, 31), D(120), 15, dwellings=2)
+    for social in (False, True):
+        bill = price([version], BillRequest(**{**request.__dict__, "social": social}))
+        assert bill.total_incl_vat == bill.total_excl_vat + bill.total_vat
