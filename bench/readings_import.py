@@ -94,6 +94,7 @@ def main() -> None:
     print(f"database: {args.database_url}")
     print(f"meters: {len(meters):,}; readings in file: {rows:,}")
     print(f"valid: {result.valid:,}; held: {result.held:,}; notices: {result.notices:,}")
+    print("phases: " + ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items()))
     print(f"import: {elapsed:.2f} s ({result.rows / elapsed:,.0f} rows/s)")
 
 
