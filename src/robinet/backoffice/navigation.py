@@ -20,6 +20,7 @@ NAV_ITEMS = [
     NavItem(_("Accueil"), "backoffice:home", ""),
     NavItem(_("Clients"), "customers:search", Perm.CUSTOMER_VIEW),
     NavItem(_("Anomalies de relève"), "metering:anomalies", Perm.CUSTOMER_VIEW),
+    NavItem(_("Import de relevés"), "metering:readings-import", Perm.CUSTOMER_IMPORT),
     NavItem(_("Qualité des données"), "customers:quality", Perm.QUALITY_VIEW),
 ]
 

@@ -109,3 +109,16 @@ NOTICE_CHANNELS = [
 
 class NoticeSentForm(forms.Form):
     channel = forms.ChoiceField(label=_("Canal d'envoi"), choices=NOTICE_CHANNELS)
+
+
+class ReadingsImportForm(forms.Form):
+    """The readings file to import (METER-1): CSV, columns as in ``docs/user-guide/readings.md``."""
+
+    file = forms.FileField(
+        label=_("Fichier de relevés (CSV)"),
+        help_text=_(
+            "Colonnes : meter_serial ou service_point, date, index, source, reader (facultative). "
+            "Séparateur ; ou , — encodage UTF-8 ou Windows-1252."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from robinet.core import clock
 from robinet.core.exceptions import NotFound
+from robinet.core.models.imports import ImportFile
 from robinet.customers.choices import ContractStatus
 from robinet.customers.models import Contract, CustomerAccount, Meter, ServicePoint
 from robinet.metering.choices import AnomalyReason, ReadingSource, ReadingStatus
@@ -46,6 +47,48 @@ def reading_get_for_user(*, user, pk: int, perm: str = Perm.CUSTOMER_VIEW) -> Re
     if reading is None:
         raise NotFound(_("Relevé introuvable."))
     return reading
+
+
+#: the permission to import a readings file (ORG-2 "Importer des données")
+IMPORT_PERM = Perm.CUSTOMER_IMPORT
+#: ``ImportFile.kind`` of a readings file (``robinet.metering.imports.KIND``)
+IMPORT_KIND = "readings"
+
+
+def import_centres_for(*, user) -> set[int] | None:
+    """Ids of the centres where ``user`` may import readings (None: every centre)."""
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return None
+    return set(scope.centre_ids(IMPORT_PERM))
+
+
+def readings_import_get_for_user(*, user, pk: int) -> ImportFile:
+    """A readings file imported by ``user`` (any, for a superuser); NotFound otherwise."""
+    imports = ImportFile.objects.filter(kind=IMPORT_KIND, pk=pk)
+    scope = scope_for(user)
+    if not scope.is_superuser:
+        imports = imports.filter(imported_by_id=user.pk) if scope.allows(IMPORT_PERM) else None
+    found = imports.first() if imports is not None else None
+    if found is None:
+        raise NotFound(_("Import introuvable."))
+    return found
+
+
+def readings_import_report(record: ImportFile):
+    """The per-line outcome of a readings import: ``(line, status, reason, detail)`` per line.
+
+    Every line of the file is valid but those listed as anomalies (held for
+    review, METER-2); a refused file imports nothing, so it has no report.
+    """
+    anomalies = {line: (reason, detail) for line, reason, detail in record.outcome["anomalies"]}
+    for first, last in record.outcome.get("lines", []):
+        for line in range(first, last + 1):
+            held = anomalies.get(line)
+            if held is None:
+                yield line, ReadingStatus.VALID, "", ""
+            else:
+                yield line, ReadingStatus.HELD, held[0], held[1]
 
 
 def reading_history(service_point: ServicePoint) -> QuerySet[Reading]:

@@ -4,6 +4,17 @@ from robinet.metering import views
 
 app_name = "metering"
 urlpatterns = [
+    path("readings/import/", views.ReadingsImportView.as_view(), name="readings-import"),
+    path(
+        "readings/imports/<int:pk>/",
+        views.ReadingsImportResultView.as_view(),
+        name="readings-import-result",
+    ),
+    path(
+        "readings/imports/<int:pk>/report.csv",
+        views.ReadingsImportReportView.as_view(),
+        name="readings-import-report",
+    ),
     path("anomalies/", views.AnomalyWorklistView.as_view(), name="anomalies"),
     path("readings/<int:pk>/resolve/", views.AnomalyResolveView.as_view(), name="anomaly-resolve"),
     path("readings/<int:pk>/correct/", views.ReadingCorrectView.as_view(), name="reading-correct"),

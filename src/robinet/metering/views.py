@@ -10,14 +10,18 @@ errors and an inline alert (``robinet.backoffice.forms.add_service_errors``).
 * reading entry and correction from the customer page (modal with htmx, a
   plain page without JavaScript);
 * the readings of a service point on the customer page (history, consumption
-  chart), loaded with htmx.
+  chart), loaded with htmx;
+* the import of a readings file (the same import as the command), its result
+  and its per-line report as CSV.
 """
 
+import csv
+import io
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -32,10 +36,17 @@ from robinet.backoffice.http import StaffViewMixin
 from robinet.backoffice.templatetags.backoffice import quantity
 from robinet.core import exceptions
 from robinet.core.exceptions import ApplicationError
+from robinet.core.imports import AlreadyImported, InvalidImportFile
 from robinet.customers import selectors as customer_selectors
 from robinet.customers.views import AccountMixin, ContractActionView
 from robinet.metering import forms, selectors, services
-from robinet.metering.choices import AnomalyResolution, ReadingSource, ReadingStatus
+from robinet.metering.choices import (
+    AnomalyReason,
+    AnomalyResolution,
+    ReadingSource,
+    ReadingStatus,
+)
+from robinet.metering.imports import import_readings
 from robinet.organisation.access import scope_for
 from robinet.organisation.roles import Perm
 
@@ -362,3 +373,124 @@ def _litres(m3_per_day: Decimal | None) -> int | None:
     if m3_per_day is None:
         return None
     return int((m3_per_day * 1000).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+# --- readings file import (METER-1) --------------------------------------------------------------
+
+#: file errors shown on the page (all of them are counted)
+ERRORS_SHOWN = 200
+#: anomalies listed on the result page (the CSV report has every line)
+ANOMALIES_SHOWN = 200
+
+
+class ReadingsImportView(StaffViewMixin, View):
+    """Upload a readings CSV: the same import as ``robinet readings import`` (principle 5).
+
+    Atomic: a refused file is listed line by line and nothing is written. A
+    line for a service point outside the user's centres refuses the file.
+    Once imported, the result page tells the counts and the anomalies and
+    offers the per-line report as CSV.
+    """
+
+    permission = selectors.IMPORT_PERM
+
+    def render_page(self, form, *, issues=None, error_message="", status=200):
+        issues = list(issues or [])
+        return render(
+            self.request,
+            "metering/import.html",
+            {
+                "form": form,
+                "issues": issues[:ERRORS_SHOWN],
+                "issues_total": len(issues),
+                "issues_more": max(0, len(issues) - ERRORS_SHOWN),
+                "error_message": error_message,
+            },
+            status=status,
+        )
+
+    def get(self, request):
+        return self.render_page(forms.ReadingsImportForm())
+
+    def post(self, request):
+        form = forms.ReadingsImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render_page(form, status=422)
+        upload = form.cleaned_data["file"]
+        try:
+            result = import_readings(
+                upload.read(),
+                filename=upload.name,
+                actor=request.user,
+                centres=selectors.import_centres_for(user=request.user),
+            )
+        except InvalidImportFile as exc:
+            return self.render_page(
+                form,
+                issues=exc.issues,
+                error_message=_("Fichier refusé : rien n'a été importé. Corrigez ces lignes puis "
+                                "importez à nouveau le fichier entier."),
+                status=422,
+            )  # fmt: skip
+        except AlreadyImported as exc:
+            return self.render_page(form, error_message=exc.message, status=409)
+        messages.success(
+            request,
+            _("Import terminé : %(rows)s relevés, %(valid)s valides, %(held)s en anomalie.")
+            % {"rows": result.rows, "valid": result.valid, "held": result.held},
+        )
+        return redirect("metering:readings-import-result", pk=result.import_id)
+
+
+class ReadingsImportResultView(StaffViewMixin, View):
+    """What became of each line of an imported file; the full report as CSV (``?format=csv``)."""
+
+    permission = selectors.IMPORT_PERM
+
+    def get(self, request, pk):
+        record = selectors.readings_import_get_for_user(user=request.user, pk=pk)
+        outcome = record.outcome
+        reasons = dict(AnomalyReason.choices)
+        anomalies = [
+            {"line": line, "reason": reasons.get(reason, reason), "detail": detail}
+            for line, reason, detail in outcome.get("anomalies", [])[:ANOMALIES_SHOWN]
+        ]
+        return render(
+            request,
+            "metering/import_result.html",
+            {
+                "record": record,
+                "outcome": outcome,
+                "anomalies": anomalies,
+                "anomalies_more": max(0, outcome.get("held", 0) - ANOMALIES_SHOWN),
+            },
+        )
+
+
+class ReadingsImportReportView(StaffViewMixin, View):
+    """The per-line outcome report of an import, as a CSV for a spreadsheet (``;``, UTF-8 BOM)."""
+
+    permission = selectors.IMPORT_PERM
+
+    def get(self, request, pk):
+        record = selectors.readings_import_get_for_user(user=request.user, pk=pk)
+        statuses = dict(ReadingStatus.choices)
+        reasons = dict(AnomalyReason.choices)
+
+        def lines():
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+            buffer.write("\ufeff")
+            writer.writerow([_("ligne"), _("résultat"), _("motif"), _("détail")])
+            for line, status, reason, detail in selectors.readings_import_report(record):
+                writer.writerow([line, statuses[status], reasons.get(reason, reason), detail])
+                if buffer.tell() > 64_000:
+                    yield buffer.getvalue()
+                    buffer.seek(0)
+                    buffer.truncate()
+            yield buffer.getvalue()
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        name = f"rapport-import-releves-{record.pk}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
