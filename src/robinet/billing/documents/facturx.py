@@ -399,6 +399,9 @@ def validate_facturx_xml(xml: bytes) -> list[str]:
     except Exception as exc:  # the library raises a bare Exception with the XSD error
         failures.append(f"XSD: {exc}")
     for name in SCHEMATRONS:
-        failures.extend(_schematron_failures(name, xml))
+        try:
+            failures.extend(_schematron_failures(name, xml))
+        except Exception as exc:  # saxonche: a value the rules cannot even read (bad decimal)
+            failures.append(f"{name}: schematron could not run: {exc}")
     failures.extend(_house_rules(tree))
     return failures

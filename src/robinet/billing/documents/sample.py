@@ -9,7 +9,7 @@ Figures are computed, not typed, so they always add up.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from .data import (
@@ -150,6 +150,7 @@ def sample_invoice(
     abnormal: bool = False,
     direct_debit: bool = False,
     extra_lines: int = 0,
+    exempt_line: bool = False,
 ) -> InvoiceDocument:
     """A half-year water bill; the flags switch on the variants tests need."""
     start, change, end = date(2025, 10, 1), date(2026, 1, 1), date(2026, 3, 31)
@@ -159,7 +160,7 @@ def sample_invoice(
     half = D("0.5")
     lines = [
         _line("ABO-EAU", "Abonnement eau", "water", "operator", half, "year", D("48.00"), D("5.5"), start, end),
-        _line("CONSO-EAU-25", "Consommation eau (tarif 2025)", "water", "operator", v1, "m3", D("1.4210"), D("5.5"), start, change),
+        _line("CONSO-EAU-25", "Consommation eau (tarif 2025)", "water", "operator", v1, "m3", D("1.4210"), D("5.5"), start, change - timedelta(days=1)),
         _line("CONSO-EAU-26", "Consommation eau (tarif 2026)", "water", "operator", v2, "m3", D("1.4650"), D("5.5"), change, end),
         _line("SURT-COM", "Part communale", "water", "authority", v1 + v2, "m3", D("0.2500"), D("5.5"), start, end),
         _line("ABO-ASS", "Abonnement assainissement", "sanitation", "authority", half, "year", D("36.00"), D("10"), start, end),
@@ -172,6 +173,14 @@ def sample_invoice(
         lines.append(
             _line(f"PREST-{i + 1:02d}", f"Intervention technique n° {i + 1}", "other", "operator",
                   D("1"), "unit", D("35.00"), D("20"), start, end)
+        )  # fmt: skip
+    if exempt_line:
+        lines.append(
+            replace(
+                _line("DEBOURS", "Frais de timbre (débours)", "other", "other", D("1"), "unit",
+                      D("2.50"), D("0"), start, end),
+                vat_exemption_reason="Débours (article 267 II 2° du CGI)",
+            )
         )  # fmt: skip
     lines_t = tuple(lines)
     vat = vat_breakdown(lines_t)
