@@ -218,3 +218,44 @@ def test_rerating_a_year_billed_in_interims_gives_the_yearly_bill_bill_1c(
 
 def test_decimal_context_is_untouched():
     assert decimal.getcontext().prec == 28
+
+
+def _naive_periods(tariffs, start, end):
+    """Day by day: (first day, last day, version code, season of each component)."""
+    out = []
+    day = start
+    while day <= end:
+        version = next(t for t in tariffs if t.covers(day))
+        key = (
+            version.code,
+            tuple(
+                c.seasons and next((i for i, s in enumerate(c.seasons) if s.contains(day)), None)
+                for c in version.components
+            ),
+        )
+        if out and out[-1][2] == key:
+            out[-1][1] = day
+        else:
+            out.append([day, day, key])
+        day += dt.timedelta(days=1)
+    return [(a, b, key[0]) for a, b, key in out]  # fmt: skip
+
+
+@given(starts, lengths, st.sampled_from([(2, 29), (2, 28), (3, 1), (12, 31)]))
+def test_period_cuts_match_a_day_by_day_split_bill_2(start, length, edge):
+    """The engine cuts at boundaries instead of walking days: same sub-periods, with a
+    season wrapping the year end and ending or starting on 29 February."""
+    winter = Season((11, 15), edge, (Block(None, D("3")),))
+    spring = Season((3, 2) if edge != (3, 1) else (3, 5), (4, 30), (Block(None, D("4")),))
+    tariffs = [
+        replace(t, components=(*t.components, _component("W", "volume", "5.5",
+                blocks=(Block(None, D("1")),), seasons=(winter,)),
+                _component("S", "volume", "5.5", blocks=(Block(None, D("1")),),
+                seasons=(spring,))))
+        for t in _tariffs()
+    ]  # fmt: skip
+    request = _request(start, length, D(100))
+    bill = price(tariffs, request)
+    assert [(p.start, p.end, p.tariff_code) for p in bill.periods] == _naive_periods(
+        tariffs, request.period_start, request.period_end
+    )

@@ -41,7 +41,7 @@ Every amount is a ``Decimal``; every rounding of money goes through
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -318,11 +318,34 @@ def prorate_bound(bound: Decimal, start: dt.date, end: dt.date) -> Decimal:
     return (bound * year_fraction(start, end)).quantize(VOLUME_QUANTUM, rounding=ROUND_HALF_UP)
 
 
-def _days(start: dt.date, end: dt.date) -> Iterable[dt.date]:
-    day = start
-    while day <= end:
-        yield day
-        day += dt.timedelta(days=1)
+def _season_day(year: int, month_day: tuple[int, int]) -> dt.date:
+    """The date of (month, day) in ``year``; 02-29 of a common year is 1 March
+    (a season from 02-29 starts on 1 March, one to 02-29 ends on 28 February)."""
+    try:
+        return dt.date(year, *month_day)
+    except ValueError:
+        return dt.date(year, 3, 1)
+
+
+def _cuts(tariffs: Sequence[TariffVersion], start: dt.date, end: dt.date) -> list[dt.date]:
+    """The days from which the tariff or a season may change, from ``start`` to the day
+    after ``end``: the period is then cut in a handful of stretches, not in days."""
+    after = end + dt.timedelta(days=1)
+    cuts = {start, after}
+    one_day = dt.timedelta(days=1)
+    for version in tariffs:
+        cuts.add(version.valid_from)
+        if version.valid_to is not None:
+            cuts.add(version.valid_to + one_day)
+        for component in version.components:
+            for season in component.seasons:
+                for year in range(start.year - 1, end.year + 2):
+                    cuts.add(_season_day(year, season.start))
+                    if season.end == (2, 29):
+                        cuts.add(_season_day(year, (3, 1)))
+                    else:
+                        cuts.add(_season_day(year, season.end) + one_day)
+    return sorted(c for c in cuts if start <= c <= after)
 
 
 # --------------------------------------------------------------------------- pricing
@@ -396,14 +419,17 @@ def _check_request(request: BillRequest) -> None:
 def _segments(tariffs: Sequence[TariffVersion], request: BillRequest) -> list[_Segment]:
     """BILL-2: split at version and season boundaries, spread the volume over days."""
     segments: list[_Segment] = []
-    for day in _days(request.period_start, request.period_end):
-        version = _version_for(tariffs, day)
-        seasons = tuple(_season_index(c, day) for c in version.components)
+    cuts = _cuts(tariffs, request.period_start, request.period_end)
+    for first, following in zip(cuts, cuts[1:], strict=False):
+        # Nothing changes inside [first, following): look at its first day only.
+        version = _version_for(tariffs, first)
+        seasons = tuple(_season_index(c, first) for c in version.components)
+        last_day = following - dt.timedelta(days=1)
         last = segments[-1] if segments else None
         if last is not None and last.version is version and last.seasons == seasons:
-            segments[-1] = replace(last, end=day)
+            segments[-1] = replace(last, end=last_day)
         else:
-            segments.append(_Segment(day, day, version, seasons))
+            segments.append(_Segment(first, last_day, version, seasons))
     total_days = (request.period_end - request.period_start).days + 1
     spread: list[_Segment] = []
     elapsed = 0
