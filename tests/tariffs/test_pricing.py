@@ -499,3 +499,15 @@ def test_rerate_refuses_lines_outside_the_year():
     with pytest.raises(PricingError) as exc:
         rerate_year([ex], year_request(120), other.lines)
     assert exc.value.code == "deduction_outside_period"
+
+
+def test_the_last_versions_rounding_governs_a_period_across_two_versions_bill_1b():
+    """Oct 2025 – Mar 2026 with EX-2025 (line) then EXAMPLE-2026 set to total: the whole
+    bill is rounded as ``total``; with the versions the other way round, as ``line``."""
+    request = BillRequest(dt.date(2025, 10, 1), dt.date(2026, 3, 31), D(91), 15)
+    total = price([tariff_2025(), replace(tariff_2026(), rounding="total")], request)
+    assert total.rounding == "total"
+    assert all(ln.exact_amount_excl_vat is not None for ln in total.lines)
+    line = price([replace(tariff_2025(), rounding="total"), tariff_2026()], request)
+    assert line.rounding == "line"
+    assert all(ln.exact_amount_excl_vat is None for ln in line.lines)

@@ -179,6 +179,14 @@ def test_invalid_unit_price_names_its_field():
             "components[4].applies_to[0]",
         ),
         (lambda d: d.update(prices_include_vat="yes"), "prices_include_vat"),
+        (lambda d: d["components"][1].update(social={}), "components[1].social"),
+        (
+            lambda d: d["components"][0].update(annual_price="10"),
+            "components[0].annual_price",
+        ),
+        (lambda d: d["components"][0].update(blocks=[]), "components[0].blocks"),
+        (lambda d: d["components"][0].update(requires_service="gaz"),
+         "components[0].requires_service"),
     ],
 )  # fmt: skip
 def test_every_error_names_its_field(change, path):

@@ -385,6 +385,8 @@ class _Parser:
             self.error(f"{path}.applies_to", "champ obligatoire pour un minimum")
         social = None
         if data.get("social") is not None:
+            if kind == "minimum":
+                self.error(f"{path}.social", "pas de tarif social pour un minimum")
             social = self.social(data["social"], f"{path}.social", kind)
         requires = data.get("requires_service")
         if requires is not None and requires not in SERVICES:
