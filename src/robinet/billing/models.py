@@ -8,9 +8,11 @@ unable to bill a period twice; a rebill after a credit note is the next
 generation.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
 from django.utils.translation import gettext_lazy as _
 
 from robinet.billing.choices import BILL_KINDS, HeldBillStatus, InvoiceKind
@@ -18,6 +20,8 @@ from robinet.core.exceptions import ApplicationError
 from robinet.customers.choices import CustomerClass
 from robinet.customers.models import Contract, CustomerAccount, ServicePoint
 from robinet.organisation.models import Entity
+
+HALF_CENT = Value(Decimal("0.005"))
 
 
 class ImmutableInvoice(ApplicationError):
@@ -87,6 +91,15 @@ class Invoice(ImmutableModel):
     old_read_on = models.DateField(null=True, blank=True)
     new_index = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
     new_read_on = models.DateField(null=True, blank=True)
+    # The reading billed up to: an estimate billed here is deducted when replaced (METER-3).
+    new_reading = models.ForeignKey(
+        "metering.Reading",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
     total_excl_vat = models.DecimalField(_("total HT"), max_digits=12, decimal_places=2)
     total_vat = models.DecimalField(_("TVA"), max_digits=12, decimal_places=2)
     total_incl_vat = models.DecimalField(_("total TTC"), max_digits=12, decimal_places=2)
@@ -155,8 +168,12 @@ class Invoice(ImmutableModel):
             models.CheckConstraint(
                 condition=Q(due_date__gte=F("issue_date")), name="invoice_due_after_issue"
             ),
+            # Exact on PostgreSQL; SQLite adds decimals as floats, hence the half-cent.
             models.CheckConstraint(
-                condition=Q(total_incl_vat=F("total_excl_vat") + F("total_vat")),
+                condition=Q(
+                    total_incl_vat__gte=F("total_excl_vat") + F("total_vat") - HALF_CENT,
+                    total_incl_vat__lte=F("total_excl_vat") + F("total_vat") + HALF_CENT,
+                ),
                 name="invoice_totals_add_up",
             ),
             # Amounts are positive: a credit note credits a positive amount.

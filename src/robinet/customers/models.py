@@ -112,12 +112,15 @@ class CustomerAccount(models.Model):
     payment_terms_days = models.PositiveSmallIntegerField(
         _("délai de paiement (jours)"),
         default=15,
+        db_default=15,
         help_text=_("Échéance des factures : date d'émission + ce délai."),
     )
     # BILL-8: public-sector customers are invoiced through Chorus Pro.
-    chorus_service_code = models.CharField(_("code service Chorus Pro"), max_length=100, blank=True)
+    chorus_service_code = models.CharField(
+        _("code service Chorus Pro"), max_length=100, blank=True, db_default=""
+    )
     chorus_commitment_number = models.CharField(
-        _("numéro d'engagement Chorus Pro"), max_length=50, blank=True
+        _("numéro d'engagement Chorus Pro"), max_length=50, blank=True, db_default=""
     )
     status = models.CharField(
         _("état"), max_length=8, choices=AccountStatus.choices, default=AccountStatus.ACTIVE
@@ -315,6 +318,7 @@ class Contract(models.Model):
         max_length=12,
         choices=BillingCycle.choices,
         default=BillingCycle.SEMIANNUAL,
+        db_default=BillingCycle.SEMIANNUAL,
     )
 
     class Meta:

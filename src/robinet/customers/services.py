@@ -32,7 +32,7 @@ from robinet.customers.choices import (
     Requester,
     SiteType,
 )
-from robinet.customers.hooks import account_balance
+from robinet.customers.hooks import account_balance, record_contract_reading
 from robinet.customers.models import (
     AddressInquiry,
     Comment,
@@ -889,6 +889,14 @@ def contract_move_in(
         raise ApplicationError(
             _("Le point de desserte a déjà un abonnement en cours."), code="service_point_occupied"
         ) from None
+    record_contract_reading(
+        actor=actor,
+        service_point=service_point,
+        meter=meter,
+        read_on=start,
+        index=index,
+        source="move_in",
+    )
     audit.record(
         actor=actor,
         verb="contract_moved_in",
@@ -972,6 +980,14 @@ def contract_move_out(
     if bag:
         raise ValidationFailed(bag.errors)
     _close(contract, end_date=end, end_index=index, reason=reason)
+    record_contract_reading(
+        actor=actor,
+        service_point=contract.service_point,
+        meter=_active_meter(contract.service_point),
+        read_on=end,
+        index=index,
+        source="move_out",
+    )
     audit.record(
         actor=actor,
         verb="contract_moved_out",
@@ -1047,6 +1063,15 @@ def contract_change_holder(
         raise ValidationFailed({"proof_received": [_("Un justificatif de décès est requis.")]})
     _close(contract, end_date=when, end_index=reading, reason=ContractEndReason.CHANGE_OF_HOLDER)
     meter = _active_meter(contract.service_point)
+    # One reading closes the old contract and opens the new one.
+    record_contract_reading(
+        actor=actor,
+        service_point=contract.service_point,
+        meter=meter,
+        read_on=when,
+        index=reading,
+        source="move_out",
+    )
     new_contract = contract_move_in(
         actor=actor,
         account=new_account,

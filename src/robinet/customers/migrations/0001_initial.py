@@ -4,160 +4,464 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AddressInquiry',
+            name="AddressInquiry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('opened_on', models.DateField(verbose_name='ouverte le')),
-                ('closed_on', models.DateField(blank=True, null=True, verbose_name='close le')),
-                ('outcome', models.CharField(blank=True, max_length=255, verbose_name='résultat')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("opened_on", models.DateField(verbose_name="ouverte le")),
+                ("closed_on", models.DateField(blank=True, null=True, verbose_name="close le")),
+                ("outcome", models.CharField(blank=True, max_length=255, verbose_name="résultat")),
             ],
             options={
-                'verbose_name': "recherche d'adresse",
+                "verbose_name": "recherche d'adresse",
             },
         ),
         migrations.CreateModel(
-            name='Comment',
+            name="Comment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(verbose_name='commentaire')),
-                ('created_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="commentaire")),
+                ("created_at", models.DateTimeField()),
             ],
             options={
-                'verbose_name': 'commentaire',
-                'ordering': ['-created_at'],
+                "verbose_name": "commentaire",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Contract',
+            name="Contract",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=16, unique=True, verbose_name="numéro d'abonnement")),
-                ('water', models.BooleanField(default=True, verbose_name='eau')),
-                ('sanitation', models.BooleanField(default=False, verbose_name='assainissement')),
-                ('start_date', models.DateField(verbose_name="date d'arrivée")),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='date de départ')),
-                ('status', models.CharField(choices=[('active', 'En cours'), ('closed', 'Résilié')], default='active', max_length=8, verbose_name='état')),
-                ('end_reason', models.CharField(blank=True, choices=[('move_out', 'Départ'), ('change_of_holder', 'Mutation (changement de titulaire)'), ('termination', 'Résiliation')], max_length=20, verbose_name='motif de fin')),
-                ('start_index', models.DecimalField(blank=True, decimal_places=3, max_digits=12, null=True, verbose_name="index d'arrivée (m³)")),
-                ('end_index', models.DecimalField(blank=True, decimal_places=3, max_digits=12, null=True, verbose_name='index de départ (m³)')),
-                ('free_of_charge', models.BooleanField(default=False, verbose_name='mutation sans frais')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.CharField(
+                        max_length=16, unique=True, verbose_name="numéro d'abonnement"
+                    ),
+                ),
+                ("water", models.BooleanField(default=True, verbose_name="eau")),
+                ("sanitation", models.BooleanField(default=False, verbose_name="assainissement")),
+                ("start_date", models.DateField(verbose_name="date d'arrivée")),
+                (
+                    "end_date",
+                    models.DateField(blank=True, null=True, verbose_name="date de départ"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "En cours"), ("closed", "Résilié")],
+                        default="active",
+                        max_length=8,
+                        verbose_name="état",
+                    ),
+                ),
+                (
+                    "end_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("move_out", "Départ"),
+                            ("change_of_holder", "Mutation (changement de titulaire)"),
+                            ("termination", "Résiliation"),
+                        ],
+                        max_length=20,
+                        verbose_name="motif de fin",
+                    ),
+                ),
+                (
+                    "start_index",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=3,
+                        max_digits=12,
+                        null=True,
+                        verbose_name="index d'arrivée (m³)",
+                    ),
+                ),
+                (
+                    "end_index",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=3,
+                        max_digits=12,
+                        null=True,
+                        verbose_name="index de départ (m³)",
+                    ),
+                ),
+                (
+                    "free_of_charge",
+                    models.BooleanField(default=False, verbose_name="mutation sans frais"),
+                ),
             ],
             options={
-                'verbose_name': 'abonnement',
+                "verbose_name": "abonnement",
             },
         ),
         migrations.CreateModel(
-            name='CustomerAccount',
+            name="CustomerAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=16, unique=True, verbose_name='numéro client')),
-                ('customer_class', models.CharField(choices=[('individual', 'Particulier'), ('professional', 'Professionnel'), ('local_authority', 'Collectivité'), ('administration', 'Administration'), ('farmer', 'Agriculteur'), ('syndic', 'Copropriété / syndic'), ('large_account', 'Grand compte')], max_length=16, verbose_name='classe client')),
-                ('site_type', models.CharField(blank=True, choices=[('residential_building', "Immeuble d'habitation"), ('shop', 'Commerce'), ('office', 'Bureaux'), ('industrial', 'Site industriel'), ('agricultural', 'Exploitation agricole'), ('public_building', 'Bâtiment public'), ('health', 'Établissement de santé'), ('school', 'Établissement scolaire'), ('other', 'Autre')], max_length=24, verbose_name='type de site')),
-                ('naf_code', models.CharField(blank=True, max_length=6, verbose_name='code NAF/APE')),
-                ('iban', models.CharField(blank=True, max_length=34, verbose_name='IBAN')),
-                ('bic', models.CharField(blank=True, max_length=11, verbose_name='BIC')),
-                ('direct_debit', models.BooleanField(default=False, verbose_name='prélèvement')),
-                ('monthly_payment', models.BooleanField(default=False, verbose_name='mensualisation')),
-                ('e_invoice', models.BooleanField(default=False, verbose_name='facture électronique')),
-                ('status', models.CharField(choices=[('active', 'Actif'), ('closed', 'Clos')], default='active', max_length=8, verbose_name='état')),
-                ('opened_on', models.DateField(verbose_name='ouvert le')),
-                ('closed_on', models.DateField(blank=True, null=True, verbose_name='clos le')),
-                ('mail_returned_on', models.DateField(blank=True, help_text='Tant que renseigné, les relances sont suspendues (CUST-11).', null=True, verbose_name='courrier revenu (NPAI) le')),
-                ('search_text', models.TextField(default='', editable=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.CharField(max_length=16, unique=True, verbose_name="numéro client"),
+                ),
+                (
+                    "customer_class",
+                    models.CharField(
+                        choices=[
+                            ("individual", "Particulier"),
+                            ("professional", "Professionnel"),
+                            ("local_authority", "Collectivité"),
+                            ("administration", "Administration"),
+                            ("farmer", "Agriculteur"),
+                            ("syndic", "Copropriété / syndic"),
+                            ("large_account", "Grand compte"),
+                        ],
+                        max_length=16,
+                        verbose_name="classe client",
+                    ),
+                ),
+                (
+                    "site_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("residential_building", "Immeuble d'habitation"),
+                            ("shop", "Commerce"),
+                            ("office", "Bureaux"),
+                            ("industrial", "Site industriel"),
+                            ("agricultural", "Exploitation agricole"),
+                            ("public_building", "Bâtiment public"),
+                            ("health", "Établissement de santé"),
+                            ("school", "Établissement scolaire"),
+                            ("other", "Autre"),
+                        ],
+                        max_length=24,
+                        verbose_name="type de site",
+                    ),
+                ),
+                (
+                    "naf_code",
+                    models.CharField(blank=True, max_length=6, verbose_name="code NAF/APE"),
+                ),
+                ("iban", models.CharField(blank=True, max_length=34, verbose_name="IBAN")),
+                ("bic", models.CharField(blank=True, max_length=11, verbose_name="BIC")),
+                ("direct_debit", models.BooleanField(default=False, verbose_name="prélèvement")),
+                (
+                    "monthly_payment",
+                    models.BooleanField(default=False, verbose_name="mensualisation"),
+                ),
+                (
+                    "e_invoice",
+                    models.BooleanField(default=False, verbose_name="facture électronique"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Actif"), ("closed", "Clos")],
+                        default="active",
+                        max_length=8,
+                        verbose_name="état",
+                    ),
+                ),
+                ("opened_on", models.DateField(verbose_name="ouvert le")),
+                ("closed_on", models.DateField(blank=True, null=True, verbose_name="clos le")),
+                (
+                    "mail_returned_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="Tant que renseigné, les relances sont suspendues (CUST-11).",
+                        null=True,
+                        verbose_name="courrier revenu (NPAI) le",
+                    ),
+                ),
+                ("search_text", models.TextField(default="", editable=False)),
             ],
             options={
-                'verbose_name': 'compte client',
-                'verbose_name_plural': 'comptes clients',
+                "verbose_name": "compte client",
+                "verbose_name_plural": "comptes clients",
             },
         ),
         migrations.CreateModel(
-            name='Meter',
+            name="Meter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('serial', models.CharField(max_length=20, unique=True, verbose_name='matricule')),
-                ('diameter_mm', models.PositiveSmallIntegerField(verbose_name='diamètre (mm)')),
-                ('installed_on', models.DateField(blank=True, null=True, verbose_name='posé le')),
-                ('removed_on', models.DateField(blank=True, null=True, verbose_name='déposé le')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("serial", models.CharField(max_length=20, unique=True, verbose_name="matricule")),
+                ("diameter_mm", models.PositiveSmallIntegerField(verbose_name="diamètre (mm)")),
+                ("installed_on", models.DateField(blank=True, null=True, verbose_name="posé le")),
+                ("removed_on", models.DateField(blank=True, null=True, verbose_name="déposé le")),
             ],
             options={
-                'verbose_name': 'compteur',
+                "verbose_name": "compteur",
             },
         ),
         migrations.CreateModel(
-            name='Particularity',
+            name="Particularity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('nec', 'NEC — non éligible à la coupure'), ('fsl', 'FSL — Fonds de solidarité logement'), ('large_account', 'Grand compte'), ('vulnerable', 'Client vulnérable')], max_length=16, verbose_name='particularité')),
-                ('started_on', models.DateField(verbose_name='depuis le')),
-                ('ended_on', models.DateField(blank=True, null=True, verbose_name="jusqu'au")),
-                ('comment', models.CharField(blank=True, max_length=255, verbose_name='commentaire')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("nec", "NEC — non éligible à la coupure"),
+                            ("fsl", "FSL — Fonds de solidarité logement"),
+                            ("large_account", "Grand compte"),
+                            ("vulnerable", "Client vulnérable"),
+                        ],
+                        max_length=16,
+                        verbose_name="particularité",
+                    ),
+                ),
+                ("started_on", models.DateField(verbose_name="depuis le")),
+                ("ended_on", models.DateField(blank=True, null=True, verbose_name="jusqu'au")),
+                (
+                    "comment",
+                    models.CharField(blank=True, max_length=255, verbose_name="commentaire"),
+                ),
             ],
             options={
-                'verbose_name': 'particularité',
+                "verbose_name": "particularité",
             },
         ),
         migrations.CreateModel(
-            name='Party',
+            name="Party",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('person', 'Personne physique'), ('company', 'Entreprise / personne morale')], max_length=8, verbose_name="type d'acteur")),
-                ('civility', models.CharField(blank=True, help_text='M., Mme pour une personne ; SA, SARL, ETS, SDC… pour une entreprise.', max_length=32, verbose_name='civilité / forme juridique')),
-                ('name', models.CharField(max_length=120, verbose_name='nom / raison sociale')),
-                ('first_name', models.CharField(blank=True, max_length=80, verbose_name='prénom')),
-                ('name_complement', models.CharField(blank=True, max_length=120, verbose_name='complément de nom')),
-                ('birth_date', models.DateField(blank=True, null=True, verbose_name='date de naissance')),
-                ('birth_place', models.CharField(blank=True, max_length=80, verbose_name='lieu de naissance')),
-                ('siret', models.CharField(blank=True, db_index=True, max_length=14, verbose_name='SIRET')),
-                ('email', models.EmailField(blank=True, db_index=True, max_length=254, verbose_name='e-mail')),
-                ('mobile', models.CharField(blank=True, db_index=True, max_length=20, verbose_name='téléphone portable')),
-                ('landline', models.CharField(blank=True, db_index=True, max_length=20, verbose_name='téléphone fixe')),
-                ('preferred_contact_method', models.CharField(blank=True, choices=[('sms', 'SMS'), ('email', 'E-mail'), ('phone', 'Téléphone'), ('letter', 'Courrier')], max_length=8, verbose_name='méthode de contact privilégiée')),
-                ('address_line', models.CharField(blank=True, max_length=160, verbose_name='adresse')),
-                ('address_complement', models.CharField(blank=True, max_length=160, verbose_name="complément d'adresse")),
-                ('postcode', models.CharField(blank=True, max_length=10, verbose_name='code postal')),
-                ('city', models.CharField(blank=True, max_length=80, verbose_name='commune')),
-                ('commune_insee', models.CharField(blank=True, max_length=5, verbose_name='code INSEE')),
-                ('country', models.CharField(default='FR', max_length=2, verbose_name='pays')),
-                ('address_invalid_since', models.DateField(blank=True, null=True, verbose_name='NPAI depuis le')),
-                ('bloctel_notice_at', models.DateTimeField(blank=True, null=True, verbose_name='information Bloctel donnée le')),
-                ('created_at', models.DateTimeField(verbose_name='créé le')),
-                ('updated_at', models.DateTimeField(verbose_name='modifié le')),
-                ('anonymised_at', models.DateTimeField(blank=True, null=True, verbose_name='anonymisé le')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("person", "Personne physique"),
+                            ("company", "Entreprise / personne morale"),
+                        ],
+                        max_length=8,
+                        verbose_name="type d'acteur",
+                    ),
+                ),
+                (
+                    "civility",
+                    models.CharField(
+                        blank=True,
+                        help_text="M., Mme pour une personne ; SA, SARL, ETS, SDC… pour une entreprise.",
+                        max_length=32,
+                        verbose_name="civilité / forme juridique",
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="nom / raison sociale")),
+                ("first_name", models.CharField(blank=True, max_length=80, verbose_name="prénom")),
+                (
+                    "name_complement",
+                    models.CharField(blank=True, max_length=120, verbose_name="complément de nom"),
+                ),
+                (
+                    "birth_date",
+                    models.DateField(blank=True, null=True, verbose_name="date de naissance"),
+                ),
+                (
+                    "birth_place",
+                    models.CharField(blank=True, max_length=80, verbose_name="lieu de naissance"),
+                ),
+                (
+                    "siret",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=14, verbose_name="SIRET"
+                    ),
+                ),
+                (
+                    "email",
+                    models.EmailField(
+                        blank=True, db_index=True, max_length=254, verbose_name="e-mail"
+                    ),
+                ),
+                (
+                    "mobile",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=20, verbose_name="téléphone portable"
+                    ),
+                ),
+                (
+                    "landline",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=20, verbose_name="téléphone fixe"
+                    ),
+                ),
+                (
+                    "preferred_contact_method",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("sms", "SMS"),
+                            ("email", "E-mail"),
+                            ("phone", "Téléphone"),
+                            ("letter", "Courrier"),
+                        ],
+                        max_length=8,
+                        verbose_name="méthode de contact privilégiée",
+                    ),
+                ),
+                (
+                    "address_line",
+                    models.CharField(blank=True, max_length=160, verbose_name="adresse"),
+                ),
+                (
+                    "address_complement",
+                    models.CharField(
+                        blank=True, max_length=160, verbose_name="complément d'adresse"
+                    ),
+                ),
+                (
+                    "postcode",
+                    models.CharField(blank=True, max_length=10, verbose_name="code postal"),
+                ),
+                ("city", models.CharField(blank=True, max_length=80, verbose_name="commune")),
+                (
+                    "commune_insee",
+                    models.CharField(blank=True, max_length=5, verbose_name="code INSEE"),
+                ),
+                ("country", models.CharField(default="FR", max_length=2, verbose_name="pays")),
+                (
+                    "address_invalid_since",
+                    models.DateField(blank=True, null=True, verbose_name="NPAI depuis le"),
+                ),
+                (
+                    "bloctel_notice_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="information Bloctel donnée le"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(verbose_name="créé le")),
+                ("updated_at", models.DateTimeField(verbose_name="modifié le")),
+                (
+                    "anonymised_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="anonymisé le"),
+                ),
             ],
             options={
-                'verbose_name': 'acteur',
+                "verbose_name": "acteur",
             },
         ),
         migrations.CreateModel(
-            name='ServicePoint',
+            name="ServicePoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=16, unique=True, verbose_name='référence')),
-                ('street_number', models.CharField(blank=True, max_length=10, verbose_name='numéro')),
-                ('street', models.CharField(max_length=120, verbose_name='voie')),
-                ('address_complement', models.CharField(blank=True, max_length=120, verbose_name="complément d'adresse")),
-                ('postcode', models.CharField(max_length=5, verbose_name='code postal')),
-                ('city', models.CharField(max_length=80, verbose_name='commune')),
-                ('commune_insee', models.CharField(db_index=True, max_length=5, verbose_name='code INSEE')),
-                ('premises_use', models.CharField(choices=[('main_residence', 'Résidence principale'), ('secondary_residence', 'Résidence secondaire'), ('business', 'Local professionnel'), ('residential_building', "Immeuble d'habitation"), ('public_building', 'Bâtiment public')], max_length=24, verbose_name='usage du local')),
-                ('dwellings', models.PositiveIntegerField(default=1, verbose_name='logements desservis')),
-                ('drinking_water', models.BooleanField(default=True, verbose_name='eau potable')),
-                ('collective_sanitation', models.BooleanField(default=False, verbose_name='assainissement collectif')),
-                ('non_collective_sanitation', models.BooleanField(default=False, verbose_name='assainissement non collectif')),
-                ('meter_location', models.CharField(default='N/A', help_text='Jamais vide : « N/A » si le client ne le connaît pas.', max_length=80, verbose_name='emplacement du compteur')),
-                ('meter_accessibility', models.CharField(choices=[('accessible', 'Accessible'), ('not_accessible', 'Non accessible (présence du client requise)'), ('unknown', 'N/A')], default='unknown', max_length=16, verbose_name='accessibilité du compteur')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reference",
+                    models.CharField(max_length=16, unique=True, verbose_name="référence"),
+                ),
+                (
+                    "street_number",
+                    models.CharField(blank=True, max_length=10, verbose_name="numéro"),
+                ),
+                ("street", models.CharField(max_length=120, verbose_name="voie")),
+                (
+                    "address_complement",
+                    models.CharField(
+                        blank=True, max_length=120, verbose_name="complément d'adresse"
+                    ),
+                ),
+                ("postcode", models.CharField(max_length=5, verbose_name="code postal")),
+                ("city", models.CharField(max_length=80, verbose_name="commune")),
+                (
+                    "commune_insee",
+                    models.CharField(db_index=True, max_length=5, verbose_name="code INSEE"),
+                ),
+                (
+                    "premises_use",
+                    models.CharField(
+                        choices=[
+                            ("main_residence", "Résidence principale"),
+                            ("secondary_residence", "Résidence secondaire"),
+                            ("business", "Local professionnel"),
+                            ("residential_building", "Immeuble d'habitation"),
+                            ("public_building", "Bâtiment public"),
+                        ],
+                        max_length=24,
+                        verbose_name="usage du local",
+                    ),
+                ),
+                (
+                    "dwellings",
+                    models.PositiveIntegerField(default=1, verbose_name="logements desservis"),
+                ),
+                ("drinking_water", models.BooleanField(default=True, verbose_name="eau potable")),
+                (
+                    "collective_sanitation",
+                    models.BooleanField(default=False, verbose_name="assainissement collectif"),
+                ),
+                (
+                    "non_collective_sanitation",
+                    models.BooleanField(default=False, verbose_name="assainissement non collectif"),
+                ),
+                (
+                    "meter_location",
+                    models.CharField(
+                        default="N/A",
+                        help_text="Jamais vide : « N/A » si le client ne le connaît pas.",
+                        max_length=80,
+                        verbose_name="emplacement du compteur",
+                    ),
+                ),
+                (
+                    "meter_accessibility",
+                    models.CharField(
+                        choices=[
+                            ("accessible", "Accessible"),
+                            ("not_accessible", "Non accessible (présence du client requise)"),
+                            ("unknown", "N/A"),
+                        ],
+                        default="unknown",
+                        max_length=16,
+                        verbose_name="accessibilité du compteur",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'point de desserte',
-                'verbose_name_plural': 'points de desserte',
+                "verbose_name": "point de desserte",
+                "verbose_name_plural": "points de desserte",
             },
         ),
     ]

@@ -6,186 +6,402 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('customers', '0001_initial'),
-        ('organisation', '0001_initial'),
+        ("customers", "0001_initial"),
+        ("organisation", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='comment',
-            name='author',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="comment",
+            name="author",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='contract',
-            name='previous_contract',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='next_contract', to='customers.contract', verbose_name='abonnement précédent (mutation)'),
+            model_name="contract",
+            name="previous_contract",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="next_contract",
+                to="customers.contract",
+                verbose_name="abonnement précédent (mutation)",
+            ),
         ),
         migrations.AddField(
-            model_name='customeraccount',
-            name='centre',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organisation.entity', verbose_name='centre'),
+            model_name="customeraccount",
+            name="centre",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="organisation.entity",
+                verbose_name="centre",
+            ),
         ),
         migrations.AddField(
-            model_name='contract',
-            name='account',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='contracts', to='customers.customeraccount'),
+            model_name="contract",
+            name="account",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="contracts",
+                to="customers.customeraccount",
+            ),
         ),
         migrations.AddField(
-            model_name='comment',
-            name='account',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='customers.customeraccount'),
+            model_name="comment",
+            name="account",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="comments",
+                to="customers.customeraccount",
+            ),
         ),
         migrations.AddField(
-            model_name='addressinquiry',
-            name='account',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='address_inquiries', to='customers.customeraccount'),
+            model_name="addressinquiry",
+            name="account",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="address_inquiries",
+                to="customers.customeraccount",
+            ),
         ),
         migrations.AddField(
-            model_name='contract',
-            name='start_meter',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='customers.meter'),
+            model_name="contract",
+            name="start_meter",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="customers.meter",
+            ),
         ),
         migrations.AddField(
-            model_name='particularity',
-            name='account',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='particularities', to='customers.customeraccount'),
+            model_name="particularity",
+            name="account",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="particularities",
+                to="customers.customeraccount",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='party',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['person', 'company'])), name='party_kind_valid'),
+            model_name="party",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["person", "company"])), name="party_kind_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='party',
-            constraint=models.CheckConstraint(condition=models.Q(('civility__in', ('M.', 'Mme', 'M. et Mme')), ('kind', 'company'), _negated=True), name='party_company_civility_not_person'),
+            model_name="party",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("civility__in", ("M.", "Mme", "M. et Mme")), ("kind", "company"), _negated=True
+                ),
+                name="party_company_civility_not_person",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='party',
-            constraint=models.CheckConstraint(condition=models.Q(('siret', ''), ('siret__regex', '^[0-9]{14}$'), _connector='OR'), name='party_siret_shape'),
+            model_name="party",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("siret", ""), ("siret__regex", "^[0-9]{14}$"), _connector="OR"),
+                name="party_siret_shape",
+            ),
         ),
         migrations.AddField(
-            model_name='customeraccount',
-            name='party',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='accounts', to='customers.party'),
+            model_name="customeraccount",
+            name="party",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="accounts",
+                to="customers.party",
+            ),
         ),
         migrations.AddField(
-            model_name='servicepoint',
-            name='centre',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organisation.entity', verbose_name='centre'),
+            model_name="servicepoint",
+            name="centre",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="organisation.entity",
+                verbose_name="centre",
+            ),
         ),
         migrations.AddField(
-            model_name='meter',
-            name='service_point',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='meters', to='customers.servicepoint'),
+            model_name="meter",
+            name="service_point",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="meters",
+                to="customers.servicepoint",
+            ),
         ),
         migrations.AddField(
-            model_name='contract',
-            name='service_point',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='contracts', to='customers.servicepoint'),
+            model_name="contract",
+            name="service_point",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="contracts",
+                to="customers.servicepoint",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='addressinquiry',
-            constraint=models.UniqueConstraint(condition=models.Q(('closed_on__isnull', True)), fields=('account',), name='address_inquiry_one_open'),
+            model_name="addressinquiry",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("closed_on__isnull", True)),
+                fields=("account",),
+                name="address_inquiry_one_open",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='particularity',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'nec'), _negated=True), ('comment', ''), _connector='OR'), name='particularity_nec_without_comment'),
+            model_name="particularity",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "nec"), _negated=True), ("comment", ""), _connector="OR"
+                ),
+                name="particularity_nec_without_comment",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='particularity',
-            constraint=models.UniqueConstraint(condition=models.Q(('ended_on__isnull', True)), fields=('account', 'kind'), name='particularity_one_active_per_kind'),
+            model_name="particularity",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("ended_on__isnull", True)),
+                fields=("account", "kind"),
+                name="particularity_one_active_per_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='particularity',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['nec', 'fsl', 'large_account', 'vulnerable'])), name='particularity_kind_valid'),
+            model_name="particularity",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["nec", "fsl", "large_account", "vulnerable"])),
+                name="particularity_kind_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='customeraccount',
-            index=models.Index(fields=['centre', 'status'], name='customers_c_centre__ad1381_idx'),
+            model_name="customeraccount",
+            index=models.Index(fields=["centre", "status"], name="customers_c_centre__ad1381_idx"),
         ),
         migrations.AddConstraint(
-            model_name='customeraccount',
-            constraint=models.CheckConstraint(condition=models.Q(('customer_class__in', ['individual', 'professional', 'local_authority', 'administration', 'farmer', 'syndic', 'large_account'])), name='account_class_valid'),
+            model_name="customeraccount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "customer_class__in",
+                        [
+                            "individual",
+                            "professional",
+                            "local_authority",
+                            "administration",
+                            "farmer",
+                            "syndic",
+                            "large_account",
+                        ],
+                    )
+                ),
+                name="account_class_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customeraccount',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['active', 'closed'])), name='account_status_valid'),
+            model_name="customeraccount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["active", "closed"])),
+                name="account_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customeraccount',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('closed_on__isnull', True), ('status', 'active')), models.Q(('closed_on__isnull', False), ('status', 'closed')), _connector='OR'), name='account_closed_has_date'),
+            model_name="customeraccount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("closed_on__isnull", True), ("status", "active")),
+                    models.Q(("closed_on__isnull", False), ("status", "closed")),
+                    _connector="OR",
+                ),
+                name="account_closed_has_date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customeraccount',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('customer_class__in', ('professional', 'local_authority', 'administration')), _negated=True), models.Q(models.Q(('naf_code', ''), _negated=True), models.Q(('site_type', ''), _negated=True)), _connector='OR'), name='account_pro_has_naf_and_site'),
+            model_name="customeraccount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        (
+                            "customer_class__in",
+                            ("professional", "local_authority", "administration"),
+                        ),
+                        _negated=True,
+                    ),
+                    models.Q(
+                        models.Q(("naf_code", ""), _negated=True),
+                        models.Q(("site_type", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="account_pro_has_naf_and_site",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customeraccount',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('customer_class', 'syndic'), _negated=True), models.Q(('naf_code', ''), ('site_type', 'residential_building')), _connector='OR'), name='account_syndic_no_naf_residential'),
+            model_name="customeraccount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("customer_class", "syndic"), _negated=True),
+                    models.Q(("naf_code", ""), ("site_type", "residential_building")),
+                    _connector="OR",
+                ),
+                name="account_syndic_no_naf_residential",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customeraccount',
-            constraint=models.CheckConstraint(condition=models.Q(('naf_code', ''), ('naf_code__regex', '^[0-9]{2}\\.[0-9]{2}[A-Z]$'), _connector='OR'), name='account_naf_shape'),
+            model_name="customeraccount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("naf_code", ""),
+                    ("naf_code__regex", "^[0-9]{2}\\.[0-9]{2}[A-Z]$"),
+                    _connector="OR",
+                ),
+                name="account_naf_shape",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='servicepoint',
-            constraint=models.CheckConstraint(condition=models.Q(('meter_location', ''), _negated=True), name='service_point_meter_location_not_empty'),
+            model_name="servicepoint",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("meter_location", ""), _negated=True),
+                name="service_point_meter_location_not_empty",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='servicepoint',
-            constraint=models.CheckConstraint(condition=models.Q(('collective_sanitation', True), ('non_collective_sanitation', True), _negated=True), name='service_point_one_sanitation_kind'),
+            model_name="servicepoint",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("collective_sanitation", True),
+                    ("non_collective_sanitation", True),
+                    _negated=True,
+                ),
+                name="service_point_one_sanitation_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='servicepoint',
-            constraint=models.CheckConstraint(condition=models.Q(('dwellings__gte', 1)), name='service_point_dwellings_positive'),
+            model_name="servicepoint",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("dwellings__gte", 1)), name="service_point_dwellings_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='servicepoint',
-            constraint=models.CheckConstraint(condition=models.Q(('premises_use__in', ['main_residence', 'secondary_residence', 'business', 'residential_building', 'public_building'])), name='service_point_use_valid'),
+            model_name="servicepoint",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "premises_use__in",
+                        [
+                            "main_residence",
+                            "secondary_residence",
+                            "business",
+                            "residential_building",
+                            "public_building",
+                        ],
+                    )
+                ),
+                name="service_point_use_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='meter',
-            constraint=models.UniqueConstraint(condition=models.Q(('removed_on__isnull', True), ('service_point__isnull', False)), fields=('service_point',), name='meter_one_active_per_service_point'),
+            model_name="meter",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("removed_on__isnull", True), ("service_point__isnull", False)),
+                fields=("service_point",),
+                name="meter_one_active_per_service_point",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='meter',
-            constraint=models.CheckConstraint(condition=models.Q(('diameter_mm__gte', 10), ('diameter_mm__lte', 500)), name='meter_diameter_range'),
+            model_name="meter",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("diameter_mm__gte", 10), ("diameter_mm__lte", 500)),
+                name="meter_diameter_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='meter',
-            constraint=models.CheckConstraint(condition=models.Q(('removed_on__isnull', True), ('installed_on__isnull', True), ('removed_on__gte', models.F('installed_on')), _connector='OR'), name='meter_removed_after_installed'),
+            model_name="meter",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("removed_on__isnull", True),
+                    ("installed_on__isnull", True),
+                    ("removed_on__gte", models.F("installed_on")),
+                    _connector="OR",
+                ),
+                name="meter_removed_after_installed",
+            ),
         ),
         migrations.AddIndex(
-            model_name='contract',
-            index=models.Index(fields=['account', 'status'], name='customers_c_account_886ee7_idx'),
+            model_name="contract",
+            index=models.Index(fields=["account", "status"], name="customers_c_account_886ee7_idx"),
         ),
         migrations.AddConstraint(
-            model_name='contract',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'active')), fields=('service_point',), name='contract_one_active_per_service_point'),
+            model_name="contract",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "active")),
+                fields=("service_point",),
+                name="contract_one_active_per_service_point",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contract',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['active', 'closed'])), name='contract_status_valid'),
+            model_name="contract",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["active", "closed"])),
+                name="contract_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contract',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('end_date__isnull', True), ('end_reason', ''), ('status', 'active')), models.Q(('end_date__isnull', False), ('status', 'closed'), models.Q(('end_reason', ''), _negated=True)), _connector='OR'), name='contract_closed_has_end'),
+            model_name="contract",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("end_date__isnull", True), ("end_reason", ""), ("status", "active")),
+                    models.Q(
+                        ("end_date__isnull", False),
+                        ("status", "closed"),
+                        models.Q(("end_reason", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="contract_closed_has_end",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contract',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='contract_end_after_start'),
+            model_name="contract",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end_date__isnull", True),
+                    ("end_date__gte", models.F("start_date")),
+                    _connector="OR",
+                ),
+                name="contract_end_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contract',
-            constraint=models.CheckConstraint(condition=models.Q(('water', True), ('sanitation', True), _connector='OR'), name='contract_has_a_service'),
+            model_name="contract",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("water", True), ("sanitation", True), _connector="OR"),
+                name="contract_has_a_service",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contract',
-            constraint=models.CheckConstraint(condition=models.Q(('end_index__isnull', True), ('start_index__isnull', True), ('end_index__gte', models.F('start_index')), _connector='OR'), name='contract_end_index_not_below_start'),
+            model_name="contract",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end_index__isnull", True),
+                    ("start_index__isnull", True),
+                    ("end_index__gte", models.F("start_index")),
+                    _connector="OR",
+                ),
+                name="contract_end_index_not_below_start",
+            ),
         ),
     ]

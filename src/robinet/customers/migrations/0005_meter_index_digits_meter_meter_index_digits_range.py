@@ -4,19 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0004_sqlite_search_index'),
+        ("customers", "0004_sqlite_search_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='meter',
-            name='index_digits',
-            field=models.PositiveSmallIntegerField(default=5, help_text='Le totalisateur repasse à zéro après 10^n − 1 m³ (METER-2).', verbose_name='chiffres du totalisateur (m³)'),
+            model_name="meter",
+            name="index_digits",
+            field=models.PositiveSmallIntegerField(
+                default=5,
+                help_text="Le totalisateur repasse à zéro après 10^n − 1 m³ (METER-2).",
+                verbose_name="chiffres du totalisateur (m³)",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='meter',
-            constraint=models.CheckConstraint(condition=models.Q(('index_digits__gte', 4), ('index_digits__lte', 9)), name='meter_index_digits_range'),
+            model_name="meter",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("index_digits__gte", 4), ("index_digits__lte", 9)),
+                name="meter_index_digits_range",
+            ),
         ),
     ]

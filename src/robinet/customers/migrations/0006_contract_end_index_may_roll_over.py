@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0005_meter_index_digits_meter_meter_index_digits_range'),
+        ("customers", "0005_meter_index_digits_meter_meter_index_digits_range"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='contract',
-            name='contract_end_index_not_below_start',
+            model_name="contract",
+            name="contract_end_index_not_below_start",
         ),
     ]

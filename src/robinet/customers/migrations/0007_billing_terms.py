@@ -4,47 +4,84 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0006_contract_end_index_may_roll_over'),
+        ("customers", "0006_contract_end_index_may_roll_over"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='particularity',
-            name='particularity_kind_valid',
+            model_name="particularity",
+            name="particularity_kind_valid",
         ),
         migrations.AddField(
-            model_name='contract',
-            name='billing_cycle',
-            field=models.CharField(choices=[('monthly', 'Mensuelle'), ('quarterly', 'Trimestrielle'), ('semiannual', 'Semestrielle'), ('annual', 'Annuelle')], default='semiannual', max_length=12, verbose_name='périodicité de facturation'),
+            model_name="contract",
+            name="billing_cycle",
+            field=models.CharField(
+                choices=[
+                    ("monthly", "Mensuelle"),
+                    ("quarterly", "Trimestrielle"),
+                    ("semiannual", "Semestrielle"),
+                    ("annual", "Annuelle"),
+                ],
+                default="semiannual",
+                max_length=12,
+                verbose_name="périodicité de facturation",
+            ),
         ),
         migrations.AddField(
-            model_name='customeraccount',
-            name='chorus_commitment_number',
-            field=models.CharField(blank=True, max_length=50, verbose_name="numéro d'engagement Chorus Pro"),
+            model_name="customeraccount",
+            name="chorus_commitment_number",
+            field=models.CharField(
+                blank=True, max_length=50, verbose_name="numéro d'engagement Chorus Pro"
+            ),
         ),
         migrations.AddField(
-            model_name='customeraccount',
-            name='chorus_service_code',
-            field=models.CharField(blank=True, max_length=100, verbose_name='code service Chorus Pro'),
+            model_name="customeraccount",
+            name="chorus_service_code",
+            field=models.CharField(
+                blank=True, max_length=100, verbose_name="code service Chorus Pro"
+            ),
         ),
         migrations.AddField(
-            model_name='customeraccount',
-            name='payment_terms_days',
-            field=models.PositiveSmallIntegerField(default=15, help_text="Échéance des factures : date d'émission + ce délai.", verbose_name='délai de paiement (jours)'),
+            model_name="customeraccount",
+            name="payment_terms_days",
+            field=models.PositiveSmallIntegerField(
+                default=15,
+                help_text="Échéance des factures : date d'émission + ce délai.",
+                verbose_name="délai de paiement (jours)",
+            ),
         ),
         migrations.AlterField(
-            model_name='particularity',
-            name='kind',
-            field=models.CharField(choices=[('nec', 'NEC — non éligible à la coupure'), ('fsl', 'FSL — Fonds de solidarité logement'), ('large_account', 'Grand compte'), ('vulnerable', 'Client vulnérable'), ('social_tariff', 'Tarif social')], max_length=16, verbose_name='particularité'),
+            model_name="particularity",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("nec", "NEC — non éligible à la coupure"),
+                    ("fsl", "FSL — Fonds de solidarité logement"),
+                    ("large_account", "Grand compte"),
+                    ("vulnerable", "Client vulnérable"),
+                    ("social_tariff", "Tarif social"),
+                ],
+                max_length=16,
+                verbose_name="particularité",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contract',
-            constraint=models.CheckConstraint(condition=models.Q(('billing_cycle__in', ['monthly', 'quarterly', 'semiannual', 'annual'])), name='contract_billing_cycle_valid'),
+            model_name="contract",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("billing_cycle__in", ["monthly", "quarterly", "semiannual", "annual"])
+                ),
+                name="contract_billing_cycle_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='particularity',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['nec', 'fsl', 'large_account', 'vulnerable', 'social_tariff'])), name='particularity_kind_valid'),
+            model_name="particularity",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("kind__in", ["nec", "fsl", "large_account", "vulnerable", "social_tariff"])
+                ),
+                name="particularity_kind_valid",
+            ),
         ),
     ]

@@ -1,0 +1,429 @@
+"""Writes of billing: runs, held bills, credit notes, rebilling (BILL-4…6, BILL-11).
+
+Views, the API and commands call these only. Permissions are checked here
+(ARCHITECTURE principle 6); ``actor=None`` is an operator's command.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from robinet.billing import engine, runs
+from robinet.billing.choices import BILL_KINDS, HeldBillStatus, InvoiceKind, Series
+from robinet.billing.models import HeldBill, Invoice, InvoiceLine
+from robinet.billing.periods import BillingPeriod
+from robinet.billing.writer import NUMBER_WIDTH, InvoiceWriter
+from robinet.core import audit, clock
+from robinet.core.exceptions import ApplicationError, InvalidTransition, ValidationFailed
+from robinet.core.money import round_money
+from robinet.core.numbering import format_number, next_number
+from robinet.core.runs import run_approve, run_create, run_execute, run_propose
+from robinet.ledger.models import OpenItem, OpenItemKind
+from robinet.organisation.access import require
+from robinet.organisation.models import Entity
+from robinet.organisation.roles import Perm
+from robinet.tariffs.pricing import bill_to_dict
+from robinet.tariffs.selectors import TariffCache
+
+
+def _require(actor, perm: str, entity: Entity | None = None) -> None:
+    if actor is not None:
+        require(actor, perm, entity)
+
+
+def _user(actor):
+    return actor if getattr(actor, "pk", None) else None
+
+
+# --- runs (BILL-4) --------------------------------------------------------------------------
+
+
+def billing_run_create(
+    *,
+    actor,
+    period_end: dt.date,
+    entity_code: str = "",
+    cycle: str = "",
+    issue_date: dt.date | None = None,
+    chunk_size: int | None = None,
+):
+    """A billing run, planned and approved, ready to execute (see :func:`billing_run_execute`)."""
+    entity = None
+    if entity_code:
+        entity = Entity.objects.filter(code=entity_code).first()
+        if entity is None:
+            raise ValidationFailed({"entity": [_("Entité inconnue : %(c)s") % {"c": entity_code}]})
+    _require(actor, Perm.BILLING_RUN, entity)
+    issue_date = issue_date or clock.today()
+    if period_end > issue_date:
+        raise ValidationFailed(
+            {"period_end": [_("La fin de période ne peut pas être postérieure à l'émission.")]}
+        )
+    with transaction.atomic():
+        run = run_create(
+            kind=runs.KIND,
+            run_date=issue_date,
+            parameters={
+                "period_end": period_end.isoformat(),
+                "entity": entity_code,
+                "cycle": cycle,
+            },
+            chunk_size=chunk_size,
+            actor=_user(actor),
+        )
+        run_propose(run=run, actor=_user(actor))
+        run_approve(run=run, actor=_user(actor))
+    return run
+
+
+def billing_run_execute(*, actor, run, executor=None):
+    """Execute the chunks (in-process by default; a Celery executor when configured)."""
+    _require(actor, Perm.BILLING_RUN)
+    return run_execute(run=run, actor=_user(actor), executor=executor)
+
+
+# --- held bills (BILL-5) --------------------------------------------------------------------
+
+
+def _locked_held(held: HeldBill) -> HeldBill:
+    locked = HeldBill.objects.select_for_update().get(pk=held.pk)
+    if locked.status != HeldBillStatus.HELD:
+        raise InvalidTransition(_("Cette facture bloquée a déjà été traitée."))
+    return locked
+
+
+def _recompute(held: HeldBill) -> tuple[engine.Outcome, engine.ContractFacts]:
+    """The held period priced again with today's readings and tariffs."""
+    facts = runs.load_facts([held.contract_id], on=held.period_end)[held.contract_id]
+    period = BillingPeriod(held.period_start, held.period_end, final=held.kind == "final")
+    readings, pending = runs.load_readings(
+        [facts.service_point_id], start=runs.EARLIEST, end=held.period_end
+    )
+    tariffs = TariffCache(start=held.period_start, end=held.period_end).for_communes(
+        [facts.commune_insee]
+    )
+    return engine.compute(
+        runs._with_social(facts, period),
+        period,
+        readings=readings.get(facts.service_point_id, []),
+        tariffs=tariffs.get(facts.commune_insee, []),
+        thresholds=engine.thresholds_for(runs.thresholds_table(), facts.customer_class),
+        held_readings=pending.get(facts.service_point_id, []),
+        billed_estimates=runs.billed_estimates([held.contract_id]).get(
+            held.contract_id, frozenset()
+        ),
+    ), facts
+
+
+# Controls an officer may overrule by releasing: the amount is right, only unusual.
+OVERRULABLE = {"amount_above_threshold", "volume_above_threshold"}
+
+
+@transaction.atomic
+def held_bill_reprice(*, actor, held: HeldBill) -> HeldBill:
+    """Price a held bill again after a correction (reading, tariff): new reasons, new amounts."""
+    _require(actor, Perm.BILLING_CORRECT, held.centre)
+    held = _locked_held(held)
+    outcome, _facts = _recompute(held)
+    held.reasons = [{"code": c, "message": m} for c, m in outcome.reasons]
+    held.reason_codes = ",".join(sorted({c for c, _m in outcome.reasons}))[:255]
+    held.volume = outcome.volume.volume if outcome.volume else None
+    held.total_incl_vat = outcome.bill.total_incl_vat if outcome.bill else None
+    held.simulation = bill_to_dict(outcome.bill) if outcome.bill else None
+    held.save()
+    audit.record(
+        actor=actor,
+        verb="held_bill_repriced",
+        target=held,
+        subject=held.contract,
+        data={"reasons": held.reason_codes, "total": held.total_incl_vat},
+    )
+    return held
+
+
+@transaction.atomic
+def held_bill_release(*, actor, held: HeldBill, note: str = "") -> Invoice:
+    """Issue a held bill at once (BILL-5), priced with today's data.
+
+    Threshold controls are overruled by the release; a missing tariff, a
+    pricing error or an unresolved reading anomaly must be fixed first.
+    """
+    _require(actor, Perm.BILLING_CORRECT, held.centre)
+    held = _locked_held(held)
+    outcome, facts = _recompute(held)
+    blocking = [(c, m) for c, m in outcome.reasons if c not in OVERRULABLE]
+    if blocking or outcome.bill is None:
+        raise ApplicationError(
+            _("La facture ne peut pas être libérée : %(why)s")
+            % {"why": "; ".join(m for _c, m in blocking) or _("calcul impossible")},
+            code="held_bill_blocked",
+        )
+    writer = InvoiceWriter(issue_date=clock.today(), actor=_user(actor))
+    writer.add(facts, outcome, abnormal_notice_id=_notice(facts, outcome))
+    (invoice_id,) = writer.flush()
+    invoice = Invoice.objects.get(pk=invoice_id)
+    held.status = HeldBillStatus.RELEASED
+    held.invoice = invoice
+    held.resolved_at = clock.now()
+    held.resolved_by = _user(actor)
+    held.resolution_note = note[:255]
+    held.save()
+    audit.record(
+        actor=actor,
+        verb="held_bill_released",
+        target=held,
+        subject=held.contract,
+        data={"invoice": invoice.number, "note": note},
+    )
+    return invoice
+
+
+def _notice(facts, outcome) -> int | None:
+    from robinet.metering.models import AbnormalConsumptionNotice
+
+    notices = dict(
+        AbnormalConsumptionNotice.objects.filter(
+            service_point_id=facts.service_point_id
+        ).values_list("reading_id", "id")
+    )
+    return runs.notice_for(outcome, notices)
+
+
+@transaction.atomic
+def held_bill_cancel(*, actor, held: HeldBill, note: str) -> HeldBill:
+    """Do not bill this period (e.g. a duplicate contract); it is never billed by a run."""
+    _require(actor, Perm.BILLING_CORRECT, held.centre)
+    if not note.strip():
+        raise ValidationFailed({"note": [_("Indiquez le motif de l'annulation.")]})
+    held = _locked_held(held)
+    held.status = HeldBillStatus.CANCELLED
+    held.resolved_at = clock.now()
+    held.resolved_by = _user(actor)
+    held.resolution_note = note[:255]
+    held.save()
+    audit.record(
+        actor=actor,
+        verb="held_bill_cancelled",
+        target=held,
+        subject=held.contract,
+        data={"note": note},
+    )
+    return held
+
+
+# --- credit notes and rebilling (BILL-6) ----------------------------------------------------
+
+
+def _line_key(line: InvoiceLine) -> tuple:
+    return (line.component_code, line.tariff_code, line.period_start, line.block)
+
+
+def credited_keys(invoice: Invoice) -> set[tuple]:
+    return {
+        _line_key(line)
+        for line in InvoiceLine.objects.filter(
+            invoice__credited_invoice=invoice, invoice__kind=InvoiceKind.CREDIT_NOTE
+        )
+    }
+
+
+def _vat(lines: Sequence[InvoiceLine]) -> list[dict]:
+    """VAT per rate on the sum of the credited lines, rounded once (BILL-3)."""
+    bases: dict[Decimal, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        bases[line.vat_rate] += line.amount_excl_vat
+    return [
+        {"rate": str(rate), "base": str(base), "amount": str(round_money(base * rate / 100))}
+        for rate, base in sorted(bases.items())
+    ]
+
+
+@transaction.atomic
+def credit_note_issue(
+    *, actor, invoice: Invoice, reason: str, positions: Sequence[int] | None = None
+) -> Invoice:
+    """A credit note (*avoir*) for the whole invoice or for some of its lines (BILL-6).
+
+    Amounts are those of the credited lines; a line is never credited twice.
+    A full credit of an invoice gives back exactly its totals.
+    """
+    _require(actor, Perm.BILLING_CORRECT, invoice.account.centre)
+    if invoice.kind == InvoiceKind.CREDIT_NOTE:
+        raise ApplicationError(_("Un avoir ne se crédite pas."), code="credit_of_credit_note")
+    if not reason.strip():
+        raise ValidationFailed({"reason": [_("Indiquez le motif de l'avoir.")]})
+    # Serialise the credit notes of one invoice.
+    Invoice.objects.select_for_update().filter(pk=invoice.pk).values_list("pk").get()
+    lines = list(invoice.lines.order_by("position"))
+    already = credited_keys(invoice)
+    if positions:
+        wanted = set(positions)
+        unknown = wanted - {line.position for line in lines}
+        if unknown:
+            raise ValidationFailed(
+                {"positions": [_("Lignes inconnues : %(p)s") % {"p": sorted(unknown)}]}
+            )
+        lines = [line for line in lines if line.position in wanted]
+    twice = [line for line in lines if _line_key(line) in already]
+    if positions and twice:
+        raise ValidationFailed(
+            {
+                "positions": [
+                    _("Ligne(s) déjà créditée(s) : %(p)s") % {"p": [t.position for t in twice]}
+                ]
+            }
+        )
+    lines = [line for line in lines if _line_key(line) not in already]
+    if not lines:
+        raise ApplicationError(
+            _("Cette facture est déjà entièrement créditée."), code="fully_credited"
+        )
+    full = not already and len(lines) == invoice.lines.count()
+    vat = invoice.vat_breakdown if full else _vat(lines)
+    total_excl = sum((Decimal(v["base"]) for v in vat), Decimal(0))
+    total_vat = sum((Decimal(v["amount"]) for v in vat), Decimal(0))
+    year = clock.today().year
+    sequence = next_number(Series.CREDIT_NOTE, year)
+    number = format_number(Series.CREDIT_NOTE, year, sequence, width=NUMBER_WIDTH)
+    today = clock.today()
+    note = Invoice(
+        number=number,
+        series=Series.CREDIT_NOTE,
+        year=year,
+        sequence=sequence,
+        kind=InvoiceKind.CREDIT_NOTE,
+        account_id=invoice.account_id,
+        contract_id=invoice.contract_id,
+        service_point_id=invoice.service_point_id,
+        period_start=invoice.period_start,
+        period_end=invoice.period_end,
+        generation=invoice.generation,
+        issue_date=today,
+        due_date=today,
+        volume=invoice.volume if full else Decimal(0),
+        estimated=invoice.estimated,
+        meter_serial=invoice.meter_serial,
+        total_excl_vat=total_excl,
+        total_vat=total_vat,
+        total_incl_vat=total_excl + total_vat,
+        fixed_incl_vat=Decimal(0),
+        vat_breakdown=vat,
+        tariff_periods=invoice.tariff_periods if full else [],
+        credited_invoice=invoice,
+        reason=reason[:255],
+        created_at=clock.now(),
+        created_by=_user(actor),
+    )
+    note.save()
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=note,
+            position=position,
+            **{
+                f: getattr(line, f)
+                for f in (
+                    "component_code",
+                    "label",
+                    "service",
+                    "beneficiary",
+                    "component_kind",
+                    "tariff_code",
+                    "period_start",
+                    "period_end",
+                    "quantity",
+                    "unit",
+                    "unit_price",
+                    "amount_excl_vat",
+                    "vat_rate",
+                    "block",
+                )
+            },
+        )  # fmt: skip
+        for position, line in enumerate(lines, start=1)
+    )
+    OpenItem.objects.create(
+        account_id=note.account_id,
+        contract_id=note.contract_id,
+        kind=OpenItemKind.CREDIT_NOTE,
+        invoice=note,
+        document_number=note.number,
+        posted_on=today,
+        due_date=today,
+        amount=-note.total_incl_vat,
+        open_amount=-note.total_incl_vat,
+    )
+    audit.record(
+        actor=actor,
+        verb="credit_note_issued",
+        target=note,
+        subject=invoice.account,
+        data={"invoice": invoice.number, "amount": note.total_incl_vat, "reason": reason},
+    )
+    return note
+
+
+def is_fully_credited(invoice: Invoice) -> bool:
+    keys = {_line_key(line) for line in invoice.lines.all()}
+    return bool(keys) and keys <= credited_keys(invoice)
+
+
+@transaction.atomic
+def invoice_rebill(*, actor, invoice: Invoice) -> Invoice:
+    """After a full credit note, bill the same period again with today's data (BILL-6)."""
+    _require(actor, Perm.BILLING_CORRECT, invoice.account.centre)
+    if invoice.kind not in BILL_KINDS:
+        raise ApplicationError(_("Seule une facture se refacture."), code="not_a_bill")
+    if not is_fully_credited(invoice):
+        raise ApplicationError(
+            _("Émettez d'abord un avoir total de la facture %(n)s.") % {"n": invoice.number},
+            code="not_credited",
+        )
+    latest = (
+        Invoice.objects.filter(
+            contract_id=invoice.contract_id, period_start=invoice.period_start, kind__in=BILL_KINDS
+        )
+        .order_by("-generation")
+        .first()
+    )
+    if latest.pk != invoice.pk:
+        raise ApplicationError(
+            _("Cette période a déjà été refacturée (%(n)s).") % {"n": latest.number},
+            code="already_rebilled",
+        )
+    held = HeldBill(
+        contract_id=invoice.contract_id,
+        period_start=invoice.period_start,
+        period_end=invoice.period_end,
+        kind=invoice.kind,
+    )
+    outcome, facts = _recompute(held)
+    blocking = [(c, m) for c, m in outcome.reasons if c not in OVERRULABLE]
+    if blocking or outcome.bill is None:
+        raise ApplicationError(
+            _("Refacturation impossible : %(why)s")
+            % {"why": "; ".join(m for _c, m in blocking) or _("calcul impossible")},
+            code="rebill_blocked",
+        )
+    writer = InvoiceWriter(issue_date=clock.today(), actor=_user(actor))
+    writer.add(
+        facts,
+        outcome,
+        generation=invoice.generation + 1,
+        abnormal_notice_id=_notice(facts, outcome),
+    )
+    (invoice_id,) = writer.flush()
+    rebilled = Invoice.objects.get(pk=invoice_id)
+    audit.record(
+        actor=actor,
+        verb="invoice_rebilled",
+        target=rebilled,
+        subject=invoice.account,
+        data={"replaces": invoice.number},
+    )
+    return rebilled

@@ -1,0 +1,150 @@
+"""Issuing invoices in bulk (BILL-6): numbers, invoices, lines and open items in one go.
+
+The numbers of everything a chunk issues are reserved in one statement
+inside the chunk's transaction (gapless: a rolled-back chunk gives its
+numbers back with it), then rows are written with COPY on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from django.db import connection
+
+from robinet.billing.choices import InvoiceKind, Series
+from robinet.billing.engine import ContractFacts, Outcome, due_date
+from robinet.billing.models import Invoice, InvoiceLine
+from robinet.core import clock
+from robinet.core.bulk import allocate_ids, insert_rows
+from robinet.core.numbering import format_number, next_numbers
+from robinet.ledger.models import OpenItem, OpenItemKind
+
+NUMBER_WIDTH = 7
+
+INVOICE_COLUMNS = (
+    "id", "number", "series", "year", "sequence", "kind", "account_id", "contract_id",
+    "service_point_id", "run_id", "period_start", "period_end", "generation", "issue_date",
+    "due_date", "volume", "estimated", "meter_serial", "old_index", "old_read_on", "new_index",
+    "new_read_on", "new_reading_id", "total_excl_vat", "total_vat", "total_incl_vat",
+    "fixed_incl_vat", "price_per_litre_incl_vat", "price_per_m3_incl_vat", "vat_breakdown",
+    "tariff_periods", "credited_invoice_id", "reason", "abnormal_notice_id", "created_at",
+    "created_by_id",
+)  # fmt: skip
+LINE_COLUMNS = (
+    "id", "invoice_id", "position", "component_code", "label", "service", "beneficiary",
+    "component_kind", "tariff_code", "period_start", "period_end", "quantity", "unit",
+    "unit_price", "amount_excl_vat", "vat_rate", "block",
+)  # fmt: skip
+OPEN_ITEM_COLUMNS = (
+    "id", "account_id", "contract_id", "kind", "invoice_id", "document_number", "posted_on",
+    "due_date", "amount", "open_amount", "cleared_on",
+)  # fmt: skip
+
+
+@dataclass
+class Pending:
+    facts: ContractFacts
+    outcome: Outcome
+    generation: int = 0
+    abnormal_notice_id: int | None = None
+
+
+def json_value(value):
+    """A JSON column's value for :func:`insert_rows` (text on SQLite, jsonb for COPY)."""
+    if connection.vendor == "postgresql":
+        from psycopg.types.json import Jsonb
+
+        return Jsonb(value)
+    return json.dumps(value, default=str)
+
+
+class InvoiceWriter:
+    """Collects computed bills, then issues them all with :meth:`flush`."""
+
+    def __init__(self, *, issue_date: dt.date, run=None, actor=None) -> None:
+        self.issue_date = issue_date
+        self.run_id = getattr(run, "pk", None)
+        self.actor_id = getattr(actor, "pk", None)
+        self.pending: list[Pending] = []
+        self.issued_ids: list[int] = []
+
+    def add(
+        self,
+        facts: ContractFacts,
+        outcome: Outcome,
+        *,
+        generation: int = 0,
+        abnormal_notice_id: int | None = None,
+    ) -> None:
+        self.pending.append(Pending(facts, outcome, generation, abnormal_notice_id))
+
+    def discard(self, contract_id: int) -> None:
+        self.pending = [p for p in self.pending if p.facts.contract_id != contract_id]
+
+    def flush(self) -> list[int]:
+        """Issue everything added; returns the new invoice ids (in number order)."""
+        if not self.pending:
+            return []
+        pending, self.pending = self.pending, []
+        year = self.issue_date.year
+        numbers = next_numbers(Series.INVOICE, len(pending), year)
+        invoice_ids = list(allocate_ids(Invoice, len(pending)))
+        line_count = sum(len(p.outcome.bill.lines) for p in pending)
+        line_ids = iter(allocate_ids(InvoiceLine, line_count))
+        item_ids = list(allocate_ids(OpenItem, len(pending)))
+        now = clock.now()
+        invoices, lines, items = [], [], []
+        for p, sequence, invoice_id, item_id in zip(
+            pending, numbers, invoice_ids, item_ids, strict=True
+        ):
+            facts, outcome, bill = p.facts, p.outcome, p.outcome.bill
+            volume = outcome.volume
+            number = format_number(Series.INVOICE, year, sequence, width=NUMBER_WIDTH)
+            due = due_date(self.issue_date, facts)
+            vat = [
+                {"rate": str(v.rate), "base": str(v.base), "amount": str(v.amount)}
+                for v in bill.vat
+            ]
+            invoices.append(
+                (
+                    invoice_id, number, Series.INVOICE.value, year, sequence,
+                    (InvoiceKind.FINAL if outcome.period.final else InvoiceKind.PERIODIC).value,
+                    facts.account_id, facts.contract_id, facts.service_point_id, self.run_id,
+                    outcome.period.start, outcome.period.end, p.generation, self.issue_date,
+                    due, volume.volume, volume.estimated,
+                    (volume.new or volume.old).meter_serial if (volume.new or volume.old) else "",
+                    volume.old.index if volume.old else None,
+                    volume.old.read_on if volume.old else None,
+                    volume.new.index if volume.new else None,
+                    volume.new.read_on if volume.new else None,
+                    volume.new.id if volume.new else None,
+                    bill.total_excl_vat, bill.total_vat, bill.total_incl_vat,
+                    bill.fixed_incl_vat, bill.price_per_litre_incl_vat,
+                    bill.price_per_m3_incl_vat,
+                    json_value(vat), json_value(list(outcome.tariff_periods)),
+                    None, "", p.abnormal_notice_id, now, self.actor_id,
+                )
+            )  # fmt: skip
+            for position, line in enumerate(bill.lines, start=1):
+                lines.append(
+                    (
+                        next(line_ids), invoice_id, position, line.component_code, line.label,
+                        line.service, line.beneficiary, line.kind, line.tariff_code,
+                        line.period_start, line.period_end, line.quantity, line.unit,
+                        line.unit_price, line.amount_excl_vat, line.vat_rate, line.block,
+                    )
+                )  # fmt: skip
+            items.append(
+                (
+                    item_id, facts.account_id, facts.contract_id, OpenItemKind.INVOICE.value,
+                    invoice_id, number, self.issue_date, due, bill.total_incl_vat,
+                    bill.total_incl_vat, None,
+                )
+            )  # fmt: skip
+        insert_rows(Invoice, INVOICE_COLUMNS, invoices)
+        insert_rows(InvoiceLine, LINE_COLUMNS, lines)
+        insert_rows(OpenItem, OPEN_ITEM_COLUMNS, items)
+        self.issued_ids.extend(invoice_ids)
+        return invoice_ids

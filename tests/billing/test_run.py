@@ -1,0 +1,77 @@
+"""The billing run end to end (BILL-4, BILL-5, BILL-6)."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from robinet.billing.models import HeldBill, Invoice
+from robinet.customers.models import Contract
+from robinet.ledger.models import OpenItem
+from tests.billing import factories
+from tests.metering.factories import occupied_point as _occupied_point
+from tests.metering.factories import read
+
+pytestmark = pytest.mark.django_db
+
+
+def occupied_point(centre, *, start, index="100"):
+    """An occupied point with its move-in reading."""
+    account, sp = _occupied_point(centre, start=start, index=index)
+    read(sp, start, index, source="move_in")
+    return account, sp
+
+
+@pytest.fixture
+def tariff(db):
+    return factories.tariff()
+
+
+def test_bill_4_run_issues_one_invoice_per_period_with_its_open_item(org, tariff):
+    account, sp = occupied_point(org.centres[0], start=dt.date(2025, 1, 1), index="100")
+    read(sp, dt.date(2025, 6, 20), "160")
+    run = factories.run(dt.date(2025, 6, 30))
+    assert run.state == "done", run.last_error
+    invoice = Invoice.objects.get()
+    assert invoice.period_start == dt.date(2025, 1, 1)
+    assert invoice.period_end == dt.date(2025, 6, 30)
+    assert invoice.volume == Decimal("60.000")
+    assert invoice.number == "FAC-2025-0000001"
+    assert invoice.total_incl_vat == invoice.total_excl_vat + invoice.total_vat
+    item = OpenItem.objects.get()
+    assert item.amount == invoice.total_incl_vat == item.open_amount
+    assert item.due_date == invoice.due_date == dt.date(2025, 7, 5) + dt.timedelta(days=15)
+
+
+def test_bill_4_rerun_never_bills_twice(org, tariff):
+    account, sp = occupied_point(org.centres[0], start=dt.date(2025, 1, 1), index="100")
+    read(sp, dt.date(2025, 6, 20), "160")
+    factories.run(dt.date(2025, 6, 30))
+    second = factories.run(dt.date(2025, 6, 30))
+    assert Invoice.objects.count() == 1
+    assert second.total == 1 and second.skipped == 1
+
+
+def test_bill_4_catch_up_period_by_period(org, tariff):
+    account, sp = occupied_point(org.centres[0], start=dt.date(2024, 7, 1), index="100")
+    read(sp, dt.date(2024, 12, 15), "130")
+    read(sp, dt.date(2025, 6, 15), "170")
+    factories.run(dt.date(2025, 6, 30))
+    invoices = list(Invoice.objects.order_by("period_start"))
+    assert [(i.period_start, i.period_end, i.volume) for i in invoices] == [
+        (dt.date(2024, 7, 1), dt.date(2024, 12, 31), Decimal("30.000")),
+        (dt.date(2025, 1, 1), dt.date(2025, 6, 30), Decimal("40.000")),
+    ]
+
+
+def test_bill_5_missing_tariff_is_held_with_its_reason(org, tariff):
+    account, sp = occupied_point(org.centres[0], start=dt.date(2025, 1, 1), index="100")
+    Contract.objects.filter(service_point=sp).update()  # untouched: commune has a tariff
+    other_account, other_sp = occupied_point(org.centres[0], start=dt.date(2025, 1, 1))
+    type(other_sp).objects.filter(pk=other_sp.pk).update(commune_insee="67001")
+    read(sp, dt.date(2025, 6, 20), "160")
+    run = factories.run(dt.date(2025, 6, 30))
+    held = HeldBill.objects.get()
+    assert held.contract.service_point_id == other_sp.pk
+    assert held.reason_codes == "missing_tariff"
+    assert run.succeeded == 1 and run.skipped == 1
