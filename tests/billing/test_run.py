@@ -9,22 +9,10 @@ from robinet.billing.models import HeldBill, Invoice
 from robinet.customers.models import Contract
 from robinet.ledger.models import OpenItem
 from tests.billing import factories
-from tests.metering.factories import occupied_point as _occupied_point
+from tests.billing.conftest import occupied_point
 from tests.metering.factories import read
 
 pytestmark = pytest.mark.django_db
-
-
-def occupied_point(centre, *, start, index="100"):
-    """An occupied point with its move-in reading."""
-    account, sp = _occupied_point(centre, start=start, index=index)
-    read(sp, start, index, source="move_in")
-    return account, sp
-
-
-@pytest.fixture
-def tariff(db):
-    return factories.tariff()
 
 
 def test_bill_4_run_issues_one_invoice_per_period_with_its_open_item(org, tariff):
@@ -49,7 +37,8 @@ def test_bill_4_rerun_never_bills_twice(org, tariff):
     factories.run(dt.date(2025, 6, 30))
     second = factories.run(dt.date(2025, 6, 30))
     assert Invoice.objects.count() == 1
-    assert second.total == 1 and second.skipped == 1
+    assert second.total == 1
+    assert second.skipped == 1
 
 
 def test_bill_4_catch_up_period_by_period(org, tariff):
@@ -74,4 +63,5 @@ def test_bill_5_missing_tariff_is_held_with_its_reason(org, tariff):
     held = HeldBill.objects.get()
     assert held.contract.service_point_id == other_sp.pk
     assert held.reason_codes == "missing_tariff"
-    assert run.succeeded == 1 and run.skipped == 1
+    assert run.succeeded == 1
+    assert run.skipped == 1

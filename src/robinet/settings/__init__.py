@@ -149,3 +149,31 @@ LOGGING = {
 ROBINET_CURRENCY = env_str("ROBINET_CURRENCY", "EUR")
 ROBINET_RUN_CHUNK_SIZE = int(env_str("ROBINET_RUN_CHUNK_SIZE", "500"))
 ROBINET_RETENTION_YEARS = int(env_str("ROBINET_RETENTION_YEARS", "5"))
+
+# The utility that issues the bills (BILL-8 legal mentions), ROBINET_UTILITY_<KEY> each.
+ROBINET_UTILITY = {
+    key: env_str(f"ROBINET_UTILITY_{key.upper()}", default)
+    for key, default in {
+        "name": "Régie des Eaux Robinet (démonstration)",
+        "legal_form": "Régie publique dotée de l'autonomie financière",
+        "address": "12 rue de la Source",
+        "postcode": "67000",
+        "city": "Strasbourg",
+        "siren": "200012345",
+        "siret": "20001234500017",
+        "vat_number": "FR45200012345",
+        "phone": "03 88 00 12 34",
+        "opening_hours": "du lundi au vendredi, 8 h 30 – 12 h et 13 h 30 – 17 h",
+        "emergency_phone": "03 88 00 99 99",
+        "email": "contact@eaux-robinet.example",
+        "website": "www.eaux-robinet.example",
+        "iban": "FR7630001007941234567890185",
+        "bic": "BDFEFRPPCCT",
+        "sepa_creditor_id": "FR12ZZZ123456",
+        "mediator_name": "Médiation de l'eau",
+        "mediator_address": "BP 40463",
+        "mediator_postcode": "75366",
+        "mediator_city": "Paris Cedex 08",
+        "mediator_website": "www.mediation-eau.fr",
+    }.items()
+}
