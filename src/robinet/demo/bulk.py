@@ -59,6 +59,8 @@ def _tables(connection: BaseDatabaseWrapper, columns: Mapping[type, Sequence[str
         for attname, f in fields.items():
             if attname in attnames:
                 continue
+            if f.has_db_default() and not f.has_default():
+                continue  # the database fills it
             if f.has_default() or f.null:
                 value = f.get_default() if f.has_default() else None
                 extra_columns.append(f.column)

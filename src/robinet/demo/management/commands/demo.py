@@ -67,6 +67,11 @@ class Command(BaseCommand):
             help="sans relevés de compteurs (par défaut : deux ans de relevés)",
         )
         parser.add_argument(
+            "--no-billing",
+            action="store_true",
+            help="sans tarifs ni factures (par défaut : deux ans de facturation)",
+        )
+        parser.add_argument(
             "--no-serve", action="store_true", help="préparer les données sans lancer le serveur"
         )
         parser.add_argument(
@@ -74,7 +79,17 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, customers, seed, reset, force, no_serve, addrport, no_readings, **options
+        self,
+        *args,
+        customers,
+        seed,
+        reset,
+        force,
+        no_serve,
+        addrport,
+        no_readings,
+        no_billing,
+        **options,
     ):
         if customers < 1:
             raise CommandError("--customers doit être au moins 1.")
@@ -105,6 +120,8 @@ class Command(BaseCommand):
             )
         else:
             self._generate(customers=customers, seed=seed, readings=not no_readings)
+            if not no_readings and not no_billing:
+                self._bill(log=customers >= 100_000)
         from robinet.demo.users import ensure_demo_users
 
         users = ensure_demo_users()
@@ -158,6 +175,18 @@ class Command(BaseCommand):
             ).replace(".", ",")
         )
 
+    def _bill(self, *, log: bool) -> None:
+        from robinet.core import clock
+        from robinet.demo.billing import bill
+
+        self.stdout.write("Facturation (tarifs, tournées de facturation, avoirs)…")
+        summary = bill(today=clock.today(), log=self.stdout.write if log else None)
+        self.stdout.write(
+            f"{_plural(len(summary.runs), 'tournée')} de facturation en {summary.seconds:.1f} s".replace(
+                ".", ","
+            )
+        )
+
     def _summary(self, users, addrport: str) -> None:
         from django.db.models import Count
 
@@ -209,6 +238,17 @@ class Command(BaseCommand):
             f"  Relevés : {_plural(sum(readings.values()), 'relevé')}, dont "
             f"{_plural(readings.get(ReadingStatus.HELD, 0), 'anomalie en attente', 'anomalies en attente')} ; "
             f"{_plural(AbnormalConsumptionNotice.objects.count(), 'information de consommation anormale', 'informations de consommation anormale')}"
+        )
+        from robinet.billing.choices import BILL_KINDS, HeldBillStatus, InvoiceKind
+        from robinet.billing.models import HeldBill, Invoice
+        from robinet.tariffs.models import TariffVersion
+
+        invoices = dict(Invoice.objects.values_list("kind").annotate(n=Count("id")))
+        write(
+            f"  Tarifs : {_plural(TariffVersion.objects.count(), 'version')} ; "
+            f"factures : {_plural(sum(invoices.get(k, 0) for k in BILL_KINDS), 'facture')}, "
+            f"{_plural(HeldBill.objects.filter(status=HeldBillStatus.HELD).count(), 'facture bloquée', 'factures bloquées')}, "
+            f"{_plural(invoices.get(InvoiceKind.CREDIT_NOTE, 0), 'avoir')}"
         )
         write("")
         host, _sep, port = addrport.rpartition(":")

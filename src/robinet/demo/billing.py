@@ -1,0 +1,315 @@
+"""Two years of bills for the demo utility (BILL-1…6): tariffs, runs, held bills, credit notes.
+
+After the customers and their readings (``readings.py``), :func:`bill`:
+
+1. loads the demo tariffs (``tariffs/*.yaml``) with the tariff service: three
+   zones covering every demo commune — a progressive tariff with a social
+   option (Strasbourg), a seasonal summer price (Colmar), degressive blocks for
+   large consumers (Metz and Thionville) — each with a 2025 and a 2026
+   version changing inside a half-year, so bills split at the change (BILL-2);
+2. gives a few Strasbourg households the social tariff (SOCIAL_TARIFF
+   particularity, some with an end date) and sets the BILL-5 thresholds per
+   customer class (households are held above 600 € or 200 m³ a half-year);
+3. records that the previous billing system billed everything up to the end
+   of the half-year in which the readings start (the data takeover): one
+   cancelled held period per contract (``held_bill_cancel``'s meaning: "never
+   billed by a run"), so the runs do not catch decades up;
+4. runs the real billing run (``billing_run_create`` + ``billing_run_execute``,
+   in-process) for each half-year end since, issued five days later: held
+   reading anomalies and leaks give held bills naturally;
+5. issues a few credit notes: full ones followed by a rebilling, and partial
+   ones (the sanitation lines of customers not connected to the sewer).
+
+Everything goes through the billing services but the takeover rows, written
+in bulk like the rest of the generator.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from django.db import transaction
+
+from robinet.billing.choices import HeldBillStatus
+from robinet.billing.models import BillingThreshold, HeldBill, Invoice, InvoiceLine
+from robinet.billing.periods import cycle_end
+from robinet.core.exceptions import ApplicationError
+from robinet.customers.choices import CustomerClass, ParticularityKind
+from robinet.customers.models import Contract, CustomerAccount, Particularity
+
+TARIFF_DIR = Path(__file__).resolve().parent / "tariffs"
+ISSUE_DELAY = dt.timedelta(days=5)
+# Contracts per chunk of the demo's runs (one transaction each).
+CHUNK_SIZE = 5000
+SOCIAL_COMMUNES_TARIFF = "STR-PROGRESSIF"
+SOCIAL_SHARE = 40  # one household in 40 of the Strasbourg centre
+
+# BILL-5 thresholds per customer class, per bill (a half-year): (amount incl. VAT, m³).
+THRESHOLDS = {
+    CustomerClass.INDIVIDUAL: ("600", "200"),
+    CustomerClass.PROFESSIONAL: ("15000", "6000"),
+    CustomerClass.FARMER: ("25000", "10000"),
+    CustomerClass.LOCAL_AUTHORITY: ("30000", "10000"),
+    CustomerClass.ADMINISTRATION: ("30000", "10000"),
+    CustomerClass.SYNDIC: ("40000", "15000"),
+    CustomerClass.LARGE_ACCOUNT: ("400000", "100000"),
+}
+
+TAKEOVER_REASON = "takeover"
+TAKEOVER_MESSAGE = "Période facturée par le système précédent (reprise des données)"
+
+
+@dataclass
+class BillingSummary:
+    runs: list = field(default_factory=list)
+    takeover: int = 0
+    social: int = 0
+    credit_notes_full: int = 0
+    credit_notes_partial: int = 0
+    rebilled: int = 0
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def tariff_files() -> list[Path]:
+    return sorted(TARIFF_DIR.glob("*.yaml"))
+
+
+def load_tariffs() -> int:
+    """The demo tariff versions, created once through the tariff service."""
+    from robinet.tariffs.models import TariffVersion
+    from robinet.tariffs.services import tariff_save
+
+    existing = set(TariffVersion.objects.values_list("code", flat=True))
+    created = 0
+    for path in tariff_files():
+        if path.stem in existing:
+            continue
+        tariff_save(actor=None, text=path.read_text(encoding="utf-8"))
+        created += 1
+    return created
+
+
+def takeover_date(today: dt.date) -> dt.date:
+    """The last day billed by the previous system: the end of the half-year the readings start in."""
+    from robinet.demo.readings import WINDOW_DAYS
+
+    return cycle_end("semiannual", today - dt.timedelta(days=WINDOW_DAYS))
+
+
+def period_ends(today: dt.date) -> list[dt.date]:
+    """Half-year ends after the takeover whose bills are issued by ``today``."""
+    ends = []
+    day = takeover_date(today)
+    while True:
+        day = cycle_end("semiannual", day + dt.timedelta(days=1))
+        if day + ISSUE_DELAY > today:
+            return ends
+        ends.append(day)
+
+
+def set_thresholds() -> None:
+    for customer_class, (amount, volume) in THRESHOLDS.items():
+        BillingThreshold.objects.update_or_create(
+            customer_class=customer_class,
+            defaults={"max_amount_incl_vat": Decimal(amount), "max_volume_m3": Decimal(volume)},
+        )
+
+
+def grant_social_tariff(today: dt.date) -> int:
+    """A few households of the social-tariff zone get it; one in four only for a while."""
+    from robinet.tariffs.models import TariffZone
+
+    communes = set(
+        TariffZone.objects.filter(version__code__startswith=SOCIAL_COMMUNES_TARIFF).values_list(
+            "commune_insee", flat=True
+        )
+    )
+    already = Particularity.objects.filter(kind=ParticularityKind.SOCIAL_TARIFF).values(
+        "account_id"
+    )
+    accounts = (
+        CustomerAccount.objects.filter(
+            customer_class=CustomerClass.INDIVIDUAL,
+            contracts__status="active",
+            contracts__service_point__commune_insee__in=communes,
+        )
+        .exclude(pk__in=already)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    start = takeover_date(today) - dt.timedelta(days=90)
+    rows = []
+    for n, account_id in enumerate(accounts):
+        if n % SOCIAL_SHARE:
+            continue
+        ended = None
+        if len(rows) % 4 == 3:  # eligibility not renewed: back to the normal tariff
+            ended = cycle_end("semiannual", start + dt.timedelta(days=400))
+        rows.append(
+            Particularity(
+                account_id=account_id,
+                kind=ParticularityKind.SOCIAL_TARIFF,
+                started_on=start,
+                ended_on=ended,
+                comment="Tarif social (démonstration)",
+            )
+        )
+    Particularity.objects.bulk_create(rows)
+    return len(rows)
+
+
+def record_takeover(cut: dt.date) -> int:
+    """Every contract started by ``cut`` was billed up to it by the previous system."""
+    from robinet.billing.writer import json_value
+    from robinet.core import clock
+    from robinet.core.bulk import allocate_ids, insert_rows
+
+    done = HeldBill.objects.filter(reason_codes=TAKEOVER_REASON).values("contract_id")
+    contracts = list(
+        Contract.objects.filter(start_date__lte=cut)
+        .exclude(pk__in=done)
+        .order_by("pk")
+        .values_list(
+            "pk", "account_id", "service_point_id", "account__centre_id", "start_date", "end_date"
+        )
+    )
+    now = clock.now()
+    reasons = [{"code": TAKEOVER_REASON, "message": TAKEOVER_MESSAGE}]
+    columns = (
+        "id", "contract_id", "account_id", "service_point_id", "centre_id", "period_start",
+        "period_end", "kind", "status", "reasons", "reason_codes", "created_at", "resolved_at",
+        "resolution_note",
+    )  # fmt: skip
+    ids = iter(allocate_ids(HeldBill, len(contracts)))
+    rows = []
+    for pk, account_id, sp_id, centre_id, start, end in contracts:
+        final = end is not None and end <= cut
+        rows.append(
+            (
+                next(ids), pk, account_id, sp_id, centre_id, start, end if final else cut,
+                "final" if final else "periodic", HeldBillStatus.CANCELLED.value,
+                json_value(reasons), TAKEOVER_REASON, now, now, TAKEOVER_MESSAGE,
+            )
+        )  # fmt: skip
+    insert_rows(HeldBill, columns, rows)
+    return len(rows)
+
+
+def run_bills(
+    today: dt.date, *, chunk_size: int = CHUNK_SIZE, log: Callable[[str], None] | None = None
+) -> list:
+    """One billing run per half-year end since the takeover, issued five days after it."""
+    from robinet.billing.services import billing_run_create, billing_run_execute
+    from robinet.core.runs import InProcessExecutor
+
+    done = []
+    for end in period_ends(today):
+        mark = time.perf_counter()
+        run = billing_run_create(
+            actor=None, period_end=end, issue_date=end + ISSUE_DELAY, chunk_size=chunk_size
+        )
+        run = billing_run_execute(actor=None, run=run, executor=InProcessExecutor())
+        done.append(run)
+        if log:
+            log(
+                f"  facturation au {end:%d/%m/%Y} : {run.succeeded} facturés, "
+                f"{run.skipped} ignorés ou bloqués, {run.failed} en échec "
+                f"({time.perf_counter() - mark:.1f} s)"
+            )
+    return done
+
+
+def _candidates(count: int, *, exclude: set[int], sanitation: bool = False) -> list[Invoice]:
+    """Invoices spread over the demo, deterministic: every n-th periodic bill."""
+    bills = Invoice.objects.filter(kind="periodic", generation=0, credit_notes__isnull=True)
+    if sanitation:
+        bills = bills.filter(lines__service="sanitation", lines__component_kind="volume")
+    ids = list(bills.order_by("pk").values_list("pk", flat=True).distinct())
+    ids = [i for i in ids if i not in exclude]
+    if not ids:
+        return []
+    step = max(1, len(ids) // (count * 3))
+    picked = ids[step // 2 :: step][: count * 3]
+    return list(Invoice.objects.filter(pk__in=picked).order_by("pk"))
+
+
+def issue_corrections(invoices: int) -> tuple[int, int, int]:
+    """A few credit notes: full ones then rebilled, and partial ones (BILL-6)."""
+    from robinet.billing.services import credit_note_issue, invoice_rebill
+
+    count = max(3, min(25, invoices // 1000))
+    full = rebilled = partial = 0
+    used: set[int] = set()
+    for invoice in _candidates(count, exclude=used):
+        if full >= count:
+            break
+        used.add(invoice.pk)
+        try:
+            with transaction.atomic():
+                credit_note_issue(
+                    actor=None, invoice=invoice, reason="Index relevé mal saisi : refacturation"
+                )
+                invoice_rebill(actor=None, invoice=invoice)
+        except ApplicationError:
+            continue  # e.g. a reading anomaly since: keep the invoice as it is
+        full += 1
+        rebilled += 1
+    for invoice in _candidates(count, exclude=used, sanitation=True):
+        if partial >= count:
+            break
+        positions = list(
+            InvoiceLine.objects.filter(invoice=invoice, service="sanitation")
+            .order_by("position")
+            .values_list("position", flat=True)
+        )
+        with transaction.atomic():
+            credit_note_issue(
+                actor=None,
+                invoice=invoice,
+                reason="Logement non raccordé à l'assainissement collectif",
+                positions=positions,
+            )
+        partial += 1
+    return full, partial, rebilled
+
+
+def bill(
+    *,
+    today: dt.date,
+    chunk_size: int = CHUNK_SIZE,
+    corrections: bool = True,
+    log: Callable[[str], None] | None = None,
+) -> BillingSummary:
+    """Tariffs, thresholds, social tariff, takeover, the runs and a few credit notes."""
+    summary = BillingSummary()
+    started = mark = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        summary.timings[name] = now - mark
+        mark = now
+
+    with transaction.atomic():
+        load_tariffs()
+        set_thresholds()
+        summary.social = grant_social_tariff(today)
+        summary.takeover = record_takeover(takeover_date(today))
+    lap("setup")
+    summary.runs = run_bills(today, chunk_size=chunk_size, log=log)
+    lap("runs")
+    if corrections:
+        invoices = Invoice.objects.filter(kind__in=("periodic", "final")).count()
+        summary.credit_notes_full, summary.credit_notes_partial, summary.rebilled = (
+            issue_corrections(invoices)
+        )
+    lap("corrections")
+    summary.seconds = time.perf_counter() - started
+    return summary
