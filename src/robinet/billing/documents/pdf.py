@@ -14,11 +14,13 @@ each component; VAT per rate and totals; due date and payment means; the
 price of a litre beside the fixed charge; the service's address, phone,
 opening hours, emergency number and the mediator; the METER-5 notice.
 
-Fonts: DejaVu Sans (embedded subset, accents and € covered) when the system
-has it — an embedded font is what PDF/A-3 needs for Factur-X; otherwise
-ReportLab's Helvetica (WinAnsi encoding, which also has €). The catalog gets
-an sRGB output intent so the same bytes can become PDF/A-3 (see
-:mod:`.facturx`). ``invariant=1``: the same document gives the same bytes.
+Fonts: customer PDFs use ReportLab's built-in Helvetica (WinAnsi encoding:
+French accents, €, ³; not the typographic minus, which we do not use). With
+``pdfa=True`` — the base of the Factur-X PDF/A-3 — DejaVu Sans Condensed
+(metrics close to Helvetica, so the layout holds) is embedded as subsets and
+the catalog gets an sRGB output intent (see :mod:`.facturx`); without DejaVu
+on the system it falls back to Helvetica, which is then not PDF/A.
+``invariant=1``: the same document gives the same bytes.
 """
 
 from __future__ import annotations
@@ -119,14 +121,14 @@ def fr_date(value: date) -> str:
 
 
 def fonts(embed: bool) -> tuple[str, str]:
-    """(regular, bold) font names: Helvetica, or embedded DejaVu Sans when asked and present."""
+    """(regular, bold): Helvetica, or embedded DejaVu Sans Condensed when asked and present."""
     return _dejavu() if embed else ("Helvetica", "Helvetica-Bold")
 
 
 @cache
 def _dejavu() -> tuple[str, str]:
-    regular = os.path.join(DEJAVU_DIR, "DejaVuSans.ttf")
-    bold = os.path.join(DEJAVU_DIR, "DejaVuSans-Bold.ttf")
+    regular = os.path.join(DEJAVU_DIR, "DejaVuSansCondensed.ttf")
+    bold = os.path.join(DEJAVU_DIR, "DejaVuSansCondensed-Bold.ttf")
     if os.path.exists(regular) and os.path.exists(bold):
         pdfmetrics.registerFont(TTFont("RobinetSans", regular))
         pdfmetrics.registerFont(TTFont("RobinetSans-Bold", bold))
@@ -135,7 +137,7 @@ def _dejavu() -> tuple[str, str]:
 
 
 def fonts_embeddable() -> bool:
-    """True when DejaVu Sans is there to embed (PDF/A-3 needs embedded fonts)."""
+    """True when DejaVu Sans Condensed is there to embed (PDF/A-3 needs embedded fonts)."""
     return _dejavu()[0] != "Helvetica"
 
 
@@ -329,7 +331,7 @@ def _header(w: _Writer) -> None:
         w.text(ax, ay - i * 4.2 * mm, line, 9.5)
 
     # Amount box and emergency number, left of the address.
-    bx, by, bw, bh = LEFT, PAGE_H - 72 * mm, 88 * mm, 22 * mm
+    bx, by, bw, bh = LEFT, PAGE_H - 67 * mm, 88 * mm, 22 * mm
     w.box(bx, by, bw, bh, fill=ACCENT_LIGHT)
     if doc.is_credit_note:
         w.text(bx + 3 * mm, by + bh - 5.5 * mm, "Montant en votre faveur", 9, bold=True)
@@ -354,18 +356,19 @@ def _header(w: _Writer) -> None:
         bold=True,
         color=white,
     )
+    info_y = min(ey, ay - len(lines) * 4.2 * mm)  # below a long address
     if b.public_sector and (b.chorus_service_code or b.chorus_commitment_number):
         w.text(
             ax,
-            ey,
+            info_y,
             f"Chorus Pro — service : {b.chorus_service_code or '—'}"
             f" — engagement : {b.chorus_commitment_number or '—'}",
             7,
             color=MUTED,
         )
     elif b.siret:
-        w.text(ax, ey, f"SIRET {b.siret}  TVA {b.vat_number}".strip(), 7, color=MUTED)
-    w.y = ey - 6.5 * mm
+        w.text(ax, info_y, f"SIRET {b.siret}  TVA {b.vat_number}".strip(), 7, color=MUTED)
+    w.y = info_y - 6 * mm
 
 
 def _notice(w: _Writer) -> None:
@@ -373,8 +376,8 @@ def _notice(w: _Writer) -> None:
     if not text:
         return
     width = RIGHT - LEFT - 8 * mm
-    lines = w.wrap(text, 7.5, width)
-    h = (len(lines) + 1) * 3.3 * mm + 5 * mm
+    lines = w.wrap(text, 7, width)
+    h = (len(lines) + 1) * 3.1 * mm + 4.5 * mm
     w.need(h)
     top = w.y
     w.box(LEFT, top - h, RIGHT - LEFT, h, fill=ALERT_LIGHT, stroke=ALERT)
@@ -388,8 +391,8 @@ def _notice(w: _Writer) -> None:
     )
     y = top - 9 * mm
     for line in lines:
-        w.text(LEFT + 4 * mm, y, line, 7.5)
-        y -= 3.3 * mm
+        w.text(LEFT + 4 * mm, y, line, 7)
+        y -= 3.1 * mm
     w.y = top - h - 4.5 * mm
 
 
@@ -399,7 +402,7 @@ def _section_title(w: _Writer, title: str) -> None:
     w.c.setStrokeColor(ACCENT)
     w.c.setLineWidth(0.8)
     w.c.line(LEFT, w.y - 1.6 * mm, RIGHT, w.y - 1.6 * mm)
-    w.y -= 6 * mm
+    w.y -= 5.5 * mm
 
 
 def _consumption(w: _Writer) -> None:
@@ -422,7 +425,7 @@ def _consumption(w: _Writer) -> None:
         rows.append(("Nouvel index", new))
     for label, value in rows:
         w.text(col, y, label, 7.5, color=MUTED)
-        y = w.paragraph(col + 27 * mm, y, value, 80 * mm, 7.5) - 0.6 * mm
+        y = w.paragraph(col + 27 * mm, y, value, 80 * mm, 7.5) - 0.3 * mm
     if r is not None and r.estimated:
         y = w.paragraph(
             col + 27 * mm, y, f"Index estimé : {r.estimation_method}", 80 * mm, 7, color=ALERT
@@ -507,7 +510,7 @@ def _detail(w: _Writer) -> None:
         w.text(LEFT + 1.5 * mm, w.y, HEADINGS[service], 8, bold=True, color=ACCENT)
         subtotal = sum((x.amount_excl_vat for x in lines), Decimal(0))
         w.text(COL_AMOUNT, w.y, fr_money(subtotal), 8, bold=True, color=ACCENT, align="right")
-        w.y -= 4.8 * mm
+        w.y -= 4.6 * mm
         for line in lines:
             _detail_line(w, line)
         w.y -= 1 * mm
@@ -528,13 +531,13 @@ def _table_head(w: _Writer) -> None:
 def _detail_line(w: _Writer, line: DocumentLine) -> None:
     label_lines = w.wrap(line.label, 7.5, COL_BENEF - LEFT - 3 * mm)
     own_period = (line.period_start, line.period_end) != (w.doc.period_start, w.doc.period_end)
-    h = len(label_lines) * 3.4 * mm + (3 * mm if own_period else 0.2 * mm)
+    h = len(label_lines) * 3.3 * mm + (3 * mm if own_period else 0.2 * mm)
     if w.y - h < BOTTOM:
         w.new_page()
         _table_head(w)
     y = w.y
     for i, text in enumerate(label_lines):
-        w.text(LEFT + 1.5 * mm, y - i * 3.4 * mm, text, 7.5)
+        w.text(LEFT + 1.5 * mm, y - i * 3.3 * mm, text, 7.5)
     if own_period:
         period = f"du {fr_date(line.period_start)} au {fr_date(line.period_end)}"
         w.text(LEFT + 1.5 * mm, y - len(label_lines) * 2.9 * mm, period, 6, color=MUTED)
@@ -593,17 +596,17 @@ def _totals(w: _Writer) -> None:
     if doc.price_per_litre_incl_vat is not None:
         w.text(bx + 3 * mm, yy, "Prix du litre TTC", 8)
         w.text(
-            bx + 33 * mm,
+            bx + 36 * mm,
             yy,
             fr_decimal(doc.price_per_litre_incl_vat, 4) + NBSP + "€",
             8,
             bold=True,
         )
-        w.text(bx + 49 * mm, yy, f"+ abonnements {fr_money(doc.fixed_incl_vat)} TTC", 7)
+        w.text(bx + 52 * mm, yy, f"+ abonnements {fr_money(doc.fixed_incl_vat)} TTC", 7)
         yy -= 4.2 * mm
     if doc.price_per_m3_incl_vat is not None:
         w.text(bx + 3 * mm, yy, "Prix moyen du m³ TTC", 8)
-        w.text(bx + 33 * mm, yy, fr_money(doc.price_per_m3_incl_vat), 8, bold=True)
+        w.text(bx + 36 * mm, yy, fr_money(doc.price_per_m3_incl_vat), 8, bold=True)
         yy -= 4.2 * mm
     w.paragraph(
         bx + 3 * mm,
@@ -694,7 +697,7 @@ def render_pdf(doc: InvoiceDocument, *, pdfa: bool = False) -> bytes:
     """The bill as A4 PDF bytes, deterministic (same document, same bytes).
 
     ``pdfa=True`` prepares the PDF/A-3 base that :func:`.facturx.render_facturx`
-    completes: fonts embedded (DejaVu Sans) and an sRGB output intent. It
+    completes: fonts embedded (DejaVu Sans Condensed) and an sRGB output intent. It
     costs about twice the time (font subsetting), so customer PDFs use
     Helvetica, which every reader has and whose WinAnsi encoding covers
     French accents and €.
