@@ -17,6 +17,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
+from robinet.core.money import round_money
+
 DocumentKind = Literal["invoice", "credit_note"]
 Service = Literal["water", "sanitation", "public_bodies", "other"]
 Beneficiary = Literal["operator", "authority", "water_agency", "other"]
@@ -315,6 +317,7 @@ def litre_price(
     """BILL-8: (total incl. VAT − fixed charge incl. VAT) / (m³ × 1000), to 4 decimals.
 
     ``None`` without volume (a bill of fixed charges only has no litre price).
+    Not an amount but a price, so not :func:`round_money`: half-up to 0.0001 €.
     """
     if volume <= 0:
         return None
@@ -327,7 +330,7 @@ def m3_price(total_incl_vat: Decimal, volume: Decimal) -> Decimal | None:
     """Average price of a m³ incl. VAT, fixed charges included, to the cent."""
     if volume <= 0:
         return None
-    return (total_incl_vat / volume).quantize(CENT, rounding=ROUND_HALF_UP)
+    return round_money(total_incl_vat / volume)
 
 
 def vat_breakdown(lines: tuple[DocumentLine, ...]) -> tuple[VatAmount, ...]:
@@ -336,6 +339,6 @@ def vat_breakdown(lines: tuple[DocumentLine, ...]) -> tuple[VatAmount, ...]:
     for line in lines:
         bases[line.vat_rate] = bases.get(line.vat_rate, Decimal(0)) + line.amount_excl_vat
     return tuple(
-        VatAmount(rate, base, (base * rate / 100).quantize(CENT, rounding=ROUND_HALF_UP))
+        VatAmount(rate, base, round_money(base * rate / 100))
         for rate, base in sorted(bases.items())
     )

@@ -44,6 +44,8 @@ from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from robinet.core.money import round_money
+
 from .data import DocumentLine, InvoiceDocument
 
 NBSP = "\u00a0"
@@ -90,8 +92,12 @@ def fr_decimal(value: Decimal, places: int) -> str:
 
 
 def fr_money(value: Decimal) -> str:
-    """``"1 234,56 €"``, rounded half-up to the cent."""
-    return fr_decimal(value, 2) + NBSP + "€"
+    """``"1 234,56 €"``, rounded with :func:`~robinet.core.money.round_money` (half-up).
+
+    Not ``core.money.format_money``: babel puts a narrow no-break space
+    (U+202F) between thousands, which Helvetica's WinAnsi encoding lacks.
+    """
+    return fr_decimal(round_money(value), 2) + NBSP + "€"
 
 
 def fr_unit_price(value: Decimal) -> str:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+
+from robinet.core.money import round_money
 
 from .data import (
-    CENT,
     Buyer,
     ConsumptionPoint,
     CreditNoteReference,
@@ -126,7 +127,7 @@ def _line(
     start: date,
     end: date,
 ) -> DocumentLine:
-    amount = (quantity * unit_price).quantize(CENT, rounding=ROUND_HALF_UP)
+    amount = round_money(quantity * unit_price)
     return DocumentLine(
         code=code,
         label=label,
@@ -189,7 +190,7 @@ def sample_invoice(
     total_incl = total_excl + total_vat
     fixed = sum(
         (
-            (x.amount_excl_vat * (1 + x.vat_rate / 100)).quantize(CENT, rounding=ROUND_HALF_UP)
+            round_money(x.amount_excl_vat * (1 + x.vat_rate / 100))
             for x in lines_t
             if x.unit == "year"
         ),
