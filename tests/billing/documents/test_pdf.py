@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
-from robinet.billing.documents import InvoiceDocument, litre_price, render_pdf
+from robinet.billing.documents import InvoiceDocument, litre_price, render_pdf, vat_breakdown
 from robinet.billing.documents.pdf import (
     fonts_embeddable,
     fr_money,
@@ -247,3 +247,32 @@ def test_document_refuses_floats(invoice):
 def test_bill_6_credit_note_must_reference_an_invoice(invoice):
     with pytest.raises(ValueError, match="BILL-6"):
         replace(invoice, kind="credit_note")
+
+
+def test_bill_8_fixed_charges_only_bill_without_meter_or_history():
+    doc = sample_invoice()
+    fixed = tuple(line for line in doc.lines if line.unit == "year")
+    vat = vat_breakdown(fixed)
+    excl = sum((line.amount_excl_vat for line in fixed), D(0))
+    tax = sum((v.amount for v in vat), D(0))
+    bare = replace(
+        doc,
+        meter=None,
+        readings=None,
+        tariff_periods=(),
+        lines=fixed,
+        vat=vat,
+        total_excl_vat=excl,
+        total_vat=tax,
+        total_incl_vat=excl + tax,
+        amount_due=None,
+        volume=D(0),
+        price_per_litre_incl_vat=None,
+        price_per_m3_incl_vat=None,
+        consumption_history=(),
+    )
+    text = pdf_text(bare)
+    assert "Distribution de l'eau" in text
+    assert "Collecte et traitement des eaux usées" in text
+    assert "Prix du litre" not in text
+    assert f"Total TTC {fr_money(excl + tax)}".replace("\xa0", " ") in text

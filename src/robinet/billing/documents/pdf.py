@@ -614,15 +614,13 @@ def _totals(w: _Writer) -> None:
         w.text(bx + 3 * mm, yy, "Prix moyen du m³ TTC", 8)
         w.text(bx + 36 * mm, yy, fr_money(doc.price_per_m3_incl_vat), 8, bold=True)
         yy -= 4.2 * mm
-    w.paragraph(
-        bx + 3 * mm,
-        yy,
+    explanation = (
         "Prix du litre = (total TTC – abonnements TTC) / (volume en m³ × 1 000) ; "
-        "le prix moyen du m³ inclut les abonnements.",
-        bw - 6 * mm,
-        6,
-        color=MUTED,
+        "le prix moyen du m³ inclut les abonnements."
+        if doc.price_per_litre_incl_vat is not None
+        else f"Aucun volume facturé : abonnements {fr_money(doc.fixed_incl_vat)} TTC."
     )
+    w.paragraph(bx + 3 * mm, yy, explanation, bw - 6 * mm, 6, color=MUTED)
     w.y = min(y, top - bh) - 3 * mm
 
 
