@@ -15,5 +15,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("customers/", include("robinet.customers.urls")),
     path("metering/", include("robinet.metering.urls")),
+    path("tariffs/", include("robinet.tariffs.urls")),
+    path("billing/", include("robinet.billing.urls")),
     path("", include("robinet.backoffice.urls")),
 ]

@@ -22,6 +22,10 @@ NAV_ITEMS = [
     NavItem(_("Anomalies de relève"), "metering:anomalies", Perm.CUSTOMER_VIEW),
     NavItem(_("Import de relevés"), "metering:readings-import", Perm.CUSTOMER_IMPORT),
     NavItem(_("Qualité des données"), "customers:quality", Perm.QUALITY_VIEW),
+    NavItem(_("Tarifs"), "tariffs:list", Perm.TARIFF_VIEW),
+    NavItem(_("Facturation"), "billing:runs", Perm.BILLING_VIEW),
+    NavItem(_("Factures bloquées"), "billing:held", Perm.BILLING_VIEW),
+    NavItem(_("Factures"), "billing:invoices", Perm.BILLING_VIEW),
 ]
 
 

@@ -1,0 +1,563 @@
+"""Back-office screens of billing (BILL-4…6, BILL-8, BILL-11).
+
+Thin views: each parses a presentation form, calls one service or selector
+of ``robinet.billing``, and renders. The services check the permissions again;
+their refusals come back as field errors or an alert.
+
+* billing runs: list, "Nouvelle facturation" (the run executes in a
+  background thread so that its page shows live progress, polled by htmx),
+  the run report;
+* the held-bills worklist (BILL-5): filters, counts per reason, the detail
+  with the simulation and the actions Libérer / Recalculer / Annuler;
+* invoices: search, detail, PDF, Factur-X XML, credit note (BILL-6), rebill.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.db import close_old_connections, connections, transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from robinet.backoffice.forms import add_service_errors
+from robinet.backoffice.http import StaffViewMixin, require_covered
+from robinet.billing import forms, selectors, services
+from robinet.billing.choices import BILL_KINDS, HeldBillStatus, HoldReason
+from robinet.billing.models import HeldBill, Invoice
+from robinet.core import clock, exceptions
+from robinet.core.exceptions import ApplicationError
+from robinet.core.models import BatchRun
+from robinet.core.models.runs import FINAL_RUN_STATES, RunState
+from robinet.customers import selectors as customer_selectors
+from robinet.organisation.access import scope_for
+from robinet.organisation.models import Entity
+from robinet.organisation.roles import Perm
+
+logger = logging.getLogger(__name__)
+
+#: rows shown at once in the lists (filter to see the others)
+LIST_LIMIT = 100
+
+# --- presentation of a bill (BILL-8 headings), shared with the tariff simulation ----------------
+
+SERVICE_ORDER = ("water", "sanitation", "public_bodies", "other")
+HEADINGS = {
+    "water": gettext_lazy("Distribution de l'eau"),
+    "sanitation": gettext_lazy("Collecte et traitement des eaux usées"),
+    "public_bodies": gettext_lazy("Organismes publics"),
+    "other": gettext_lazy("Autres prestations"),
+}
+BENEFICIARIES = {
+    "operator": gettext_lazy("Exploitant"),
+    "authority": gettext_lazy("Collectivité"),
+    "water_agency": gettext_lazy("Agence de l'eau"),
+    "other": gettext_lazy("Autre"),
+}
+KINDS = {
+    "fixed": gettext_lazy("Abonnement"),
+    "per_dwelling": gettext_lazy("Par logement"),
+    "meter_rental": gettext_lazy("Location du compteur"),
+    "volume": gettext_lazy("Au m³"),
+    "minimum": gettext_lazy("Minimum de facturation"),
+}
+UNITS = {"m3": "m³", "year": gettext_lazy("an"), "day": gettext_lazy("jour"), "unit": "u"}
+
+
+def _dec(value) -> Decimal | None:
+    return None if value in (None, "") else Decimal(str(value))
+
+
+def _day(value) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def _get(item, name: str, default=None):
+    return item.get(name, default) if isinstance(item, dict) else getattr(item, name, default)
+
+
+def bill_view(bill) -> dict[str, Any] | None:
+    """A bill (``pricing.Bill``, its ``bill_to_dict`` form, or an invoice with its lines)
+    as the screens show it: lines under the three BILL-8 headings, VAT per rate, totals."""
+    if bill is None:
+        return None
+    lines = _get(bill, "lines")
+    if hasattr(lines, "all"):
+        lines = lines.all()
+    rows = []
+    for position, line in enumerate(lines, start=1):
+        service = _get(line, "service")
+        kind = _get(line, "kind") or _get(line, "component_kind", "")
+        rows.append(
+            {
+                "position": _get(line, "position", position),
+                "code": _get(line, "component_code"),
+                "label": _get(line, "label"),
+                "service": service,
+                "kind": KINDS.get(kind, kind),
+                "beneficiary": BENEFICIARIES.get(_get(line, "beneficiary"), ""),
+                "tariff_code": _get(line, "tariff_code"),
+                "period_start": _day(_get(line, "period_start")),
+                "period_end": _day(_get(line, "period_end")),
+                "quantity": _dec(_get(line, "quantity")),
+                "unit": UNITS.get(_get(line, "unit"), _get(line, "unit")),
+                "unit_price": _dec(_get(line, "unit_price")),
+                "amount_excl_vat": _dec(_get(line, "amount_excl_vat")),
+                "vat_rate": _dec(_get(line, "vat_rate")),
+                "block": _get(line, "block"),
+                "social": _get(line, "social", False),
+                "deduction": _get(line, "deduction", False),
+            }
+        )
+    sections = []
+    for service in SERVICE_ORDER + tuple(sorted({r["service"] for r in rows} - set(SERVICE_ORDER))):
+        of_service = [r for r in rows if r["service"] == service]
+        if of_service:
+            sections.append(
+                {
+                    "service": service,
+                    "heading": HEADINGS.get(service, service),
+                    "lines": of_service,
+                    "total": sum((r["amount_excl_vat"] for r in of_service), Decimal("0.00")),
+                }
+            )
+    vat = _get(bill, "vat")
+    if vat is None:
+        vat = _get(bill, "vat_breakdown", [])
+    return {
+        "sections": sections,
+        "lines": rows,
+        "vat": [
+            {
+                "rate": _dec(_get(v, "rate")),
+                "base": _dec(_get(v, "base")),
+                "amount": _dec(_get(v, "amount")),
+            }
+            for v in vat
+        ],
+        "total_excl_vat": _dec(_get(bill, "total_excl_vat")),
+        "total_vat": _dec(_get(bill, "total_vat")),
+        "total_incl_vat": _dec(_get(bill, "total_incl_vat")),
+        "volume": _dec(_get(bill, "volume")),
+        "fixed_incl_vat": _dec(_get(bill, "fixed_incl_vat")),
+        "price_per_m3_incl_vat": _dec(_get(bill, "price_per_m3_incl_vat")),
+        "price_per_litre_incl_vat": _dec(_get(bill, "price_per_litre_incl_vat")),
+    }
+
+
+def _can(user, perm: str, entity=None) -> bool:
+    scope = scope_for(user)
+    return scope.covers(perm, entity) if entity is not None else scope.allows(perm)
+
+
+# --- billing runs (BILL-4) ----------------------------------------------------------------------
+
+
+def run_entities(user) -> list[Entity]:
+    """The entities a user may start a billing run on (BILL_RUN held on them)."""
+    scope = scope_for(user)
+    return [e for e in Entity.objects.order_by("path") if scope.covers(Perm.BILLING_RUN, e)]
+
+
+def execute_in_background(run_pk: int, user_pk: int | None) -> None:
+    """Execute a run in a daemon thread so the page can poll its progress.
+
+    The run's default executor is used (in-process here; Celery when a broker
+    is configured, in which case the thread only enqueues). The thread closes
+    its database connections when done.
+    """
+
+    def work():
+        close_old_connections()
+        try:
+            user = get_user_model().objects.filter(pk=user_pk).first() if user_pk else None
+            run = BatchRun.objects.get(pk=run_pk)
+            services.billing_run_execute(actor=user, run=run)
+        except Exception:
+            logger.exception("billing run %s failed in the background", run_pk)
+        finally:
+            connections.close_all()
+
+    threading.Thread(target=work, name=f"billing-run-{run_pk}", daemon=True).start()
+
+
+class RunListView(StaffViewMixin, View):
+    permission = Perm.BILLING_VIEW
+
+    def get(self, request):
+        runs = list(selectors.run_list(user=request.user)[:LIST_LIMIT])
+        return render(
+            request,
+            "billing/run_list.html",
+            {"runs": runs, "can_run": _can(request.user, Perm.BILLING_RUN)},
+        )
+
+
+class RunCreateView(StaffViewMixin, View):
+    """ "Nouvelle facturation": creates the run, starts it after the response, shows its page."""
+
+    permission = Perm.BILLING_RUN
+    #: how the run is started (tests replace it to run synchronously)
+    start = staticmethod(execute_in_background)
+
+    def form(self, data=None):
+        today = clock.today()
+        initial = {"issue_date": today, "period_end": today}
+        return forms.RunCreateForm(data, initial=initial, entities=run_entities(self.request.user))
+
+    def render_form(self, form, error_message=""):
+        return render(
+            self.request,
+            "billing/run_form.html",
+            {"form": form, "error_message": error_message},
+        )
+
+    def get(self, request):
+        return self.render_form(self.form())
+
+    def post(self, request):
+        form = self.form(request.POST)
+        if not form.is_valid():
+            return self.render_form(form)
+        data = form.cleaned_data
+        try:
+            run = services.billing_run_create(
+                actor=request.user,
+                period_end=data["period_end"],
+                entity_code=data["entity"],
+                cycle=data["cycle"],
+                issue_date=data["issue_date"],
+            )
+        except (exceptions.PermissionDenied, exceptions.NotFound):
+            raise
+        except ApplicationError as exc:
+            add_service_errors(form, exc, aliases={"entity_code": "entity"})
+            return self.render_form(form, exc.message)
+        run_pk, user_pk = run.pk, request.user.pk
+        transaction.on_commit(lambda: self.start(run_pk, user_pk))
+        messages.success(request, _("Facturation n° %(n)s lancée.") % {"n": run.pk})
+        return redirect("billing:run-detail", run.pk)
+
+
+def run_context(run: BatchRun) -> dict[str, Any]:
+    report = selectors.run_report(run)
+    held = dict(HeldBill.objects.filter(run=run).values_list("contract_id", "pk"))
+    for item in report["items"]:
+        item["held_pk"] = held.get(item["contract_id"])
+        item["outcome"] = (
+            "held"
+            if item["code"].startswith("held:")
+            else ("failed" if item["status"] == "failed" else "skipped")
+        )
+        if item["outcome"] == "held":
+            codes = item["code"].removeprefix("held:").split(",")
+            labels = dict(HoldReason.choices)
+            item["reasons"] = [str(labels.get(c, c)) for c in codes if c]
+    invoices = list(
+        Invoice.objects.filter(run=run)
+        .select_related("account__party")
+        .order_by("number")[:LIST_LIMIT]
+    )
+    final = run.state in FINAL_RUN_STATES or run.state == RunState.FAILED
+    return {
+        "run": run,
+        "report": report,
+        "run_invoices": invoices,
+        "final": final,
+        "polling": not final and run.state in (RunState.APPROVED, RunState.RUNNING),
+    }
+
+
+class RunDetailView(StaffViewMixin, View):
+    """The run's page; with htmx, only the progress block (polled every second until done)."""
+
+    permission = Perm.BILLING_VIEW
+
+    def get(self, request, pk):
+        run = selectors.run_get_for_user(user=request.user, pk=pk)
+        context = run_context(run)
+        partial = request.htmx and not request.htmx.history_restore_request
+        template = "billing/_run_progress.html" if partial else "billing/run_detail.html"
+        return render(request, template, context)
+
+
+# --- held bills (BILL-5) ------------------------------------------------------------------------
+
+
+class HeldListView(StaffViewMixin, View):
+    permission = Perm.BILLING_VIEW
+
+    def get(self, request):
+        centres = customer_selectors.entity_centres_for(
+            user=request.user, perm=Perm.BILLING_VIEW
+        ).order_by("name")
+        form = forms.HeldFilterForm(request.GET or None, centres=centres)
+        held = selectors.held_bill_worklist(
+            user=request.user, today=clock.today(), **form.filters()
+        )
+        counts = selectors.held_bill_counts(user=request.user)
+        labels = dict(HoldReason.choices)
+        rows = list(held[:LIST_LIMIT])
+        for row in rows:
+            row.reason_labels = [str(labels.get(r.get("code"), r.get("code"))) for r in row.reasons]
+        context = {
+            "form": form,
+            "rows": rows,
+            "total": held.count(),
+            "limit": LIST_LIMIT,
+            "counts": [(code, labels.get(code, code), n) for code, n in sorted(counts.items())],
+            "can_correct": _can(request.user, Perm.BILLING_CORRECT),
+        }
+        partial = request.htmx and not request.htmx.history_restore_request
+        template = "billing/_held_table.html" if partial else "billing/held_list.html"
+        return render(request, template, context)
+
+
+class HeldMixin(StaffViewMixin):
+    permission = Perm.BILLING_VIEW
+
+    def get_held(self) -> HeldBill:
+        return selectors.held_bill_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+
+    def render_detail(self, held, *, form=None, error_message="", status=200):
+        labels = dict(HoldReason.choices)
+        reasons = [
+            {
+                "code": r.get("code"),
+                "label": labels.get(r.get("code"), r.get("code")),
+                "message": r.get("message"),
+            }
+            for r in held.reasons
+        ]
+        sp = held.service_point
+        context = {
+            "held": held,
+            "reasons": reasons,
+            "bill": bill_view(held.simulation),
+            "form": form or forms.HeldNoteForm(),
+            "error_message": error_message,
+            "can_correct": held.status == HeldBillStatus.HELD
+            and _can(self.request.user, Perm.BILLING_CORRECT, held.centre),
+            "readings_url": reverse(
+                "metering:service-point-readings", args=[held.account.number, sp.reference]
+            ),
+        }
+        return render(self.request, "billing/held_detail.html", context, status=status)
+
+
+class HeldDetailView(HeldMixin, View):
+    def get(self, request, pk):
+        return self.render_detail(self.get_held())
+
+
+class HeldActionView(HeldMixin, View):
+    """Libérer / Recalculer / Annuler: POST only, then back to the detail (or the worklist)."""
+
+    permission = Perm.BILLING_CORRECT
+    action = ""
+
+    def post(self, request, pk):
+        held = self.get_held()
+        require_covered(request.user, Perm.BILLING_CORRECT, held.centre)
+        form = forms.HeldNoteForm(request.POST)
+        form.is_valid()
+        note = form.cleaned_data.get("note", "") if form.is_valid() else ""
+        try:
+            if self.action == "release":
+                invoice = services.held_bill_release(actor=request.user, held=held, note=note)
+                messages.success(
+                    request,
+                    _("Facture bloquée libérée : facture %(n)s émise.") % {"n": invoice.number},
+                )
+                return redirect("billing:invoice-detail", invoice.number)
+            if self.action == "reprice":
+                held = services.held_bill_reprice(actor=request.user, held=held)
+                messages.success(request, _("Facture recalculée avec les données actuelles."))
+                return redirect("billing:held-detail", held.pk)
+            services.held_bill_cancel(actor=request.user, held=held, note=note)
+            messages.success(
+                request, _("Facture bloquée annulée : la période ne sera pas facturée.")
+            )
+            return redirect("billing:held")
+        except (exceptions.PermissionDenied, exceptions.NotFound):
+            raise
+        except ApplicationError as exc:
+            add_service_errors(form, exc)
+            held.refresh_from_db()
+            return self.render_detail(held, form=form, error_message=exc.message, status=422)
+
+
+# --- invoices (BILL-6, BILL-8) ------------------------------------------------------------------
+
+
+class InvoiceListView(StaffViewMixin, View):
+    permission = Perm.BILLING_VIEW
+
+    def get(self, request):
+        form = forms.InvoiceSearchForm(request.GET or None)
+        invoices = selectors.invoice_search(user=request.user, **form.filters())
+        context = {
+            "form": form,
+            "invoices": list(invoices[:LIST_LIMIT]),
+            "limit": LIST_LIMIT,
+        }
+        partial = request.htmx and not request.htmx.history_restore_request
+        template = "billing/_invoice_table.html" if partial else "billing/invoice_list.html"
+        return render(request, template, context)
+
+
+class InvoiceMixin(StaffViewMixin):
+    permission = Perm.BILLING_VIEW
+
+    def get_invoice(self) -> Invoice:
+        return selectors.invoice_get_for_user(user=self.request.user, number=self.kwargs["number"])
+
+
+def open_item_of(invoice: Invoice):
+    from robinet.ledger.models import OpenItem
+
+    return OpenItem.objects.filter(invoice=invoice).first()
+
+
+class InvoiceDetailView(InvoiceMixin, View):
+    def get(self, request, number):
+        invoice = self.get_invoice()
+        lines = list(invoice.lines.order_by("position"))
+        credit_notes = list(selectors.credit_notes_of(invoice))
+        is_bill = invoice.kind in BILL_KINDS
+        fully_credited = is_bill and services.is_fully_credited(invoice)
+        can_correct = _can(request.user, Perm.BILLING_CORRECT, invoice.account.centre)
+        buyer = selectors.buyer(invoice.account)
+        context = {
+            "invoice": invoice,
+            "bill": bill_view({**_invoice_totals(invoice), "lines": lines}),
+            "credit_notes": credit_notes,
+            "open_item": open_item_of(invoice),
+            "is_bill": is_bill,
+            "fully_credited": fully_credited,
+            "can_credit": can_correct and is_bill and not fully_credited,
+            "can_rebill": can_correct and fully_credited,
+            "facturx": buyer.needs_facturx,
+            "tariff_periods": invoice.tariff_periods,
+        }
+        return render(request, "billing/invoice_detail.html", context)
+
+
+def _invoice_totals(invoice: Invoice) -> dict[str, Any]:
+    return {
+        "vat_breakdown": invoice.vat_breakdown or [],
+        "total_excl_vat": invoice.total_excl_vat,
+        "total_vat": invoice.total_vat,
+        "total_incl_vat": invoice.total_incl_vat,
+        "volume": invoice.volume,
+        "fixed_incl_vat": invoice.fixed_incl_vat,
+        "price_per_m3_incl_vat": invoice.price_per_m3_incl_vat,
+        "price_per_litre_incl_vat": invoice.price_per_litre_incl_vat,
+    }
+
+
+class InvoicePdfView(InvoiceMixin, View):
+    """The PDF the customer receives (Factur-X for professionals), shown inline."""
+
+    def get(self, request, number):
+        content, filename = selectors.invoice_pdf(self.get_invoice())
+        response = HttpResponse(content, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{filename}"'
+        return response
+
+
+class InvoiceXmlView(InvoiceMixin, View):
+    """The Factur-X (CII) XML of a professional's invoice, downloaded."""
+
+    def get(self, request, number):
+        invoice = self.get_invoice()
+        if not selectors.buyer(invoice.account).needs_facturx:
+            raise exceptions.NotFound(_("Pas de Factur-X pour ce client."))
+        response = HttpResponse(selectors.invoice_facturx_xml(invoice), content_type="text/xml")
+        response["Content-Disposition"] = f'attachment; filename="{invoice.number}-facturx.xml"'
+        return response
+
+
+class CreditNoteView(InvoiceMixin, View):
+    """The credit-note form (BILL-6): total or chosen lines, with a reason."""
+
+    permission = Perm.BILLING_CORRECT
+
+    def setup_invoice(self):
+        invoice = self.get_invoice()
+        require_covered(self.request.user, Perm.BILLING_CORRECT, invoice.account.centre)
+        credited = services.credited_keys(invoice)
+        lines = [
+            line
+            for line in invoice.lines.order_by("position")
+            # the key ``services.credited_keys`` uses: a line is never credited twice
+            if (line.component_code, line.tariff_code, line.period_start, line.block)
+            not in credited
+        ]
+        return invoice, lines
+
+    def render_form(self, invoice, form, error_message="", status=200):
+        return render(
+            self.request,
+            "billing/credit_note_form.html",
+            {"invoice": invoice, "form": form, "error_message": error_message},
+            status=status,
+        )
+
+    def get(self, request, number):
+        invoice, lines = self.setup_invoice()
+        return self.render_form(invoice, forms.CreditNoteForm(lines=lines))
+
+    def post(self, request, number):
+        invoice, lines = self.setup_invoice()
+        form = forms.CreditNoteForm(request.POST, lines=lines)
+        if not form.is_valid():
+            return self.render_form(invoice, form, status=422)
+        data = form.cleaned_data
+        positions = data["positions"] if data["scope"] == "lines" else None
+        try:
+            note = services.credit_note_issue(
+                actor=request.user, invoice=invoice, reason=data["reason"], positions=positions
+            )
+        except (exceptions.PermissionDenied, exceptions.NotFound):
+            raise
+        except ApplicationError as exc:
+            add_service_errors(form, exc)
+            return self.render_form(invoice, form, exc.message, status=422)
+        messages.success(
+            request,
+            _("Avoir %(n)s émis sur la facture %(i)s.") % {"n": note.number, "i": invoice.number},
+        )
+        return redirect("billing:invoice-detail", invoice.number)
+
+
+class RebillView(InvoiceMixin, View):
+    """ "Refacturer" after a full credit note: the period billed again with today's data."""
+
+    permission = Perm.BILLING_CORRECT
+
+    def post(self, request, number):
+        invoice = self.get_invoice()
+        try:
+            new = services.invoice_rebill(actor=request.user, invoice=invoice)
+        except (exceptions.PermissionDenied, exceptions.NotFound):
+            raise
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("billing:invoice-detail", invoice.number)
+        messages.success(
+            request, _("Période refacturée : facture %(n)s émise.") % {"n": new.number}
+        )
+        return redirect("billing:invoice-detail", new.number)
