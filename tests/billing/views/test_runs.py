@@ -1,0 +1,120 @@
+"""Billing runs screens (BILL-4): list, "Nouvelle facturation", live progress, report."""
+
+import datetime as dt
+
+import pytest
+
+from robinet.billing import views
+from robinet.billing.models import HeldBill, Invoice
+from robinet.core.models import BatchRun
+from tests.billing.conftest import occupied_point
+from tests.metering.factories import read
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def due(org, tariff):
+    """Two customers with a reading to bill, one of them far above the threshold (held)."""
+    account, sp = occupied_point(org.centres[0], start=dt.date(2025, 1, 1), index="100")
+    read(sp, dt.date(2025, 6, 20), "160")
+    big, big_sp = occupied_point(org.centres[0], start=dt.date(2025, 1, 1), index="100")
+    read(big_sp, dt.date(2025, 6, 20), "5100")
+    return account, big
+
+
+@pytest.fixture
+def synchronous(monkeypatch):
+    """Run the billing in the request's thread (the page's background thread, made testable)."""
+
+    def run_now(run_pk, user_pk):
+        from django.contrib.auth import get_user_model
+
+        from robinet.billing import services
+        from robinet.core.runs import InProcessExecutor
+
+        services.billing_run_execute(
+            actor=get_user_model().objects.get(pk=user_pk),
+            run=BatchRun.objects.get(pk=run_pk),
+            executor=InProcessExecutor(),
+        )
+
+    monkeypatch.setattr(views.RunCreateView, "start", staticmethod(run_now))
+
+
+def test_run_list_and_form_render_for_the_billing_officer(web, billing_officer):
+    web.login(billing_officer)
+    page = web.get("billing:runs").content.decode()
+    assert "Nouvelle facturation" in page
+    form = web.get("billing:run-create")
+    assert form.status_code == 200
+    assert 'name="period_end"' in form.content.decode()
+
+
+def test_runs_are_refused_without_the_permission(web, agency_user, auditor):
+    web.login(agency_user)
+    assert web.get("billing:runs").status_code == 403
+    web.login(auditor)
+    assert web.get("billing:runs").status_code == 200  # auditors see the runs…
+    assert web.get("billing:run-create").status_code == 403  # …but do not start one
+    response = web.post("billing:run-create", data={"period_end": "2025-06-30"})
+    assert response.status_code == 403
+    assert not BatchRun.objects.exists()
+
+
+def test_anonymous_is_sent_to_login(web):
+    response = web.get("billing:runs")
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+
+
+def test_a_bad_form_writes_nothing(web, billing_officer):
+    web.login(billing_officer)
+    response = web.post("billing:run-create", data={"period_end": "", "issue_date": "2025-07-05"})
+    assert response.status_code == 200
+    assert "Ce champ est obligatoire" in response.content.decode()
+    # the service's refusal: a period ending after the issue date
+    response = web.post(
+        "billing:run-create", data={"period_end": "2025-08-30", "issue_date": "2025-07-05"}
+    )
+    assert "postérieure à l&#x27;émission" in response.content.decode()
+    assert not BatchRun.objects.exists()
+
+
+def test_start_a_run_then_see_its_progress_and_report(
+    web, billing_officer, due, synchronous, django_capture_on_commit_callbacks
+):
+    account, big = due
+    web.login(billing_officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = web.post(
+            "billing:run-create", data={"period_end": "2025-06-30", "issue_date": "2025-07-05"}
+        )
+    run = BatchRun.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/billing/runs/{run.pk}/"
+    run.refresh_from_db()
+    assert (run.state, run.succeeded, run.total) == ("done", 1, 2)
+    invoice = Invoice.objects.get(account=account)
+    held = HeldBill.objects.get(account=big)
+
+    page = web.get("billing:run-detail", run.pk).content.decode()
+    assert "terminé" in page
+    assert invoice.number in page
+    assert f"/billing/held/{held.pk}/" in page
+    # the polled fragment: no polling once the run is over
+    fragment = web.get("billing:run-detail", run.pk, htmx=True).content.decode()
+    assert "<html" not in fragment
+    assert 'id="run-progress"' in fragment
+    assert "every 1s" not in fragment
+
+
+def test_a_running_run_is_polled(web, billing_officer, due):
+    from robinet.billing import services
+
+    run = services.billing_run_create(
+        actor=billing_officer, period_end=dt.date(2025, 6, 30), issue_date=dt.date(2025, 7, 5)
+    )
+    web.login(billing_officer)
+    fragment = web.get("billing:run-detail", run.pk, htmx=True).content.decode()
+    assert 'hx-trigger="every 1s"' in fragment
