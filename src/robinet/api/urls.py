@@ -9,9 +9,11 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from robinet.api.auth import TokenAuth
+from robinet.billing.api import router as billing_router
 from robinet.core.exceptions import ApplicationError
 from robinet.customers.api import router as customers_router
 from robinet.metering.api import router as metering_router
+from robinet.tariffs.api import router as tariffs_router
 
 api = NinjaAPI(
     title="Robinet API",
@@ -23,6 +25,8 @@ api = NinjaAPI(
 )
 api.add_router("/", customers_router)
 api.add_router("/", metering_router)
+api.add_router("/", tariffs_router)
+api.add_router("/", billing_router)
 
 
 def _error(request, status: int, code: str, message: str, fields=None):
