@@ -116,6 +116,48 @@ def reading_batch(request, payload: list[ReadingIn]):
     return Status(201, [_reload(request, reading) for reading in created])
 
 
+class MeterChangeIn(Schema):
+    changed_on: dt.date
+    removal_index: Decimal = Field(description="Old meter's index at removal (m³)")
+    new_serial: str = Field(description="New meter's serial")
+    new_diameter_mm: int = Field(description="New meter's diameter (mm, 10-500)")
+    new_digits: int = Field(5, description="New meter's whole-m³ dial digits (4-9)")
+    install_index: Decimal = Field(Decimal(0), description="New meter's index at install (m³)")
+    reader: str = ""
+
+
+class MeterChangeOut(Schema):
+    removal: ReadingOut
+    install: ReadingOut
+
+
+@router.post(
+    "/service-points/{reference}/meter-change",
+    response={201: MeterChangeOut},
+    summary="Changer le compteur (METER-4)",
+)
+def meter_change(request, reference: str, payload: MeterChangeIn):
+    """Removal reading on the old meter, new meter installed, install reading on it (METER-4).
+
+    The next reading's consumption adds the old meter's part and the new one's.
+    """
+    service_point = customer_selectors.service_point_get_for_user(
+        user=request.user, reference=reference.upper()
+    )
+    removal, install = services.meter_change(
+        actor=request.user,
+        service_point=service_point,
+        changed_on=payload.changed_on,
+        removal_index=payload.removal_index,
+        new_serial=payload.new_serial,
+        new_diameter_mm=payload.new_diameter_mm,
+        new_digits=payload.new_digits,
+        install_index=payload.install_index,
+        reader=payload.reader,
+    )
+    return Status(201, {"removal": _reload(request, removal), "install": _reload(request, install)})
+
+
 @router.get(
     "/service-points/{reference}/readings",
     response=list[ReadingOut],

@@ -122,3 +122,22 @@ class ReadingsImportForm(forms.Form):
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
+
+
+class MeterChangeForm(forms.Form):
+    """METER-4: the old meter's removal index, the new meter and its install index."""
+
+    changed_on = date_field(_("Date du changement"), required=True)
+    removal_index = index_field(_("Index de dépose de l'ancien compteur (m³)"))
+    new_serial = forms.CharField(label=_("Matricule du nouveau compteur"), max_length=20)
+    new_diameter_mm = forms.IntegerField(
+        label=_("Diamètre du nouveau compteur (mm)"), min_value=10, max_value=500, initial=15
+    )
+    new_digits = forms.IntegerField(
+        label=_("Chiffres du totalisateur (m³)"),
+        min_value=4,
+        max_value=9,
+        initial=5,
+        help_text=_("Le totalisateur repasse à zéro après 10^n − 1 m³."),
+    )
+    install_index = index_field(_("Index de pose du nouveau compteur (m³)"))

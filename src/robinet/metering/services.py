@@ -7,6 +7,7 @@ an audit event in the same transaction.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
@@ -521,6 +522,16 @@ def estimate_readings(
 # --- meter change (METER-4) ----------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _renamed(names: dict[str, str]):
+    """Field errors of a called service under this service's argument names."""
+    try:
+        yield
+    except ValidationFailed as exc:
+        fields = {names.get(k, k): v for k, v in (exc.fields or {}).items()}
+        raise ValidationFailed(fields, exc.message) from exc
+
+
 @transaction.atomic
 def meter_change(
     *,
@@ -531,6 +542,7 @@ def meter_change(
     new_serial: str,
     new_diameter_mm: Any,
     install_index: Any = 0,
+    new_digits: Any = None,
     reader: str = "",
 ) -> tuple[Reading, Reading]:
     """Close the old meter on its removal index and open the new one on its install index.
@@ -538,31 +550,59 @@ def meter_change(
     Records a ``removal`` reading on the old meter and an ``install`` reading
     on the new one, so the consumption across the change is the sum of both
     parts (METER-4); the meter itself moves through the customer services.
+    Validates user input: errors are keyed by these argument names.
+    ``new_digits``: the new meter's whole-m³ dial digits (default 5).
     """
     _check(actor, service_point)
+    if actor is not None:  # the meter moves too (customer services check it again)
+        require(actor, Perm.CONTRACT_CHANGE, service_point.centre)
+    bag = rules.ErrorBag()
+    date = customer_services.parse_date(bag, "changed_on", changed_on, required=True)
+    customer_services.parse_index(bag, "removal_index", removal_index)
+    customer_services.parse_index(bag, "install_index", install_index)
+    digits = 5
+    if new_digits not in (None, ""):
+        try:
+            digits = int(new_digits)
+            if not 4 <= digits <= 9:
+                raise ValueError
+        except (TypeError, ValueError):
+            bag.add("new_digits", _("Nombre de chiffres invalide (de 4 à 9)."))
+    if not (new_serial or "").strip():
+        bag.add("new_serial", _("Ce champ est obligatoire."))
+    if date is not None and date > clock.today():
+        bag.add("changed_on", _("La date du changement ne peut pas être dans le futur."))
+    if bag:
+        raise ValidationFailed(bag.errors)
     old = Meter.objects.filter(service_point=service_point, removed_on__isnull=True).first()
     if old is None:
         raise ApplicationError(
             _("Aucun compteur posé sur ce point de desserte."), code="meter_not_installed"
         )
-    date, _index, _source = _parse(changed_on, removal_index, ReadingSource.REMOVAL)
-    removal = reading_record(
-        actor=actor,
-        read_on=date,
-        index=removal_index,
-        source=ReadingSource.REMOVAL,
-        meter=old,
-        service_point=service_point,
-        reader=reader,
-    )
+    if old.installed_on is not None and date < old.installed_on:
+        raise ValidationFailed({"changed_on": [_("Date antérieure à la pose du compteur actuel.")]})
+    with _renamed({"read_on": "changed_on", "index": "removal_index"}):
+        removal = reading_record(
+            actor=actor,
+            read_on=date,
+            index=removal_index,
+            source=ReadingSource.REMOVAL,
+            meter=old,
+            service_point=service_point,
+            reader=reader,
+        )
     customer_services.meter_remove(actor=actor, meter=old, removed_on=date)
-    new = customer_services.meter_install(
-        actor=actor,
-        service_point=service_point,
-        serial=new_serial,
-        diameter_mm=new_diameter_mm,
-        installed_on=date,
-    )
+    with _renamed({"serial": "new_serial", "diameter_mm": "new_diameter_mm"}):
+        new = customer_services.meter_install(
+            actor=actor,
+            service_point=service_point,
+            serial=new_serial,
+            diameter_mm=new_diameter_mm,
+            installed_on=date,
+        )
+    if new.index_digits != digits:
+        Meter.objects.filter(pk=new.pk).update(index_digits=digits)
+        new.index_digits = digits
     install = reading_record(
         actor=actor,
         read_on=date,

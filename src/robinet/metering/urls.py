@@ -25,6 +25,11 @@ urlpatterns = [
         name="service-point-readings",
     ),
     path(
+        "customers/<str:number>/contracts/<str:contract>/meter-change/",
+        views.MeterChangeView.as_view(),
+        name="meter-change",
+    ),
+    path(
         "customers/<str:number>/contracts/<str:contract>/readings/add/",
         views.ReadingRecordView.as_view(),
         name="reading-record",

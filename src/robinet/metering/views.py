@@ -34,7 +34,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from robinet.backoffice.forms import add_service_errors
 from robinet.backoffice.http import StaffViewMixin
 from robinet.backoffice.templatetags.backoffice import quantity
-from robinet.core import exceptions
+from robinet.core import clock, exceptions
 from robinet.core.exceptions import ApplicationError
 from robinet.core.imports import AlreadyImported, InvalidImportFile
 from robinet.customers import selectors as customer_selectors
@@ -260,6 +260,54 @@ class ReadingRecordView(ContractActionView):
         )  # fmt: skip
         # The verdict (METER-2): validated, or held with its reason.
         self.success_level, self.success_message = verdict_message(reading)
+
+
+class MeterChangeView(ContractActionView):
+    """ "Changer le compteur" (METER-4): removal index, new meter, install index."""
+
+    form_class = forms.MeterChangeForm
+    title = gettext_lazy("Changer le compteur")
+    submit_label = gettext_lazy("Enregistrer le changement")
+    success_anchor = "readings"
+
+    def load(self):
+        super().load()
+        if self.contract.service_point.meters.filter(removed_on__isnull=True).first() is None:
+            raise Http404
+
+    def get_context(self):
+        meter = self.contract.service_point.meters.filter(removed_on__isnull=True).first()
+        return {
+            **super().get_context(),
+            "intro": _(
+                "Point de desserte %(reference)s — %(address)s. Compteur déposé : %(serial)s. "
+                "La consommation de la période additionnera la part de l'ancien compteur "
+                "et celle du nouveau."
+            )
+            % {
+                "reference": self.contract.service_point.reference,
+                "address": self.contract.service_point.address,
+                "serial": meter.serial,
+            },
+        }
+
+    def get_initial(self):
+        return {"changed_on": clock.today(), "install_index": "0", "new_digits": 5}
+
+    def perform(self, form):
+        data = form.cleaned_data
+        removal, install = services.meter_change(
+            actor=self.request.user, service_point=self.contract.service_point,
+            changed_on=data["changed_on"], removal_index=data["removal_index"],
+            new_serial=data["new_serial"], new_diameter_mm=data["new_diameter_mm"],
+            new_digits=data["new_digits"], install_index=data["install_index"],
+        )  # fmt: skip
+        # The removal reading's verdict (METER-2): validated, or held with its reason.
+        self.success_level, text = verdict_message(removal)
+        done = _("Changement de compteur enregistré : compteur %(serial)s posé.") % {
+            "serial": install.meter.serial
+        }
+        self.success_message = f"{done} {text}"
 
 
 # --- METER-5 notices ---------------------------------------------------------------------------

@@ -108,3 +108,64 @@ def test_anomalies_filter_by_centre(api, point, org):
     assert len(api.get("/anomalies", centre=org.centres[0].code).json()) == 1
     assert api.get("/anomalies", centre=org.centres[1].code).json() == []
     assert api.get("/anomalies", centre="NOPE").status_code == 404
+
+
+def test_meter_change_then_the_next_reading_adds_both_parts_meter_4(api, point):
+    read(point, dt.date(2024, 1, 1), 100)
+    response = api.post(
+        f"/service-points/{point.reference.lower()}/meter-change",
+        {
+            "changed_on": "2024-03-01",
+            "removal_index": "120",
+            "new_serial": "api-new-1",
+            "new_diameter_mm": 20,
+            "new_digits": 6,
+            "install_index": "3",
+        },
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["removal"]["source"], body["removal"]["consumption"]) == ("removal", "20.000")
+    assert (body["install"]["meter"], body["install"]["index"]) == ("API-NEW-1", "3.000")
+    new = point.meters.get(removed_on__isnull=True)
+    assert (new.serial, new.diameter_mm, new.index_digits) == ("API-NEW-1", 20, 6)
+    after = api.post(
+        "/readings",
+        {
+            "service_point": point.reference,
+            "read_on": "2024-05-01",
+            "index": "13",
+            "source": "field",
+        },
+    ).json()
+    assert (after["meter"], after["consumption"], after["status"]) == (
+        "API-NEW-1",
+        "10.000",
+        "valid",
+    )
+    # over the change: (120 − 100) on the old meter + (13 − 3) on the new one
+    assert sum(
+        r.consumption for r in Reading.objects.filter(service_point=point, status="valid")
+        if r.consumption is not None
+    ) == 30  # fmt: skip
+
+
+def test_meter_change_refusals_name_the_fields(api, point, org):
+    read(point, dt.date(2024, 1, 1), 100)
+    response = api.post(
+        f"/service-points/{point.reference}/meter-change",
+        {"changed_on": "2030-01-01", "removal_index": "120", "new_serial": "X1",
+         "new_diameter_mm": 15, "new_digits": 12},
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error"
+    fields = response.json()["extra"]["fields"]
+    assert set(fields) == {"changed_on", "new_digits"}
+    assert point.meters.filter(removed_on__isnull=True).count() == 1
+    elsewhere = occupied_point(org.centres[2])[1]
+    response = api.post(
+        f"/service-points/{elsewhere.reference}/meter-change",
+        {"changed_on": "2024-03-01", "removal_index": "1", "new_serial": "X2",
+         "new_diameter_mm": 15},
+    )  # fmt: skip
+    assert response.status_code == 404
