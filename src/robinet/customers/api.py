@@ -62,6 +62,9 @@ class AccountIn(Schema):
     site_type: str = ""
     naf_code: str = ""
     e_invoice: bool = False
+    payment_terms_days: int = Field(15, description="Due date = issue date + these days")
+    chorus_service_code: str = Field("", description="BILL-8: Chorus Pro service code")
+    chorus_commitment_number: str = Field("", description="BILL-8: Chorus Pro commitment")
 
 
 class AccountPatch(Schema):
@@ -69,6 +72,9 @@ class AccountPatch(Schema):
     site_type: str | None = None
     naf_code: str | None = None
     e_invoice: bool | None = None
+    payment_terms_days: int | None = None
+    chorus_service_code: str | None = None
+    chorus_commitment_number: str | None = None
 
 
 class CustomerCreateIn(Schema):
@@ -115,6 +121,9 @@ class CustomerOut(Schema):
     direct_debit: bool
     monthly_payment: bool
     e_invoice: bool
+    payment_terms_days: int
+    chorus_service_code: str
+    chorus_commitment_number: str
     opened_on: dt.date
     closed_on: dt.date | None
     mail_returned_on: dt.date | None

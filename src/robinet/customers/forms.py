@@ -35,7 +35,10 @@ PARTY_FORM_FIELDS = (
     "siret", "email", "mobile", "landline", "preferred_contact_method", "address_line",
     "address_complement", "postcode", "city", "commune_insee",
 )  # fmt: skip
-ACCOUNT_FORM_FIELDS = ("customer_class", "site_type", "naf_code", "e_invoice")
+ACCOUNT_FORM_FIELDS = (
+    "customer_class", "site_type", "naf_code", "e_invoice", "payment_terms_days",
+    "chorus_service_code", "chorus_commitment_number",
+)  # fmt: skip
 
 CIVILITY_SUGGESTIONS = ("M.", "Mme", "M. et Mme", "SA", "SARL", "SAS", "EURL", "ETS", "SCI",
                         "EARL", "GAEC", "SDC", "Commune", "Communauté de communes", "Association")  # fmt: skip
@@ -87,6 +90,16 @@ class CustomerForm(forms.Form):
     site_type = _choice(CustomerAccount, "site_type", SiteType.choices)
     naf_code = _text(CustomerAccount, "naf_code", placeholder="84.11Z", autocomplete="off")
     e_invoice = forms.BooleanField(label=model_label(CustomerAccount, "e_invoice"), required=False)
+    payment_terms_days = forms.IntegerField(
+        label=model_label(CustomerAccount, "payment_terms_days"),
+        required=False,
+        initial=15,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 60}),
+    )
+    chorus_service_code = _text(CustomerAccount, "chorus_service_code", autocomplete="off")
+    chorus_commitment_number = _text(
+        CustomerAccount, "chorus_commitment_number", autocomplete="off"
+    )
 
     bloctel_notice_given = forms.BooleanField(
         label=_("J'ai lu cette information au client"), required=False

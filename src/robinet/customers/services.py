@@ -75,7 +75,11 @@ PARTY_FIELDS = (
     "city",
     "commune_insee",
 )
-ACCOUNT_FIELDS = ("customer_class", "site_type", "naf_code", "e_invoice")
+ACCOUNT_FIELDS = (
+    "customer_class", "site_type", "naf_code", "e_invoice", "payment_terms_days",
+    "chorus_service_code", "chorus_commitment_number",
+)  # fmt: skip
+MAX_PAYMENT_TERMS_DAYS = 60  # French law caps B2B terms at 60 days
 ADDRESS_FIELDS = ("address_line", "address_complement", "postcode", "city", "commune_insee")
 PHONE_FIELDS = ("mobile", "landline")
 
@@ -226,7 +230,34 @@ def clean_account(data: Mapping[str, Any], bag: rules.ErrorBag) -> dict[str, Any
     )
     values["naf_code"] = normalise_field(bag, "naf_code", rules.normalize_naf, data.get("naf_code"))
     values["e_invoice"] = bool(data.get("e_invoice", False))
+    values["payment_terms_days"] = _payment_terms(bag, data.get("payment_terms_days"))
+    # BILL-8: the Chorus Pro references of a public-sector customer.
+    values["chorus_service_code"] = _text(data, "chorus_service_code", 100)
+    values["chorus_commitment_number"] = _text(data, "chorus_commitment_number", 50)
+    if (values["chorus_service_code"] or values["chorus_commitment_number"]) and values[
+        "customer_class"
+    ] not in (CustomerClass.LOCAL_AUTHORITY, CustomerClass.ADMINISTRATION):
+        bag.add(
+            "chorus_service_code",
+            _("Chorus Pro ne concerne que les collectivités et les administrations."),
+        )
     return values
+
+
+def _payment_terms(bag: rules.ErrorBag, raw: Any) -> int:
+    if raw is None or raw == "":
+        return 15
+    try:
+        days = int(str(raw).strip())
+    except ValueError:
+        bag.add("payment_terms_days", _("Nombre de jours invalide."))
+        return 15
+    if not 0 <= days <= MAX_PAYMENT_TERMS_DAYS:
+        bag.add(
+            "payment_terms_days",
+            _("Entre 0 et %(max)s jours.") % {"max": MAX_PAYMENT_TERMS_DAYS},
+        )
+    return days
 
 
 def add_consistency_errors(
