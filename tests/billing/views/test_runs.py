@@ -4,42 +4,10 @@ import datetime as dt
 
 import pytest
 
-from robinet.billing import views
 from robinet.billing.models import HeldBill, Invoice
 from robinet.core.models import BatchRun
-from tests.billing.conftest import occupied_point
-from tests.metering.factories import read
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def due(org, tariff):
-    """Two customers with a reading to bill, one of them far above the threshold (held)."""
-    account, sp = occupied_point(org.centres[0], start=dt.date(2025, 1, 1), index="100")
-    read(sp, dt.date(2025, 6, 20), "160")
-    big, big_sp = occupied_point(org.centres[0], start=dt.date(2025, 1, 1), index="100")
-    read(big_sp, dt.date(2025, 6, 20), "5100")
-    return account, big
-
-
-@pytest.fixture
-def synchronous(monkeypatch):
-    """Run the billing in the request's thread (the page's background thread, made testable)."""
-
-    def run_now(run_pk, user_pk):
-        from django.contrib.auth import get_user_model
-
-        from robinet.billing import services
-        from robinet.core.runs import InProcessExecutor
-
-        services.billing_run_execute(
-            actor=get_user_model().objects.get(pk=user_pk),
-            run=BatchRun.objects.get(pk=run_pk),
-            executor=InProcessExecutor(),
-        )
-
-    monkeypatch.setattr(views.RunCreateView, "start", staticmethod(run_now))
 
 
 def test_run_list_and_form_render_for_the_billing_officer(web, billing_officer):
