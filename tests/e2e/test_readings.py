@@ -4,11 +4,11 @@ import datetime as dt
 import re
 
 import pytest
-from django.core.management import CommandError, call_command
 from playwright.sync_api import expect
 
 from robinet.core import clock
 from robinet.metering.models import AbnormalConsumptionNotice, Reading
+from robinet.organisation.roles import Role
 from tests.metering.factories import occupied_point, read, regular_history
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -25,28 +25,59 @@ def history(org):
     return account, sp
 
 
-def test_import_then_resolve_an_anomaly_and_see_the_chart(new_page, tmp_path, officer, history):
+@pytest.fixture
+def importer(org, make_user):
+    """An administrator of the first centre: may import readings files there."""
+    return make_user("importer", Role.ADMINISTRATOR, org.centres[0])
+
+
+def test_import_then_resolve_an_anomaly_and_see_the_chart(
+    new_page, tmp_path, officer, importer, history
+):
     account, sp = history
     serial = sp.meters.get().serial
     last = sp.readings.order_by("-read_on").first()
     yesterday = clock.today() - dt.timedelta(days=1)
     before = Reading.objects.count()
 
-    # 1. A file with one bad line is refused with the line and column; nothing is imported.
+    # 1. From the menu, a file with one bad line is refused with its line and column;
+    #    nothing is imported.
     bad = tmp_path / "releves-errone.csv"
     bad.write_text(
         HEADER + f"{serial};;{yesterday:%Y-%m-%d};{last.index + 20};field;JM\n"
         f"{serial};;31/02/2025;{last.index + 25};field;JM\n",
         encoding="utf-8",
     )
-    with pytest.raises(CommandError, match="1 ligne\\(s\\) rejetée\\(s\\), rien n'a été importé"):
-        call_command("readings", "import", str(bad))
+    importing = new_page(user=importer)
+    importing.goto("/")
+    importing.get_by_role("link", name="Import de relevés").click()
+    expect(importing.get_by_role("heading", name="Importer des relevés")).to_be_visible()
+    importing.get_by_label("Fichier de relevés (CSV)").set_input_files(str(bad))
+    importing.get_by_role("button", name="Importer le fichier").click()
+    expect(importing.locator("#import-error")).to_contain_text("rien n'a été importé")
+    issues = importing.locator("#import-issues")
+    expect(issues).to_contain_text("1 problème dans le fichier")
+    expect(issues.locator("tbody tr")).to_have_count(1)
+    expect(issues.locator("tbody tr").first).to_contain_text("3")
+    expect(issues.locator("tbody tr").first).to_contain_text("date invalide")
     assert Reading.objects.count() == before
 
-    # 2. A good file: its reading far above the usual consumption is held for review (METER-2).
+    # 2. A good file: its reading far above the usual consumption is held for review (METER-2),
+    #    and the result page says so and offers the per-line report.
     good = tmp_path / "releves.csv"
     good.write_text(HEADER + f"{serial};;{yesterday:%Y-%m-%d};{last.index + 500};field;JM\n")
-    call_command("readings", "import", str(good))
+    importing.get_by_label("Fichier de relevés (CSV)").set_input_files(str(good))
+    importing.get_by_role("button", name="Importer le fichier").click()
+    expect(
+        importing.get_by_text("Import terminé : 1 relevés, 0 valides, 1 en anomalie.")
+    ).to_be_visible()
+    expect(importing.locator("#import-anomalies")).to_contain_text(
+        "Consommation anormalement élevée"
+    )
+    with importing.expect_download() as download:
+        importing.locator("#import-report").click()
+    report = download.value.path().read_text(encoding="utf-8-sig")
+    assert report.splitlines()[1].startswith("2;Anomalie en attente;Consommation anormalement")
     held = Reading.objects.get(service_point=sp, read_on=yesterday)
     assert (held.status, held.anomaly) == ("held", "high_consumption")
 
