@@ -25,6 +25,18 @@ from robinet.tariffs.pricing import bill_to_dict
 
 router = Router(tags=["facturation"])
 MAX_PAGE = 500
+# Guards of the interface, before the engine: dates a utility bills, volumes a meter counts.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+MAX_SIMULATED_DAYS = 10 * 366
+MAX_VOLUME = Decimal("999999999")
+
+
+def _check_dates(**dates: dt.date | None) -> dict[str, list[str]]:
+    return {
+        name: [_("Date hors de la plage admise (%(a)s–%(b)s).") % {"a": FIRST_YEAR, "b": LAST_YEAR}]
+        for name, value in dates.items()
+        if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR
+    }
 
 
 def _page(limit: int, offset: int) -> slice:
@@ -320,6 +332,15 @@ def simulate(request, payload: SimulateIn):
     """BILL-11: the run's engine, nothing issued; on a tariff, or on an existing contract."""
     require(request.user, Perm.TARIFF_VIEW)
     given = payload.model_fields_set
+    errors = _check_dates(**{"from": payload.start, "to": payload.end})
+    if not errors and (payload.end - payload.start).days >= MAX_SIMULATED_DAYS:
+        errors["to"] = [_("Période trop longue : dix ans au plus.")]
+    if abs(payload.volume) > MAX_VOLUME:
+        errors["volume"] = [_("Volume trop grand.")]
+    if payload.dwellings < 1:
+        errors["dwellings"] = [_("Au moins un logement.")]
+    if errors:
+        raise ValidationFailed(errors)
     if bool(payload.tariff) == bool(payload.contract):
         message = _("Indiquez soit un tarif, soit un abonnement.")
         raise ValidationFailed({"tariff": [message], "contract": [message]})
@@ -375,6 +396,9 @@ def _run_detail(run) -> SimpleNamespace:
 @router.post("/billing/runs", response={201: RunDetailOut}, summary="Lancer une facturation")
 def run_create(request, payload: RunIn):
     """BILL-4: plan the run; execute it at once (in this request) unless ``execute`` is false."""
+    errors = _check_dates(period_end=payload.period_end, issue_date=payload.issue_date)
+    if errors:
+        raise ValidationFailed(errors)
     run = services.billing_run_create(
         actor=request.user,
         period_end=payload.period_end,

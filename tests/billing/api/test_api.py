@@ -133,6 +133,13 @@ def test_bill_11_simulate_on_a_contract(api, billed):
             "to",
         ),
         ({"contract": "NOPE", "volume": "1", **YEAR}, "contract"),
+        ({"tariff": "STRASBOURG-2026", "volume": "1", "diameter": 15, "from": "0001-01-01",
+          "to": "9999-12-31"}, "from"),
+        ({"tariff": "STRASBOURG-2026", "volume": "1", "diameter": 15, "from": "1990-01-01",
+          "to": "2025-12-31"}, "to"),
+        ({"tariff": "STRASBOURG-2026", "volume": "1e400", "diameter": 15, **YEAR}, "volume"),
+        ({"tariff": "STRASBOURG-2026", "volume": "1", "diameter": 15, "dwellings": 0, **YEAR},
+         "dwellings"),
     ],
 )  # fmt: skip
 def test_api_3_simulate_errors_name_the_field(api, tariff, payload, field):
@@ -216,6 +223,8 @@ def test_api_3_run_errors_name_the_field(biller, due):
     assert "period_end" in _fields(response)
     response = biller.post("/billing/runs", {"period_end": "2025-06-30", "entity": "NOPE"})
     assert "entity" in _fields(response)
+    response = biller.post("/billing/runs", {"period_end": "0001-06-30"})
+    assert "period_end" in _fields(response)
     response = biller.post("/billing/runs", {"period_end": "30/06/2025"})
     assert response.status_code == 422
     assert "period_end" in _fields(response)
