@@ -167,3 +167,17 @@ class TariffSimulationForm(SimulationForm):
     def __init__(self, *args, tariffs=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tariff"].choices = [(t.code, f"{t.code} — {t.label}") for t in tariffs]
+
+
+class ContractSimulationForm(SimulationForm):
+    """ "Simuler une facture" on the customer page: one of the account's contracts."""
+
+    contract = forms.ChoiceField(label=_("Abonnement"))
+
+    field_order = ["contract", "volume", "start", "end", "social"]
+
+    def __init__(self, *args, contracts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contract"].choices = [
+            (c.number, f"{c.number} — {c.service_point.address}") for c in contracts
+        ]

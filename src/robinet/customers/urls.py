@@ -39,4 +39,5 @@ urlpatterns = [
         name="change-holder",
     ),
     path("<str:number>/export/", views.CustomerExportView.as_view(), name="export"),
+    path("<str:number>/invoices/", views.AccountInvoicesView.as_view(), name="invoices"),
 ]

@@ -261,6 +261,7 @@ class CustomerDetailView(AccountMixin, View):
             "can_contract": scope.covers(Perm.CONTRACT_CHANGE, account.centre),
             "can_export": scope.covers(Perm.CUSTOMER_EXPORT, account.centre),
             "can_history": scope.covers(Perm.AUDIT_VIEW, account.centre),
+            "can_bill": scope.covers(Perm.BILLING_VIEW, account.centre),
             "naf_label": naf_get(account.naf_code) if account.naf_code else "",
             "history": history_rows(overview["events"]),
             "consistency_list": labelled_errors(overview["consistency_errors"]),
@@ -735,3 +736,59 @@ class QualityView(StaffViewMixin, View):
             "customers/quality.html",
             {"report": report, "measures": measures, "breaches": breaches},
         )
+
+
+# --- invoices and bill simulation on the customer page (BILL-6, BILL-11) ----------------------
+
+
+class AccountInvoicesView(AccountMixin, View):
+    """The "Factures" block (loaded with htmx): last invoices, balance, "Simuler une facture".
+
+    With the simulation's parameters (GET), the block shows the hypothetical bill of the
+    chosen contract (``contract_simulation``: the run's engine, nothing issued).
+    """
+
+    permission = Perm.BILLING_VIEW
+    account_perm = Perm.BILLING_VIEW
+    LIMIT = 10
+
+    def get(self, request, number):
+        from robinet.billing import selectors as billing_selectors
+        from robinet.billing.forms import ContractSimulationForm
+        from robinet.billing.views import bill_view
+        from robinet.ledger.selectors import account_balance
+
+        account = self.get_account()
+        invoices = list(billing_selectors.account_invoices(account)[: self.LIMIT + 1])
+        contracts = list(
+            account.contracts.select_related("service_point").order_by("-status", "-start_date")
+        )
+        submitted = "sim-volume" in request.GET
+        form = ContractSimulationForm(
+            request.GET if submitted else None, prefix="sim", contracts=contracts
+        )
+        bill, error_message = None, ""
+        if submitted and form.is_valid():
+            data = form.cleaned_data
+            contract = next(c for c in contracts if c.number == data["contract"])
+            try:
+                bill = billing_selectors.contract_simulation(
+                    contract=contract,
+                    volume=data["volume"],
+                    start=data["start"],
+                    end=data["end"],
+                    social=data["social"],
+                )
+            except ApplicationError as exc:
+                error_message = exc.message
+        context = {
+            "account": account,
+            "invoices": invoices[: self.LIMIT],
+            "more_invoices": len(invoices) > self.LIMIT,
+            "balance": account_balance(account),
+            "sim_form": form,
+            "bill": bill_view(bill),
+            "sim_error": error_message,
+            "has_contracts": bool(contracts),
+        }
+        return render(request, "customers/_invoices.html", context)
