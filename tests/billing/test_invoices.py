@@ -122,3 +122,30 @@ def test_bill_5_held_reading_anomaly_blocks_release_until_resolved(org, tariff, 
     assert cancelled.status == "cancelled"
     factories.run(dt.date(2025, 6, 30))
     assert not Invoice.objects.exists()
+
+
+def test_runs_are_seen_within_the_users_scope(org, tariff, make_user):
+    from robinet.billing import selectors
+
+    whole = factories.run(dt.date(2025, 6, 30))
+    local = factories.run(dt.date(2025, 6, 30), entity_code=org.centres[0].code)
+    centre_user = make_user("centre", Role.BILLING_OFFICER, org.centres[0])
+    other_user = make_user("other", Role.BILLING_OFFICER, org.centres[1])
+    region_user = make_user("region", Role.BILLING_OFFICER, org.region)
+    assert list(selectors.run_list(user=centre_user)) == [local]
+    assert list(selectors.run_list(user=other_user)) == []
+    assert set(selectors.run_list(user=region_user)) == {whole, local}
+
+
+def test_simulation_refuses_absurd_periods_and_volumes(tariff):
+    from robinet.billing import selectors
+
+    with pytest.raises(ValidationFailed) as refused:
+        selectors.simulate(
+            tariff_code=tariff.code,
+            volume=Decimal("1e400"),
+            start=dt.date(1, 1, 1),
+            end=dt.date(9999, 12, 31),
+            diameter_mm=15,
+        )
+    assert {"from", "to", "volume"} <= set(refused.value.fields)

@@ -23,6 +23,7 @@ from robinet.core.models.runs import ItemStatus
 from robinet.customers.choices import CLASSES_WITH_SIRET, CustomerClass
 from robinet.customers.models import Contract
 from robinet.organisation.access import require, scope_for
+from robinet.organisation.models import Entity
 from robinet.organisation.roles import Perm
 from robinet.tariffs import pricing
 from robinet.tariffs.models import TariffVersion
@@ -390,9 +391,26 @@ def held_bill_get_for_user(*, user, pk: int) -> HeldBill:
 
 
 def run_list(*, user) -> QuerySet[BatchRun]:
-    if user is not None:
-        require(user, Perm.BILLING_VIEW)
-    return BatchRun.objects.filter(kind=RUN_KIND).order_by("-created_at", "-id")
+    """Billing runs of the user's scope: a run of an entity for those who cover it, a run
+    of the whole utility for those who cover every region."""
+    runs = BatchRun.objects.filter(kind=RUN_KIND).order_by("-created_at", "-id")
+    if user is None:
+        return runs
+    scope = require(user, Perm.BILLING_VIEW)
+    if scope.is_superuser:
+        return runs
+    entities = {e.code: e for e in Entity.objects.all()}
+    regions = [e for e in entities.values() if e.parent_id is None]
+    visible = []
+    for pk, parameters in runs.values_list("pk", "parameters"):
+        code = (parameters or {}).get("entity")
+        if code:
+            allowed = scope.covers(Perm.BILLING_VIEW, entities.get(code))
+        else:
+            allowed = all(scope.covers(Perm.BILLING_VIEW, region) for region in regions)
+        if allowed:
+            visible.append(pk)
+    return runs.filter(pk__in=visible)
 
 
 def run_get_for_user(*, user, pk: int) -> BatchRun:
@@ -504,12 +522,26 @@ def contract_simulation(
     )
 
 
+# Bounds of a simulation: a bill is a period of days, not a millennium.
+SIMULATION_YEARS = (1900, 2199)
+SIMULATION_MAX_DAYS = 3660
+SIMULATION_MAX_VOLUME = Decimal("999999999")
+
+
 def _price(tariffs, volume, start, end, diameter_mm, dwellings, social, services) -> pricing.Bill:
     errors: dict[str, list[str]] = {}
+    low, high = SIMULATION_YEARS
+    for name, day in (("from", start), ("to", end)):
+        if not low <= day.year <= high:
+            errors[name] = [_("Date hors des années %(a)s à %(b)s.") % {"a": low, "b": high}]
     if end < start:
         errors["to"] = [_("La fin de période précède son début.")]
-    if volume < 0:
+    elif (end - start).days >= SIMULATION_MAX_DAYS:
+        errors["to"] = [_("Une simulation couvre au plus dix ans.")]
+    if not volume.is_finite() or volume < 0:
         errors["volume"] = [_("Le volume ne peut pas être négatif.")]
+    elif volume > SIMULATION_MAX_VOLUME:
+        errors["volume"] = [_("Volume hors limites.")]
     if diameter_mm <= 0:
         errors["diameter"] = [_("Diamètre invalide.")]
     if errors:

@@ -59,7 +59,12 @@ def billing_run_create(
         entity = Entity.objects.filter(code=entity_code).first()
         if entity is None:
             raise ValidationFailed({"entity": [_("Entité inconnue : %(c)s") % {"c": entity_code}]})
-    _require(actor, Perm.BILLING_RUN, entity)
+    if entity is not None:
+        _require(actor, Perm.BILLING_RUN, entity)
+    else:  # the whole utility: every region
+        for region in Entity.objects.filter(parent__isnull=True):
+            _require(actor, Perm.BILLING_RUN, region)
+        _require(actor, Perm.BILLING_RUN)
     issue_date = issue_date or clock.today()
     if period_end > issue_date:
         raise ValidationFailed(

@@ -55,7 +55,7 @@ def api(officer):
 
 @pytest.fixture
 def biller(org, make_user):
-    return client_for(make_user("biller", Role.BILLING_OFFICER, org.centres[0]))
+    return client_for(make_user("biller", Role.BILLING_OFFICER, org.region))
 
 
 @pytest.fixture
