@@ -47,6 +47,8 @@ def test_run_from_the_ui_release_held_bill_pdf_and_credit_note(
     page.get_by_role("link", name="Nouvelle facturation").click()
     page.get_by_label("Fin de période facturée").fill("2025-06-30")
     page.get_by_label("Date d'émission").fill("2025-07-05")
+    # a centre's officer bills their centre (the whole service is for those who cover it all)
+    expect(page.get_by_label("Entité")).to_have_value("CT11")
     page.get_by_role("button", name="Lancer la facturation").click()
     expect(page).to_have_url(re.compile(r"/billing/runs/\d+/$"))
     expect(page.locator("#run-progress .run-state")).to_have_text("terminé", timeout=30_000)

@@ -31,11 +31,15 @@ class RunCreateForm(forms.Form):
     )
     issue_date = date_field(_("Date d'émission"), required=True)
 
-    def __init__(self, *args, entities=(), **kwargs):
+    def __init__(self, *args, entities=(), whole_utility=False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["entity"].choices = [("", _("Toutes mes entités"))] + [
-            (e.code, f"{e.name} ({e.code})") for e in entities
-        ]
+        choices = [(e.code, f"{e.name} ({e.code})") for e in entities]
+        if whole_utility:
+            # only for those who cover every region: a run without entity bills everything
+            choices.insert(0, ("", _("Tout le service")))
+        else:
+            self.fields["entity"].required = True
+        self.fields["entity"].choices = choices
 
 
 class HeldFilterForm(forms.Form):

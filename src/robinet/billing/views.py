@@ -26,6 +26,7 @@ from django.db import close_old_connections, connections, transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -88,6 +89,29 @@ def _get(item, name: str, default=None):
     return item.get(name, default) if isinstance(item, dict) else getattr(item, name, default)
 
 
+def unit_price(value: Decimal | None) -> str:
+    """A unit price with its significant decimals, at least two: ``36,50``, ``1,1``→``1,10``,
+    ``0,412345``."""
+    if value is None:
+        return ""
+    places = min(6, max(2, -value.normalize().as_tuple().exponent))
+    return number_format(value, decimal_pos=places, use_l10n=True)
+
+
+def tariff_period_rows(periods) -> list[dict[str, Any]]:
+    """The invoice's tariff periods (BILL-2) with dates and volumes typed."""
+    return [
+        {
+            "tariff": p.get("tariff") or p.get("tariff_code", ""),
+            "start": _day(p.get("start")),
+            "end": _day(p.get("end")),
+            "days": p.get("days"),
+            "volume": _dec(p.get("volume")),
+        }
+        for p in periods or []
+    ]
+
+
 def bill_view(bill) -> dict[str, Any] | None:
     """A bill (``pricing.Bill``, its ``bill_to_dict`` form, or an invoice with its lines)
     as the screens show it: lines under the three BILL-8 headings, VAT per rate, totals."""
@@ -114,6 +138,7 @@ def bill_view(bill) -> dict[str, Any] | None:
                 "quantity": _dec(_get(line, "quantity")),
                 "unit": UNITS.get(_get(line, "unit"), _get(line, "unit")),
                 "unit_price": _dec(_get(line, "unit_price")),
+                "unit_price_display": unit_price(_dec(_get(line, "unit_price"))),
                 "amount_excl_vat": _dec(_get(line, "amount_excl_vat")),
                 "vat_rate": _dec(_get(line, "vat_rate")),
                 "block": _get(line, "block"),
@@ -165,10 +190,15 @@ def _can(user, perm: str, entity=None) -> bool:
 # --- billing runs (BILL-4) ----------------------------------------------------------------------
 
 
-def run_entities(user) -> list[Entity]:
-    """The entities a user may start a billing run on (BILL_RUN held on them)."""
+def run_entities(user) -> tuple[list[Entity], bool]:
+    """The entities a user may start a billing run on (BILLING_RUN held on them), and
+    whether they may bill the whole utility (they cover every region)."""
     scope = scope_for(user)
-    return [e for e in Entity.objects.order_by("path") if scope.covers(Perm.BILLING_RUN, e)]
+    entities = list(Entity.objects.order_by("path"))
+    regions = [e for e in entities if e.parent_id is None]
+    allowed = [e for e in entities if scope.covers(Perm.BILLING_RUN, e)]
+    whole = bool(regions) and all(scope.covers(Perm.BILLING_RUN, r) for r in regions)
+    return allowed, whole
 
 
 def execute_in_background(run_pk: int, user_pk: int | None) -> None:
@@ -215,7 +245,8 @@ class RunCreateView(StaffViewMixin, View):
     def form(self, data=None):
         today = clock.today()
         initial = {"issue_date": today, "period_end": today}
-        return forms.RunCreateForm(data, initial=initial, entities=run_entities(self.request.user))
+        entities, whole = run_entities(self.request.user)
+        return forms.RunCreateForm(data, initial=initial, entities=entities, whole_utility=whole)
 
     def render_form(self, form, error_message=""):
         return render(
@@ -450,7 +481,7 @@ class InvoiceDetailView(InvoiceMixin, View):
             "can_credit": can_correct and is_bill and not fully_credited,
             "can_rebill": can_correct and fully_credited,
             "facturx": buyer.needs_facturx,
-            "tariff_periods": invoice.tariff_periods,
+            "tariff_periods": tariff_period_rows(invoice.tariff_periods),
         }
         return render(request, "billing/invoice_detail.html", context)
 

@@ -43,7 +43,8 @@ def test_a_bad_form_writes_nothing(web, billing_officer):
     assert "Ce champ est obligatoire" in response.content.decode()
     # the service's refusal: a period ending after the issue date
     response = web.post(
-        "billing:run-create", data={"period_end": "2025-08-30", "issue_date": "2025-07-05"}
+        "billing:run-create",
+        data={"period_end": "2025-08-30", "issue_date": "2025-07-05", "entity": "CT11"},
     )
     assert "postérieure à l&#x27;émission" in response.content.decode()
     assert not BatchRun.objects.exists()
@@ -56,7 +57,8 @@ def test_start_a_run_then_see_its_progress_and_report(
     web.login(billing_officer)
     with django_capture_on_commit_callbacks(execute=True):
         response = web.post(
-            "billing:run-create", data={"period_end": "2025-06-30", "issue_date": "2025-07-05"}
+            "billing:run-create",
+            data={"period_end": "2025-06-30", "issue_date": "2025-07-05", "entity": "CT11"},
         )
     run = BatchRun.objects.get()
     assert response.status_code == 302
@@ -81,8 +83,21 @@ def test_a_running_run_is_polled(web, billing_officer, due):
     from robinet.billing import services
 
     run = services.billing_run_create(
-        actor=billing_officer, period_end=dt.date(2025, 6, 30), issue_date=dt.date(2025, 7, 5)
+        actor=billing_officer,
+        period_end=dt.date(2025, 6, 30),
+        issue_date=dt.date(2025, 7, 5),
+        entity_code="CT11",
     )
     web.login(billing_officer)
     fragment = web.get("billing:run-detail", run.pk, htmx=True).content.decode()
     assert 'hx-trigger="every 1s"' in fragment
+
+
+def test_only_who_covers_every_region_may_bill_the_whole_utility(web, billing_officer, manager):
+    web.login(billing_officer)
+    form = web.get("billing:run-create").content.decode()
+    assert "Tout le service" not in form
+    assert 'value="CT11"' in form
+    assert 'value="CT12"' not in form
+    web.login(manager)
+    assert "Tout le service" in web.get("billing:run-create").content.decode()
