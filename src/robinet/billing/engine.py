@@ -185,7 +185,7 @@ def compute(
         services=services_of(facts),
     )
     try:
-        bill = pricing.price(tariffs, request)
+        bill, periods = price(tariffs, request)
     except pricing.PricingError as exc:
         code = "missing_tariff" if exc.code == "missing_tariff" else "pricing_error"
         reasons.append((code, exc.message))
@@ -213,7 +213,33 @@ def compute(
                 f"{volume.volume} m³ au-delà du seuil de {thresholds.max_volume_m3} m³",
             )
         )
-    return Outcome(period, volume, bill, tuple(reasons), tariff_periods(bill))
+    return Outcome(period, volume, bill, tuple(reasons), periods)
+
+
+# Pricing memo: a run prices the same request (period, volume, diameter,
+# options) under the same tariffs again and again — most households of a
+# commune consume one of a few hundred whole m³ volumes. ``pricing.price`` is
+# pure and its Bill immutable, so a bill computed once is reused. Keyed by the
+# identity of the tariff objects (kept alive by the entry, so an id is never
+# reused while cached) and the request.
+_MEMO: dict[tuple, tuple] = {}
+MEMO_LIMIT = 200_000
+
+
+def price(
+    tariffs: Sequence[pricing.TariffVersion], request: pricing.BillRequest
+) -> tuple[pricing.Bill, tuple[dict, ...]]:
+    """``pricing.price`` and the bill's tariff periods, memoised (see ``_MEMO``)."""
+    key = (tuple(map(id, tariffs)), request)
+    hit = _MEMO.get(key)
+    if hit is not None:
+        return hit[1], hit[2]
+    bill = pricing.price(tariffs, request)
+    periods = tariff_periods(bill)
+    if len(_MEMO) >= MEMO_LIMIT:
+        _MEMO.clear()
+    _MEMO[key] = (tuple(tariffs), bill, periods)
+    return bill, periods
 
 
 def tariff_periods(bill: pricing.Bill) -> tuple[dict, ...]:

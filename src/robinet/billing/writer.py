@@ -32,13 +32,14 @@ INVOICE_COLUMNS = (
     "tariff_periods", "credited_invoice_id", "reason", "abnormal_notice_id", "created_at",
     "created_by_id",
 )  # fmt: skip
+# Lines and open items take their ids from the database (nobody needs them here).
 LINE_COLUMNS = (
-    "id", "invoice_id", "position", "component_code", "label", "service", "beneficiary",
+    "invoice_id", "position", "component_code", "label", "service", "beneficiary",
     "component_kind", "tariff_code", "period_start", "period_end", "quantity", "unit",
     "unit_price", "amount_excl_vat", "vat_rate", "block",
 )  # fmt: skip
 OPEN_ITEM_COLUMNS = (
-    "id", "account_id", "contract_id", "kind", "invoice_id", "document_number", "posted_on",
+    "account_id", "contract_id", "kind", "invoice_id", "document_number", "posted_on",
     "due_date", "amount", "open_amount", "cleared_on",
 )  # fmt: skip
 
@@ -91,55 +92,73 @@ class InvoiceWriter:
         year = self.issue_date.year
         numbers = next_numbers(Series.INVOICE, len(pending), year)
         invoice_ids = list(allocate_ids(Invoice, len(pending)))
-        line_count = sum(len(p.outcome.bill.lines) for p in pending)
-        line_ids = iter(allocate_ids(InvoiceLine, line_count))
-        item_ids = list(allocate_ids(OpenItem, len(pending)))
         now = clock.now()
         invoices, lines, items = [], [], []
-        for p, sequence, invoice_id, item_id in zip(
-            pending, numbers, invoice_ids, item_ids, strict=True
-        ):
+        # Bills priced once are shared by many contracts (engine's memo): their JSON
+        # and line values are prepared once per bill.
+        shared: dict[int, tuple] = {}
+        series, periodic, final = (
+            Series.INVOICE.value,
+            InvoiceKind.PERIODIC.value,
+            InvoiceKind.FINAL.value,
+        )
+        open_kind = OpenItemKind.INVOICE.value
+        issue_date, run_id, actor_id = self.issue_date, self.run_id, self.actor_id
+        for p, sequence, invoice_id in zip(pending, numbers, invoice_ids, strict=True):
             facts, outcome, bill = p.facts, p.outcome, p.outcome.bill
             volume = outcome.volume
             number = format_number(Series.INVOICE, year, sequence, width=NUMBER_WIDTH)
-            due = due_date(self.issue_date, facts)
-            vat = [
-                {"rate": str(v.rate), "base": str(v.base), "amount": str(v.amount)}
-                for v in bill.vat
-            ]
+            due = due_date(issue_date, facts)
+            prepared = shared.get(id(bill))
+            if prepared is None or prepared[0] is not outcome.tariff_periods:
+                vat = [
+                    {"rate": str(v.rate), "base": str(v.base), "amount": str(v.amount)}
+                    for v in bill.vat
+                ]
+                tails = [
+                    (
+                        position, line.component_code, line.label, line.service,
+                        line.beneficiary, line.kind, line.tariff_code, line.period_start,
+                        line.period_end, line.quantity, line.unit, line.unit_price,
+                        line.amount_excl_vat, line.vat_rate, line.block,
+                    )
+                    for position, line in enumerate(bill.lines, start=1)
+                ]  # fmt: skip
+                prepared = (
+                    outcome.tariff_periods,
+                    json_value(vat),
+                    json_value(list(outcome.tariff_periods)),
+                    tails,
+                    bill,  # keeps the id
+                )
+                shared[id(bill)] = prepared
+            _periods, vat_json, periods_json, tails, _bill = prepared
+            old, new = volume.old, volume.new
             invoices.append(
                 (
-                    invoice_id, number, Series.INVOICE.value, year, sequence,
-                    (InvoiceKind.FINAL if outcome.period.final else InvoiceKind.PERIODIC).value,
-                    facts.account_id, facts.contract_id, facts.service_point_id, self.run_id,
-                    outcome.period.start, outcome.period.end, p.generation, self.issue_date,
+                    invoice_id, number, series, year, sequence,
+                    final if outcome.period.final else periodic,
+                    facts.account_id, facts.contract_id, facts.service_point_id, run_id,
+                    outcome.period.start, outcome.period.end, p.generation, issue_date,
                     due, volume.volume, volume.estimated,
-                    (volume.new or volume.old).meter_serial if (volume.new or volume.old) else "",
-                    volume.old.index if volume.old else None,
-                    volume.old.read_on if volume.old else None,
-                    volume.new.index if volume.new else None,
-                    volume.new.read_on if volume.new else None,
-                    volume.new.id if volume.new else None,
+                    (new or old).meter_serial if (new or old) else "",
+                    old.index if old else None,
+                    old.read_on if old else None,
+                    new.index if new else None,
+                    new.read_on if new else None,
+                    new.id if new else None,
                     bill.total_excl_vat, bill.total_vat, bill.total_incl_vat,
                     bill.fixed_incl_vat, bill.price_per_litre_incl_vat,
                     bill.price_per_m3_incl_vat,
-                    json_value(vat), json_value(list(outcome.tariff_periods)),
-                    None, "", p.abnormal_notice_id, now, self.actor_id,
+                    vat_json, periods_json,
+                    None, "", p.abnormal_notice_id, now, actor_id,
                 )
             )  # fmt: skip
-            for position, line in enumerate(bill.lines, start=1):
-                lines.append(
-                    (
-                        next(line_ids), invoice_id, position, line.component_code, line.label,
-                        line.service, line.beneficiary, line.kind, line.tariff_code,
-                        line.period_start, line.period_end, line.quantity, line.unit,
-                        line.unit_price, line.amount_excl_vat, line.vat_rate, line.block,
-                    )
-                )  # fmt: skip
+            lines.extend((invoice_id, *tail) for tail in tails)
             items.append(
                 (
-                    item_id, facts.account_id, facts.contract_id, OpenItemKind.INVOICE.value,
-                    invoice_id, number, self.issue_date, due, bill.total_incl_vat,
+                    facts.account_id, facts.contract_id, open_kind,
+                    invoice_id, number, issue_date, due, bill.total_incl_vat,
                     bill.total_incl_vat, None,
                 )
             )  # fmt: skip

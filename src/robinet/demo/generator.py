@@ -916,9 +916,16 @@ class RowBuilder:
                 account_id, ParticularityKind.NEC, opened + int(r() * (self.today - opened))
             )
         elif draw < 0.017:
-            self._particularity(
-                account_id, ParticularityKind.FSL, max(opened, self.today - int(r() * 4 * _YEAR))
-            )
+            started = max(opened, self.today - int(r() * 4 * _YEAR))
+            self._particularity(account_id, ParticularityKind.FSL, started)
+            # Helped by the housing fund: eligible to the social tariff too (BILL-1),
+            # where the tariff has one (no draw: the rest of the utility is unchanged).
+            self.rows[Particularity].append(
+                (
+                    self._id(Particularity), account_id, ParticularityKind.SOCIAL_TARIFF.value,
+                    self._day(started), None, "",
+                )
+            )  # fmt: skip
         elif draw < 0.027:
             self._particularity(
                 account_id, ParticularityKind.VULNERABLE, opened + int(r() * (self.today - opened))

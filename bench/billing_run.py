@@ -1,0 +1,209 @@
+"""Benchmark of the billing run (BILL-4): N customers billed end to end for one half-year.
+
+    uv run python bench/billing_run.py --customers 100000                       # SQLite
+    uv run python bench/billing_run.py --customers 100000 --database postgres   # PostgreSQL
+    uv run python bench/billing_run.py --customers 1000000 --database postgres
+    uv run python bench/billing_run.py --customers 20000 --profile              # cProfile top 30
+
+Builds a throwaway database (``bench/_setup.py``), generates the demo utility
+with two years of readings (``robinet.demo.generator``, reference date fixed),
+loads the demo tariffs, thresholds, social tariffs and the takeover of the
+earlier billing (``robinet.demo.billing``), then times one billing run for the
+period ending ``--period-end`` (default 2025-06-30): proposal (selection of the
+contracts due, chunk plan) and execution (load, estimates, pricing and controls,
+issue of invoices, lines and open items). Prints bills per second, the counts
+and the time of each phase. Not a test: figures depend on the machine.
+"""
+
+import argparse
+import contextlib
+import cProfile
+import datetime as dt
+import io
+import pstats
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _setup import setup_database  # noqa: E402
+
+TODAY = dt.date(2026, 11, 22)  # the generator's reference date: readings from 2024-11-22
+
+
+class ForkedExecutor:
+    """``--processes N``: N forked workers take the pending chunks in turn (as N Celery
+    workers would), each on its own connection; the parent then finishes the run.
+    Phase times are summed over the workers (CPU-seconds of the chunks)."""
+
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
+
+    def submit(self, run) -> None:
+        import multiprocessing
+
+        from django.db import connections
+
+        from robinet.core.runs import _pending_chunk_indexes, run_finish
+
+        label = run._meta.label_lower
+        indexes = list(_pending_chunk_indexes(run))
+        connections.close_all()  # each child opens its own
+        context = multiprocessing.get_context("fork")
+        queue = context.Queue()
+        workers = [
+            context.Process(target=_work, args=(label, run.pk, indexes[n :: self.processes], queue))
+            for n in range(self.processes)
+        ]
+        for worker in workers:
+            worker.start()
+        from robinet.billing import runs
+
+        for _ in workers:
+            for phase, seconds in queue.get().items():
+                runs.phase_seconds[phase] += seconds
+        for worker in workers:
+            worker.join()
+        run_finish(run=run)
+
+
+def _work(label, run_id, indexes, queue) -> None:
+    from robinet.billing import runs
+    from robinet.core.runs import execute_chunk
+
+    runs.phase_seconds.clear()
+    for index in indexes:
+        execute_chunk(label, run_id, index)
+    queue.put(dict(runs.phase_seconds))
+    from django.db import connections
+
+    connections.close_all()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--period-end", type=dt.date.fromisoformat, default=dt.date(2025, 6, 30))
+    parser.add_argument("--chunk-size", type=int, default=None, help="default: the run's")
+    parser.add_argument("--profile", action="store_true", help="cProfile the run (slower)")
+    parser.add_argument("--processes", type=int, default=1, help="chunks in N processes")
+    parser.add_argument("--queries", action="store_true", help="time the SQL statements")
+    parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
+    args = parser.parse_args()
+
+    url = setup_database(args.database, "robinet_bench_billing", keep=args.keep)
+    from django.db import connection, transaction
+
+    from robinet.billing import runs
+    from robinet.billing.choices import HeldBillStatus
+    from robinet.billing.models import HeldBill, Invoice, InvoiceLine
+    from robinet.billing.services import billing_run_create, billing_run_execute
+    from robinet.core.runs import InProcessExecutor
+    from robinet.demo import billing as demo_billing
+    from robinet.demo.generator import generate
+    from robinet.ledger.models import OpenItem
+
+    print(f"database: {connection.vendor} ({url})")
+    started = time.perf_counter()
+    summary = generate(customers=args.customers, today=TODAY, readings=True)
+    print(
+        f"generated {args.customers:,} customers, {summary.rows:,} rows "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+    mark = time.perf_counter()
+    with transaction.atomic():
+        demo_billing.load_tariffs()
+        demo_billing.set_thresholds()
+        social = demo_billing.grant_social_tariff(TODAY)
+        takeover = demo_billing.record_takeover(demo_billing.takeover_date(TODAY))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    print(
+        f"tariffs, thresholds, {social:,} social tariffs, {takeover:,} contracts taken over "
+        f"in {time.perf_counter() - mark:.1f} s"
+    )
+
+    params = {"chunk_size": args.chunk_size} if args.chunk_size else {}
+    profiler = cProfile.Profile() if args.profile else None
+    runs.phase_seconds.clear()
+    statements: dict[str, list] = {}
+
+    def timed(execute, sql, params, many, context):
+        mark = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            entry = statements.setdefault(" ".join(sql.split())[:150], [0, 0.0])
+            entry[0] += 1
+            entry[1] += time.perf_counter() - mark
+
+    wrapper = connection.execute_wrapper(timed) if args.queries else contextlib.nullcontext()
+    wrapper.__enter__()
+    started = time.perf_counter()
+    if profiler:
+        profiler.enable()
+    run = billing_run_create(
+        actor=None,
+        period_end=args.period_end,
+        issue_date=args.period_end + dt.timedelta(days=5),
+        **params,
+    )
+    proposed = time.perf_counter()
+    executor = ForkedExecutor(args.processes) if args.processes > 1 else InProcessExecutor()
+    run = billing_run_execute(actor=None, run=run, executor=executor)
+    if profiler:
+        profiler.disable()
+    elapsed = time.perf_counter() - started
+    wrapper.__exit__(None, None, None)
+
+    bills = Invoice.objects.filter(run_id=run.pk).count()
+    lines = InvoiceLine.objects.filter(invoice__run_id=run.pk).count()
+    items = OpenItem.objects.filter(invoice__run_id=run.pk).count()
+    held = HeldBill.objects.filter(run_id=run.pk, status=HeldBillStatus.HELD).count()
+    print()
+    print(
+        f"run {run.pk}: state {run.state}, chunk size {run.chunk_size}, {run.total:,} contracts, "
+        f"{args.processes} process(es)"
+    )
+    print(
+        f"contracts: {run.succeeded:,} billed, {run.skipped:,} skipped or held, "
+        f"{run.failed:,} failed"
+    )
+    print(f"documents: {bills:,} invoices, {lines:,} lines, {items:,} open items, {held:,} held")
+    print()
+    phases = dict(runs.phase_seconds)
+    framework = max(0.0, (elapsed - (proposed - started)) * args.processes - sum(phases.values()))
+    rows = [("select (proposal, chunk plan)", proposed - started)]
+    rows += [(name, seconds) for name, seconds in phases.items()]
+    rows.append(("run framework (items, commits)", framework))
+    for name, seconds in rows:
+        print(f"  {name:<32}{seconds:>8.2f} s")
+    if args.processes > 1:
+        print(f"  (phases summed over {args.processes} processes)")
+    print(f"  {'elapsed':<32}{elapsed:>8.2f} s")
+    print()
+    print(
+        f"{bills:,} bills in {elapsed:.1f} s: {bills / elapsed:,.0f} bills/s end to end "
+        f"({connection.vendor}, {args.customers:,} customers)"
+    )
+    if statements:
+        print("slowest statements (count, seconds):")
+        for sql, (count, seconds) in sorted(statements.items(), key=lambda i: -i[1][1])[:15]:
+            print(f"  {count:>6} {seconds:>7.2f} s  {sql}")
+    if profiler:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
+        out.write("\n")
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)
+        print(out.getvalue())
+    connection.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
