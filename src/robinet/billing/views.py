@@ -79,6 +79,12 @@ def _dec(value) -> Decimal | None:
     return None if value in (None, "") else Decimal(str(value))
 
 
+def _quantity(value) -> Decimal | None:
+    """A line's quantity as stored on an invoice line (6 decimals at most)."""
+    number = _dec(value)
+    return None if number is None else number.quantize(Decimal("0.000001"))
+
+
 def _day(value) -> dt.date | None:
     if value in (None, ""):
         return None
@@ -135,7 +141,7 @@ def bill_view(bill) -> dict[str, Any] | None:
                 "tariff_code": _get(line, "tariff_code"),
                 "period_start": _day(_get(line, "period_start")),
                 "period_end": _day(_get(line, "period_end")),
-                "quantity": _dec(_get(line, "quantity")),
+                "quantity": _quantity(_get(line, "quantity")),
                 "unit": UNITS.get(_get(line, "unit"), _get(line, "unit")),
                 "unit_price": _dec(_get(line, "unit_price")),
                 "unit_price_display": unit_price(_dec(_get(line, "unit_price"))),

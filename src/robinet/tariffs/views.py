@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -20,9 +22,10 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from robinet.backoffice.http import StaffViewMixin
+from robinet.backoffice.templatetags.backoffice import quantity
 from robinet.billing import selectors as billing_selectors
 from robinet.billing.forms import TariffSimulationForm
-from robinet.billing.views import BENEFICIARIES, HEADINGS, KINDS, bill_view
+from robinet.billing.views import BENEFICIARIES, HEADINGS, KINDS, bill_view, unit_price
 from robinet.conf import BASE_DIR
 from robinet.core import audit, clock, exceptions
 from robinet.core.exceptions import ApplicationError
@@ -59,19 +62,51 @@ def error_rows(exc: ApplicationError) -> list[tuple[str, str]]:
     return [(path, message) for path, msgs in exc.fields.items() for message in msgs]
 
 
+def _price(value) -> str:
+    return unit_price(Decimal(str(value))) if value not in (None, "") else ""
+
+
+def _blocks(blocks) -> list[dict]:
+    """Blocks as read by an officer: ``jusqu'à 30 m³/an : 1,10 €/m³``, French decimals."""
+    return [
+        {
+            "up_to": quantity(b["up_to"]) if b.get("up_to") not in (None, "") else None,
+            "only": len(blocks) == 1,
+            "unit_price": _price(b.get("unit_price")),
+        }
+        for b in blocks or []
+    ]
+
+
 def component_rows(definition: dict) -> list[dict]:
     rows = []
     for index, c in enumerate(definition.get("components", [])):
+        social = dict(c.get("social") or {})
+        if social:
+            social["blocks"] = _blocks(social.get("blocks"))
+            social["annual_price"] = _price(social.get("annual_price"))
+            social["diameters"] = [
+                (d, _price(p)) for d, p in (social.get("annual_price_by_diameter") or {}).items()
+            ]
         rows.append(
             {
                 **c,
+                "annual_price": _price(c.get("annual_price")),
+                "blocks": _blocks(c.get("blocks")),
+                "seasons": [
+                    {**s, "blocks": _blocks(s.get("blocks"))} for s in c.get("seasons", [])
+                ],
+                "social": social,
                 "index": index,
                 "heading": HEADINGS.get(c.get("service"), c.get("service")),
                 "beneficiary_label": BENEFICIARIES.get(c.get("beneficiary"), c.get("beneficiary")),
                 "kind_label": KINDS.get(c.get("kind"), c.get("kind")),
-                "diameters": sorted(
-                    (c.get("annual_price_by_diameter") or {}).items(), key=lambda kv: int(kv[0])
-                ),
+                "diameters": [
+                    (d, _price(p))
+                    for d, p in sorted(
+                        (c.get("annual_price_by_diameter") or {}).items(), key=lambda kv: int(kv[0])
+                    )
+                ],
             }
         )
     return rows

@@ -134,3 +134,34 @@ def test_simulation_errors_are_shown(web, billing_officer, tariff):
     ).content.decode()
     assert "La fin de période précède son début." in page
     assert 'id="simulation-total-incl"' not in page
+
+
+@pytest.mark.parametrize(
+    "example",
+    [
+        "EXAMPLE-2026",
+        "INDUSTRIE-DEGRESSIVE-2026",
+        "LITTORAL-SAISON-2026",
+        "VILLE-PROGRESSIVE-2026",
+    ],
+)
+def test_every_documented_example_renders(web, billing_officer, example):
+    from pathlib import Path
+
+    from tests.billing.factories import tariff as make_tariff
+
+    text = (Path(__file__).parents[3] / "docs/examples/tariffs" / f"{example}.yaml").read_text()
+    version = make_tariff(text)
+    web.login(billing_officer)
+    page = web.get("tariffs:detail", version.code).content.decode()
+    assert version.code in page
+    diameter = "40" if example.startswith("INDUSTRIE") else "15"  # priced from 40 mm only
+    simulation = {
+        **SIMULATION,
+        "tariff": version.code,
+        "start": "2026-01-01",
+        "end": "2026-12-31",
+        "diameter": diameter,
+    }
+    page = web.get("tariffs:simulate", data=simulation).content.decode()
+    assert 'id="simulation-total-incl"' in page
