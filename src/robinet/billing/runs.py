@@ -88,15 +88,61 @@ def _targets(run):
     entity = None
     if run.parameters.get("entity"):
         entity = Entity.objects.get(code=run.parameters["entity"])
-    return (
-        contracts_due(
-            period_end=_period_end(run), entity=entity, cycle=run.parameters.get("cycle", "")
-        )
+    period_end, cycle = _period_end(run), run.parameters.get("cycle", "")
+    ids = list(
+        contracts_due(period_end=period_end, entity=entity, cycle=cycle)
         .order_by("pk")
         .values_list("pk", flat=True)
         .distinct()
-        .iterator()
     )
+    prepare_estimates(period_end=period_end, entity=entity, cycle=cycle)
+    return iter(ids)
+
+
+# Shortest period of each cycle: a point read within it before the period end
+# needs no estimate for its last period.
+SHORTEST_DAYS = {"monthly": 28, "quarterly": 89, "semiannual": 181, "annual": 365}
+PREPARE_BATCH = 5000
+
+
+def prepare_estimates(*, period_end: dt.date, entity=None, cycle: str = "") -> int:
+    """The estimates of the whole run in one call per period end, made at proposal (METER-3).
+
+    ``estimate_readings`` costs a few queries per kind of premises on every
+    call, so a call per chunk dominated the run. Here the points not read
+    lately (one query per cycle) are checked exactly as a chunk would
+    (:func:`create_estimates`); the chunks then find the estimates in place
+    and estimate only what this left (a catch-up period, say).
+    """
+    from django.db.models import Exists, OuterRef
+
+    candidates: list[int] = []
+    for name, days in SHORTEST_DAYS.items():
+        if cycle and cycle != name:
+            continue
+        recent = Reading.objects.filter(
+            service_point_id=OuterRef("service_point_id"),
+            status=ReadingStatus.VALID,
+            read_on__lte=period_end,
+            read_on__gt=period_end - dt.timedelta(days=days),
+        ).filter(read_on__gt=OuterRef("start_date"))  # a move-in reading opens the contract
+        candidates += (
+            contracts_due(period_end=period_end, entity=entity, cycle=name)
+            .filter(~Exists(recent))
+            .values_list("pk", flat=True)
+            .distinct()
+        )
+    candidates.sort()
+    by_end: dict[dt.date, list[int]] = defaultdict(list)
+    for i in range(0, len(candidates), PREPARE_BATCH):
+        ids = candidates[i : i + PREPARE_BATCH]
+        facts = load_facts(ids, on=period_end)
+        plan = plan_periods(ids, facts, period_end=period_end)
+        if plan:
+            readings, _held = load_chunk_readings(plan, end=period_end)
+            for end, sp_ids in estimates_needed(plan, readings).items():
+                by_end[end] += sp_ids
+    return len(_estimate(by_end))
 
 
 # --- loading --------------------------------------------------------------------------------
@@ -337,20 +383,59 @@ def _needs_estimate(
     return not any(r.status == "valid" and r.read_on > after for r in readings)
 
 
-def create_estimates(plan, readings) -> list:
-    """Estimated readings at the end of the periods that have none (one call per end date)."""
-    from robinet.metering.services import estimate_readings
-
+def estimates_needed(plan, readings) -> dict[dt.date, list[int]]:
+    """The points to estimate, by date: the end of their first period with no reading."""
     by_end: dict[dt.date, list[int]] = defaultdict(list)
     for facts, periods in plan:
         for period in periods:
             if _needs_estimate(facts, period, readings.get(facts.service_point_id, [])):
                 by_end[period.end].append(facts.service_point_id)
                 break  # the next periods are estimated by the next runs
+    return by_end
+
+
+def _estimate(by_end: dict[dt.date, list[int]]) -> list:
+    from robinet.metering.services import estimate_readings
+
     created = []
     for end, sp_ids in by_end.items():
-        created += estimate_readings(actor=None, service_points=sp_ids, at=end)
+        created += estimate_readings(actor=None, service_points=sorted(set(sp_ids)), at=end)
     return created
+
+
+def create_estimates(plan, readings) -> list:
+    """Estimated readings at the end of the periods that have none (one call per end date)."""
+    return _estimate(estimates_needed(plan, readings))
+
+
+def plan_periods(
+    contract_ids: list[int],
+    facts: dict[int, ContractFacts],
+    *,
+    period_end: dt.date,
+    result: ChunkResult | None = None,
+) -> list[tuple[ContractFacts, list[BillingPeriod]]]:
+    """The due periods of each contract, in order; the others are reported skipped."""
+    starts = first_days(contract_ids, facts)
+    plan = []
+    for cid in contract_ids:
+        f = facts.get(cid)
+        if f is None:
+            if result is not None:
+                result.skip(cid, "abonnement introuvable", "not_found")
+            continue
+        periods = due_periods(
+            cycle=f.cycle,
+            first_day=starts[cid],
+            through=period_end,
+            contract_end=f.end_date,
+        )
+        if not periods:
+            if result is not None:
+                result.skip(cid, "rien à facturer pour cette période", "nothing_due")
+            continue
+        plan.append((f, periods))
+    return plan
 
 
 # --- the chunk ------------------------------------------------------------------------------
@@ -368,23 +453,7 @@ def bill_contracts(
     result = result if result is not None else ChunkResult()
     clock_ = _Clock()
     facts = load_facts(contract_ids, on=period_end)
-    starts = first_days(contract_ids, facts)
-    plan = []
-    for cid in contract_ids:
-        f = facts.get(cid)
-        if f is None:
-            result.skip(cid, "abonnement introuvable", "not_found")
-            continue
-        periods = due_periods(
-            cycle=f.cycle,
-            first_day=starts[cid],
-            through=period_end,
-            contract_end=f.end_date,
-        )
-        if not periods:
-            result.skip(cid, "rien à facturer pour cette période", "nothing_due")
-            continue
-        plan.append((f, periods))
+    plan = plan_periods(contract_ids, facts, period_end=period_end, result=result)
     if not plan:
         clock_.lap("load")
         return result
