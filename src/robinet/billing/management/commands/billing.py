@@ -1,7 +1,10 @@
-"""``robinet billing run --period-end YYYY-MM-DD [--entity CODE] [--cycle …]``, ``resume ID``, ``status ID``.
+"""``robinet billing run --period-end YYYY-MM-DD [--entity CODE] [--cycle …]``, ``resume ID``, ``status ID``,
+``stats --from D --to D [--entity CODE] [--format csv|text] [-o FILE]``,
+``print-export RUN_ID -o FILE.csv [--pdf FILE.pdf]``.
 
 A billing run (BILL-4) with a progress bar; the run is a recorded object,
-so ``resume`` picks up exactly the chunks a crash left undone.
+so ``resume`` picks up exactly the chunks a crash left undone. ``stats`` prints
+the billing statistics and ``print-export`` writes the print-shop file (BILL-12).
 """
 
 import datetime as dt
@@ -9,10 +12,11 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from robinet.billing import selectors, services
+from robinet.billing import printing, selectors, services, statistics
 from robinet.core.exceptions import ApplicationError
 from robinet.core.runs import execute_chunk, run_finish, run_resume
 from robinet.customers.choices import BillingCycle
+from robinet.organisation.models import Entity
 
 
 def _date(value: str) -> dt.date:
@@ -69,10 +73,20 @@ class Command(BaseCommand):
         resume.add_argument("run_id", type=int)
         status = sub.add_parser("status", help="état et compte rendu d'une facturation")
         status.add_argument("run_id", type=int)
+        stats = sub.add_parser("stats", help="statistiques de facturation (BILL-12)")
+        stats.add_argument("--from", dest="date_from", required=True, help="émises depuis le")
+        stats.add_argument("--to", dest="date_to", required=True, help="émises jusqu'au")
+        stats.add_argument("--entity", default="", help="code de l'entité (tout sinon)")
+        stats.add_argument("--format", default="text", choices=["text", "csv"])
+        stats.add_argument("-o", "--output", help="fichier (sortie standard sinon)")
+        export = sub.add_parser("print-export", help="fichier d'édition des factures (BILL-12)")
+        export.add_argument("run_id", type=int)
+        export.add_argument("-o", "--output", required=True, help="fichier CSV")
+        export.add_argument("--pdf", help="PDF des factures fusionnées, dans le même ordre")
 
     def handle(self, *args, action: str, **options):
         try:
-            getattr(self, f"_{action}")(**options)
+            getattr(self, f"_{action.replace('-', '_')}")(**options)
         except ApplicationError as exc:
             details = "; ".join(f"{k} : {', '.join(v)}" for k, v in exc.fields.items())
             raise CommandError(f"{exc.message} {details}".strip()) from None
@@ -101,6 +115,41 @@ class Command(BaseCommand):
 
     def _status(self, *, run_id, **options):
         self._report(selectors.run_get_for_user(user=None, pk=run_id), None)
+
+    def _stats(self, *, date_from, date_to, entity, format, output, **options):
+        the_entity = None
+        if entity:
+            the_entity = Entity.objects.filter(code=entity).first()
+            if the_entity is None:
+                raise CommandError(f"Entité inconnue : « {entity} ».")
+        stats = statistics.billing_statistics(
+            user=None, date_from=_date(date_from), date_to=_date(date_to), entity=the_entity
+        )
+        if format == "csv":
+            text = statistics.statistics_csv(stats)
+        else:
+            text = statistics.statistics_text(stats)
+        if output:
+            with open(output, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+            self.stdout.write(f"Statistiques écrites dans {output}.")
+        else:
+            self.stdout.write(text, ending="")
+
+    def _print_export(self, *, run_id, output, pdf, **options):
+        run = selectors.run_get_for_user(user=None, pk=run_id)
+        printing.check_printable(run)
+        with open(output, "w", encoding="utf-8", newline="") as handle:
+            if pdf:
+                with open(pdf, "wb") as pdf_handle:
+                    result = printing.print_export(run, handle, pdf_handle)
+            else:
+                result = printing.print_export(run, handle)
+        self.stdout.write(
+            f"Édition de la facturation n° {run.pk} : {result.documents} document(s) dans {output}."
+        )
+        if pdf:
+            self.stdout.write(f"  {result.pages} page(s) fusionnée(s) dans {pdf}.")
 
     def _report(self, run, elapsed: float | None) -> None:
         report = selectors.run_report(run)
