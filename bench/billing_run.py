@@ -177,8 +177,10 @@ def main() -> int:
     print(f"documents: {bills:,} invoices, {lines:,} lines, {items:,} open items, {held:,} held")
     print()
     phases = dict(runs.phase_seconds)
-    framework = max(0.0, (elapsed - (proposed - started)) * args.processes - sum(phases.values()))
-    rows = [("select (proposal, chunk plan)", proposed - started)]
+    in_chunks = sum(v for k, v in phases.items() if k not in ("select", "estimate (at proposal)"))
+    framework = max(0.0, (elapsed - (proposed - started)) * args.processes - in_chunks)
+    at_proposal = phases.get("select", 0) + phases.get("estimate (at proposal)", 0)
+    rows = [("proposal: plan, commit", proposed - started - at_proposal)]
     rows += [(name, seconds) for name, seconds in phases.items()]
     rows.append(("run framework (items, commits)", framework))
     for name, seconds in rows:

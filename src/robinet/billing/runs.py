@@ -89,13 +89,16 @@ def _targets(run):
     if run.parameters.get("entity"):
         entity = Entity.objects.get(code=run.parameters["entity"])
     period_end, cycle = _period_end(run), run.parameters.get("cycle", "")
+    clock_ = _Clock()
     ids = list(
         contracts_due(period_end=period_end, entity=entity, cycle=cycle)
         .order_by("pk")
         .values_list("pk", flat=True)
         .distinct()
     )
+    clock_.lap("select")
     prepare_estimates(period_end=period_end, entity=entity, cycle=cycle)
+    clock_.lap("estimate (at proposal)")
     return iter(ids)
 
 
@@ -116,23 +119,22 @@ def prepare_estimates(*, period_end: dt.date, entity=None, cycle: str = "") -> i
     """
     from django.db.models import Exists, OuterRef
 
-    candidates: list[int] = []
+    not_read = Q(pk__in=[])
     for name, days in SHORTEST_DAYS.items():
-        if cycle and cycle != name:
-            continue
         recent = Reading.objects.filter(
             service_point_id=OuterRef("service_point_id"),
             status=ReadingStatus.VALID,
             read_on__lte=period_end,
             read_on__gt=period_end - dt.timedelta(days=days),
         ).filter(read_on__gt=OuterRef("start_date"))  # a move-in reading opens the contract
-        candidates += (
-            contracts_due(period_end=period_end, entity=entity, cycle=name)
-            .filter(~Exists(recent))
-            .values_list("pk", flat=True)
-            .distinct()
-        )
-    candidates.sort()
+        not_read |= Q(billing_cycle=name) & ~Exists(recent)
+    candidates = list(
+        contracts_due(period_end=period_end, entity=entity, cycle=cycle)
+        .filter(not_read)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .distinct()
+    )
     by_end: dict[dt.date, list[int]] = defaultdict(list)
     for i in range(0, len(candidates), PREPARE_BATCH):
         ids = candidates[i : i + PREPARE_BATCH]
