@@ -50,8 +50,9 @@ def main() -> None:
     parser.add_argument("--per-meter", type=int, default=10)
     parser.add_argument("--database-url", default="sqlite")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the database (to inspect it)")
     args = parser.parse_args()
-    setup_database(args.database_url, "robinet_bench_readings")
+    url = setup_database(args.database_url, "robinet_bench_readings", keep=args.keep)
 
     from robinet.core import clock
     from robinet.customers.models import Meter
@@ -107,6 +108,8 @@ def main() -> None:
     print(f"valid: {result.valid:,}; held: {result.held:,}; notices: {result.notices:,}")
     print("phases: " + ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items()))
     print(f"import: {elapsed:.2f} s ({result.rows / elapsed:,.0f} rows/s)")
+    if args.keep:
+        print(f"database kept: {url}")
 
 
 if __name__ == "__main__":
