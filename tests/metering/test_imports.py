@@ -188,3 +188,47 @@ def test_command_reports_outcome_and_refusal(points, tmp_path, capsys):
     with pytest.raises(CommandError, match="refusé"):
         call_command("readings", "import", str(bad))
     assert "ligne 2, colonne meter_serial" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_import_gives_the_verdicts_of_one_by_one_entry_meter_2(points, seed):
+    """The import's in-memory validation (with its inline usual case) decides like
+    ``reading_record``: same status, reason, consumption, days and rollover per reading."""
+    import random
+
+    rng = random.Random(seed)
+    a, b = points
+    for sp in (a, b):  # the same past on both: the first reading opens the history
+        read(sp, dt.date(2023, 1, 1), 99_000 if seed % 2 else 100)
+    on, index, plan = dt.date(2023, 1, 1), 99_000 if seed % 2 else 100, []
+    for _ in range(14):
+        on += dt.timedelta(days=rng.choice([0, 1, 30, 61, 91, 91, 91]))
+        kind = rng.random()
+        if kind < 0.1:
+            value = max(0, index - rng.randrange(1, 40))  # a decrease (or a rollover near 10^5)
+        elif kind < 0.2:
+            value = index  # zero consumption
+        elif kind < 0.3:
+            value = index + rng.randrange(200, 900)  # far above the usual
+        else:
+            value = index + rng.randrange(1, 45)
+        value %= 100_000
+        source = "estimate" if rng.random() < 0.15 else rng.choice(["field", "self", "remote"])
+        if on > dt.date(2025, 6, 30) or (on, source) in {(p[0], p[2]) for p in plan}:
+            break
+        if any(p[0] == on for p in plan):
+            continue
+        plan.append((on, value, source))
+        if source != "estimate":
+            index = value
+    for on, value, source in plan:
+        read(b, on, value, source=source)
+    import_readings(csv(*(f"{serial(a)};;{on.isoformat()};{v};{s};" for on, v, s in plan)))
+
+    def outcome(sp):
+        return [
+            (r.read_on, r.status, r.anomaly, r.consumption, r.days, r.rollover)
+            for r in Reading.objects.filter(service_point=sp).order_by("read_on", "id")
+        ]
+
+    assert outcome(a) == outcome(b)
