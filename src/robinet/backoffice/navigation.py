@@ -26,6 +26,7 @@ NAV_ITEMS = [
     NavItem(_("Facturation"), "billing:runs", Perm.BILLING_VIEW),
     NavItem(_("Factures bloquées"), "billing:held", Perm.BILLING_VIEW),
     NavItem(_("Factures"), "billing:invoices", Perm.BILLING_VIEW),
+    NavItem(_("Statistiques de facturation"), "billing:statistics", Perm.BILLING_VIEW),
 ]
 
 

@@ -54,6 +54,8 @@ BENEFICIARY_LABELS = {
     "other": "Autre",
 }
 
+UNIT_LABELS = {"m3": "m³", "year": "an", "day": "jour", "unit": "u"}
+
 
 @dataclass(frozen=True)
 class Split:
@@ -258,6 +260,8 @@ def billing_statistics(
                 "beneficiary": row["beneficiary"],
                 "quantity": _split(row, "quantity", volume=True),
                 "unit": row["unit"],
+                "unit_label": UNIT_LABELS.get(row["unit"], row["unit"]),
+                "beneficiary_label": BENEFICIARY_LABELS.get(row["beneficiary"], row["beneficiary"]),
                 "block": row["block"],
             },
         )

@@ -7,6 +7,13 @@ urlpatterns = [
     path("runs/", views.RunListView.as_view(), name="runs"),
     path("runs/create/", views.RunCreateView.as_view(), name="run-create"),
     path("runs/<int:pk>/", views.RunDetailView.as_view(), name="run-detail"),
+    path(
+        "runs/<int:pk>/print-export.csv",
+        views.RunPrintExportView.as_view(),
+        name="run-print-export",
+    ),
+    path("statistics/", views.StatisticsView.as_view(), name="statistics"),
+    path("statistics/export.csv", views.StatisticsCsvView.as_view(), name="statistics-csv"),
     path("held/", views.HeldListView.as_view(), name="held"),
     path("held/<int:pk>/", views.HeldDetailView.as_view(), name="held-detail"),
     path(

@@ -20,6 +20,7 @@ import threading
 from decimal import Decimal
 from typing import Any
 
+from django import forms as dj_forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db import close_old_connections, connections, transaction
@@ -31,9 +32,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from robinet.backoffice.forms import add_service_errors
+from robinet.backoffice.forms import add_service_errors, date_field
 from robinet.backoffice.http import StaffViewMixin, require_covered
-from robinet.billing import forms, selectors, services
+from robinet.billing import forms, printing, selectors, services, statistics
 from robinet.billing.choices import BILL_KINDS, HeldBillStatus, HoldReason
 from robinet.billing.models import HeldBill, Invoice
 from robinet.core import clock, exceptions
@@ -598,3 +599,136 @@ class RebillView(InvoiceMixin, View):
             request, _("Période refacturée : facture %(n)s émise.") % {"n": new.number}
         )
         return redirect("billing:invoice-detail", new.number)
+
+
+# --- billing statistics and print-shop export (BILL-12) -----------------------------------------
+
+
+class StatisticsFilterForm(dj_forms.Form):
+    """The statistics filters (GET): an entity of the user's scope and a range of issue dates."""
+
+    entity = dj_forms.ModelChoiceField(
+        label=gettext_lazy("Entité"),
+        queryset=Entity.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("Tout mon périmètre"),
+        to_field_name="code",
+    )
+    date_from = date_field(gettext_lazy("Émises du"), required=True)
+    date_to = date_field(gettext_lazy("au"), required=True)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope = scope_for(user)
+        self.fields["entity"].queryset = Entity.objects.filter(
+            scope.entity_filter(Perm.BILLING_VIEW)
+        ).order_by("path")
+        self.fields["entity"].label_from_instance = lambda e: (
+            f"{'   ' * (e.path.count('/') - 2)}{e.name} ({e.code})"
+        )
+
+
+def statistics_form(request) -> StatisticsFilterForm:
+    today = clock.today()
+    data = request.GET.copy()
+    data.setdefault("date_from", today.replace(month=1, day=1).isoformat())
+    data.setdefault("date_to", today.isoformat())
+    return StatisticsFilterForm(data, user=request.user)
+
+
+def _run_statistics(request, form):
+    """The figures for a valid form, or None with the service's errors put on the form."""
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    try:
+        return statistics.billing_statistics(
+            user=request.user,
+            entity=data["entity"],
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+        )
+    except exceptions.ValidationFailed as exc:
+        add_service_errors(form, exc)
+        return None
+
+
+def statistics_charts(stats) -> dict[str, Any]:
+    """Chart.js data: net amounts by issue month, net amounts excl. VAT by beneficiary."""
+    return {
+        "months": {
+            "labels": [f"{m.month:%m/%Y}" for m in stats.by_month],
+            "excl_vat": [str(m.excl_vat.net) for m in stats.by_month],
+            "vat": [str(m.vat.net) for m in stats.by_month],
+            "incl_vat": [str(m.incl_vat.net) for m in stats.by_month],
+        },
+        "beneficiaries": {
+            "labels": [r.label for r in stats.by_beneficiary],
+            "amounts": [str(r.amount.net) for r in stats.by_beneficiary],
+        },
+    }
+
+
+class StatisticsView(StaffViewMixin, View):
+    """ "Statistiques de facturation": figures per entity and period, charts, CSV link."""
+
+    permission = Perm.BILLING_VIEW
+
+    def get(self, request):
+        form = statistics_form(request)
+        stats = _run_statistics(request, form)
+        context = {
+            "form": form,
+            "stats": stats,
+            "charts": statistics_charts(stats) if stats else None,
+            "breakdowns": [
+                (_("Par bénéficiaire"), stats.by_beneficiary, "beneficiaries"),
+                (_("Par rubrique"), stats.by_service, "services"),
+                (_("Par taux de TVA"), stats.by_vat_rate, "vat-rates"),
+            ]
+            if stats
+            else [],
+            "query": request.GET.urlencode(),
+        }
+        return render(request, "billing/statistics.html", context, status=200 if stats else 422)
+
+
+class StatisticsCsvView(StaffViewMixin, View):
+    """The same figures as a French CSV (``;``, decimal comma, UTF-8 with BOM)."""
+
+    permission = Perm.BILLING_VIEW
+
+    def get(self, request):
+        form = statistics_form(request)
+        stats = _run_statistics(request, form)
+        if stats is None:
+            return render(
+                request,
+                "billing/statistics.html",
+                {"form": form, "stats": None, "charts": None, "query": ""},
+                status=422,
+            )
+        entity = stats.entity.code if stats.entity else "perimetre"
+        name = f"statistiques-facturation-{entity}-{stats.date_from}-{stats.date_to}.csv"
+        response = HttpResponse(
+            statistics.statistics_csv(stats), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+class RunPrintExportView(StaffViewMixin, View):
+    """The print-shop file of a finished run (*édition des factures*), downloaded as CSV."""
+
+    permission = Perm.BILLING_VIEW
+
+    def get(self, request, pk):
+        run = selectors.run_get_for_user(user=request.user, pk=pk)
+        try:
+            content = printing.print_export_csv(run)
+        except printing.RunNotPrintable as exc:
+            messages.error(request, exc.message)
+            return redirect("billing:run-detail", run.pk)
+        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="edition-factures-{run.pk}.csv"'
+        return response
