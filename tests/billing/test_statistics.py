@@ -2,8 +2,10 @@
 
 import datetime as dt
 from decimal import Decimal
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from robinet.billing import services
 from robinet.billing.models import HeldBill, Invoice, InvoiceLine
@@ -155,3 +157,30 @@ def test_bill_12_csv_is_french_excel_csv(dataset):
     assert "07/2025;3;0;130,000;" in text
     # the text output carries the same figures
     assert "Taux de hors facturation (%)" in statistics_text(stats)
+
+
+def test_bill_12_figures_are_sql_aggregates_not_a_loop_over_invoices(
+    dataset, org, django_assert_max_num_queries
+):
+    # a fixed number of queries, however many invoices (here 3; the same with 3 million)
+    with django_assert_max_num_queries(12):
+        billing_statistics(user=None, date_from=JAN, date_to=DEC, entity=org.region)
+
+
+def test_bill_12_stats_command_text_and_csv(dataset, tmp_path):
+    out = StringIO()
+    call_command("billing", "stats", "--from", "2025-01-01", "--to", "2025-12-31",
+                 "--entity", "CT11", stdout=out)  # fmt: skip
+    text = out.getvalue()
+    assert "== Synthèse" in text
+    assert "Volume net (m³)" in text
+    assert "100,000" in text  # 60 + 40 m³ in centre 1.1
+    target = tmp_path / "stats.csv"
+    call_command("billing", "stats", "--from", "2025-01-01", "--to", "2025-12-31",
+                 "--format", "csv", "-o", str(target), stdout=StringIO())  # fmt: skip
+    content = target.read_bytes()
+    assert content.startswith(b"\xef\xbb\xbfSynth\xc3\xa8se\r\n")
+    assert "Factures;3\r\n" in content.decode("utf-8-sig")
+    with pytest.raises(CommandError, match="Entité inconnue"):
+        call_command("billing", "stats", "--from", "2025-01-01", "--to", "2025-12-31",
+                     "--entity", "NOPE", stdout=StringIO())  # fmt: skip
