@@ -69,7 +69,7 @@ def test_import_then_resolve_an_anomaly_and_see_the_chart(
     importing.get_by_label("Fichier de relevés (CSV)").set_input_files(str(good))
     importing.get_by_role("button", name="Importer le fichier").click()
     expect(
-        importing.get_by_text("Import terminé : 1 relevés, 0 valides, 1 en anomalie.")
+        importing.get_by_text("Import terminé : 1 relevé, 0 valides, 1 en anomalie.")
     ).to_be_visible()
     expect(importing.locator("#import-anomalies")).to_contain_text(
         "Consommation anormalement élevée"

@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -482,10 +482,12 @@ class ReadingsImportView(StaffViewMixin, View):
             )  # fmt: skip
         except AlreadyImported as exc:
             return self.render_page(form, error_message=exc.message, status=409)
+        rows = ngettext("%(rows)s relevé", "%(rows)s relevés", result.rows) % {"rows": result.rows}
+        valid = ngettext("%(n)s valide", "%(n)s valides", result.valid) % {"n": result.valid}
         messages.success(
             request,
-            _("Import terminé : %(rows)s relevés, %(valid)s valides, %(held)s en anomalie.")
-            % {"rows": result.rows, "valid": result.valid, "held": result.held},
+            _("Import terminé : %(rows)s, %(valid)s, %(held)s en anomalie.")
+            % {"rows": rows, "valid": valid, "held": result.held},
         )
         return redirect("metering:readings-import-result", pk=result.import_id)
 

@@ -63,7 +63,7 @@ def test_a_good_file_is_imported_with_its_report(web, importer, occupied):
     assert Reading.objects.filter(import_file_id=record.pk, created_by=importer).count() == 2
 
     page = web.get(response["Location"]).content.decode()
-    assert "Import terminé : 2 relevés, 1 valides, 1 en anomalie." in page
+    assert "Import terminé : 2 relevés, 1 valide, 1 en anomalie." in page
     assert "Consommation anormalement élevée" in page
     report = web.get("metering:readings-import-report", record.pk)
     assert report["Content-Type"].startswith("text/csv")
