@@ -615,7 +615,7 @@ class StatisticsFilterForm(dj_forms.Form):
         to_field_name="code",
     )
     date_from = date_field(gettext_lazy("Émises du"), required=True)
-    date_to = date_field(gettext_lazy("au"), required=True)
+    date_to = date_field(gettext_lazy("Jusqu’au"), required=True)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
