@@ -7,7 +7,8 @@ Moselle — with 2,000 customer accounts by default, creates one staff user
 per role, prints the figures and the credentials, and starts the server on
 http://127.0.0.1:8000. Run again, it reuses the data; ``--reset`` starts
 from an empty database, ``--customers N`` sets the size, ``--no-readings``
-leaves out the meter readings, ``--no-serve`` stops before the server.
+leaves out the meter readings (and the bills), ``--no-billing`` the tariffs
+and bills, ``--no-serve`` stops before the server.
 
 Demo users (``users.py``): ``gestion``, ``facturation``, ``recouvrement``,
 ``relation``, ``responsable``, ``admin`` (also Django admin), ``auditeur``,
@@ -29,6 +30,10 @@ Modules:
   notice, estimates, held anomalies), consumption as
   ``robinet.metering.consumption`` computes it. ``generate(readings=True)``;
   the customers are the same with or without.
+* ``billing.py`` — the tariffs (``tariffs/*.yaml``: three zones, 2025 and
+  2026 versions), the social tariff, the BILL-5 thresholds, the takeover of
+  the earlier billing, then the real billing runs of each half-year of the
+  readings' window and a few credit notes (full and rebilled, partial).
 * ``bulk.py`` — writes the chunks: ``COPY`` from a writer thread on
   PostgreSQL, ``executemany`` on SQLite, with index and key maintenance
   deferred to the end of the (single) transaction.
