@@ -604,6 +604,10 @@ class RebillView(InvoiceMixin, View):
 # --- billing statistics and print-shop export (BILL-12) -----------------------------------------
 
 
+#: an agency's or a centre's name indented under its parent in the entity list
+ENTITY_INDENT = "\u00a0" * 3
+
+
 class StatisticsFilterForm(dj_forms.Form):
     """The statistics filters (GET): an entity of the user's scope and a range of issue dates."""
 
@@ -624,7 +628,7 @@ class StatisticsFilterForm(dj_forms.Form):
             scope.entity_filter(Perm.BILLING_VIEW)
         ).order_by("path")
         self.fields["entity"].label_from_instance = lambda e: (
-            f"{'   ' * (e.path.count('/') - 2)}{e.name} ({e.code})"
+            f"{ENTITY_INDENT * (e.path.count('/') - 2)}{e.name} ({e.code})"
         )
 
 
