@@ -232,3 +232,26 @@ def test_import_gives_the_verdicts_of_one_by_one_entry_meter_2(points, seed):
         ]
 
     assert outcome(a) == outcome(b)
+
+
+def test_a_history_older_than_three_years_still_gives_the_previous_reading(org):
+    """Only three years of history are loaded, plus the older last counting reading and the
+    estimates after it for service points with no actual reading since."""
+    a, b = (occupied_point(org.centres[0], start=dt.date(2020, 1, 20))[1] for _ in range(2))
+    for sp in (a, b):  # meters installed on 2020-01-15
+        read(sp, dt.date(2020, 2, 1), 100)
+        read(sp, dt.date(2020, 6, 1), 150)
+        read(sp, dt.date(2020, 9, 1), 170, source="estimate")
+    read(b, dt.date(2024, 1, 1), 300)
+    result = import_readings(csv(f"{serial(a)};;2024-01-01;300;field;"))
+    assert (result.valid, result.replaced_estimates) == (1, 1)
+
+    def outcome(sp):
+        return [
+            (r.read_on, r.status, r.source, r.consumption, r.days)
+            for r in Reading.objects.filter(service_point=sp).order_by("read_on", "id")
+        ]
+
+    assert outcome(a) == outcome(b)
+    assert outcome(a)[-1] == (dt.date(2024, 1, 1), "valid", "field", D(150), 1309)
+    assert outcome(a)[-2][1] == "corrected"

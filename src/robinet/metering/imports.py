@@ -396,9 +396,16 @@ def _filtered(queryset, field_name: str, ids: list[int]):
         yield queryset.filter(**{f"{field_name}__in": chunk})
 
 
-def _live_rows(point_ids: list[int]):
+def _live_rows(
+    point_ids: list[int],
+    *,
+    after: dt.date | None = None,
+    until: dt.date | None = None,
+    whole_table: bool = True,
+):
     """Live readings of the service points in date order, as plain tuples (raw SQL: no
-    per-value ORM conversion, which dominates loading a large history)."""
+    per-value ORM conversion, which dominates loading a large history); ``after`` and
+    ``until`` bound the dates, ``whole_table=False`` always filters by service point."""
     table = Reading._meta.db_table
     quote = connection.ops.quote_name
     sqlite = connection.vendor == "sqlite"
@@ -411,10 +418,17 @@ def _live_rows(point_ids: list[int]):
         f"{col('consumption')}, days, id FROM {quote(table)} WHERE status IN (%s, %s)"
     )
     order = " ORDER BY read_on, id"
-    chunks = [None] if len(point_ids) > WHOLE_TABLE else list(_chunks(point_ids))
+    base = [ReadingStatus.VALID, ReadingStatus.HELD]
+    if after is not None:
+        select += " AND read_on > %s"
+        base.append(after)
+    if until is not None:
+        select += " AND read_on <= %s"
+        base.append(until)
+    chunks = [None] if whole_table and len(point_ids) > WHOLE_TABLE else list(_chunks(point_ids))
     with connection.cursor() as cursor:
         for chunk in chunks:
-            sql, params = select, [ReadingStatus.VALID, ReadingStatus.HELD]
+            sql, params = select, list(base)
             if chunk is not None:
                 sql += f" AND service_point_id IN ({', '.join(['%s'] * len(chunk))})"
                 params += chunk
@@ -441,11 +455,34 @@ def _load_states(
     point_ids: list[int], digits: dict[int, int], since: dt.date, dates: set[dt.date]
 ) -> dict[int, _State]:
     """Live readings of the service points: last counting ones, estimates, periods, and the
-    (meter, day) pairs already read on the file's ``dates``."""
-    states = {sp: _State() for sp in point_ids}
+    (meter, day) pairs already read on the file's ``dates`` (all after ``since``).
+
+    Only the readings after ``since`` (three years before the file) are loaded,
+    except for the service points with no actual valid reading since then: their
+    older readings are loaded too, for the last counting reading.
+    """
+    states = _fill({sp: _State() for sp in point_ids}, _live_rows(point_ids, after=since),
+                   digits, since, dates)  # fmt: skip
+    missing = [sp for sp, state in states.items() if state.last_actual is None]
+    if missing:
+        rows = _live_rows(missing, until=since, whole_table=False)
+        older = _fill({sp: _State() for sp in missing}, rows, digits, since, dates)
+        for sp, old in older.items():
+            state = states[sp]
+            state.last_actual = old.last_actual
+            state.last_any = state.last_any or old.last_any
+            state.estimates = old.estimates + state.estimates
+            state.installs = {**old.installs, **state.installs}
+    return states
+
+
+def _fill(
+    states: dict[int, _State], rows, digits: dict[int, int], since: dt.date, dates: set[dt.date]
+) -> dict[int, _State]:
+    """``states`` from ``rows`` (live readings in date order)."""
     last: dict[int, tuple] = {}  # sp -> (last valid row, last actual row): objects made once
     valid, estimate, install = ReadingStatus.VALID, ReadingSource.ESTIMATE, ReadingSource.INSTALL
-    for row in _live_rows(point_ids):
+    for row in rows:
         sp, meter_id, read_on, index, source, status, volume, days, pk = row
         state = states.get(sp)
         if state is None:
