@@ -139,13 +139,20 @@ def period_volume(
     )
 
 
+_SERVICES = {
+    (water, sanitation): frozenset(
+        {"public_bodies", "other"}
+        | ({"water"} if water else set())
+        | ({"sanitation"} if sanitation else set())
+    )
+    for water in (False, True)
+    for sanitation in (False, True)
+}
+
+
 def services_of(facts: ContractFacts) -> frozenset[str]:
-    services = {"public_bodies", "other"}
-    if facts.water:
-        services.add("water")
-    if facts.sanitation:
-        services.add("sanitation")
-    return frozenset(services)
+    # The same four sets every time: their hash is computed once (pricing memo).
+    return _SERVICES[bool(facts.water), bool(facts.sanitation)]
 
 
 def compute(

@@ -499,8 +499,8 @@ def bill_contracts(
                     )
                     break
                 writer.add(f, outcome, abnormal_notice_id=notice_for(outcome, notices))
-            else:
-                result.ok(f.contract_id, f"{len(periods)} facture(s)")
+            # Billed: not reported (a contract not mentioned succeeded; the kind does not
+            # record succeeded items).
         except Exception as exc:  # one contract never stops the run
             logger.exception("billing contract %s", f.contract_id)
             writer.discard(f.contract_id)

@@ -45,7 +45,7 @@ from robinet.customers.models import Contract, CustomerAccount, Particularity
 TARIFF_DIR = Path(__file__).resolve().parent / "tariffs"
 ISSUE_DELAY = dt.timedelta(days=5)
 # Contracts per chunk of the demo's runs (one transaction each).
-CHUNK_SIZE = 5000
+CHUNK_SIZE = 10000
 SOCIAL_COMMUNES_TARIFF = "STR-PROGRESSIF"
 SOCIAL_SHARE = 40  # one household in 40 of the Strasbourg centre
 
