@@ -230,7 +230,7 @@ def compute(
 # identity of the tariff objects (kept alive by the entry, so an id is never
 # reused while cached) and the request.
 _MEMO: dict[tuple, tuple] = {}
-MEMO_LIMIT = 200_000
+MEMO_LIMIT = 50_000  # a few hundred MB at most
 
 
 def price(

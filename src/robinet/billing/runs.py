@@ -1,15 +1,24 @@
 """The billing run (BILL-4): a chunk of contracts loaded in a few queries, priced, issued.
 
-Each chunk (one transaction, see :mod:`robinet.core.runs`):
+At proposal, the contracts due are selected and the estimates their
+periods need (METER-3) are made for the whole run, one call per period end
+(:func:`prepare_estimates`). Then each chunk (one transaction, see
+:mod:`robinet.core.runs`):
 
 1. loads the contracts with their account, service point and meter, the
-   periods already billed or held, the readings of the window, the pending
-   anomalies, the social-tariff particularities, in one query each;
-2. creates the estimates the periods need (METER-3), in one call;
+   periods already billed or held, the readings of the window (from
+   ``LOOKBACK`` before the first day billed, the whole history where that
+   is not enough), the pending anomalies, the social-tariff particularities,
+   in one query each; the run's tariffs are parsed once per process;
+2. creates the estimates still missing (normally none), in one call;
 3. computes every due period of every contract with the pure engine, in
-   order, stopping a contract at its first held period (BILL-5);
+   order, stopping a contract at its first held period (BILL-5); a request
+   already priced under the same tariffs reuses its bill (``engine.price``);
 4. issues the rest: the chunk's invoice numbers in one step (BILL-6, gapless
    per series and year), invoices, lines and open items written in bulk.
+
+Chunks of 5,000–10,000 contracts amortise the per-chunk work (see
+``docs/performance.md``, "Billing run").
 
 A contract that raises is reported as failed with its reason and the chunk
 goes on; the unique (contract, period, generation) key makes a replay
