@@ -22,7 +22,5 @@ def billed(org, tariff):
 
 
 def occupied_point(centre, *, start, index="100", **kwargs):
-    """An occupied point with its move-in reading."""
-    account, sp = _occupied_point(centre, start=start, index=index, **kwargs)
-    read(sp, start, index, source="move_in")
-    return account, sp
+    """An occupied point (the move-in records its reading)."""
+    return _occupied_point(centre, start=start, index=index, move_in_reading=True, **kwargs)

@@ -59,7 +59,6 @@ def test_bill_8_public_body_invoice_carries_chorus_fields_and_its_terms(org, tar
     )
     sp = customer_factories.service_point(org.centres[0], premises_use="public_building")
     customer_factories.moved_in(account, sp, start=dt.date(2025, 1, 1), index="10")
-    read(sp, dt.date(2025, 1, 1), "10", source="move_in")
     read(sp, dt.date(2025, 6, 15), "60")
     factories.run(dt.date(2025, 6, 30), issue_date=dt.date(2025, 7, 2))
     invoice = account.invoices.get()

@@ -27,7 +27,6 @@ def customer(centre, *, name, first_name="Jean", postcode="67000", city="Strasbo
     )
     sp = customer_factories.service_point(centre)
     customer_factories.moved_in(account, sp, start=START, index="100")
-    read(sp, START, "100", source="move_in")
     read(sp, dt.date(2025, 6, 20), "160")
     return account
 

@@ -1,17 +1,41 @@
 """Metering test data through the real services."""
 
 import datetime as dt
+from contextlib import contextmanager
 from decimal import Decimal
 
+from robinet.customers import hooks
 from robinet.metering import services
 from tests.customers import factories as customer_factories
 
 
-def occupied_point(centre, *, start=dt.date(2023, 1, 1), index="100", use="main_residence"):
-    """A service point with its meter and an active contract of an individual customer."""
+@contextmanager
+def contract_readings_off():
+    """Moves without their reading: metering tests record every reading themselves."""
+    saved = hooks._contract_reading_recorder
+    hooks._contract_reading_recorder = None
+    try:
+        yield
+    finally:
+        hooks._contract_reading_recorder = saved
+
+
+def occupied_point(
+    centre, *, start=dt.date(2023, 1, 1), index="100", use="main_residence", move_in_reading=False
+):
+    """A service point with its meter and an active contract of an individual customer.
+
+    Without ``move_in_reading`` the move-in records no reading, so that a test
+    controls the readings of the point; with it, the move-in records its
+    reading as in production.
+    """
     account = customer_factories.person(centre)
     sp = customer_factories.service_point(centre, premises_use=use)
-    customer_factories.moved_in(account, sp, start=start, index=index)
+    if move_in_reading:
+        customer_factories.moved_in(account, sp, start=start, index=index)
+    else:
+        with contract_readings_off():
+            customer_factories.moved_in(account, sp, start=start, index=index)
     return account, sp
 
 

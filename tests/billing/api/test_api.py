@@ -299,7 +299,6 @@ def test_bill_8_business_facturx_xml_and_pdf(api, org, tariff):
     account = customer_factories.company(org.centres[0])
     sp = customer_factories.service_point(org.centres[0])
     customer_factories.moved_in(account, sp, start=dt.date(2025, 1, 1), index="10")
-    read(sp, dt.date(2025, 1, 1), "10", source="move_in")
     read(sp, dt.date(2025, 6, 15), "95")
     factories.run(dt.date(2025, 6, 30))
     invoice = account.invoices.get()
