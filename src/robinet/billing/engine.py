@@ -17,6 +17,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from robinet.billing.periods import BillingPeriod
 from robinet.tariffs import pricing
@@ -24,8 +25,9 @@ from robinet.tariffs import pricing
 ZERO = Decimal(0)
 
 
-@dataclass(frozen=True)
-class ReadingFact:
+class ReadingFact(NamedTuple):
+    """A reading as the engine sees it (a named tuple: a run makes millions of them)."""
+
     id: int
     read_on: dt.date
     index: Decimal
