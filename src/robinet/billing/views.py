@@ -388,6 +388,9 @@ class HeldMixin(StaffViewMixin):
             "error_message": error_message,
             "can_correct": held.status == HeldBillStatus.HELD
             and _can(self.request.user, Perm.BILLING_CORRECT, held.centre),
+            # A run of the whole service is not in a centre officer's scope.
+            "run_visible": held.run_id is not None
+            and selectors.run_list(user=self.request.user).filter(pk=held.run_id).exists(),
             "readings_url": reverse(
                 "metering:service-point-readings", args=[held.account.number, sp.reference]
             ),
