@@ -8,9 +8,14 @@ class InvoiceKind(models.TextChoices):
     PERIODIC = "periodic", _("Facture de consommation")
     FINAL = "final", _("Facture de départ")
     CREDIT_NOTE = "credit_note", _("Avoir")
+    FEES = "fees", _("Facture de prestations")
+    WORKS_DEPOSIT = "works_deposit", _("Facture d'acompte sur travaux")
+    WORKS = "works", _("Facture de travaux")
 
 
 BILL_KINDS = (InvoiceKind.PERIODIC, InvoiceKind.FINAL)
+# BILL-7: invoices issued one by one from the price list, without a contract or a meter.
+PRICE_LIST_KINDS = (InvoiceKind.FEES, InvoiceKind.WORKS_DEPOSIT, InvoiceKind.WORKS)
 
 
 class HeldBillStatus(models.TextChoices):
@@ -36,3 +41,38 @@ class Series(models.TextChoices):
 
     INVOICE = "FAC", _("Factures")
     CREDIT_NOTE = "AV", _("Avoirs")
+    QUOTE = "DEV", _("Devis")
+
+
+class PriceItemKind(models.TextChoices):
+    """BILL-7: what a price-list item is billed through."""
+
+    FEE = "fee", _("Prestation / frais")
+    WORKS = "works", _("Travaux")
+
+
+class LineService(models.TextChoices):
+    """BILL-8 headings a line is printed under."""
+
+    WATER = "water", _("Distribution de l'eau")
+    SANITATION = "sanitation", _("Collecte et traitement des eaux usées")
+    PUBLIC_BODIES = "public_bodies", _("Organismes publics")
+    OTHER = "other", _("Autres prestations")
+
+
+class LineBeneficiary(models.TextChoices):
+    OPERATOR = "operator", _("Exploitant")
+    AUTHORITY = "authority", _("Collectivité")
+    WATER_AGENCY = "water_agency", _("Agence de l'eau")
+    OTHER = "other", _("Autre")
+
+
+class QuoteStatus(models.TextChoices):
+    """BILL-7 works quote: draft → sent → accepted → invoiced, or refused / expired."""
+
+    DRAFT = "draft", _("Brouillon")
+    SENT = "sent", _("Envoyé")
+    ACCEPTED = "accepted", _("Accepté")
+    REFUSED = "refused", _("Refusé")
+    EXPIRED = "expired", _("Expiré")
+    INVOICED = "invoiced", _("Facturé")

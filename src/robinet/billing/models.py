@@ -15,7 +15,15 @@ from django.db import models
 from django.db.models import F, Q, Value
 from django.utils.translation import gettext_lazy as _
 
-from robinet.billing.choices import BILL_KINDS, HeldBillStatus, InvoiceKind
+from robinet.billing.choices import (
+    BILL_KINDS,
+    HeldBillStatus,
+    InvoiceKind,
+    LineBeneficiary,
+    LineService,
+    PriceItemKind,
+    QuoteStatus,
+)
 from robinet.core.exceptions import ApplicationError
 from robinet.customers.choices import CustomerClass
 from robinet.customers.models import Contract, CustomerAccount, ServicePoint
@@ -63,13 +71,33 @@ class Invoice(ImmutableModel):
     series = models.CharField(_("série"), max_length=4)
     year = models.PositiveSmallIntegerField(_("année"))
     sequence = models.PositiveIntegerField(_("rang"))
-    kind = models.CharField(_("nature"), max_length=12, choices=InvoiceKind.choices)
+    kind = models.CharField(_("nature"), max_length=16, choices=InvoiceKind.choices)
     account = models.ForeignKey(CustomerAccount, on_delete=models.PROTECT, related_name="invoices")
+    # A bill has both; a fees or works invoice (BILL-7) may have neither.
     contract = models.ForeignKey(
-        Contract, on_delete=models.PROTECT, related_name="invoices", db_index=False
+        Contract,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoices",
+        db_index=False,
     )
     service_point = models.ForeignKey(
-        ServicePoint, on_delete=models.PROTECT, related_name="+", db_index=False
+        ServicePoint,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    # BILL-7: the accepted quote a works deposit or works invoice bills.
+    quote = models.ForeignKey(
+        "billing.Quote",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoices",
+        verbose_name=_("devis"),
     )
     run = models.ForeignKey(
         "core.BatchRun",
@@ -157,6 +185,23 @@ class Invoice(ImmutableModel):
                 condition=Q(kind__in=BILL_KINDS),
                 name="invoice_one_bill_per_contract_period",
             ),
+            # A consumption bill has a contract and a service point (BILL-7 kinds may not).
+            models.CheckConstraint(
+                condition=~Q(kind__in=BILL_KINDS)
+                | Q(contract__isnull=False, service_point__isnull=False),
+                name="invoice_bill_has_contract_and_point",
+            ),
+            # BILL-7: one deposit invoice and one works invoice per quote.
+            models.UniqueConstraint(
+                fields=["quote", "kind"],
+                condition=Q(kind__in=(InvoiceKind.WORKS_DEPOSIT, InvoiceKind.WORKS)),
+                name="invoice_one_per_quote_and_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(quote__isnull=True)
+                | Q(kind__in=(InvoiceKind.WORKS_DEPOSIT, InvoiceKind.WORKS)),
+                name="invoice_quote_only_on_works",
+            ),
             models.CheckConstraint(
                 condition=Q(kind=InvoiceKind.CREDIT_NOTE, credited_invoice__isnull=False)
                 | Q(~Q(kind=InvoiceKind.CREDIT_NOTE), credited_invoice__isnull=True),
@@ -235,7 +280,9 @@ class HeldBill(models.Model):
     )
     period_start = models.DateField(_("début de période"))
     period_end = models.DateField(_("fin de période"))
-    kind = models.CharField(_("nature"), max_length=12, choices=InvoiceKind.choices)
+    kind = models.CharField(
+        _("nature"), max_length=12, choices=[(k.value, k.label) for k in BILL_KINDS]
+    )
     status = models.CharField(
         _("état"), max_length=10, choices=HeldBillStatus.choices, default=HeldBillStatus.HELD
     )
@@ -303,5 +350,183 @@ class BillingThreshold(models.Model):
             models.CheckConstraint(
                 condition=Q(max_amount_incl_vat__gt=0, max_volume_m3__gt=0),
                 name="billing_threshold_positive",
+            ),
+        ]
+
+
+# --- price list, quotes (BILL-7) -------------------------------------------------------------
+
+
+class PriceListItem(models.Model):
+    """A service, fee or works item of the utility's price list (*bordereau de prix*, BILL-7).
+
+    Issued invoices and quotes copy the label, price and VAT rate: changing an
+    item changes what is billed from then on, never what was billed.
+    """
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    label = models.CharField(_("libellé"), max_length=160)
+    kind = models.CharField(_("nature"), max_length=8, choices=PriceItemKind.choices)
+    unit = models.CharField(_("unité"), max_length=12, default="unit")
+    unit_price = models.DecimalField(_("prix unitaire HT"), max_digits=14, decimal_places=4)
+    vat_rate = models.DecimalField(_("taux de TVA (%)"), max_digits=5, decimal_places=2)
+    service = models.CharField(
+        _("rubrique"), max_length=16, choices=LineService.choices, default=LineService.OTHER
+    )
+    beneficiary = models.CharField(
+        _("bénéficiaire"),
+        max_length=16,
+        choices=LineBeneficiary.choices,
+        default=LineBeneficiary.OPERATOR,
+    )
+    # COLL-1: never a recovery fee on an individual; other fees only where the service
+    # rules (*règlement de service*) provide for them.
+    allowed_for_individuals = models.BooleanField(
+        _("facturable aux particuliers"),
+        default=False,
+        help_text=_(
+            "Uniquement si le règlement de service le prévoit ; jamais pour des frais de "
+            "recouvrement, de relance ou de rejet (COLL-1)."
+        ),
+    )
+    deposit_percent = models.DecimalField(
+        _("acompte (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=0,
+        help_text=_("Travaux : part du montant facturée en acompte à l'acceptation (0 = aucun)."),
+    )
+    legal_basis = models.CharField(_("fondement"), max_length=160, blank=True)
+    valid_from = models.DateField(_("en vigueur du"))
+    valid_until = models.DateField(_("au"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("article du bordereau de prix")
+        verbose_name_plural = _("bordereau de prix")
+        ordering = ["kind", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=PriceItemKind.values), name="price_item_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0, vat_rate__gte=0, vat_rate__lte=100),
+                name="price_item_amounts_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(deposit_percent__gte=0, deposit_percent__lte=100),
+                name="price_item_deposit_percent_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                name="price_item_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.label}"
+
+    def is_active_on(self, day) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+
+class Quote(models.Model):
+    """A works quote (*devis de travaux*) for a customer or a third party (BILL-7)."""
+
+    number = models.CharField(_("numéro"), max_length=20, unique=True)
+    year = models.PositiveSmallIntegerField(_("année"))
+    sequence = models.PositiveIntegerField(_("rang"))
+    account = models.ForeignKey(
+        CustomerAccount, on_delete=models.PROTECT, related_name="quotes", verbose_name=_("client")
+    )
+    service_point = models.ForeignKey(
+        ServicePoint,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("point de desserte"),
+    )
+    subject = models.CharField(_("objet"), max_length=160)
+    site_address = models.CharField(_("adresse des travaux"), max_length=255, blank=True)
+    status = models.CharField(
+        _("état"), max_length=12, choices=QuoteStatus.choices, default=QuoteStatus.DRAFT
+    )
+    issue_date = models.DateField(_("établi le"))
+    valid_until = models.DateField(_("valable jusqu'au"))
+    total_excl_vat = models.DecimalField(_("total HT"), max_digits=12, decimal_places=2)
+    total_vat = models.DecimalField(_("TVA"), max_digits=12, decimal_places=2)
+    total_incl_vat = models.DecimalField(_("total TTC"), max_digits=12, decimal_places=2)
+    vat_breakdown = models.JSONField(_("TVA par taux"), default=list)
+    deposit_incl_vat = models.DecimalField(
+        _("acompte TTC"), max_digits=12, decimal_places=2, default=0
+    )
+    sent_on = models.DateField(_("envoyé le"), null=True, blank=True)
+    decided_on = models.DateField(_("accepté ou refusé le"), null=True, blank=True)
+    signed_document = models.FileField(
+        _("devis signé"), upload_to="quotes/signed/%Y/", blank=True, max_length=255
+    )
+    refusal_reason = models.CharField(_("motif du refus"), max_length=255, blank=True)
+    works_done_on = models.DateField(_("travaux réalisés le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créé le"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+
+    class Meta:
+        verbose_name = _("devis")
+        verbose_name_plural = _("devis")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=QuoteStatus.values), name="quote_status_valid"
+            ),
+            models.UniqueConstraint(fields=["year", "sequence"], name="quote_sequence_once"),
+            models.CheckConstraint(
+                condition=Q(valid_until__gte=F("issue_date")), name="quote_valid_after_issue"
+            ),
+            models.CheckConstraint(
+                condition=Q(total_excl_vat__gte=0, total_vat__gte=0, deposit_incl_vat__gte=0),
+                name="quote_amounts_not_negative",
+            ),
+            # Accepted (and invoiced) quotes carry the customer's signed copy.
+            models.CheckConstraint(
+                condition=~Q(status__in=(QuoteStatus.ACCEPTED, QuoteStatus.INVOICED))
+                | (Q(decided_on__isnull=False) & ~Q(signed_document="")),
+                name="quote_accepted_is_signed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class QuoteLine(models.Model):
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    item = models.ForeignKey(
+        PriceListItem, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    code = models.CharField(_("code"), max_length=40)
+    label = models.CharField(_("libellé"), max_length=160)
+    service = models.CharField(_("rubrique"), max_length=16)
+    beneficiary = models.CharField(_("bénéficiaire"), max_length=16)
+    quantity = models.DecimalField(_("quantité"), max_digits=16, decimal_places=6)
+    unit = models.CharField(_("unité"), max_length=12)
+    unit_price = models.DecimalField(_("prix unitaire HT"), max_digits=14, decimal_places=4)
+    amount_excl_vat = models.DecimalField(_("montant HT"), max_digits=12, decimal_places=2)
+    vat_rate = models.DecimalField(_("taux de TVA"), max_digits=5, decimal_places=2)
+    deposit_percent = models.DecimalField(_("acompte (%)"), max_digits=5, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("ligne de devis")
+        constraints = [
+            models.UniqueConstraint(fields=["quote", "position"], name="quote_line_position"),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0, amount_excl_vat__gte=0),
+                name="quote_line_positive",
             ),
         ]

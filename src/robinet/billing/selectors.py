@@ -256,7 +256,7 @@ def invoice_document(invoice: Invoice) -> doc.InvoiceDocument:
             estimation_method=ESTIMATION_METHOD if invoice.estimated else "",
         )
     meter = None
-    if invoice.meter_serial:
+    if invoice.meter_serial and sp is not None:
         diameter = (
             sp.meters.filter(serial=invoice.meter_serial)
             .values_list("diameter_mm", flat=True)
@@ -306,6 +306,13 @@ def invoice_document(invoice: Invoice) -> doc.InvoiceDocument:
         service_point=doc.ServicePointInfo(
             sp.reference,
             " ".join(p for p in (sp.street_number, sp.street) if p) + f", {sp.postcode} {sp.city}",
+        )
+        if sp is not None
+        # BILL-7 fees and works invoices without a service point: the account and its address
+        else doc.ServicePointInfo(
+            account.number,
+            ", ".join(p for p in (account.party.address_line, account.party.postcode) if p)
+            + f" {account.party.city}",
         ),
         meter=meter,
         readings=readings,
@@ -323,9 +330,7 @@ def invoice_document(invoice: Invoice) -> doc.InvoiceDocument:
         price_per_m3_incl_vat=invoice.price_per_m3_incl_vat,
         payment=payment,
         credit_note_of=credit,
-        consumption_history=consumption_history(invoice)
-        if invoice.kind != InvoiceKind.CREDIT_NOTE
-        else (),
+        consumption_history=consumption_history(invoice) if invoice.kind in BILL_KINDS else (),
         abnormal_consumption_notice=invoice.abnormal_notice.text
         if invoice.abnormal_notice_id
         else None,

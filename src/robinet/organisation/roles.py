@@ -29,12 +29,20 @@ class Perm(models.TextChoices):
     BILLING_VIEW = "billing.view", _("Consulter les factures")
     BILLING_RUN = "billing.run", _("Lancer la facturation")
     BILLING_CORRECT = "billing.correct", _("Traiter les factures bloquées et émettre des avoirs")
+    FEES_MANAGE = "billing.fees", _("Facturer des prestations et frais du bordereau de prix")
+    WORKS_MANAGE = "billing.works", _("Établir les devis et factures de travaux")
 
 
 _ALL = frozenset(Perm)
 _VIEW = frozenset({Perm.CUSTOMER_VIEW, Perm.AUDIT_VIEW, Perm.TARIFF_VIEW, Perm.BILLING_VIEW})
 _OFFICER = _VIEW | {Perm.CUSTOMER_CHANGE, Perm.CONTRACT_CHANGE, Perm.QUALITY_VIEW}
-_BILLING = _OFFICER | {Perm.TARIFF_CHANGE, Perm.BILLING_RUN, Perm.BILLING_CORRECT}
+_BILLING = _OFFICER | {
+    Perm.TARIFF_CHANGE,
+    Perm.BILLING_RUN,
+    Perm.BILLING_CORRECT,
+    Perm.FEES_MANAGE,
+    Perm.WORKS_MANAGE,
+}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CUSTOMER_OFFICER: frozenset(_OFFICER | {Perm.CUSTOMER_EXPORT}),
