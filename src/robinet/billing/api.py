@@ -195,9 +195,11 @@ class RunDetailOut(RunOut):
 
 class InvoiceSummaryOut(Schema):
     number: str
-    kind: str = Field(description="periodic | final | credit_note")
+    kind: str = Field(
+        description="periodic | final | credit_note | fees | works_deposit | works (BILL-7)"
+    )
     account: str = Field(alias="account.number")
-    contract: str = Field(alias="contract.number")
+    contract: str | None = Field(None, description="None for a fees or works invoice")
     issue_date: dt.date
     due_date: dt.date
     period_start: dt.date
@@ -213,6 +215,10 @@ class InvoiceSummaryOut(Schema):
     @staticmethod
     def resolve_credited_invoice(obj) -> str | None:
         return obj.credited_invoice.number if obj.credited_invoice_id else None
+
+    @staticmethod
+    def resolve_contract(obj) -> str | None:
+        return obj.contract.number if obj.contract_id else None
 
 
 class InvoiceLineOut(Schema):
@@ -241,7 +247,7 @@ class TariffPeriodOut(Schema):
 
 
 class InvoiceOut(InvoiceSummaryOut):
-    service_point: str = Field(alias="service_point.reference")
+    service_point: str | None = Field(None, description="None for a fees or works invoice")
     generation: int = Field(description="0, then 1, 2… for rebills of the same period")
     meter_serial: str
     old_index: Decimal | None
@@ -257,6 +263,10 @@ class InvoiceOut(InvoiceSummaryOut):
     vat: list[VatOut]
     tariff_periods: list[TariffPeriodOut]
     credit_notes: list[InvoiceSummaryOut]
+
+    @staticmethod
+    def resolve_service_point(obj) -> str | None:
+        return obj.service_point.reference if obj.service_point_id else None
 
     @staticmethod
     def resolve_facturx(obj) -> bool:

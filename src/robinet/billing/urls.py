@@ -41,4 +41,31 @@ urlpatterns = [
         name="credit-note-create",
     ),
     path("invoices/<str:number>/rebill/", views.RebillView.as_view(), name="invoice-rebill"),
+    # BILL-7: services and fees, works quotes
+    path("fees/create/", views.FeesCreateView.as_view(), name="fees-create"),
+    path("quotes/", views.QuoteListView.as_view(), name="quotes"),
+    path("quotes/create/", views.QuoteCreateView.as_view(), name="quote-create"),
+    path("quotes/<str:number>/", views.QuoteDetailView.as_view(), name="quote-detail"),
+    path("quotes/<str:number>/pdf/", views.QuotePdfView.as_view(), name="quote-pdf"),
+    path("quotes/<str:number>/signed/", views.QuoteSignedView.as_view(), name="quote-signed"),
+    path(
+        "quotes/<str:number>/send/",
+        views.QuoteActionView.as_view(action="send"),
+        name="quote-send",
+    ),
+    path(
+        "quotes/<str:number>/accept/",
+        views.QuoteActionView.as_view(action="accept"),
+        name="quote-accept",
+    ),
+    path(
+        "quotes/<str:number>/refuse/",
+        views.QuoteActionView.as_view(action="refuse"),
+        name="quote-refuse",
+    ),
+    path(
+        "quotes/<str:number>/invoice/",
+        views.QuoteActionView.as_view(action="invoice"),
+        name="quote-invoice",
+    ),
 ]

@@ -35,7 +35,7 @@ from django.views import View
 from robinet.backoffice.forms import add_service_errors, date_field
 from robinet.backoffice.http import StaffViewMixin, require_covered
 from robinet.billing import forms, printing, selectors, services, statistics
-from robinet.billing.choices import BILL_KINDS, HeldBillStatus, HoldReason
+from robinet.billing.choices import BILL_KINDS, HeldBillStatus, HoldReason, InvoiceKind
 from robinet.billing.models import HeldBill, Invoice
 from robinet.core import clock, exceptions
 from robinet.core.exceptions import ApplicationError
@@ -453,6 +453,7 @@ class InvoiceListView(StaffViewMixin, View):
             "form": form,
             "invoices": list(invoices[:LIST_LIMIT]),
             "limit": LIST_LIMIT,
+            "can_bill_fees": _can(request.user, Perm.FEES_MANAGE),
         }
         partial = request.htmx and not request.htmx.history_restore_request
         template = "billing/_invoice_table.html" if partial else "billing/invoice_list.html"
@@ -478,7 +479,9 @@ class InvoiceDetailView(InvoiceMixin, View):
         lines = list(invoice.lines.order_by("position"))
         credit_notes = list(selectors.credit_notes_of(invoice))
         is_bill = invoice.kind in BILL_KINDS
-        fully_credited = is_bill and services.is_fully_credited(invoice)
+        # BILL-7 fees and works invoices are credited as any invoice (never rebilled)
+        creditable = invoice.kind != InvoiceKind.CREDIT_NOTE
+        fully_credited = creditable and services.is_fully_credited(invoice)
         can_correct = _can(request.user, Perm.BILLING_CORRECT, invoice.account.centre)
         buyer = selectors.buyer(invoice.account)
         context = {
@@ -486,10 +489,11 @@ class InvoiceDetailView(InvoiceMixin, View):
             "bill": bill_view({**_invoice_totals(invoice), "lines": lines}),
             "credit_notes": credit_notes,
             "open_item": open_item_of(invoice),
-            "is_bill": is_bill,
+            "is_bill": creditable,
             "fully_credited": fully_credited,
-            "can_credit": can_correct and is_bill and not fully_credited,
-            "can_rebill": can_correct and fully_credited,
+            "can_credit": can_correct and creditable and not fully_credited,
+            "can_rebill": can_correct and is_bill and fully_credited,
+            "quote": invoice.quote if invoice.quote_id else None,
             "facturx": buyer.needs_facturx,
             "tariff_periods": tariff_period_rows(invoice.tariff_periods),
         }
@@ -739,3 +743,321 @@ class RunPrintExportView(StaffViewMixin, View):
         response = HttpResponse(content, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="edition-factures-{run.pk}.csv"'
         return response
+
+
+# --- services and fees, works quotes (BILL-7, COLL-1) -------------------------------------------
+
+FEE_ROWS = 4
+QUOTE_ROWS = 6
+
+
+def _item_choices(kind: str) -> list[tuple[str, str]]:
+    from robinet.billing import fees
+
+    return [("", "—")] + [
+        (
+            item.code,
+            f"{item.label} — {number_format(item.unit_price, 2)} € HT / {item.unit}"
+            + ("" if item.allowed_for_individuals else " " + _("(hors particuliers)")),
+        )
+        for item in fees.price_list(kind=kind)
+    ]
+
+
+class ItemRowsForm(dj_forms.Form):
+    """Rows of (price-list item, quantity); at least one row filled."""
+
+    rows = FEE_ROWS
+    item_kind = "fee"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = _item_choices(self.item_kind)
+        for i in range(1, self.rows + 1):
+            self.fields[f"item_{i}"] = dj_forms.ChoiceField(
+                label=_("Article %(i)s") % {"i": i}, choices=choices, required=False
+            )
+            self.fields[f"quantity_{i}"] = dj_forms.DecimalField(
+                label=_("Quantité %(i)s") % {"i": i},
+                required=False,
+                min_value=Decimal("0.001"),
+                max_digits=12,
+                decimal_places=3,
+                initial=1,
+            )
+
+    def row_fields(self):
+        return [(self[f"item_{i}"], self[f"quantity_{i}"]) for i in range(1, self.rows + 1)]
+
+    def clean(self):
+        data = super().clean()
+        lines = []
+        for i in range(1, self.rows + 1):
+            code = data.get(f"item_{i}")
+            if code:
+                lines.append((code, data.get(f"quantity_{i}") or Decimal(1)))
+        if not lines:
+            raise dj_forms.ValidationError(_("Choisissez au moins un article."))
+        data["lines"] = lines
+        return data
+
+
+class FeesForm(ItemRowsForm):
+    account = dj_forms.CharField(label=gettext_lazy("N° de compte client"), max_length=16)
+    contract = dj_forms.CharField(
+        label=gettext_lazy("N° de contrat (facultatif)"), max_length=20, required=False
+    )
+    reason = dj_forms.CharField(label=gettext_lazy("Motif"), max_length=255, required=False)
+
+
+class FeesCreateView(StaffViewMixin, View):
+    """ "Facturer des frais": price-list items billed to an account (BILL-7, COLL-1)."""
+
+    permission = Perm.FEES_MANAGE
+
+    def render_form(self, form, error_message="", status=200):
+        return render(
+            self.request,
+            "billing/fees_form.html",
+            {"form": form, "error_message": error_message},
+            status=status,
+        )
+
+    def get(self, request):
+        return self.render_form(FeesForm(initial={"account": request.GET.get("account", "")}))
+
+    def post(self, request):
+        from robinet.billing import fees
+
+        form = FeesForm(request.POST)
+        if not form.is_valid():
+            return self.render_form(form, status=422)
+        data = form.cleaned_data
+        try:
+            account = customer_selectors.account_get_for_user(
+                user=request.user, number=data["account"].strip()
+            )
+            contract = None
+            if data["contract"]:
+                contract = customer_selectors.contract_get_for_user(
+                    user=request.user, number=data["contract"].strip()
+                )
+            invoice = fees.fees_invoice_issue(
+                actor=request.user,
+                account=account,
+                contract=contract,
+                items=data["lines"],
+                reason=data["reason"],
+            )
+        except exceptions.PermissionDenied:
+            raise
+        except ApplicationError as exc:
+            add_service_errors(form, exc)
+            return self.render_form(form, exc.message, status=422)
+        messages.success(request, _("Facture %(n)s émise.") % {"n": invoice.number})
+        return redirect("billing:invoice-detail", invoice.number)
+
+
+class QuoteForm(ItemRowsForm):
+    rows = QUOTE_ROWS
+    item_kind = "works"
+
+    account = dj_forms.CharField(
+        label=gettext_lazy("N° de compte client (ou tiers)"), max_length=16
+    )
+    subject = dj_forms.CharField(label=gettext_lazy("Objet des travaux"), max_length=160)
+    site_address = dj_forms.CharField(
+        label=gettext_lazy("Adresse des travaux"), max_length=255, required=False
+    )
+    service_point = dj_forms.CharField(
+        label=gettext_lazy("Point de desserte (facultatif)"), max_length=20, required=False
+    )
+    valid_until = date_field(gettext_lazy("Valable jusqu'au"))
+
+
+class QuoteListView(StaffViewMixin, View):
+    permission = Perm.BILLING_VIEW
+
+    def get(self, request):
+        from robinet.billing import works
+        from robinet.billing.choices import QuoteStatus
+
+        status = request.GET.get("status", "")
+        account = request.GET.get("account", "")
+        quotes = list(
+            works.quote_search(user=request.user, status=status, account=account)[:LIST_LIMIT]
+        )
+        context = {
+            "quotes": quotes,
+            "statuses": QuoteStatus.choices,
+            "status": status,
+            "account": account,
+            "limit": LIST_LIMIT,
+            "can_manage": _can(request.user, Perm.WORKS_MANAGE),
+            "today": clock.today(),
+        }
+        return render(request, "billing/quote_list.html", context)
+
+
+class QuoteCreateView(StaffViewMixin, View):
+    permission = Perm.WORKS_MANAGE
+
+    def render_form(self, form, error_message="", status=200):
+        return render(
+            self.request,
+            "billing/quote_form.html",
+            {"form": form, "error_message": error_message},
+            status=status,
+        )
+
+    def get(self, request):
+        return self.render_form(QuoteForm(initial={"account": request.GET.get("account", "")}))
+
+    def post(self, request):
+        from robinet.billing import works
+
+        form = QuoteForm(request.POST)
+        if not form.is_valid():
+            return self.render_form(form, status=422)
+        data = form.cleaned_data
+        try:
+            account = customer_selectors.account_get_for_user(
+                user=request.user, number=data["account"].strip()
+            )
+            service_point = None
+            if data["service_point"]:
+                service_point = customer_selectors.service_point_get_for_user(
+                    user=request.user, reference=data["service_point"].strip()
+                )
+            quote = works.quote_create(
+                actor=request.user,
+                account=account,
+                subject=data["subject"],
+                site_address=data["site_address"],
+                service_point=service_point,
+                valid_until=data["valid_until"],
+                lines=data["lines"],
+            )
+        except exceptions.PermissionDenied:
+            raise
+        except ApplicationError as exc:
+            add_service_errors(form, exc)
+            return self.render_form(form, exc.message, status=422)
+        messages.success(request, _("Devis %(n)s établi.") % {"n": quote.number})
+        return redirect("billing:quote-detail", quote.number)
+
+
+class QuoteMixin(StaffViewMixin):
+    permission = Perm.BILLING_VIEW
+
+    def get_quote(self):
+        from robinet.billing import works
+
+        return works.quote_get_for_user(user=self.request.user, number=self.kwargs["number"])
+
+
+class QuoteDetailView(QuoteMixin, View):
+    def get(self, request, number):
+        from robinet.billing import works
+        from robinet.billing.choices import QuoteStatus
+
+        quote = self.get_quote()
+        can_manage = _can(request.user, Perm.WORKS_MANAGE, quote.account.centre)
+        undecided = quote.status in (QuoteStatus.DRAFT, QuoteStatus.SENT)
+        context = {
+            "quote": quote,
+            "lines": list(quote.lines.order_by("position")),
+            "expired": works.is_expired(quote),
+            "deposit_invoice": works.deposit_invoice_of(quote),
+            "works_invoice": works.works_invoice_of(quote),
+            "can_send": can_manage and quote.status == QuoteStatus.DRAFT,
+            "can_decide": can_manage and undecided,
+            "can_invoice": can_manage and quote.status == QuoteStatus.ACCEPTED,
+            "today": clock.today(),
+        }
+        return render(request, "billing/quote_detail.html", context)
+
+
+class QuotePdfView(QuoteMixin, View):
+    def get(self, request, number):
+        from robinet.billing import works
+
+        content, filename = works.quote_pdf(self.get_quote())
+        response = HttpResponse(content, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{filename}"'
+        return response
+
+
+class QuoteSignedView(QuoteMixin, View):
+    """The customer's signed quote, served to those who may see the quote."""
+
+    def get(self, request, number):
+        from django.http import FileResponse
+
+        quote = self.get_quote()
+        if not quote.signed_document:
+            raise exceptions.NotFound(_("Pas de devis signé."))
+        return FileResponse(
+            quote.signed_document.open("rb"),
+            as_attachment=False,
+            filename=quote.signed_document.name.rsplit("/", 1)[-1],
+        )
+
+
+def _form_day(value) -> dt.date | None:
+    try:
+        return _day(value)
+    except ValueError:
+        raise exceptions.ValidationFailed({"date": [_("Date invalide.")]}) from None
+
+
+class QuoteActionView(QuoteMixin, View):
+    """Envoyer / Accepter (signed copy) / Refuser / Facturer les travaux."""
+
+    permission = Perm.WORKS_MANAGE
+    action = ""
+
+    def post(self, request, number):
+        from robinet.billing import works
+
+        quote = self.get_quote()
+        require_covered(request.user, Perm.WORKS_MANAGE, quote.account.centre)
+        try:
+            if self.action == "send":
+                works.quote_send(actor=request.user, quote=quote)
+                messages.success(request, _("Devis marqué comme envoyé."))
+            elif self.action == "accept":
+                works.quote_accept(
+                    actor=request.user,
+                    quote=quote,
+                    signed_document=request.FILES.get("signed_document"),
+                    accepted_on=_form_day(request.POST.get("accepted_on")),
+                )
+                deposit = works.deposit_invoice_of(quote)
+                messages.success(
+                    request,
+                    _("Devis accepté ; facture d'acompte %(n)s émise.") % {"n": deposit.number}
+                    if deposit
+                    else _("Devis accepté."),
+                )
+            elif self.action == "refuse":
+                works.quote_refuse(
+                    actor=request.user, quote=quote, reason=request.POST.get("reason", "")
+                )
+                messages.success(request, _("Devis refusé."))
+            elif self.action == "invoice":
+                invoice = works.works_invoice_issue(
+                    actor=request.user,
+                    quote=quote,
+                    works_done_on=_form_day(request.POST.get("works_done_on")),
+                )
+                messages.success(
+                    request, _("Facture de travaux %(n)s émise.") % {"n": invoice.number}
+                )
+                return redirect("billing:invoice-detail", invoice.number)
+        except (exceptions.PermissionDenied, exceptions.NotFound):
+            raise
+        except ApplicationError as exc:
+            problems = [m for ms in exc.fields.values() for m in ms]
+            messages.error(request, " ".join([exc.message, *problems]))
+        return redirect("billing:quote-detail", quote.number)

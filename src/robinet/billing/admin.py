@@ -1,0 +1,56 @@
+"""Django admin of billing: the price list (BILL-7) is configured here.
+
+Issued invoices are not in the admin (BILL-6: never edited); quotes are
+read-only here, their life goes through ``/billing/quotes/``.
+"""
+
+from django.contrib import admin
+
+from robinet.billing.models import PriceListItem, Quote, QuoteLine
+
+
+@admin.register(PriceListItem)
+class PriceListItemAdmin(admin.ModelAdmin):
+    list_display = (
+        "code",
+        "label",
+        "kind",
+        "unit",
+        "unit_price",
+        "vat_rate",
+        "service",
+        "allowed_for_individuals",
+        "deposit_percent",
+        "valid_from",
+        "valid_until",
+    )
+    list_filter = ("kind", "service", "allowed_for_individuals")
+    search_fields = ("code", "label")
+    ordering = ("kind", "code")
+
+
+class QuoteLineInline(admin.TabularInline):
+    model = QuoteLine
+    extra = 0
+    can_delete = False
+    readonly_fields = [f.name for f in QuoteLine._meta.fields]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Quote)
+class QuoteAdmin(admin.ModelAdmin):
+    list_display = ("number", "account", "subject", "status", "issue_date", "valid_until")
+    list_filter = ("status",)
+    search_fields = ("number", "account__number", "subject")
+    inlines = [QuoteLineInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Quote._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
