@@ -160,3 +160,31 @@ def test_database_still_refuses_updates_after_migration_0003(org, price_list, bi
     for sql in statements:
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, [invoice.pk])
+
+
+def test_a_consumption_bill_still_needs_a_contract_and_a_service_point(
+    org, price_list, billing_officer
+):
+    """The check constraint of migration 0003: only BILL-7 kinds go without a contract."""
+    from django.db import IntegrityError, connection, transaction
+
+    account = customers.person(org.centres[0])
+    invoice = fees.fees_invoice_issue(
+        actor=billing_officer, account=account, items=[("FRAIS-ACCES", 1)]
+    )
+    columns = [f.column for f in Invoice._meta.concrete_fields if f.column != "id"]
+    values = [
+        getattr(invoice, f.attname) for f in Invoice._meta.concrete_fields if f.column != "id"
+    ]
+    row = dict(zip(columns, values, strict=True))
+    row.update(kind="periodic", number="FAC-TEST-1", sequence=999, vat_breakdown="[]",
+               tariff_periods="[]")  # fmt: skip
+    names = ", ".join(row)
+    marks = ", ".join(["%s"] * len(row))
+    sql = f"INSERT INTO billing_invoice ({names}) VALUES ({marks})"
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, list(row.values()))
+    # the same row as a fees invoice is accepted: the refusal above is the constraint's
+    row.update(kind="fees")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, list(row.values()))
