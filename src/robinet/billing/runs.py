@@ -35,7 +35,7 @@ from collections import defaultdict
 from dataclasses import replace
 from decimal import Decimal
 
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 
 from robinet.billing import engine
 from robinet.billing.choices import BILL_KINDS, HeldBillStatus
@@ -80,11 +80,15 @@ def _period_end(run) -> dt.date:
 
 def contracts_due(*, period_end: dt.date, entity: Entity | None = None, cycle: str = ""):
     """Contracts that may have a period to bill up to ``period_end`` (BILL-4 selection)."""
+    # One subquery per condition: a negated filter across a relation would test
+    # "a final held bill" and "a cancelled held bill" separately.
+    final_cancelled = HeldBill.objects.filter(
+        contract_id=OuterRef("pk"), kind="final", status=HeldBillStatus.CANCELLED
+    )
+    final_invoice = Invoice.objects.filter(contract_id=OuterRef("pk"), kind="final")
     contracts = Contract.objects.filter(start_date__lte=period_end).filter(
         Q(status=ContractStatus.ACTIVE)
-        | Q(end_date__isnull=False)
-        & ~Q(invoices__kind="final")
-        & ~Q(held_bills__kind="final", held_bills__status=HeldBillStatus.CANCELLED)
+        | Q(end_date__isnull=False) & ~Exists(final_invoice) & ~Exists(final_cancelled)
     )
     if entity is not None:
         contracts = contracts.filter(account__centre__path__startswith=entity.path)
@@ -126,8 +130,6 @@ def prepare_estimates(*, period_end: dt.date, entity=None, cycle: str = "") -> i
     (:func:`create_estimates`); the chunks then find the estimates in place
     and estimate only what this left (a catch-up period, say).
     """
-    from django.db.models import Exists, OuterRef
-
     not_read = Q(pk__in=[])
     for name, days in SHORTEST_DAYS.items():
         recent = Reading.objects.filter(
