@@ -65,3 +65,26 @@ def test_bill_5_missing_tariff_is_held_with_its_reason(org, tariff):
     assert held.reason_codes == "missing_tariff"
     assert run.succeeded == 1
     assert run.skipped == 1
+
+
+def test_bill_1c_the_december_bill_re_rates_the_year(org, tariff):
+    """Summer-heavy year: 40 m³ in the first half, 10 in the second.
+
+    The first interim prices its 40 m³ with the first block prorated to the
+    half-year (≈14.9 m³); the December bill on a real reading re-rates the
+    year at the annual bounds (30 m³ in the first block, 20 above) and
+    deducts what the interim charged.
+    """
+    account, sp = occupied_point(org.centres[0], start=dt.date(2025, 1, 1), index="100")
+    read(sp, dt.date(2025, 6, 30), "140")
+    factories.run(dt.date(2025, 6, 30))
+    read(sp, dt.date(2025, 12, 31), "150")
+    factories.run(dt.date(2025, 12, 31), issue_date=dt.date(2026, 1, 5))
+    first, yearly = account.invoices.order_by("period_start")
+    deductions = yearly.lines.filter(amount_excl_vat__lt=0)
+    assert deductions.exists()
+    water = {}
+    for invoice in (first, yearly):
+        for line in invoice.lines.filter(component_code="CONSO-EAU"):
+            water[line.block] = water.get(line.block, Decimal(0)) + line.quantity
+    assert water == {0: Decimal("30"), 1: Decimal("20")}

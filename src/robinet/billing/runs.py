@@ -37,11 +37,12 @@ from decimal import Decimal
 
 from django.db.models import Exists, Max, OuterRef, Q
 
-from robinet.billing import engine
+from robinet.billing import engine, rerating
 from robinet.billing.choices import BILL_KINDS, HeldBillStatus
 from robinet.billing.engine import ContractFacts, ReadingFact, Thresholds
-from robinet.billing.models import BillingThreshold, HeldBill, Invoice
+from robinet.billing.models import BillingThreshold, HeldBill, Invoice, InvoiceLine
 from robinet.billing.periods import BillingPeriod, due_periods
+from robinet.billing.rerating import PriorBill
 from robinet.billing.writer import InvoiceWriter
 from robinet.core import clock
 from robinet.core.runs import ChunkResult, register_run_kind
@@ -374,6 +375,61 @@ def billed_estimates(contract_ids: list[int]) -> dict[int, frozenset[int]]:
     return {cid: frozenset(ids) for cid, ids in found.items()}
 
 
+def load_year_bills(plan) -> dict[int, list[PriorBill]]:
+    """BILL-1c: the bills already issued in the year each closing period ends in.
+
+    Only for the contracts with a period closing a year in this plan; the
+    latest generation of each period, credited bills left out.
+    """
+    wanted: dict[int, int] = {}
+    for f, periods in plan:
+        years = [p.end.year for p in periods if p.final or (p.end.month, p.end.day) == (12, 31)]
+        if years:
+            wanted[f.contract_id] = min(years)
+    if not wanted:
+        return {}
+    rows = (
+        Invoice.objects.filter(
+            contract_id__in=list(wanted),
+            kind__in=BILL_KINDS,
+            period_start__gte=dt.date(min(wanted.values()), 1, 1),
+        )
+        .exclude(credit_notes__isnull=False)
+        .order_by("contract_id", "period_start", "-generation")
+        .values_list("pk", "contract_id", "period_start", "period_end", "volume")
+    )
+    latest: dict[tuple[int, dt.date], tuple] = {}
+    for pk, contract_id, start, end, volume in rows:
+        if start.year >= wanted[contract_id]:
+            latest.setdefault((contract_id, start), (pk, contract_id, start, end, volume))
+    lines: dict[int, list] = defaultdict(list)
+    for line in InvoiceLine.objects.filter(
+        invoice_id__in=[row[0] for row in latest.values()]
+    ).order_by("invoice_id", "position"):
+        lines[line.invoice_id].append(rerating.prior_line(line))
+    found: dict[int, list[PriorBill]] = defaultdict(list)
+    for pk, contract_id, start, end, volume in latest.values():
+        found[contract_id].append(PriorBill(start, end, volume, tuple(lines[pk])))
+    return found
+
+
+def rerate_if_closing(
+    facts: ContractFacts,
+    outcome: engine.Outcome,
+    *,
+    prior: list[PriorBill],
+    tariffs,
+) -> engine.Outcome:
+    """The bill closing a year on a real reading re-rates the year (BILL-1c)."""
+    if outcome.held or not rerating.closes_the_year(outcome):
+        return outcome
+    year = outcome.period.end.year
+    same_year = [
+        p for p in prior if p.period_start.year == year and p.period_end < outcome.period.start
+    ]
+    return rerating.rerate(facts, outcome, prior=same_year, tariffs=tariffs)
+
+
 def thresholds_table() -> dict[str, Thresholds]:
     return {
         row.customer_class: Thresholds(row.max_amount_incl_vat, row.max_volume_m3)
@@ -483,6 +539,7 @@ def bill_contracts(
         ).values_list("reading_id", "id")
     )
     tariffs = _tariffs(run, earliest, period_end).for_communes(f.commune_insee for f, _ in plan)
+    year_bills = load_year_bills(plan)
     table = thresholds_table()
     clock_.lap("load")
     writer = InvoiceWriter(issue_date=issue_date, run=run, actor=actor)
@@ -490,15 +547,20 @@ def bill_contracts(
     held_rows: list[HeldBill] = []
     for f, periods in plan:
         try:
+            prior = list(year_bills.get(f.contract_id, ()))
             for period in periods:
+                social = _with_social(f, period)
                 outcome = engine.compute(
-                    _with_social(f, period),
+                    social,
                     period,
                     readings=readings.get(f.service_point_id, []),
                     tariffs=tariffs.get(f.commune_insee, []),
                     thresholds=engine.thresholds_for(table, f.customer_class),
                     held_readings=held.get(f.service_point_id, []),
                     billed_estimates=estimates.get(f.contract_id, frozenset()),
+                )
+                outcome = rerate_if_closing(
+                    social, outcome, prior=prior, tariffs=tariffs.get(f.commune_insee, [])
                 )
                 if outcome.held:
                     held_rows.append(held_bill(f, outcome, run=run, now=now))
@@ -510,6 +572,9 @@ def bill_contracts(
                     )
                     break
                 writer.add(f, outcome, abnormal_notice_id=notice_for(outcome, notices))
+                prior.append(
+                    PriorBill(period.start, period.end, outcome.volume.volume, outcome.bill.lines)
+                )
             # Billed: not reported (a contract not mentioned succeeded; the kind does not
             # record succeeded items).
         except Exception as exc:  # one contract never stops the run
@@ -541,7 +606,8 @@ def _tariffs(run, earliest: dt.date, period_end: dt.date) -> TariffCache:
     that the pricing memo (``engine``) recognises them from chunk to chunk.
     """
     if run is None:
-        return TariffCache(start=earliest, end=period_end)
+        # From 1 January: the bill closing a year re-rates the whole year (BILL-1c).
+        return TariffCache(start=dt.date(earliest.year, 1, 1), end=period_end)
     key = (run.pk, period_end, _tariffs_fingerprint())
     cache = _run_tariffs.get(key)
     if cache is None:

@@ -110,20 +110,25 @@ def _recompute(held: HeldBill) -> tuple[engine.Outcome, engine.ContractFacts]:
     readings, pending = runs.load_readings(
         [facts.service_point_id], start=runs.EARLIEST, end=held.period_end
     )
-    tariffs = TariffCache(start=held.period_start, end=held.period_end).for_communes(
-        [facts.commune_insee]
-    )
-    return engine.compute(
-        runs._with_social(facts, period),
+    # From 1 January: the bill closing a year re-rates the whole year (BILL-1c).
+    tariffs = TariffCache(
+        start=dt.date(held.period_start.year, 1, 1), end=held.period_end
+    ).for_communes([facts.commune_insee])
+    social = runs._with_social(facts, period)
+    versions = tariffs.get(facts.commune_insee, [])
+    outcome = engine.compute(
+        social,
         period,
         readings=readings.get(facts.service_point_id, []),
-        tariffs=tariffs.get(facts.commune_insee, []),
+        tariffs=versions,
         thresholds=engine.thresholds_for(runs.thresholds_table(), facts.customer_class),
         held_readings=pending.get(facts.service_point_id, []),
         billed_estimates=runs.billed_estimates([held.contract_id]).get(
             held.contract_id, frozenset()
         ),
-    ), facts
+    )
+    prior = runs.load_year_bills([(facts, [period])]).get(facts.contract_id, [])
+    return runs.rerate_if_closing(social, outcome, prior=prior, tariffs=versions), facts
 
 
 # Controls an officer may overrule by releasing: the amount is right, only unusual.
