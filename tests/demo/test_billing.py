@@ -154,6 +154,14 @@ class DemoBillsTests(TestCase):
                 for rate, base in by_rate.items():
                     assert lines[invoice.pk][rate] == base, invoice.number
 
+    def test_fees_invoices_and_quotes_in_every_state(self):
+        """BILL-7 in the demo: fees invoices and works quotes in most states."""
+        from robinet.billing.models import Quote
+
+        assert {"fees", "works"} <= set(Invoice.objects.values_list("kind", flat=True))
+        statuses = set(Quote.objects.values_list("status", flat=True))
+        assert {"draft", "sent", "refused", "invoiced"} <= statuses
+
 
 @pytest.mark.django_db
 def test_demo_command_bills_unless_told_not_to():

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 
 from robinet.billing.choices import HeldBillStatus
@@ -72,6 +73,8 @@ class BillingSummary:
     credit_notes_full: int = 0
     credit_notes_partial: int = 0
     rebilled: int = 0
+    fees_invoices: int = 0
+    quotes: int = 0
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -280,6 +283,66 @@ def issue_corrections(invoices: int) -> tuple[int, int, int]:
     return full, partial, rebilled
 
 
+def works_and_fees(today: dt.date) -> tuple[int, int]:
+    """The price list, a few fees invoices and works quotes in every state (BILL-7)."""
+    from robinet.billing.fees import fees_invoice_issue, seed_price_list
+    from robinet.billing.works import (
+        quote_accept,
+        quote_create,
+        quote_refuse,
+        quote_send,
+        works_invoice_issue,
+    )
+    from robinet.customers.models import CustomerAccount
+
+    seed_price_list(valid_from=dt.date(today.year - 2, 1, 1))
+    accounts = list(
+        CustomerAccount.objects.filter(status="active", contracts__status="active")
+        .order_by("pk")
+        .distinct()[:40]
+    )
+    fees = 0
+    for account in accounts[:6]:
+        fees_invoice_issue(
+            actor=None,
+            account=account,
+            items=[("FRAIS-ACCES", "1")],
+            issue_date=today - dt.timedelta(days=20 + fees),
+            reason="Ouverture de l'abonnement",
+        )
+        fees += 1
+    quotes = 0
+    for n, account in enumerate(accounts[10:18]):
+        sp = account.contracts.filter(status="active").first().service_point
+        quote = quote_create(
+            actor=None,
+            account=account,
+            subject="Déplacement du compteur en limite de propriété",
+            lines=[("TRX-DEPLACEMENT-CPT", "1"), ("TRX-REGARD", "1")],
+            service_point=sp,
+            issue_date=today - dt.timedelta(days=40 - n),
+        )
+        quotes += 1
+        if n % 4 == 0:
+            continue  # draft
+        quote_send(actor=None, quote=quote)
+        if n % 4 == 1:
+            continue  # sent, waiting for the customer
+        if n % 4 == 2:
+            quote_refuse(actor=None, quote=quote, reason="Le client renonce aux travaux")
+            continue
+        signed = ContentFile(b"%PDF-1.4\n% devis signe (demonstration)\n", name="devis-signe.pdf")
+        quote = quote_accept(
+            actor=None,
+            quote=quote,
+            signed_document=signed,
+            accepted_on=today - dt.timedelta(days=10),
+        )
+        if n >= 7:
+            works_invoice_issue(actor=None, quote=quote, works_done_on=today - dt.timedelta(days=3))
+    return fees, quotes
+
+
 def bill(
     *,
     today: dt.date,
@@ -311,5 +374,8 @@ def bill(
             issue_corrections(invoices)
         )
     lap("corrections")
+    with transaction.atomic():
+        summary.fees_invoices, summary.quotes = works_and_fees(today)
+    lap("works and fees")
     summary.seconds = time.perf_counter() - started
     return summary

@@ -240,7 +240,7 @@ class Command(BaseCommand):
             f"{_plural(AbnormalConsumptionNotice.objects.count(), 'information de consommation anormale', 'informations de consommation anormale')}"
         )
         from robinet.billing.choices import BILL_KINDS, HeldBillStatus, InvoiceKind
-        from robinet.billing.models import HeldBill, Invoice
+        from robinet.billing.models import HeldBill, Invoice, Quote
         from robinet.tariffs.models import TariffVersion
 
         invoices = dict(Invoice.objects.values_list("kind").annotate(n=Count("id")))
@@ -248,7 +248,10 @@ class Command(BaseCommand):
             f"  Tarifs : {_plural(TariffVersion.objects.count(), 'version')} ; "
             f"factures : {_plural(sum(invoices.get(k, 0) for k in BILL_KINDS), 'facture')}, "
             f"{_plural(HeldBill.objects.filter(status=HeldBillStatus.HELD).count(), 'facture bloquée', 'factures bloquées')}, "
-            f"{_plural(invoices.get(InvoiceKind.CREDIT_NOTE, 0), 'avoir')}"
+            f"{_plural(invoices.get(InvoiceKind.CREDIT_NOTE, 0), 'avoir')}, "
+            f"{_plural(invoices.get(InvoiceKind.FEES, 0), 'facture de frais', 'factures de frais')}, "
+            f"{_plural(invoices.get(InvoiceKind.WORKS, 0), 'facture de travaux', 'factures de travaux')}, "
+            f"{_plural(Quote.objects.count(), 'devis', 'devis')}"
         )
         write("")
         host, _sep, port = addrport.rpartition(":")
