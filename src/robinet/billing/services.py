@@ -43,6 +43,10 @@ def _user(actor):
 
 # --- runs (BILL-4) --------------------------------------------------------------------------
 
+# Contracts per chunk: per-chunk work (estimates, tariffs, numbering) is a tenth of a
+# 500-contract chunk's time, a few percent of a 5,000-contract one (docs/performance.md).
+BILLING_CHUNK_SIZE = 5000
+
 
 def billing_run_create(
     *,
@@ -79,7 +83,7 @@ def billing_run_create(
                 "entity": entity_code,
                 "cycle": cycle,
             },
-            chunk_size=chunk_size,
+            chunk_size=chunk_size or BILLING_CHUNK_SIZE,
             actor=_user(actor),
         )
         run_propose(run=run, actor=_user(actor))
