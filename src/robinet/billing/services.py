@@ -170,18 +170,12 @@ def held_bill_release(*, actor, held: HeldBill, note: str = "") -> Invoice:
     """
     _require(actor, Perm.BILLING_CORRECT, held.centre)
     held = _locked_held(held)
-    outcome, facts = _recompute(held)
-    blocking = [(c, m) for c, m in outcome.reasons if c not in OVERRULABLE]
-    if blocking or outcome.bill is None:
-        raise ApplicationError(
-            _("La facture ne peut pas être libérée : %(why)s")
-            % {"why": "; ".join(m for _c, m in blocking) or _("calcul impossible")},
-            code="held_bill_blocked",
-        )
-    writer = InvoiceWriter(issue_date=clock.today(), actor=_user(actor))
-    writer.add(facts, outcome, abnormal_notice_id=_notice(facts, outcome))
-    (invoice_id,) = writer.flush()
-    invoice = Invoice.objects.get(pk=invoice_id)
+    invoice = _issue_again(
+        held,
+        actor=actor,
+        refusal=_("La facture ne peut pas être libérée : %(why)s"),
+        code="held_bill_blocked",
+    )
     held.status = HeldBillStatus.RELEASED
     held.invoice = invoice
     held.resolved_at = clock.now()
@@ -196,6 +190,22 @@ def held_bill_release(*, actor, held: HeldBill, note: str = "") -> Invoice:
         data={"invoice": invoice.number, "note": note},
     )
     return invoice
+
+
+def _issue_again(held: HeldBill, *, actor, refusal: str, code: str, generation: int = 0):
+    """Price a period with today's data and issue it at once; thresholds are overruled,
+    the other controls must have been cleared."""
+    outcome, facts = _recompute(held)
+    blocking = [(c, m) for c, m in outcome.reasons if c not in OVERRULABLE]
+    if blocking or outcome.bill is None:
+        raise ApplicationError(
+            refusal % {"why": "; ".join(m for _c, m in blocking) or _("calcul impossible")},
+            code=code,
+        )
+    writer = InvoiceWriter(issue_date=clock.today(), actor=_user(actor))
+    writer.add(facts, outcome, generation=generation, abnormal_notice_id=_notice(facts, outcome))
+    (invoice_id,) = writer.flush()
+    return Invoice.objects.get(pk=invoice_id)
 
 
 def _notice(facts, outcome) -> int | None:
@@ -416,23 +426,13 @@ def invoice_rebill(*, actor, invoice: Invoice) -> Invoice:
         period_end=invoice.period_end,
         kind=invoice.kind,
     )
-    outcome, facts = _recompute(held)
-    blocking = [(c, m) for c, m in outcome.reasons if c not in OVERRULABLE]
-    if blocking or outcome.bill is None:
-        raise ApplicationError(
-            _("Refacturation impossible : %(why)s")
-            % {"why": "; ".join(m for _c, m in blocking) or _("calcul impossible")},
-            code="rebill_blocked",
-        )
-    writer = InvoiceWriter(issue_date=clock.today(), actor=_user(actor))
-    writer.add(
-        facts,
-        outcome,
+    rebilled = _issue_again(
+        held,
+        actor=actor,
+        refusal=_("Refacturation impossible : %(why)s"),
+        code="rebill_blocked",
         generation=invoice.generation + 1,
-        abnormal_notice_id=_notice(facts, outcome),
     )
-    (invoice_id,) = writer.flush()
-    rebilled = Invoice.objects.get(pk=invoice_id)
     audit.record(
         actor=actor,
         verb="invoice_rebilled",
