@@ -5,6 +5,8 @@ to run the whole suite on PostgreSQL; otherwise it runs on SQLite.
 """
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("ROBINET_DEBUG", "1")
 
@@ -17,7 +19,12 @@ TEST_DATABASE_URL = os.environ.get("ROBINET_TEST_DATABASE_URL", "")
 if TEST_DATABASE_URL:
     DATABASES["default"] = dj_database_url.parse(TEST_DATABASE_URL)
 else:
-    DATABASES["default"]["TEST"] = {"NAME": ""}  # in-memory SQLite
+    # A file in WAL mode, as in production, not memory: in-memory SQLite shares one
+    # cache between threads, where a writer locks whole tables out of readers (a page
+    # of the live server polling a billing run that writes in its own thread).
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"robinet-test-{os.getpid()}.sqlite3")
+    }
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
