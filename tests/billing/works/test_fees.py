@@ -1,8 +1,10 @@
 """Fees invoices from the price list (BILL-7), COLL-1 on individuals, numbering (BILL-6)."""
 
+import io
 from decimal import Decimal
 
 import pytest
+from pypdf import PdfReader
 
 from robinet.billing import fees, selectors, services
 from robinet.billing.choices import InvoiceKind
@@ -116,6 +118,10 @@ def test_fees_pdf_renders_under_other_services(org, price_list, billing_officer)
     pdf, name = selectors.invoice_pdf(invoice)
     assert pdf.startswith(b"%PDF")
     assert name == f"{invoice.number}.pdf"
+    # BILL-8's price of water belongs to water bills, not to a fees invoice.
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Prix de l'eau" not in text
+    assert "Autres prestations" in text
 
 
 def test_professional_fees_invoice_renders_facturx(org, price_list, billing_officer):

@@ -592,7 +592,11 @@ def _totals(w: _Writer) -> None:
         w.text(RIGHT, y, fr_money(doc.amount_due), 8.5, bold=True, align="right")
         y -= 4.2 * mm
 
-    # Left: BILL-8 price of a litre, with the fixed charge beside it.
+    # Left: BILL-8 price of a litre, with the fixed charge beside it — on water bills
+    # only (a fees or works invoice has no meter, no tariff period, no volume).
+    if not _is_water_bill(doc):
+        w.y = y - 3 * mm
+        return
     bx, bw = LEFT, 88 * mm
     bh = 22 * mm
     w.box(bx, top - bh + 2 * mm, bw, bh, fill=ACCENT_LIGHT)
@@ -622,6 +626,10 @@ def _totals(w: _Writer) -> None:
     )
     w.paragraph(bx + 3 * mm, yy, explanation, bw - 6 * mm, 6, color=MUTED)
     w.y = min(y, top - bh) - 3 * mm
+
+
+def _is_water_bill(doc: InvoiceDocument) -> bool:
+    return bool(doc.meter or doc.tariff_periods or doc.volume or doc.fixed_incl_vat)
 
 
 def _payment(w: _Writer) -> None:
