@@ -101,6 +101,19 @@ def test_bill_12_credit_notes_are_netted(dataset):
     assert sum(r.amount.net for r in stats.by_vat_rate) == stats.excl_vat.net
 
 
+def test_bill_12_fees_invoices_and_their_credit_notes_are_not_consumption(dataset):
+    from robinet.billing import fees
+
+    a, b, big, c = dataset
+    fees.seed_price_list(valid_from=JAN)
+    before = billing_statistics(user=None, date_from=JAN, date_to=dt.date(2034, 12, 31))
+    fee = fees.fees_invoice_issue(actor=None, account=a, items=[("FRAIS-ACCES", 1)])
+    services.credit_note_issue(actor=None, invoice=fee, reason="Frais non dus")
+    after = billing_statistics(user=None, date_from=JAN, date_to=dt.date(2034, 12, 31))
+    assert (after.invoices, after.credit_notes) == (before.invoices, before.credit_notes)
+    assert after.incl_vat.net == before.incl_vat.net
+
+
 def test_bill_12_period_and_entity_filters(dataset, org):
     stats = billing_statistics(user=None, date_from=JAN, date_to=dt.date(2025, 7, 4))
     assert stats.invoices == 0

@@ -37,9 +37,12 @@ PERM = Perm.BILLING_VIEW
 MAX_DAYS = 3660
 
 BILLS = Q(kind__in=BILL_KINDS)
-CREDITS = Q(kind=InvoiceKind.CREDIT_NOTE)
+# Consumption billing: the credit notes of fees and works invoices are not counted either.
+CREDITS = Q(kind=InvoiceKind.CREDIT_NOTE, credited_invoice__kind__in=BILL_KINDS)
 LINE_BILLS = Q(invoice__kind__in=BILL_KINDS)
-LINE_CREDITS = Q(invoice__kind=InvoiceKind.CREDIT_NOTE)
+LINE_CREDITS = Q(
+    invoice__kind=InvoiceKind.CREDIT_NOTE, invoice__credited_invoice__kind__in=BILL_KINDS
+)
 
 SERVICE_LABELS = {
     "water": "Distribution de l'eau",
