@@ -11,11 +11,14 @@ class InvoiceKind(models.TextChoices):
     FEES = "fees", _("Facture de prestations")
     WORKS_DEPOSIT = "works_deposit", _("Facture d'acompte sur travaux")
     WORKS = "works", _("Facture de travaux")
+    CONTRIBUTION = "contribution", _("Facture de participation (convention)")
 
 
 BILL_KINDS = (InvoiceKind.PERIODIC, InvoiceKind.FINAL)
 # BILL-7: invoices issued one by one from the price list, without a contract or a meter.
 PRICE_LIST_KINDS = (InvoiceKind.FEES, InvoiceKind.WORKS_DEPOSIT, InvoiceKind.WORKS)
+# BILL-7: kinds issued without a contract nor a service point (only bills need them).
+CONTRACTLESS_KINDS = (*PRICE_LIST_KINDS, InvoiceKind.CONTRIBUTION)
 
 
 class HeldBillStatus(models.TextChoices):
@@ -42,6 +45,7 @@ class Series(models.TextChoices):
     INVOICE = "FAC", _("Factures")
     CREDIT_NOTE = "AV", _("Avoirs")
     QUOTE = "DEV", _("Devis")
+    AGREEMENT = "CONV", _("Conventions de participation")
 
 
 class PriceItemKind(models.TextChoices):
@@ -76,3 +80,20 @@ class QuoteStatus(models.TextChoices):
     REFUSED = "refused", _("Refusé")
     EXPIRED = "expired", _("Expiré")
     INVOICED = "invoiced", _("Facturé")
+
+
+class AgreementStatus(models.TextChoices):
+    """BILL-7 contribution agreement with a municipality: draft → signed → closed."""
+
+    DRAFT = "draft", _("Projet")
+    SIGNED = "signed", _("Signée")
+    CLOSED = "closed", _("Soldée")
+
+
+class ContributionService(models.TextChoices):
+    WATER = "water", _("Eau potable")
+    SANITATION = "sanitation", _("Assainissement")
+
+
+#: VAT rates an officer may choose for a contribution (0 = outside the scope of VAT).
+CONTRIBUTION_VAT_RATES = ("0", "5.5", "10", "20")

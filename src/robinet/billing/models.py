@@ -17,6 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from robinet.billing.choices import (
     BILL_KINDS,
+    CONTRIBUTION_VAT_RATES,
+    AgreementStatus,
+    ContributionService,
     HeldBillStatus,
     InvoiceKind,
     LineBeneficiary,
@@ -530,3 +533,127 @@ class QuoteLine(models.Model):
                 name="quote_line_positive",
             ),
         ]
+
+
+# --- municipal contributions to projects (BILL-7) --------------------------------------------
+
+
+class ContributionAgreement(models.Model):
+    """An agreement (*convention de participation*) with a municipality for a project.
+
+    The municipality (a ``local_authority`` account) contributes to a water or
+    sanitation project; the agreement, approved by its council
+    (*délibération*), sets the total and a schedule of instalments, each billed
+    in a ``contribution`` invoice when due. Numbered CONV-year-n.
+    """
+
+    number = models.CharField(_("numéro"), max_length=20, unique=True)
+    year = models.PositiveSmallIntegerField(_("année"))
+    sequence = models.PositiveIntegerField(_("rang"))
+    account = models.ForeignKey(
+        CustomerAccount,
+        on_delete=models.PROTECT,
+        related_name="contribution_agreements",
+        verbose_name=_("commune"),
+    )
+    project = models.CharField(_("projet"), max_length=160)
+    service = models.CharField(_("service"), max_length=12, choices=ContributionService.choices)
+    total_excl_vat = models.DecimalField(_("montant HT"), max_digits=12, decimal_places=2)
+    vat_rate = models.DecimalField(
+        _("taux de TVA (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=0,
+        help_text=_("0 % : participation hors du champ de la TVA."),
+    )
+    status = models.CharField(
+        _("état"), max_length=8, choices=AgreementStatus.choices, default=AgreementStatus.DRAFT
+    )
+    signed_on = models.DateField(_("signée le"), null=True, blank=True)
+    deliberation = models.CharField(_("délibération"), max_length=120, blank=True)
+    signed_document = models.FileField(
+        _("convention signée"), upload_to="agreements/signed/%Y/", blank=True, max_length=255
+    )
+    closed_on = models.DateField(_("soldée le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créée le"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+
+    class Meta:
+        verbose_name = _("convention de participation")
+        verbose_name_plural = _("conventions de participation")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=AgreementStatus.values), name="agreement_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(service__in=ContributionService.values),
+                name="agreement_service_valid",
+            ),
+            models.UniqueConstraint(fields=["year", "sequence"], name="agreement_sequence_once"),
+            models.CheckConstraint(
+                condition=Q(total_excl_vat__gt=0), name="agreement_total_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(vat_rate__in=[Decimal(r) for r in CONTRIBUTION_VAT_RATES]),
+                name="agreement_vat_rate_valid",
+            ),
+            # Signed (and closed) agreements carry their date and the council's deliberation.
+            models.CheckConstraint(
+                condition=Q(status=AgreementStatus.DRAFT)
+                | (Q(signed_on__isnull=False) & ~Q(deliberation="")),
+                name="agreement_signed_is_dated",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=AgreementStatus.CLOSED) | Q(closed_on__isnull=False),
+                name="agreement_closed_is_dated",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ContributionInstalment(models.Model):
+    """One instalment of an agreement's schedule; ``invoice`` once billed.
+
+    The instalments of an agreement add up to its total (checked by the
+    service that writes the schedule).
+    """
+
+    agreement = models.ForeignKey(
+        ContributionAgreement, on_delete=models.PROTECT, related_name="instalments"
+    )
+    position = models.PositiveSmallIntegerField(_("n°"))
+    due_date = models.DateField(_("échéance"))
+    amount_excl_vat = models.DecimalField(_("montant HT"), max_digits=12, decimal_places=2)
+    invoice = models.OneToOneField(
+        Invoice,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contribution_instalment",
+        verbose_name=_("facture"),
+    )
+
+    class Meta:
+        verbose_name = _("échéance de participation")
+        verbose_name_plural = _("échéancier de participation")
+        ordering = ["agreement", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "position"], name="instalment_position_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_excl_vat__gt=0), name="instalment_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement_id} #{self.position}"
