@@ -27,6 +27,7 @@ NAV_ITEMS = [
     NavItem(_("Factures bloquées"), "billing:held", Perm.BILLING_VIEW),
     NavItem(_("Factures"), "billing:invoices", Perm.BILLING_VIEW),
     NavItem(_("Statistiques de facturation"), "billing:statistics", Perm.BILLING_VIEW),
+    NavItem(_("Conventions de participation"), "billing:contributions", Perm.BILLING_VIEW),
 ]
 
 

@@ -68,4 +68,32 @@ urlpatterns = [
         views.QuoteActionView.as_view(action="invoice"),
         name="quote-invoice",
     ),
+    # BILL-7: municipal contributions to projects, with their agreements
+    path("contributions/", views.AgreementListView.as_view(), name="contributions"),
+    path("contributions/create/", views.AgreementCreateView.as_view(), name="contribution-create"),
+    path(
+        "contributions/<str:number>/",
+        views.AgreementDetailView.as_view(),
+        name="contribution-detail",
+    ),
+    path(
+        "contributions/<str:number>/signed/",
+        views.AgreementSignedView.as_view(),
+        name="contribution-signed",
+    ),
+    path(
+        "contributions/<str:number>/sign/",
+        views.AgreementActionView.as_view(action="sign"),
+        name="contribution-sign",
+    ),
+    path(
+        "contributions/<str:number>/invoice/",
+        views.AgreementActionView.as_view(action="invoice"),
+        name="contribution-invoice",
+    ),
+    path(
+        "contributions/<str:number>/close/",
+        views.AgreementActionView.as_view(action="close"),
+        name="contribution-close",
+    ),
 ]

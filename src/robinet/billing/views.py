@@ -1061,3 +1061,247 @@ class QuoteActionView(QuoteMixin, View):
             problems = [m for ms in exc.fields.values() for m in ms]
             messages.error(request, " ".join([exc.message, *problems]))
         return redirect("billing:quote-detail", quote.number)
+
+
+# --- municipal contributions to projects (BILL-7) ----------------------------------------------
+
+AGREEMENT_ROWS = 8
+
+
+class AgreementForm(dj_forms.Form):
+    """An agreement and its schedule: due dates, amounts optional (blank = equal shares)."""
+
+    account = dj_forms.CharField(label=gettext_lazy("N° de compte de la commune"), max_length=16)
+    project = dj_forms.CharField(label=gettext_lazy("Projet financé"), max_length=160)
+    service = dj_forms.ChoiceField(label=gettext_lazy("Service"), choices=())
+    total_excl_vat = dj_forms.DecimalField(
+        label=gettext_lazy("Montant de la participation HT (€)"),
+        min_value=Decimal("0.01"),
+        max_digits=12,
+        decimal_places=2,
+    )
+    vat_rate = dj_forms.ChoiceField(
+        label=gettext_lazy("TVA"),
+        choices=(),
+        initial="0",
+    )
+
+    def __init__(self, *args, **kwargs):
+        from robinet.billing.choices import CONTRIBUTION_VAT_RATES, ContributionService
+
+        super().__init__(*args, **kwargs)
+        self.fields["service"].choices = ContributionService.choices
+        self.fields["vat_rate"].choices = [
+            (r, _("Hors champ de TVA (0 %)") if r == "0" else f"{r.replace('.', ',')} %")
+            for r in CONTRIBUTION_VAT_RATES
+        ]
+        for i in range(1, AGREEMENT_ROWS + 1):
+            self.fields[f"due_{i}"] = date_field(_("Échéance %(i)s") % {"i": i})
+            self.fields[f"amount_{i}"] = dj_forms.DecimalField(
+                label=_("Montant HT %(i)s") % {"i": i},
+                required=False,
+                min_value=Decimal("0.01"),
+                max_digits=12,
+                decimal_places=2,
+            )
+
+    def row_fields(self):
+        return [(self[f"due_{i}"], self[f"amount_{i}"]) for i in range(1, AGREEMENT_ROWS + 1)]
+
+    def clean(self):
+        data = super().clean()
+        rows = [
+            (data.get(f"due_{i}"), data.get(f"amount_{i}")) for i in range(1, AGREEMENT_ROWS + 1)
+        ]
+        rows = [(day, amount) for day, amount in rows if day or amount]
+        if not rows:
+            raise dj_forms.ValidationError(_("Indiquez au moins une date d'échéance."))
+        if any(day is None for day, _amount in rows):
+            raise dj_forms.ValidationError(_("Chaque montant a sa date d'échéance."))
+        data["due_dates"] = [day for day, _amount in rows]
+        amounts = [amount for _day, amount in rows]
+        if all(a is None for a in amounts):
+            data["amounts"] = None
+        elif any(a is None for a in amounts):
+            raise dj_forms.ValidationError(
+                _("Indiquez tous les montants, ou aucun pour des échéances égales.")
+            )
+        else:
+            data["amounts"] = amounts
+        return data
+
+
+class AgreementListView(StaffViewMixin, View):
+    permission = Perm.BILLING_VIEW
+
+    def get(self, request):
+        from robinet.billing import contributions
+        from robinet.billing.choices import AgreementStatus
+
+        status = request.GET.get("status", "")
+        account = request.GET.get("account", "")
+        agreements = list(
+            contributions.agreement_search(user=request.user, status=status, account=account)[
+                :LIST_LIMIT
+            ]
+        )
+        figures = contributions.followup_for(agreements)
+        context = {
+            "rows": [(a, figures[a.pk]) for a in agreements],
+            "statuses": AgreementStatus.choices,
+            "status": status,
+            "account": account,
+            "limit": LIST_LIMIT,
+            "can_manage": _can(request.user, contributions.MANAGE),
+        }
+        return render(request, "billing/contribution_list.html", context)
+
+
+class AgreementCreateView(StaffViewMixin, View):
+    permission = Perm.WORKS_MANAGE
+
+    def render_form(self, form, error_message="", status=200):
+        return render(
+            self.request,
+            "billing/contribution_form.html",
+            {"form": form, "error_message": error_message},
+            status=status,
+        )
+
+    def get(self, request):
+        return self.render_form(AgreementForm(initial={"account": request.GET.get("account", "")}))
+
+    def post(self, request):
+        from robinet.billing import contributions
+
+        form = AgreementForm(request.POST)
+        if not form.is_valid():
+            return self.render_form(form, status=422)
+        data = form.cleaned_data
+        try:
+            account = customer_selectors.account_get_for_user(
+                user=request.user, number=data["account"].strip()
+            )
+            agreement = contributions.agreement_create(
+                actor=request.user,
+                account=account,
+                project=data["project"],
+                service=data["service"],
+                total_excl_vat=data["total_excl_vat"],
+                vat_rate=data["vat_rate"],
+                due_dates=data["due_dates"],
+                amounts=data["amounts"],
+            )
+        except exceptions.PermissionDenied:
+            raise
+        except ApplicationError as exc:
+            add_service_errors(form, exc)
+            return self.render_form(form, exc.message, status=422)
+        messages.success(request, _("Convention %(n)s enregistrée.") % {"n": agreement.number})
+        return redirect("billing:contribution-detail", agreement.number)
+
+
+class AgreementMixin(StaffViewMixin):
+    permission = Perm.BILLING_VIEW
+
+    def get_agreement(self):
+        from robinet.billing import contributions
+
+        return contributions.agreement_get_for_user(
+            user=self.request.user, number=self.kwargs["number"]
+        )
+
+
+class AgreementDetailView(AgreementMixin, View):
+    def get(self, request, number):
+        from robinet.billing import contributions
+        from robinet.billing.choices import AgreementStatus
+
+        agreement = self.get_agreement()
+        can_manage = _can(request.user, contributions.MANAGE, agreement.account.centre)
+        schedule = contributions.schedule_of(agreement)
+        today = clock.today()
+        rows = [
+            {
+                "instalment": i,
+                "incl_vat": contributions.incl_vat(i.amount_excl_vat, agreement.vat_rate),
+                "open_amount": getattr(getattr(i.invoice, "open_item", None), "open_amount", None),
+                "due": i.invoice_id is None and i.due_date <= today,
+            }
+            for i in schedule
+        ]
+        followup = contributions.followup_of(agreement)
+        signed = agreement.status == AgreementStatus.SIGNED
+        context = {
+            "agreement": agreement,
+            "rows": rows,
+            "followup": followup,
+            "can_sign": can_manage and agreement.status == AgreementStatus.DRAFT,
+            "can_invoice": can_manage and signed and not followup.fully_invoiced,
+            "can_close": can_manage and signed and followup.fully_invoiced,
+            "due_count": sum(1 for r in rows if r["due"]),
+            "today": today,
+        }
+        return render(request, "billing/contribution_detail.html", context)
+
+
+class AgreementSignedView(AgreementMixin, View):
+    """The signed agreement, served to those who may see the agreement."""
+
+    def get(self, request, number):
+        from django.http import FileResponse
+
+        agreement = self.get_agreement()
+        if not agreement.signed_document:
+            raise exceptions.NotFound(_("Pas de convention signée."))
+        return FileResponse(
+            agreement.signed_document.open("rb"),
+            as_attachment=False,
+            filename=agreement.signed_document.name.rsplit("/", 1)[-1],
+        )
+
+
+class AgreementActionView(AgreementMixin, View):
+    """Signer / Facturer les échéances dues / Solder."""
+
+    permission = Perm.WORKS_MANAGE
+    action = ""
+
+    def post(self, request, number):
+        from robinet.billing import contributions
+
+        agreement = self.get_agreement()
+        require_covered(request.user, contributions.MANAGE, agreement.account.centre)
+        try:
+            if self.action == "sign":
+                contributions.agreement_sign(
+                    actor=request.user,
+                    agreement=agreement,
+                    signed_on=_form_day(request.POST.get("signed_on")),
+                    deliberation=request.POST.get("deliberation", ""),
+                    signed_document=request.FILES.get("signed_document"),
+                )
+                messages.success(request, _("Convention signée."))
+            elif self.action == "invoice":
+                invoices = contributions.agreement_invoice_due(
+                    actor=request.user,
+                    agreement=agreement,
+                    up_to=_form_day(request.POST.get("up_to")),
+                )
+                if invoices:
+                    messages.success(
+                        request,
+                        _("Factures émises : %(n)s.")
+                        % {"n": ", ".join(i.number for i in invoices)},
+                    )
+                else:
+                    messages.info(request, _("Aucune échéance à facturer à cette date."))
+            elif self.action == "close":
+                contributions.agreement_close(actor=request.user, agreement=agreement)
+                messages.success(request, _("Convention soldée."))
+        except (exceptions.PermissionDenied, exceptions.NotFound):
+            raise
+        except ApplicationError as exc:
+            problems = [m for ms in exc.fields.values() for m in ms]
+            messages.error(request, " ".join([exc.message, *problems]))
+        return redirect("billing:contribution-detail", agreement.number)
