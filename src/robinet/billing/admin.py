@@ -1,12 +1,19 @@
 """Django admin of billing: the price list (BILL-7) is configured here.
 
 Issued invoices are not in the admin (BILL-6: never edited); quotes are
-read-only here, their life goes through ``/billing/quotes/``.
+read-only here, their life goes through ``/billing/quotes/``; so are the
+contribution agreements (``/billing/contributions/``).
 """
 
 from django.contrib import admin
 
-from robinet.billing.models import PriceListItem, Quote, QuoteLine
+from robinet.billing.models import (
+    ContributionAgreement,
+    ContributionInstalment,
+    PriceListItem,
+    Quote,
+    QuoteLine,
+)
 
 
 @admin.register(PriceListItem)
@@ -48,6 +55,33 @@ class QuoteAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Quote._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ContributionInstalmentInline(admin.TabularInline):
+    model = ContributionInstalment
+    extra = 0
+    can_delete = False
+    readonly_fields = [f.name for f in ContributionInstalment._meta.fields]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ContributionAgreement)
+class ContributionAgreementAdmin(admin.ModelAdmin):
+    list_display = ("number", "account", "project", "service", "status", "total_excl_vat")
+    list_filter = ("status", "service")
+    search_fields = ("number", "account__number", "project", "deliberation")
+    inlines = [ContributionInstalmentInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in ContributionAgreement._meta.fields]
 
     def has_add_permission(self, request):
         return False
