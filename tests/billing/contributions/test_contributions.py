@@ -154,3 +154,16 @@ def test_bill_7_permission_refused(municipality, auditor):
     with pytest.raises(PermissionDenied):
         contributions.agreement_invoice_due(actor=auditor, agreement=current)
     assert not Invoice.objects.exists()
+
+
+def test_bill_7_contribution_invoice_goes_to_chorus_pro_as_factur_x(municipality):
+    from robinet.billing import selectors
+
+    current = signed(municipality)
+    invoice = contributions.agreement_invoice_due(actor=None, agreement=current)[0]
+    content, filename = selectors.invoice_pdf(invoice)
+    assert content.startswith(b"%PDF")
+    assert filename.endswith("-facturx.pdf")
+    xml = selectors.invoice_facturx_xml(invoice).decode()
+    assert "SERV-EAU-01" in xml
+    assert "EJ2026-000451" in xml
