@@ -161,6 +161,7 @@ class DemoBillsTests(TestCase):
         assert {"fees", "works"} <= set(Invoice.objects.values_list("kind", flat=True))
         statuses = set(Quote.objects.values_list("status", flat=True))
         assert {"draft", "sent", "refused", "invoiced"} <= statuses
+        assert "contribution" in set(Invoice.objects.values_list("kind", flat=True))
 
 
 @pytest.mark.django_db

@@ -340,7 +340,41 @@ def works_and_fees(today: dt.date) -> tuple[int, int]:
         )
         if n >= 7:
             works_invoice_issue(actor=None, quote=quote, works_done_on=today - dt.timedelta(days=3))
+    contributions(today)
     return fees, quotes
+
+
+def contributions(today: dt.date) -> int:
+    """A municipality's contribution to a network project, half invoiced (BILL-7)."""
+    from robinet.billing.contributions import (
+        agreement_create,
+        agreement_invoice_due,
+        agreement_sign,
+    )
+    from robinet.customers.models import CustomerAccount
+
+    towns = CustomerAccount.objects.filter(customer_class="local_authority", status="active")
+    created = 0
+    for n, town in enumerate(towns.order_by("pk")[:2]):
+        start = today - dt.timedelta(days=200)
+        agreement = agreement_create(
+            actor=None,
+            account=town,
+            project="Renouvellement de la conduite de la rue principale",
+            service="water" if n == 0 else "sanitation",
+            total_excl_vat=Decimal("48000.00") if n == 0 else Decimal("25000.00"),
+            due_dates=[start + dt.timedelta(days=90 * k) for k in range(4)],
+            created_on=start - dt.timedelta(days=10),
+        )
+        agreement_sign(
+            actor=None,
+            agreement=agreement,
+            signed_on=start - dt.timedelta(days=5),
+            deliberation=f"Délibération du conseil municipal n° {start.year}-{31 + n}",
+        )
+        agreement_invoice_due(actor=None, agreement=agreement, up_to=today)
+        created += 1
+    return created
 
 
 def bill(
