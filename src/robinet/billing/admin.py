@@ -8,6 +8,8 @@ contribution agreements (``/billing/contributions/``).
 from django.contrib import admin
 
 from robinet.billing.models import (
+    BudgetInstalment,
+    BudgetPlan,
     ContributionAgreement,
     ContributionInstalment,
     PriceListItem,
@@ -82,6 +84,35 @@ class ContributionAgreementAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in ContributionAgreement._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class BudgetInstalmentInline(admin.TabularInline):
+    model = BudgetInstalment
+    extra = 0
+    can_delete = False
+    readonly_fields = [f.name for f in BudgetInstalment._meta.fields]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BudgetPlan)
+class BudgetPlanAdmin(admin.ModelAdmin):
+    """Read-only: plans change through the services (BILL-10)."""
+
+    list_display = ("id", "account", "contract", "year", "status", "estimate", "instalment_count")
+    list_filter = ("status", "year")
+    search_fields = ("account__number", "contract__number", "mandate_reference")
+    inlines = [BudgetInstalmentInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in BudgetPlan._meta.fields]
 
     def has_add_permission(self, request):
         return False

@@ -97,3 +97,37 @@ class ContributionService(models.TextChoices):
 
 #: VAT rates an officer may choose for a contribution (0 = outside the scope of VAT).
 CONTRIBUTION_VAT_RATES = ("0", "5.5", "10", "20")
+
+
+class BudgetPlanStatus(models.TextChoices):
+    """BILL-10 monthly payment plan: active ⇄ suspended → settled, or cancelled."""
+
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspendue")
+    SETTLED = "settled", _("Soldée")
+    CANCELLED = "cancelled", _("Résiliée")
+
+
+#: The plans that still collect (or may again): one per contract and year.
+LIVE_BUDGET_STATUSES = (BudgetPlanStatus.ACTIVE, BudgetPlanStatus.SUSPENDED)
+
+
+class InstalmentStatus(models.TextChoices):
+    """BILL-10 one monthly instalment (*échéance*)."""
+
+    SCHEDULED = "scheduled", _("Prévue")
+    COLLECTED = "collected", _("Prélevée")
+    SUSPENDED = "suspended", _("Suspendue")
+    CANCELLED = "cancelled", _("Annulée")
+
+
+class EstimateBasis(models.TextChoices):
+    HISTORY = "history", _("Consommation des 12 derniers mois")
+    SIMILAR = "similar", _("Locaux comparables")
+    GIVEN = "given", _("Volume indiqué")
+
+
+class SettlementOutcome(models.TextChoices):
+    DUE = "due", _("Solde à payer")
+    REFUND = "refund", _("Trop-perçu à rembourser")
+    NIL = "nil", _("Soldé à zéro")

@@ -18,14 +18,19 @@ from django.utils.translation import gettext_lazy as _
 from robinet.billing.choices import (
     BILL_KINDS,
     CONTRIBUTION_VAT_RATES,
+    LIVE_BUDGET_STATUSES,
     AgreementStatus,
+    BudgetPlanStatus,
     ContributionService,
+    EstimateBasis,
     HeldBillStatus,
+    InstalmentStatus,
     InvoiceKind,
     LineBeneficiary,
     LineService,
     PriceItemKind,
     QuoteStatus,
+    SettlementOutcome,
 )
 from robinet.core.exceptions import ApplicationError
 from robinet.customers.choices import CustomerClass
@@ -657,3 +662,176 @@ class ContributionInstalment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agreement_id} #{self.position}"
+
+
+# --- monthly payment — mensualisation (BILL-10) ------------------------------------------------
+
+
+class BudgetPlan(models.Model):
+    """A contract's monthly payment plan for a year (*mensualisation*, BILL-10).
+
+    The annual estimate (the contract's consumption priced with the tariffs in
+    force) is spread over 10 or 12 monthly direct-debit instalments; the yearly
+    consumption invoice settles it (balance due or refund) and a new plan
+    follows for the next year. One live (active or suspended) plan per contract
+    and year.
+    """
+
+    account = models.ForeignKey(
+        CustomerAccount,
+        on_delete=models.PROTECT,
+        related_name="budget_plans",
+        verbose_name=_("compte"),
+    )
+    contract = models.ForeignKey(
+        Contract,
+        on_delete=models.PROTECT,
+        related_name="budget_plans",
+        verbose_name=_("abonnement"),
+    )
+    year = models.PositiveSmallIntegerField(_("année"))
+    period_start = models.DateField(_("début de la période estimée"))
+    period_end = models.DateField(_("fin de la période estimée"))
+    estimate = models.DecimalField(_("estimation annuelle TTC"), max_digits=12, decimal_places=2)
+    estimate_volume = models.DecimalField(
+        _("volume annuel estimé (m³)"), max_digits=12, decimal_places=3
+    )
+    estimate_basis = models.CharField(
+        _("base de l'estimation"), max_length=8, choices=EstimateBasis.choices
+    )
+    instalment_count = models.PositiveSmallIntegerField(_("nombre d'échéances"))
+    day_of_month = models.PositiveSmallIntegerField(_("jour de prélèvement"))
+    status = models.CharField(
+        _("état"), max_length=10, choices=BudgetPlanStatus.choices, default=BudgetPlanStatus.ACTIVE
+    )
+    # The SEPA mandate (UMR, signature, creditor id) comes with the payments issue (PAY-3):
+    # this reference is then replaced by a foreign key to the mandate.
+    mandate_reference = models.CharField(
+        _("référence du mandat (RUM)"),
+        max_length=35,
+        blank=True,
+        help_text=_("Le mandat SEPA arrive avec le module des paiements."),
+    )
+    previous_plan = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_plan",
+        verbose_name=_("plan précédent"),
+    )
+    suspended_on = models.DateField(_("suspendue le"), null=True, blank=True)
+    suspension_reason = models.CharField(_("motif de suspension"), max_length=200, blank=True)
+    closed_on = models.DateField(_("soldée ou résiliée le"), null=True, blank=True)
+    # Settlement (filled once, when settled): the year's invoices minus the instalments collected.
+    settled_invoices = models.JSONField(_("factures de l'année"), default=list, blank=True)
+    settled_invoiced = models.DecimalField(
+        _("facturé sur l'année TTC"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    settled_collected = models.DecimalField(
+        _("échéances prélevées"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    settled_balance = models.DecimalField(
+        _("solde (positif : dû ; négatif : à rembourser)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    settlement_outcome = models.CharField(
+        _("issue du solde"), max_length=8, choices=SettlementOutcome.choices, blank=True
+    )
+    created_at = models.DateTimeField(_("créée le"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+
+    class Meta:
+        verbose_name = _("mensualisation")
+        verbose_name_plural = _("mensualisations")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=BudgetPlanStatus.values), name="budget_plan_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(instalment_count__in=[10, 12]), name="budget_plan_count_10_or_12"
+            ),
+            models.CheckConstraint(
+                condition=Q(day_of_month__gte=1, day_of_month__lte=28),
+                name="budget_plan_day_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(estimate__gt=0), name="budget_plan_estimate_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="budget_plan_period_ordered"
+            ),
+            # One live plan per contract and year.
+            models.UniqueConstraint(
+                fields=["contract", "year"],
+                condition=Q(status__in=LIVE_BUDGET_STATUSES),
+                name="budget_plan_one_live_per_contract_year",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=BudgetPlanStatus.SETTLED)
+                | Q(
+                    closed_on__isnull=False,
+                    settled_balance__isnull=False,
+                    settled_invoiced__isnull=False,
+                    settled_collected__isnull=False,
+                ),
+                name="budget_plan_settled_has_figures",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id}/{self.year}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_BUDGET_STATUSES
+
+
+class BudgetInstalment(models.Model):
+    """One monthly instalment of a plan: its due date (also the direct-debit date) and amount."""
+
+    plan = models.ForeignKey(BudgetPlan, on_delete=models.PROTECT, related_name="instalments")
+    position = models.PositiveSmallIntegerField(_("n°"))
+    due_date = models.DateField(_("date de prélèvement"))
+    amount = models.DecimalField(_("montant TTC"), max_digits=12, decimal_places=2)
+    status = models.CharField(
+        _("état"),
+        max_length=10,
+        choices=InstalmentStatus.choices,
+        default=InstalmentStatus.SCHEDULED,
+    )
+    collected_on = models.DateField(_("prélevée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("échéance de mensualisation")
+        verbose_name_plural = _("échéances de mensualisation")
+        ordering = ["plan", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "position"], name="budget_instalment_once"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="budget_instalment_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=InstalmentStatus.values),
+                name="budget_instalment_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=InstalmentStatus.COLLECTED, collected_on__isnull=False)
+                | (~Q(status=InstalmentStatus.COLLECTED) & Q(collected_on__isnull=True)),
+                name="budget_instalment_collected_dated",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} #{self.position}"
+
+
+# --- leak relief (BILL-9, METER-5) ------------------------------------------------------------
