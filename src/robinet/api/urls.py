@@ -11,6 +11,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from robinet.api.auth import TokenAuth
 from robinet.billing.api import router as billing_router
 from robinet.billing.api_contributions import router as contributions_router
+from robinet.billing.api_leaks import router as leaks_router
 from robinet.billing.api_works import router as works_router
 from robinet.core.exceptions import ApplicationError
 from robinet.customers.api import router as customers_router
@@ -31,6 +32,7 @@ api.add_router("/", tariffs_router)
 api.add_router("/", billing_router)
 api.add_router("/", works_router)
 api.add_router("/", contributions_router)
+api.add_router("/", leaks_router)
 
 
 def _error(request, status: int, code: str, message: str, fields=None):

@@ -12,6 +12,7 @@ from robinet.billing.models import (
     BudgetPlan,
     ContributionAgreement,
     ContributionInstalment,
+    LeakReliefRequest,
     PriceListItem,
     Quote,
     QuoteLine,
@@ -113,6 +114,24 @@ class BudgetPlanAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in BudgetPlan._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LeakReliefRequest)
+class LeakReliefRequestAdmin(admin.ModelAdmin):
+    """Read-only: leak-relief requests change through the services (BILL-9)."""
+
+    list_display = ("id", "invoice", "account", "status", "opened_on", "deadline", "credit_note")
+    list_filter = ("status", "kind", "notice_missing")
+    search_fields = ("account__number", "invoice__number")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in LeakReliefRequest._meta.fields]
 
     def has_add_permission(self, request):
         return False

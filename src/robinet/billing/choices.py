@@ -131,3 +131,33 @@ class SettlementOutcome(models.TextChoices):
     DUE = "due", _("Solde à payer")
     REFUND = "refund", _("Trop-perçu à rembourser")
     NIL = "nil", _("Soldé à zéro")
+
+
+class LeakReliefKind(models.TextChoices):
+    """BILL-9: what the customer sent within the month after the METER-5 information."""
+
+    CERTIFICATE = "certificate", _("Attestation de plombier (fuite réparée)")
+    METER_CHECK = "meter_check", _("Demande de vérification du compteur")
+
+
+class LeakReliefStatus(models.TextChoices):
+    """BILL-9 leak relief: open → received → approved / refused, or the meter-check branch
+    check_requested → meter_faulty / meter_ok."""
+
+    OPEN = "open", _("En attente du justificatif")
+    RECEIVED = "received", _("Attestation reçue")
+    APPROVED = "approved", _("Écrêtement accordé")
+    REFUSED = "refused", _("Écrêtement refusé")
+    CHECK_REQUESTED = "check_requested", _("Vérification du compteur demandée")
+    METER_FAULTY = "meter_faulty", _("Compteur défectueux (à corriger)")
+    METER_OK = "meter_ok", _("Compteur conforme (excédent dû)")
+
+
+#: BILL-9: requests still being handled (one per invoice at a time).
+LEAK_RELIEF_PENDING = (
+    LeakReliefStatus.OPEN,
+    LeakReliefStatus.RECEIVED,
+    LeakReliefStatus.CHECK_REQUESTED,
+)
+#: BILL-9: requests that hold an invoice (a refused one lets a new request be opened).
+LEAK_RELIEF_ACTIVE = (*LEAK_RELIEF_PENDING, LeakReliefStatus.APPROVED)

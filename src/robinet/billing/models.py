@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from robinet.billing.choices import (
     BILL_KINDS,
     CONTRIBUTION_VAT_RATES,
+    LEAK_RELIEF_ACTIVE,
     LIVE_BUDGET_STATUSES,
     AgreementStatus,
     BudgetPlanStatus,
@@ -26,6 +27,8 @@ from robinet.billing.choices import (
     HeldBillStatus,
     InstalmentStatus,
     InvoiceKind,
+    LeakReliefKind,
+    LeakReliefStatus,
     LineBeneficiary,
     LineService,
     PriceItemKind,
@@ -835,3 +838,160 @@ class BudgetInstalment(models.Model):
 
 
 # --- leak relief (BILL-9, METER-5) ------------------------------------------------------------
+
+
+class LeakReliefRequest(models.Model):
+    """A leak-relief request (*écrêtement, loi Warsmann*) on an invoice (BILL-9).
+
+    Opened from the METER-5 notice or from the invoice; the customer has one
+    month from being informed (``deadline``) to send a plumber's certificate
+    or to ask for a meter check. When the customer was not informed
+    (``notice_missing``), the cap applies anyway and there is no deadline.
+    Approval issues the credit note per component (``credit_note``).
+    """
+
+    notice = models.ForeignKey(
+        "metering.AbnormalConsumptionNotice",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="leak_relief_requests",
+        verbose_name=_("information de consommation anormale"),
+    )
+    invoice = models.ForeignKey(
+        Invoice,
+        on_delete=models.PROTECT,
+        related_name="leak_relief_requests",
+        verbose_name=_("facture concernée"),
+    )
+    account = models.ForeignKey(
+        CustomerAccount, on_delete=models.PROTECT, related_name="+", verbose_name=_("client")
+    )
+    service_point = models.ForeignKey(
+        ServicePoint,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("point de desserte"),
+    )
+    status = models.CharField(
+        _("état"), max_length=16, choices=LeakReliefStatus.choices, default=LeakReliefStatus.OPEN
+    )
+    kind = models.CharField(
+        _("nature"),
+        max_length=12,
+        choices=LeakReliefKind.choices,
+        default=LeakReliefKind.CERTIFICATE,
+    )
+    opened_on = models.DateField(_("ouverte le"))
+    informed_on = models.DateField(_("client informé le"), null=True, blank=True)
+    deadline = models.DateField(_("date limite"), null=True, blank=True)
+    notice_missing = models.BooleanField(
+        _("information non faite"),
+        default=False,
+        help_text=_(
+            "Le client n'a pas été informé (METER-5) : l'écrêtement s'applique quand même."
+        ),
+    )
+    reference_average = models.DecimalField(
+        _("consommation moyenne de référence (m³)"), max_digits=12, decimal_places=3
+    )
+    reference_basis = models.CharField(_("base de la moyenne"), max_length=24, blank=True)
+    certificate = models.FileField(
+        _("attestation du plombier"), upload_to="leaks/%Y/", blank=True, max_length=255
+    )
+    received_on = models.DateField(_("reçue le"), null=True, blank=True)
+    repair_date = models.DateField(_("date de réparation"), null=True, blank=True)
+    leak_location = models.CharField(_("localisation de la fuite"), max_length=255, blank=True)
+    leak_after_meter = models.BooleanField(
+        _("fuite sur canalisation après compteur"), null=True, blank=True
+    )
+    appliance_leak = models.BooleanField(
+        _("fuite d'un appareil ménager, équipement sanitaire ou chauffe-eau"),
+        null=True,
+        blank=True,
+    )
+    check_requested_on = models.DateField(_("vérification demandée le"), null=True, blank=True)
+    correction_needed = models.BooleanField(_("facture à corriger"), default=False)
+    decision_reason = models.CharField(_("motif de la décision"), max_length=255, blank=True)
+    letter = models.TextField(_("courrier de réponse"), blank=True)
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    water_cap = models.DecimalField(
+        _("plafond eau (m³)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    sanitation_cap = models.DecimalField(
+        _("plafond assainissement (m³)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    credit_note = models.OneToOneField(
+        Invoice,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="leak_relief",
+        verbose_name=_("avoir"),
+    )
+    created_at = models.DateTimeField(_("créée le"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+
+    class Meta:
+        verbose_name = _("demande d'écrêtement")
+        verbose_name_plural = _("demandes d'écrêtement")
+        ordering = ["-opened_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=LeakReliefStatus.values), name="leak_relief_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=LeakReliefKind.values), name="leak_relief_kind_valid"
+            ),
+            # One request at a time on an invoice (a refused one lets a new one be opened).
+            models.UniqueConstraint(
+                fields=["invoice"],
+                condition=Q(status__in=LEAK_RELIEF_ACTIVE),
+                name="leak_relief_one_active_per_invoice",
+            ),
+            models.CheckConstraint(
+                condition=Q(reference_average__gte=0), name="leak_relief_average_not_negative"
+            ),
+            # Approved ⇔ the credit note is issued.
+            models.CheckConstraint(
+                condition=Q(status=LeakReliefStatus.APPROVED, credit_note__isnull=False)
+                | (~Q(status=LeakReliefStatus.APPROVED) & Q(credit_note__isnull=True)),
+                name="leak_relief_approved_has_credit_note",
+            ),
+            # A missing notice has no deadline; an informed customer has one.
+            models.CheckConstraint(
+                condition=Q(notice_missing=True, deadline__isnull=True)
+                | Q(notice_missing=False, deadline__isnull=False),
+                name="leak_relief_deadline_unless_notice_missing",
+            ),
+            models.CheckConstraint(
+                condition=~Q(
+                    status__in=(
+                        LeakReliefStatus.APPROVED,
+                        LeakReliefStatus.REFUSED,
+                        LeakReliefStatus.METER_FAULTY,
+                        LeakReliefStatus.METER_OK,
+                    )
+                )
+                | Q(decided_at__isnull=False),
+                name="leak_relief_decision_dated",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{_('Écrêtement')} {self.invoice_id} ({self.status})"

@@ -96,4 +96,40 @@ urlpatterns = [
         views.AgreementActionView.as_view(action="close"),
         name="contribution-close",
     ),
+    # BILL-9: leak relief (with METER-5)
+    path("leaks/", views.LeakListView.as_view(), name="leaks"),
+    path(
+        "invoices/<str:number>/leak-relief/",
+        views.LeakCreateView.as_view(),
+        name="leak-create",
+    ),
+    path("leaks/<int:pk>/", views.LeakDetailView.as_view(), name="leak-detail"),
+    path(
+        "leaks/<int:pk>/certificate/", views.LeakCertificateView.as_view(), name="leak-certificate"
+    ),
+    path(
+        "leaks/<int:pk>/record/",
+        views.LeakActionView.as_view(action="certificate"),
+        name="leak-record",
+    ),
+    path(
+        "leaks/<int:pk>/meter-check/",
+        views.LeakActionView.as_view(action="meter-check"),
+        name="leak-meter-check",
+    ),
+    path(
+        "leaks/<int:pk>/approve/",
+        views.LeakActionView.as_view(action="approve"),
+        name="leak-approve",
+    ),
+    path(
+        "leaks/<int:pk>/refuse/",
+        views.LeakActionView.as_view(action="refuse"),
+        name="leak-refuse",
+    ),
+    path(
+        "leaks/<int:pk>/meter-outcome/",
+        views.LeakActionView.as_view(action="meter-outcome"),
+        name="leak-meter-outcome",
+    ),
 ]

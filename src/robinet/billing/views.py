@@ -496,8 +496,22 @@ class InvoiceDetailView(InvoiceMixin, View):
             "quote": invoice.quote if invoice.quote_id else None,
             "facturx": buyer.needs_facturx,
             "tariff_periods": tariff_period_rows(invoice.tariff_periods),
+            **_leak_relief_context(invoice, can_correct),
         }
         return render(request, "billing/invoice_detail.html", context)
+
+
+def _leak_relief_context(invoice: Invoice, can_correct: bool) -> dict[str, Any]:
+    """BILL-9: the request on the invoice, and whether one may be opened."""
+    from robinet.billing import leaks
+
+    active = leaks.active_request_of(invoice) if invoice.kind in BILL_KINDS else None
+    return {
+        "leak_request": active,
+        "can_request_leak_relief": can_correct
+        and active is None
+        and leaks.may_request_relief(invoice),
+    }
 
 
 def _invoice_totals(invoice: Invoice) -> dict[str, Any]:
@@ -1305,3 +1319,205 @@ class AgreementActionView(AgreementMixin, View):
             problems = [m for ms in exc.fields.values() for m in ms]
             messages.error(request, " ".join([exc.message, *problems]))
         return redirect("billing:contribution-detail", agreement.number)
+
+
+# --- leak relief (BILL-9, METER-5) -------------------------------------------------------------
+
+
+def _decimal_or_error(value, field: str) -> Decimal | None:
+    try:
+        return _dec((value or "").strip().replace(",", "."))
+    except ArithmeticError:
+        raise exceptions.ValidationFailed({field: [_("Nombre invalide.")]}) from None
+
+
+class LeakListView(StaffViewMixin, View):
+    """The leak-relief worklist: filters by status and « délai dépassé »."""
+
+    permission = Perm.BILLING_VIEW
+
+    def get(self, request):
+        from robinet.billing import leaks
+        from robinet.billing.choices import LeakReliefStatus
+
+        status = request.GET.get("status", "")
+        overdue = request.GET.get("overdue") == "1"
+        account = request.GET.get("account", "")
+        requests = list(
+            leaks.leak_relief_search(
+                user=request.user, status=status, overdue=overdue, account=account
+            )[:LIST_LIMIT]
+        )
+        for item in requests:
+            item.overdue = leaks.is_overdue(item)
+        context = {
+            "requests": requests,
+            "statuses": LeakReliefStatus.choices,
+            "status": status,
+            "overdue": overdue,
+            "account": account,
+            "limit": LIST_LIMIT,
+        }
+        return render(request, "billing/leak_list.html", context)
+
+
+class LeakCreateView(InvoiceMixin, View):
+    """« Demande d'écrêtement » from an invoice page (BILL-9)."""
+
+    permission = Perm.BILLING_CORRECT
+
+    def render_form(self, invoice, *, error_message="", errors=None, status=200):
+        from robinet.billing import leaks
+
+        notice = leaks._notice_of(invoice)
+        context = {
+            "invoice": invoice,
+            "notice": notice,
+            "informed_on": leaks.informed_on(notice, invoice),
+            "error_message": error_message,
+            "errors": errors or {},
+            "reference_average": self.request.POST.get("reference_average", ""),
+        }
+        return render(self.request, "billing/leak_form.html", context, status=status)
+
+    def get(self, request, number):
+        invoice = self.get_invoice()
+        require_covered(request.user, Perm.BILLING_CORRECT, invoice.account.centre)
+        return self.render_form(invoice)
+
+    def post(self, request, number):
+        from robinet.billing import leaks
+
+        invoice = self.get_invoice()
+        require_covered(request.user, Perm.BILLING_CORRECT, invoice.account.centre)
+        try:
+            leak = leaks.leak_relief_open(
+                actor=request.user,
+                invoice=invoice,
+                reference_average=_decimal_or_error(
+                    request.POST.get("reference_average"), "reference_average"
+                ),
+                reference_basis=request.POST.get("reference_basis", "")[:24],
+            )
+        except (exceptions.PermissionDenied, exceptions.NotFound):
+            raise
+        except ApplicationError as exc:
+            return self.render_form(
+                invoice, error_message=exc.message, errors=exc.fields, status=422
+            )
+        messages.success(request, _("Demande d'écrêtement ouverte."))
+        return redirect("billing:leak-detail", leak.pk)
+
+
+class LeakMixin(StaffViewMixin):
+    permission = Perm.BILLING_VIEW
+
+    def get_leak(self):
+        from robinet.billing import leaks
+
+        return leaks.leak_relief_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+
+
+class LeakDetailView(LeakMixin, View):
+    def get(self, request, pk):
+        from robinet.billing import leaks
+        from robinet.billing.choices import LeakReliefStatus
+
+        leak = self.get_leak()
+        can_decide = _can(request.user, Perm.BILLING_CORRECT, leak.account.centre)
+        relief = leaks.relief_of(leak)
+        credited = {line.position: line for line in relief.lines}
+        preview = [
+            {"line": line, "credit": credited.get(line.position)}
+            for line in leak.invoice.lines.order_by("position")
+            if line.position in credited
+        ]
+        context = {
+            "leak": leak,
+            "invoice": leak.invoice,
+            "relief": relief,
+            "preview": preview,
+            "preview_total": relief.total_excl_vat,
+            "problems": leaks.eligibility_problems(leak),
+            "overdue": leaks.is_overdue(leak),
+            "can_record": can_decide and leak.status == LeakReliefStatus.OPEN,
+            "can_decide": can_decide
+            and leak.status in (LeakReliefStatus.OPEN, LeakReliefStatus.RECEIVED),
+            "can_approve": can_decide and leak.status == LeakReliefStatus.RECEIVED,
+            "can_check": can_decide and leak.status == LeakReliefStatus.CHECK_REQUESTED,
+            "today": clock.today(),
+        }
+        return render(request, "billing/leak_detail.html", context)
+
+
+class LeakCertificateView(LeakMixin, View):
+    """The plumber's certificate, served to those who may see the request."""
+
+    def get(self, request, pk):
+        from django.http import FileResponse
+
+        leak = self.get_leak()
+        if not leak.certificate:
+            raise exceptions.NotFound(_("Pas d'attestation."))
+        return FileResponse(
+            leak.certificate.open("rb"),
+            as_attachment=False,
+            filename=leak.certificate.name.rsplit("/", 1)[-1],
+        )
+
+
+class LeakActionView(LeakMixin, View):
+    """Attestation reçue / Vérification du compteur / Accorder / Refuser / Résultat."""
+
+    permission = Perm.BILLING_CORRECT
+    action = ""
+
+    def post(self, request, pk):
+        from robinet.billing import leaks
+
+        leak = self.get_leak()
+        require_covered(request.user, Perm.BILLING_CORRECT, leak.account.centre)
+        post = request.POST
+        try:
+            if self.action == "certificate":
+                leaks.leak_relief_record_certificate(
+                    actor=request.user,
+                    request=leak,
+                    certificate=request.FILES.get("certificate"),
+                    repair_date=_form_day(post.get("repair_date")),
+                    leak_location=post.get("leak_location", ""),
+                    leak_after_meter=post.get("leak_after_meter") == "yes",
+                    appliance_leak=post.get("appliance_leak") == "yes",
+                    received_on=_form_day(post.get("received_on")),
+                )
+                messages.success(request, _("Attestation enregistrée."))
+            elif self.action == "meter-check":
+                leaks.leak_relief_request_meter_check(
+                    actor=request.user,
+                    request=leak,
+                    requested_on=_form_day(post.get("requested_on")),
+                )
+                messages.success(request, _("Vérification du compteur demandée."))
+            elif self.action == "approve":
+                leak = leaks.leak_relief_approve(actor=request.user, request=leak)
+                messages.success(
+                    request,
+                    _("Écrêtement accordé : avoir %(n)s émis.") % {"n": leak.credit_note.number},
+                )
+            elif self.action == "refuse":
+                leaks.leak_relief_refuse(
+                    actor=request.user, request=leak, reason=post.get("reason", "")
+                )
+                messages.success(request, _("Écrêtement refusé."))
+            elif self.action == "meter-outcome":
+                faulty = post.get("outcome") == "faulty"
+                leaks.leak_relief_meter_check_outcome(
+                    actor=request.user, request=leak, faulty=faulty, note=post.get("note", "")
+                )
+                messages.success(request, _("Résultat de la vérification enregistré."))
+        except (exceptions.PermissionDenied, exceptions.NotFound):
+            raise
+        except ApplicationError as exc:
+            problems = [m for ms in exc.fields.values() for m in ms]
+            messages.error(request, " ".join([exc.message, *problems]))
+        return redirect("billing:leak-detail", leak.pk)
