@@ -10,6 +10,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from robinet.api.auth import TokenAuth
 from robinet.billing.api import router as billing_router
+from robinet.billing.api_budget import router as budget_router
 from robinet.billing.api_contributions import router as contributions_router
 from robinet.billing.api_leaks import router as leaks_router
 from robinet.billing.api_works import router as works_router
@@ -32,6 +33,7 @@ api.add_router("/", tariffs_router)
 api.add_router("/", billing_router)
 api.add_router("/", works_router)
 api.add_router("/", contributions_router)
+api.add_router("/", budget_router)
 api.add_router("/", leaks_router)
 
 

@@ -28,6 +28,7 @@ NAV_ITEMS = [
     NavItem(_("Factures"), "billing:invoices", Perm.BILLING_VIEW),
     NavItem(_("Statistiques de facturation"), "billing:statistics", Perm.BILLING_VIEW),
     NavItem(_("Conventions de participation"), "billing:contributions", Perm.BILLING_VIEW),
+    NavItem(_("Mensualisations"), "billing:budget", Perm.BILLING_VIEW),
     NavItem(_("Écrêtements pour fuite"), "billing:leaks", Perm.BILLING_VIEW),
 ]
 

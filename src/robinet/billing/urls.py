@@ -132,4 +132,17 @@ urlpatterns = [
         views.LeakActionView.as_view(action="meter-outcome"),
         name="leak-meter-outcome",
     ),
+    # BILL-10: monthly payment (mensualisation)
+    path("budget/", views.BudgetListView.as_view(), name="budget"),
+    path("budget/enrol/", views.BudgetEnrolView.as_view(), name="budget-enrol"),
+    path("budget/<int:pk>/", views.BudgetDetailView.as_view(), name="budget-detail"),
+    path("budget/<int:pk>/schedule.pdf", views.BudgetPdfView.as_view(), name="budget-pdf"),
+    *(
+        path(
+            f"budget/<int:pk>/{action}/",
+            views.BudgetActionView.as_view(action=action),
+            name=f"budget-{action}",
+        )
+        for action in ("suspend", "resume", "adjust", "change", "collect", "settle", "cancel")
+    ),
 ]

@@ -1521,3 +1521,244 @@ class LeakActionView(LeakMixin, View):
             problems = [m for ms in exc.fields.values() for m in ms]
             messages.error(request, " ".join([exc.message, *problems]))
         return redirect("billing:leak-detail", leak.pk)
+
+
+# --- monthly payment — mensualisation (BILL-10) -------------------------------------------------
+
+
+class BudgetEnrolForm(dj_forms.Form):
+    """Enrolment: the contract, 10 or 12 instalments, the day of the debit."""
+
+    contract = dj_forms.CharField(
+        label=gettext_lazy("N° d'abonnement (ou de compte client)"), max_length=16
+    )
+    instalment_count = dj_forms.TypedChoiceField(
+        label=gettext_lazy("Nombre de prélèvements"),
+        choices=[(10, "10"), (12, "12")],
+        coerce=int,
+        initial=10,
+    )
+    day_of_month = dj_forms.TypedChoiceField(
+        label=gettext_lazy("Jour de prélèvement"),
+        choices=[(d, str(d)) for d in range(1, 29)],
+        coerce=int,
+        initial=5,
+    )
+    volume = dj_forms.DecimalField(
+        label=gettext_lazy("Volume annuel estimé (m³, sans historique)"),
+        required=False,
+        min_value=Decimal(0),
+        max_digits=12,
+        decimal_places=3,
+    )
+    mandate_reference = dj_forms.CharField(
+        label=gettext_lazy("Référence du mandat (RUM, facultatif)"), max_length=35, required=False
+    )
+
+
+def _budget_contract(user, value: str):
+    """A contract by its number, or the only active contract of an account."""
+    from robinet.customers.choices import ContractStatus
+
+    value = value.strip()
+    try:
+        return customer_selectors.contract_get_for_user(user=user, number=value)
+    except exceptions.NotFound:
+        account = customer_selectors.account_get_for_user(user=user, number=value)
+        contracts = list(account.contracts.filter(status=ContractStatus.ACTIVE))
+        if len(contracts) != 1:
+            raise exceptions.ValidationFailed(
+                {"contract": [_("Indiquez le numéro d'abonnement (le compte en a plusieurs).")]}
+            ) from None
+        return contracts[0]
+
+
+class BudgetListView(StaffViewMixin, View):
+    permission = Perm.BILLING_VIEW
+
+    def get(self, request):
+        from robinet.billing import budget
+        from robinet.billing.choices import BudgetPlanStatus
+
+        status = request.GET.get("status", "")
+        account = request.GET.get("account", "")
+        year = request.GET.get("year", "")
+        plans = list(
+            budget.plan_search(
+                user=request.user,
+                status=status,
+                account=account,
+                year=int(year) if year.isdigit() else None,
+            )[:LIST_LIMIT]
+        )
+        context = {
+            "plans": plans,
+            "statuses": BudgetPlanStatus.choices,
+            "status": status,
+            "account": account,
+            "year": year,
+            "limit": LIST_LIMIT,
+            "can_manage": _can(request.user, budget.MANAGE),
+        }
+        return render(request, "billing/budget_list.html", context)
+
+
+class BudgetEnrolView(StaffViewMixin, View):
+    permission = Perm.CONTRACT_CHANGE
+
+    def render_form(self, form, error_message="", status=200):
+        return render(
+            self.request,
+            "billing/budget_form.html",
+            {"form": form, "error_message": error_message},
+            status=status,
+        )
+
+    def get(self, request):
+        return self.render_form(
+            BudgetEnrolForm(initial={"contract": request.GET.get("contract", "")})
+        )
+
+    def post(self, request):
+        from robinet.billing import budget
+
+        form = BudgetEnrolForm(request.POST)
+        if not form.is_valid():
+            return self.render_form(form, status=422)
+        data = form.cleaned_data
+        try:
+            contract = _budget_contract(request.user, data["contract"])
+            plan = budget.plan_enrol(
+                actor=request.user,
+                contract=contract,
+                instalment_count=data["instalment_count"],
+                day_of_month=data["day_of_month"],
+                volume=data["volume"],
+                mandate_reference=data["mandate_reference"],
+            )
+        except exceptions.PermissionDenied:
+            raise
+        except ApplicationError as exc:
+            add_service_errors(form, exc, aliases={"account": "contract"})
+            return self.render_form(form, exc.message, status=422)
+        messages.success(request, _("Mensualisation enregistrée : échéancier à envoyer au client."))
+        return redirect("billing:budget-detail", plan.pk)
+
+
+class BudgetMixin(StaffViewMixin):
+    permission = Perm.BILLING_VIEW
+
+    def get_plan(self):
+        from robinet.billing import budget
+
+        return budget.plan_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+
+
+class BudgetDetailView(BudgetMixin, View):
+    def get(self, request, pk):
+        from robinet.billing import budget
+        from robinet.billing import budget_plan as rules
+        from robinet.billing.choices import BudgetPlanStatus, InstalmentStatus
+
+        plan = self.get_plan()
+        centre = plan.account.centre
+        can_manage = _can(request.user, budget.MANAGE, centre)
+        can_settle = _can(request.user, budget.SETTLE, centre)
+        active = plan.status == BudgetPlanStatus.ACTIVE
+        low, high = rules.change_limits(estimate=plan.estimate, count=plan.instalment_count)
+        next_plan = budget.BudgetPlan.objects.filter(previous_plan=plan).first()
+        context = {
+            "plan": plan,
+            "schedule": budget.schedule_of(plan),
+            "figures": budget.figures_of(plan),
+            "next_plan": next_plan,
+            "can_manage": can_manage and plan.is_live,
+            "can_suspend": can_manage and active,
+            "can_resume": can_manage and plan.status == BudgetPlanStatus.SUSPENDED,
+            "can_adjust": can_manage and active,
+            "can_collect": can_settle and plan.is_live,
+            "can_settle": can_settle and plan.is_live,
+            "scheduled": InstalmentStatus.SCHEDULED,
+            "limits": (low, high),
+            "today": clock.today(),
+        }
+        return render(request, "billing/budget_detail.html", context)
+
+
+class BudgetPdfView(BudgetMixin, View):
+    """The schedule (also the SEPA pre-notification), inline."""
+
+    def get(self, request, pk):
+        from robinet.billing import budget
+
+        content, filename = budget.schedule_pdf(self.get_plan())
+        response = HttpResponse(content, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{filename}"'
+        return response
+
+
+class BudgetActionView(BudgetMixin, View):
+    """Suspendre / Reprendre / Ajuster / Changer le montant / Prélevée / Solder / Résilier."""
+
+    permission = Perm.CONTRACT_CHANGE
+    action = ""
+
+    def post(self, request, pk):
+        from robinet.billing import budget
+
+        plan = self.get_plan()
+        perm = budget.SETTLE if self.action in ("collect", "settle") else budget.MANAGE
+        require_covered(request.user, perm, plan.account.centre)
+        post = request.POST
+        try:
+            if self.action == "suspend":
+                budget.plan_suspend(actor=request.user, plan=plan, reason=post.get("reason", ""))
+                messages.success(request, _("Prélèvements suspendus."))
+            elif self.action == "resume":
+                budget.plan_resume(actor=request.user, plan=plan)
+                messages.success(request, _("Prélèvements repris."))
+            elif self.action == "adjust":
+                budget.plan_adjust_next_two(
+                    actor=request.user,
+                    plan=plan,
+                    adjustment=(post.get("adjustment") or "").replace(",", "."),
+                    reason=post.get("reason", ""),
+                )
+                messages.success(request, _("Les deux prochaines échéances sont ajustées."))
+            elif self.action == "change":
+                budget.plan_change_amount(
+                    actor=request.user,
+                    plan=plan,
+                    amount=(post.get("amount") or "").replace(",", "."),
+                )
+                messages.success(request, _("Montant des échéances à venir modifié."))
+            elif self.action == "collect":
+                instalment = plan.instalments.filter(pk=post.get("instalment") or 0).first()
+                if instalment is None:
+                    raise exceptions.NotFound(_("Échéance introuvable."))
+                budget.instalment_collect(
+                    actor=request.user,
+                    instalment=instalment,
+                    collected_on=_form_day(post.get("collected_on")),
+                )
+                messages.success(request, _("Échéance marquée prélevée."))
+            elif self.action == "settle":
+                budget.plan_settle(actor=request.user, plan=plan, renew=bool(post.get("renew")))
+                plan.refresh_from_db()
+                messages.success(
+                    request,
+                    _("Mensualisation soldée : %(o)s de %(a)s €.")
+                    % {
+                        "o": plan.get_settlement_outcome_display().lower(),
+                        "a": number_format(abs(plan.settled_balance), 2, force_grouping=True),
+                    },
+                )
+            elif self.action == "cancel":
+                budget.plan_cancel(actor=request.user, plan=plan, reason=post.get("reason", ""))
+                messages.success(request, _("Mensualisation résiliée."))
+        except (exceptions.PermissionDenied, exceptions.NotFound):
+            raise
+        except ApplicationError as exc:
+            problems = [m for ms in exc.fields.values() for m in ms]
+            messages.error(request, " ".join([exc.message, *problems]))
+        return redirect("billing:budget-detail", plan.pk)
