@@ -1,5 +1,6 @@
 """Screens of monthly payment (BILL-10) and their CASE-7 actions."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -73,3 +74,29 @@ def test_bill_10_screens_permissions(web, customer, officer, auditor):
     web.login(auditor)
     assert web.get("billing:budget-detail", plan.pk).status_code == 200
     assert web.post("billing:budget-suspend", plan.pk).status_code == 403
+
+
+def test_bill_10_settle_on_screen(web, customer, officer, billing_officer, monkeypatch):
+    from robinet.billing import budget
+    from tests.billing.budget.test_budget import _yearly_bill, set_today
+
+    _account, contract = customer
+    plan = budget.plan_enrol(actor=officer, contract=contract)
+    set_today(monkeypatch, dt.date(2026, 12, 10))
+    for instalment in budget.schedule_of(plan)[:9]:
+        budget.instalment_collect(actor=billing_officer, instalment=instalment)
+    invoices = _yearly_bill(contract, monkeypatch)
+    web.login(billing_officer)
+    page = web.get("billing:budget-detail", plan.pk).content.decode()
+    assert 'id="budget-settle-form"' in page
+    response = web.post("billing:budget-settle", plan.pk, data={"renew": "1"})
+    assert response.status_code == 302
+    plan.refresh_from_db()
+    assert plan.status == BudgetPlanStatus.SETTLED
+    assert plan.settled_invoices == [i.number for i in invoices.order_by("period_end")]
+    page = web.get("billing:budget-detail", plan.pk).content.decode()
+    assert 'id="budget-balance"' in page
+    assert 'id="budget-next-plan"' in page
+    assert 'id="budget-settle-form"' not in page
+    following = BudgetPlan.objects.get(previous_plan=plan)
+    assert web.get("billing:budget-detail", following.pk).status_code == 200
