@@ -16,10 +16,12 @@ import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
+from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
 from robinet.billing import leak_relief, leaks, selectors
 from robinet.billing.api import _page
+from robinet.core.exceptions import ValidationFailed
 
 router = Router(tags=["écrêtement pour fuite"])
 
@@ -102,7 +104,10 @@ class LeakReliefOut(Schema):
 
 
 class LeakReliefIn(Schema):
-    invoice: str = Field(description="Number of the consumption bill concerned")
+    invoice: str | None = Field(None, description="Number of the consumption bill concerned")
+    notice: int | None = Field(
+        None, description="Id of the METER-5 notice (its bill is found when no invoice is given)"
+    )
     reference_average: Decimal | None = Field(
         None, ge=0, description="m³; default: the METER-5 notice's reference average"
     )
@@ -140,11 +145,24 @@ def leak_relief_list(
 
 @router.post("/billing/leak-reliefs", response={201: LeakReliefOut}, summary="Ouvrir une demande")
 def leak_relief_create(request, payload: LeakReliefIn):
-    """409 ``leak_relief_exists`` when a request is already open on the invoice."""
-    invoice = selectors.invoice_get_for_user(user=request.user, number=payload.invoice)
+    """From the invoice or from the METER-5 notice (its bill); 409 ``leak_relief_exists``
+    when a request is already open on the invoice."""
+    notice = None
+    if payload.notice is not None:
+        notice = leaks.notice_get_for_user(user=request.user, pk=payload.notice)
+    number = payload.invoice
+    if not number and notice is not None:
+        bill = leaks.invoice_of_notice(notice)
+        number = bill.number if bill else None
+    if not number:
+        raise ValidationFailed(
+            {"invoice": [_("Indiquez la facture (ou une information facturée).")]}
+        )
+    invoice = selectors.invoice_get_for_user(user=request.user, number=number)
     leak = leaks.leak_relief_open(
         actor=request.user,
         invoice=invoice,
+        notice=notice,
         reference_average=payload.reference_average,
         reference_basis=payload.reference_basis,
     )

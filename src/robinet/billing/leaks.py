@@ -116,6 +116,22 @@ def leak_relief_get_for_user(*, user, pk: int, perm: str = Perm.BILLING_VIEW) ->
     return request
 
 
+def notice_get_for_user(*, user, pk: int):
+    """A METER-5 notice of an account in the user's centres."""
+    from robinet.metering.models import AbnormalConsumptionNotice
+
+    notices = AbnormalConsumptionNotice.objects.select_related("account__centre")
+    if user is not None:
+        require(user, Perm.BILLING_VIEW)
+        scope = scope_for(user)
+        if not scope.is_superuser:
+            notices = notices.filter(account__centre_id__in=scope.centre_ids(Perm.BILLING_VIEW))
+    notice = notices.filter(pk=pk).first()
+    if notice is None:
+        raise NotFound(_("Information de consommation anormale introuvable."))
+    return notice
+
+
 def is_overdue(request: LeakReliefRequest, on: dt.date | None = None) -> bool:
     on = on or clock.today()
     return (
@@ -261,6 +277,16 @@ def _notice_of(invoice: Invoice):
     if invoice.new_reading_id:
         return AbnormalConsumptionNotice.objects.filter(reading_id=invoice.new_reading_id).first()
     return None
+
+
+def invoice_of_notice(notice) -> Invoice | None:
+    """The consumption bill a METER-5 notice concerns: the one carrying it, else the one
+    billed up to its reading (latest generation)."""
+    bills = Invoice.objects.filter(kind__in=BILL_KINDS)
+    return (
+        bills.filter(abnormal_notice=notice).order_by("-generation").first()
+        or bills.filter(new_reading_id=notice.reading_id).order_by("-generation").first()
+    )
 
 
 def informed_on(notice, invoice: Invoice) -> dt.date | None:

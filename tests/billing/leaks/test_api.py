@@ -69,3 +69,13 @@ def test_refusal_and_permissions_bill_9(api, bill, org, make_user):
     )
     assert response.json()["status"] == "refused"
     assert "chauffe-eau" in response.json()["letter"]
+
+
+def test_create_from_the_notice_meter_5(api, bill):
+    response = api.post("/billing/leak-reliefs", {"notice": bill.abnormal_notice_id})
+    assert response.status_code == 201
+    assert response.json()["invoice"] == bill.number
+    missing = api.post("/billing/leak-reliefs", {})
+    assert missing.status_code == 400
+    assert "invoice" in missing.json()["extra"]["fields"]
+    assert api.post("/billing/leak-reliefs", {"notice": 999999}).status_code == 404
