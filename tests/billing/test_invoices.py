@@ -149,3 +149,17 @@ def test_simulation_refuses_absurd_periods_and_volumes(tariff):
             diameter_mm=15,
         )
     assert {"from", "to", "volume"} <= set(refused.value.fields)
+
+
+def test_bill_6_a_full_credit_after_a_partial_one_credits_exactly_what_is_left(billed, manager):
+    first = billed.lines.order_by("position").first()
+    partial = services.credit_note_issue(
+        actor=manager, invoice=billed, reason="Geste", positions=[first.position]
+    )
+    rest = services.credit_note_issue(actor=manager, invoice=billed, reason="Annulation")
+    assert partial.total_excl_vat + rest.total_excl_vat == billed.total_excl_vat
+    assert rest.lines.count() == billed.lines.count() - 1
+    assert services.is_fully_credited(billed)
+    assert set(rest.lines.values_list("credits_position", flat=True)) == set(
+        billed.lines.exclude(position=first.position).values_list("position", flat=True)
+    )

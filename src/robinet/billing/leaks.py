@@ -478,6 +478,7 @@ def _credit_note_issue(*, actor, request, relief: leak_relief.Relief) -> Invoice
         lines.append(
             InvoiceLine(
                 position=position,
+                credits_position=original.position,
                 component_code=original.component_code,
                 label=original.label,
                 service=original.service,

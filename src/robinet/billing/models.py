@@ -265,6 +265,8 @@ class InvoiceLine(ImmutableModel):
     amount_excl_vat = models.DecimalField(_("montant HT"), max_digits=12, decimal_places=2)
     vat_rate = models.DecimalField(_("taux de TVA"), max_digits=5, decimal_places=2)
     block = models.PositiveSmallIntegerField(_("tranche"), null=True, blank=True)
+    # On a credit note: the position of the invoice line this line credits (BILL-6).
+    credits_position = models.PositiveSmallIntegerField(_("ligne créditée"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("ligne de facture")

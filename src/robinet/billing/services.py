@@ -244,24 +244,41 @@ def held_bill_cancel(*, actor, held: HeldBill, note: str) -> HeldBill:
 # --- credit notes and rebilling (BILL-6) ----------------------------------------------------
 
 
-def _line_key(line: InvoiceLine) -> tuple:
-    return (line.component_code, line.tariff_code, line.period_start, line.block)
+def credited_so_far(invoice: Invoice) -> dict[int, tuple[Decimal, Decimal]]:
+    """Quantity and amount already credited, per position of the invoice's lines."""
+    done: dict[int, tuple[Decimal, Decimal]] = {}
+    for position, quantity, amount in InvoiceLine.objects.filter(
+        invoice__credited_invoice=invoice,
+        invoice__kind=InvoiceKind.CREDIT_NOTE,
+        credits_position__isnull=False,
+    ).values_list("credits_position", "quantity", "amount_excl_vat"):
+        q, a = done.get(position, (Decimal(0), Decimal(0)))
+        done[position] = (q + quantity, a + amount)
+    return done
 
 
-def credited_keys(invoice: Invoice) -> set[tuple]:
-    return {
-        _line_key(line)
-        for line in InvoiceLine.objects.filter(
-            invoice__credited_invoice=invoice, invoice__kind=InvoiceKind.CREDIT_NOTE
-        )
-    }
+def remaining_lines(invoice: Invoice) -> list[tuple[InvoiceLine, Decimal, Decimal]]:
+    """Each line with what is left to credit on it (quantity, amount); fully credited ones left out."""
+    done = credited_so_far(invoice)
+    left = []
+    for line in invoice.lines.order_by("position"):
+        quantity, amount = done.get(line.position, (Decimal(0), Decimal(0)))
+        if line.amount_excl_vat - amount or line.quantity - quantity:
+            left.append((line, line.quantity - quantity, line.amount_excl_vat - amount))
+    return left
 
 
-def _vat(lines: Sequence[InvoiceLine]) -> list[dict]:
-    """VAT per rate on the sum of the credited lines, rounded once (BILL-3)."""
+def credited_positions(invoice: Invoice) -> set[int]:
+    """Positions of the lines already credited in full."""
+    left = {line.position for line, _q, _a in remaining_lines(invoice)}
+    return {p for p in invoice.lines.values_list("position", flat=True) if p not in left}
+
+
+def _vat(lines: Sequence[tuple[Decimal, Decimal]]) -> list[dict]:
+    """VAT per rate on the sum of the credited (rate, amount) lines, rounded once (BILL-3)."""
     bases: dict[Decimal, Decimal] = defaultdict(Decimal)
-    for line in lines:
-        bases[line.vat_rate] += line.amount_excl_vat
+    for rate, amount in lines:
+        bases[rate] += amount
     return [
         {"rate": str(rate), "base": str(base), "amount": str(round_money(base * rate / 100))}
         for rate, base in sorted(bases.items())
@@ -284,32 +301,28 @@ def credit_note_issue(
         raise ValidationFailed({"reason": [_("Indiquez le motif de l'avoir.")]})
     # Serialise the credit notes of one invoice.
     Invoice.objects.select_for_update().filter(pk=invoice.pk).values_list("pk").get()
-    lines = list(invoice.lines.order_by("position"))
-    already = credited_keys(invoice)
+    all_lines = list(invoice.lines.order_by("position"))
+    left = remaining_lines(invoice)
+    untouched = len(left) == len(all_lines) and not credited_so_far(invoice)
     if positions:
         wanted = set(positions)
-        unknown = wanted - {line.position for line in lines}
+        unknown = wanted - {line.position for line in all_lines}
         if unknown:
             raise ValidationFailed(
                 {"positions": [_("Lignes inconnues : %(p)s") % {"p": sorted(unknown)}]}
             )
-        lines = [line for line in lines if line.position in wanted]
-    twice = [line for line in lines if _line_key(line) in already]
-    if positions and twice:
-        raise ValidationFailed(
-            {
-                "positions": [
-                    _("Ligne(s) déjà créditée(s) : %(p)s") % {"p": [t.position for t in twice]}
-                ]
-            }
-        )
-    lines = [line for line in lines if _line_key(line) not in already]
-    if not lines:
+        twice = sorted(wanted - {line.position for line, _q, _a in left})
+        if twice:
+            raise ValidationFailed(
+                {"positions": [_("Ligne(s) déjà créditée(s) : %(p)s") % {"p": twice}]}
+            )
+        left = [row for row in left if row[0].position in wanted]
+    if not left:
         raise ApplicationError(
             _("Cette facture est déjà entièrement créditée."), code="fully_credited"
         )
-    full = not already and len(lines) == invoice.lines.count()
-    vat = invoice.vat_breakdown if full else _vat(lines)
+    full = untouched and len(left) == len(all_lines)
+    vat = invoice.vat_breakdown if full else _vat([(line.vat_rate, a) for line, _q, a in left])
     total_excl = sum((Decimal(v["base"]) for v in vat), Decimal(0))
     total_vat = sum((Decimal(v["amount"]) for v in vat), Decimal(0))
     year = clock.today().year
@@ -349,6 +362,9 @@ def credit_note_issue(
         InvoiceLine(
             invoice=note,
             position=position,
+            credits_position=line.position,
+            quantity=quantity,
+            amount_excl_vat=amount,
             **{
                 f: getattr(line, f)
                 for f in (
@@ -360,16 +376,14 @@ def credit_note_issue(
                     "tariff_code",
                     "period_start",
                     "period_end",
-                    "quantity",
                     "unit",
                     "unit_price",
-                    "amount_excl_vat",
                     "vat_rate",
                     "block",
                 )
             },
         )  # fmt: skip
-        for position, line in enumerate(lines, start=1)
+        for position, (line, quantity, amount) in enumerate(left, start=1)
     )
     OpenItem.objects.create(
         account_id=note.account_id,
@@ -393,8 +407,7 @@ def credit_note_issue(
 
 
 def is_fully_credited(invoice: Invoice) -> bool:
-    keys = {_line_key(line) for line in invoice.lines.all()}
-    return bool(keys) and keys <= credited_keys(invoice)
+    return invoice.lines.exists() and not remaining_lines(invoice)
 
 
 @transaction.atomic

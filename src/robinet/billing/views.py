@@ -557,14 +557,8 @@ class CreditNoteView(InvoiceMixin, View):
     def setup_invoice(self):
         invoice = self.get_invoice()
         require_covered(self.request.user, Perm.BILLING_CORRECT, invoice.account.centre)
-        credited = services.credited_keys(invoice)
-        lines = [
-            line
-            for line in invoice.lines.order_by("position")
-            # the key ``services.credited_keys`` uses: a line is never credited twice
-            if (line.component_code, line.tariff_code, line.period_start, line.block)
-            not in credited
-        ]
+        # A line is never credited twice: only what is left to credit is offered.
+        lines = [line for line, _quantity, _amount in services.remaining_lines(invoice)]
         return invoice, lines
 
     def render_form(self, invoice, form, error_message="", status=200):
