@@ -341,7 +341,96 @@ def works_and_fees(today: dt.date) -> tuple[int, int]:
         if n >= 7:
             works_invoice_issue(actor=None, quote=quote, works_done_on=today - dt.timedelta(days=3))
     contributions(today)
+    leak_reliefs(today)
+    monthly_payers(today)
     return fees, quotes
+
+
+def leak_reliefs(today: dt.date) -> int:
+    """Leak-relief requests on bills that carried a METER-5 notice (BILL-9): granted,
+    refused, waiting for the plumber's certificate."""
+    from robinet.billing.leaks import (
+        leak_relief_approve,
+        leak_relief_open,
+        leak_relief_record_certificate,
+        leak_relief_refuse,
+    )
+    from robinet.core.exceptions import ApplicationError
+
+    # The bills that showed a METER-5 notice, then the largest household bills of the
+    # last run (the cap applies even when the customer was not informed).
+    latest = Invoice.objects.filter(kind="periodic").order_by("-issue_date").first()
+    bills = list(
+        Invoice.objects.filter(abnormal_notice__isnull=False, kind__in=("periodic", "final"))
+        .select_related("abnormal_notice")
+        .order_by("-issue_date", "pk")[:3]
+    )
+    if latest is not None:
+        bills += list(
+            Invoice.objects.filter(
+                kind="periodic",
+                issue_date=latest.issue_date,
+                abnormal_notice__isnull=True,
+                service_point__premises_use="main_residence",
+                credit_notes__isnull=True,
+            ).order_by("-volume", "pk")[: 6 - len(bills)]
+        )
+    opened = 0
+    for n, invoice in enumerate(bills):
+        try:
+            with transaction.atomic():
+                request = leak_relief_open(
+                    actor=None,
+                    invoice=invoice,
+                    notice=invoice.abnormal_notice,
+                    reference_average=None
+                    if invoice.abnormal_notice_id
+                    else (invoice.volume / 3).quantize(Decimal("0.01")),
+                    reference_basis="" if invoice.abnormal_notice_id else "trois dernières années",
+                    opened_on=min(invoice.issue_date + dt.timedelta(days=3), today),
+                )
+                opened += 1
+                if n % 3 == 2:
+                    continue  # waiting for the certificate
+                leak_relief_record_certificate(
+                    actor=None,
+                    request=request,
+                    certificate=ContentFile(b"%PDF-1.4\n% attestation\n", name="attestation.pdf"),
+                    repair_date=min(invoice.issue_date + dt.timedelta(days=5), today),
+                    leak_location="Canalisation enterrée entre le compteur et la maison",
+                    leak_after_meter=True,
+                    appliance_leak=n % 3 == 1,  # a water-heater leak is not eligible
+                    received_on=min(invoice.issue_date + dt.timedelta(days=10), today),
+                )
+                if n % 3 == 0:
+                    leak_relief_approve(actor=None, request=request)
+                else:
+                    leak_relief_refuse(actor=None, request=request)
+        except ApplicationError:
+            continue  # e.g. a bill outside the deadline: the demo keeps going
+    return opened
+
+
+def monthly_payers(today: dt.date, count: int = 12) -> int:
+    """A few contracts paid monthly (BILL-10), with their schedules."""
+    from robinet.billing.budget import plan_enrol
+    from robinet.core.exceptions import ApplicationError
+    from robinet.customers.models import Contract
+
+    contracts = (
+        Contract.objects.filter(status="active", account__customer_class="individual")
+        .exclude(account__iban="")
+        .order_by("pk")[:count]
+    )
+    enrolled = 0
+    for contract in contracts:
+        try:
+            with transaction.atomic():
+                plan_enrol(actor=None, contract=contract, instalment_count=10, day_of_month=5)
+        except ApplicationError:
+            continue
+        enrolled += 1
+    return enrolled
 
 
 def contributions(today: dt.date) -> int:

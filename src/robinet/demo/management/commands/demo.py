@@ -240,7 +240,13 @@ class Command(BaseCommand):
             f"{_plural(AbnormalConsumptionNotice.objects.count(), 'information de consommation anormale', 'informations de consommation anormale')}"
         )
         from robinet.billing.choices import BILL_KINDS, HeldBillStatus, InvoiceKind
-        from robinet.billing.models import HeldBill, Invoice, Quote
+        from robinet.billing.models import (
+            BudgetPlan,
+            HeldBill,
+            Invoice,
+            LeakReliefRequest,
+            Quote,
+        )
         from robinet.tariffs.models import TariffVersion
 
         invoices = dict(Invoice.objects.values_list("kind").annotate(n=Count("id")))
@@ -251,7 +257,9 @@ class Command(BaseCommand):
             f"{_plural(invoices.get(InvoiceKind.CREDIT_NOTE, 0), 'avoir')}, "
             f"{_plural(invoices.get(InvoiceKind.FEES, 0), 'facture de frais', 'factures de frais')}, "
             f"{_plural(invoices.get(InvoiceKind.WORKS, 0), 'facture de travaux', 'factures de travaux')}, "
-            f"{_plural(Quote.objects.count(), 'devis', 'devis')}"
+            f"{_plural(Quote.objects.count(), 'devis', 'devis')}, "
+            f"{_plural(LeakReliefRequest.objects.count(), 'écrêtement pour fuite', 'écrêtements pour fuite')}, "
+            f"{_plural(BudgetPlan.objects.count(), 'mensualisation')}"
         )
         write("")
         host, _sep, port = addrport.rpartition(":")
