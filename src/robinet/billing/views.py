@@ -818,21 +818,34 @@ class FeesForm(ItemRowsForm):
     reason = dj_forms.CharField(label=gettext_lazy("Motif"), max_length=255, required=False)
 
 
-class FeesCreateView(StaffViewMixin, View):
-    """ "Facturer des frais": price-list items billed to an account (BILL-7, COLL-1)."""
+class FormPageView(StaffViewMixin, View):
+    """A create form page: GET shows it (prefilled from the query string), POST is the view's."""
 
-    permission = Perm.FEES_MANAGE
+    template_name = ""
+    form_class: type[dj_forms.Form]
+    prefill = "account"  # the query-string parameter copied into the form
 
     def render_form(self, form, error_message="", status=200):
         return render(
             self.request,
-            "billing/fees_form.html",
+            self.template_name,
             {"form": form, "error_message": error_message},
             status=status,
         )
 
     def get(self, request):
-        return self.render_form(FeesForm(initial={"account": request.GET.get("account", "")}))
+        return self.render_form(
+            self.form_class(initial={self.prefill: request.GET.get(self.prefill, "")})
+        )
+
+
+class FeesCreateView(FormPageView):
+    """ "Facturer des frais": price-list items billed to an account (BILL-7, COLL-1)."""
+
+    permission = Perm.FEES_MANAGE
+
+    template_name = "billing/fees_form.html"
+    form_class = FeesForm
 
     def post(self, request):
         from robinet.billing import fees
@@ -907,19 +920,11 @@ class QuoteListView(StaffViewMixin, View):
         return render(request, "billing/quote_list.html", context)
 
 
-class QuoteCreateView(StaffViewMixin, View):
+class QuoteCreateView(FormPageView):
     permission = Perm.WORKS_MANAGE
 
-    def render_form(self, form, error_message="", status=200):
-        return render(
-            self.request,
-            "billing/quote_form.html",
-            {"form": form, "error_message": error_message},
-            status=status,
-        )
-
-    def get(self, request):
-        return self.render_form(QuoteForm(initial={"account": request.GET.get("account", "")}))
+    template_name = "billing/quote_form.html"
+    form_class = QuoteForm
 
     def post(self, request):
         from robinet.billing import works
@@ -1165,19 +1170,11 @@ class AgreementListView(StaffViewMixin, View):
         return render(request, "billing/contribution_list.html", context)
 
 
-class AgreementCreateView(StaffViewMixin, View):
+class AgreementCreateView(FormPageView):
     permission = Perm.WORKS_MANAGE
 
-    def render_form(self, form, error_message="", status=200):
-        return render(
-            self.request,
-            "billing/contribution_form.html",
-            {"form": form, "error_message": error_message},
-            status=status,
-        )
-
-    def get(self, request):
-        return self.render_form(AgreementForm(initial={"account": request.GET.get("account", "")}))
+    template_name = "billing/contribution_form.html"
+    form_class = AgreementForm
 
     def post(self, request):
         from robinet.billing import contributions
@@ -1597,21 +1594,12 @@ class BudgetListView(StaffViewMixin, View):
         return render(request, "billing/budget_list.html", context)
 
 
-class BudgetEnrolView(StaffViewMixin, View):
+class BudgetEnrolView(FormPageView):
     permission = Perm.CONTRACT_CHANGE
 
-    def render_form(self, form, error_message="", status=200):
-        return render(
-            self.request,
-            "billing/budget_form.html",
-            {"form": form, "error_message": error_message},
-            status=status,
-        )
-
-    def get(self, request):
-        return self.render_form(
-            BudgetEnrolForm(initial={"contract": request.GET.get("contract", "")})
-        )
+    template_name = "billing/budget_form.html"
+    form_class = BudgetEnrolForm
+    prefill = "contract"
 
     def post(self, request):
         from robinet.billing import budget
