@@ -88,3 +88,28 @@ def test_bill_1c_the_december_bill_re_rates_the_year(org, tariff):
         for line in invoice.lines.filter(component_code="CONSO-EAU"):
             water[line.block] = water.get(line.block, Decimal(0)) + line.quantity
     assert water == {0: Decimal("30"), 1: Decimal("20")}
+
+
+def test_bill_2_move_out_mid_period_gives_a_final_bill_prorated_to_the_day(org, tariff):
+    """BILL-2/BILL-7: the move-out bill ends on the move-out day, on the move-out index,
+    with the fixed charge for the days subscribed only (105 days of 2025)."""
+    from robinet.customers import services as customer_services
+
+    account, sp = occupied_point(org.centres[0], start=dt.date(2025, 1, 1), index="100")
+    customer_services.contract_move_out(
+        actor=None,
+        contract=account.contracts.get(),
+        end_date=dt.date(2025, 4, 15),
+        end_index="125",
+    )
+    factories.run(dt.date(2025, 6, 30))
+    final = account.invoices.get()
+    assert final.kind == "final"
+    assert (final.period_start, final.period_end) == (dt.date(2025, 1, 1), dt.date(2025, 4, 15))
+    assert final.volume == Decimal("25.000")
+    assert final.new_index == Decimal("125.000")
+    fixed = final.lines.get(component_code="ABO-EAU")
+    assert fixed.amount_excl_vat == (Decimal("36.50") * 105 / 365).quantize(Decimal("0.01"))
+    # Nothing more to bill for that contract.
+    factories.run(dt.date(2025, 12, 31), issue_date=dt.date(2026, 1, 5))
+    assert account.invoices.count() == 1
