@@ -207,7 +207,7 @@ def estimate_for(
 
 def _locked(plan: BudgetPlan) -> BudgetPlan:
     return (
-        BudgetPlan.objects.select_for_update()
+        BudgetPlan.objects.select_for_update(of=("self",))
         .select_related("account__centre", "contract__service_point")
         .get(pk=plan.pk)
     )
@@ -543,7 +543,7 @@ def instalment_collect(
 ) -> BudgetInstalment:
     """Scheduled → collected. Called by an officer now, by the payments module later."""
     instalment = (
-        BudgetInstalment.objects.select_for_update()
+        BudgetInstalment.objects.select_for_update(of=("self",))
         .select_related("plan__account__centre")
         .get(pk=instalment.pk)
     )

@@ -207,7 +207,7 @@ class InstalmentRequest:
 
 def _locked(agreement: ContributionAgreement) -> ContributionAgreement:
     return (
-        ContributionAgreement.objects.select_for_update()
+        ContributionAgreement.objects.select_for_update(of=("self",))
         .select_related("account__centre")
         .get(pk=agreement.pk)
     )

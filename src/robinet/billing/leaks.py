@@ -263,7 +263,7 @@ def letter_text(request: LeakReliefRequest, relief: leak_relief.Relief | None = 
 
 def _locked(request: LeakReliefRequest) -> LeakReliefRequest:
     return (
-        LeakReliefRequest.objects.select_for_update()
+        LeakReliefRequest.objects.select_for_update(of=("self",))
         .select_related("account__centre", "service_point", "invoice", "notice")
         .get(pk=request.pk)
     )

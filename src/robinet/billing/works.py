@@ -119,7 +119,11 @@ def works_invoice_of(quote: Quote) -> Invoice | None:
 
 
 def _locked(quote: Quote) -> Quote:
-    return Quote.objects.select_for_update().select_related("account__centre").get(pk=quote.pk)
+    return (
+        Quote.objects.select_for_update(of=("self",))
+        .select_related("account__centre")
+        .get(pk=quote.pk)
+    )
 
 
 @transaction.atomic
