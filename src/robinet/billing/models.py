@@ -43,6 +43,18 @@ from robinet.organisation.models import Entity
 HALF_CENT = Value(Decimal("0.005"))
 
 
+def author_field() -> models.ForeignKey:
+    """Who created a document (none for a run or a command); never looked up by it."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+
+
 class ImmutableInvoice(ApplicationError):
     http_status = 409
 
@@ -171,14 +183,7 @@ class Invoice(ImmutableModel):
         db_index=False,
     )
     created_at = models.DateTimeField(_("créée le"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-    )
+    created_by = author_field()
 
     class Meta:
         verbose_name = _("facture")
@@ -481,14 +486,7 @@ class Quote(models.Model):
     refusal_reason = models.CharField(_("motif du refus"), max_length=255, blank=True)
     works_done_on = models.DateField(_("travaux réalisés le"), null=True, blank=True)
     created_at = models.DateTimeField(_("créé le"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-    )
+    created_by = author_field()
 
     class Meta:
         verbose_name = _("devis")
@@ -586,14 +584,7 @@ class ContributionAgreement(models.Model):
     )
     closed_on = models.DateField(_("soldée le"), null=True, blank=True)
     created_at = models.DateTimeField(_("créée le"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-    )
+    created_by = author_field()
 
     class Meta:
         verbose_name = _("convention de participation")
@@ -747,14 +738,7 @@ class BudgetPlan(models.Model):
         _("issue du solde"), max_length=8, choices=SettlementOutcome.choices, blank=True
     )
     created_at = models.DateTimeField(_("créée le"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-    )
+    created_by = author_field()
 
     class Meta:
         verbose_name = _("mensualisation")
@@ -940,14 +924,7 @@ class LeakReliefRequest(models.Model):
         verbose_name=_("avoir"),
     )
     created_at = models.DateTimeField(_("créée le"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-    )
+    created_by = author_field()
 
     class Meta:
         verbose_name = _("demande d'écrêtement")

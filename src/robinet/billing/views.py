@@ -24,7 +24,7 @@ from django import forms as dj_forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db import close_old_connections, connections, transaction
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
@@ -838,6 +838,24 @@ class FormPageView(StaffViewMixin, View):
             self.form_class(initial={self.prefill: request.GET.get(self.prefill, "")})
         )
 
+    error_aliases: dict[str, str] | None = None  # service field → form field
+
+    def post(self, request):
+        form = self.form_class(request.POST)
+        if not form.is_valid():
+            return self.render_form(form, status=422)
+        try:
+            return self.submit(request, form.cleaned_data)
+        except exceptions.PermissionDenied:
+            raise
+        except ApplicationError as exc:
+            add_service_errors(form, exc, aliases=self.error_aliases)
+            return self.render_form(form, exc.message, status=422)
+
+    def submit(self, request, data):
+        """Call the service with the valid form's data; return the response."""
+        raise NotImplementedError
+
 
 class FeesCreateView(FormPageView):
     """ "Facturer des frais": price-list items billed to an account (BILL-7, COLL-1)."""
@@ -847,34 +865,24 @@ class FeesCreateView(FormPageView):
     template_name = "billing/fees_form.html"
     form_class = FeesForm
 
-    def post(self, request):
+    def submit(self, request, data):
         from robinet.billing import fees
 
-        form = FeesForm(request.POST)
-        if not form.is_valid():
-            return self.render_form(form, status=422)
-        data = form.cleaned_data
-        try:
-            account = customer_selectors.account_get_for_user(
-                user=request.user, number=data["account"].strip()
+        account = customer_selectors.account_get_for_user(
+            user=request.user, number=data["account"].strip()
+        )
+        contract = None
+        if data["contract"]:
+            contract = customer_selectors.contract_get_for_user(
+                user=request.user, number=data["contract"].strip()
             )
-            contract = None
-            if data["contract"]:
-                contract = customer_selectors.contract_get_for_user(
-                    user=request.user, number=data["contract"].strip()
-                )
-            invoice = fees.fees_invoice_issue(
-                actor=request.user,
-                account=account,
-                contract=contract,
-                items=data["lines"],
-                reason=data["reason"],
-            )
-        except exceptions.PermissionDenied:
-            raise
-        except ApplicationError as exc:
-            add_service_errors(form, exc)
-            return self.render_form(form, exc.message, status=422)
+        invoice = fees.fees_invoice_issue(
+            actor=request.user,
+            account=account,
+            contract=contract,
+            items=data["lines"],
+            reason=data["reason"],
+        )
         messages.success(request, _("Facture %(n)s émise.") % {"n": invoice.number})
         return redirect("billing:invoice-detail", invoice.number)
 
@@ -926,36 +934,26 @@ class QuoteCreateView(FormPageView):
     template_name = "billing/quote_form.html"
     form_class = QuoteForm
 
-    def post(self, request):
+    def submit(self, request, data):
         from robinet.billing import works
 
-        form = QuoteForm(request.POST)
-        if not form.is_valid():
-            return self.render_form(form, status=422)
-        data = form.cleaned_data
-        try:
-            account = customer_selectors.account_get_for_user(
-                user=request.user, number=data["account"].strip()
+        account = customer_selectors.account_get_for_user(
+            user=request.user, number=data["account"].strip()
+        )
+        service_point = None
+        if data["service_point"]:
+            service_point = customer_selectors.service_point_get_for_user(
+                user=request.user, reference=data["service_point"].strip()
             )
-            service_point = None
-            if data["service_point"]:
-                service_point = customer_selectors.service_point_get_for_user(
-                    user=request.user, reference=data["service_point"].strip()
-                )
-            quote = works.quote_create(
-                actor=request.user,
-                account=account,
-                subject=data["subject"],
-                site_address=data["site_address"],
-                service_point=service_point,
-                valid_until=data["valid_until"],
-                lines=data["lines"],
-            )
-        except exceptions.PermissionDenied:
-            raise
-        except ApplicationError as exc:
-            add_service_errors(form, exc)
-            return self.render_form(form, exc.message, status=422)
+        quote = works.quote_create(
+            actor=request.user,
+            account=account,
+            subject=data["subject"],
+            site_address=data["site_address"],
+            service_point=service_point,
+            valid_until=data["valid_until"],
+            lines=data["lines"],
+        )
         messages.success(request, _("Devis %(n)s établi.") % {"n": quote.number})
         return redirect("billing:quote-detail", quote.number)
 
@@ -1001,20 +999,20 @@ class QuotePdfView(QuoteMixin, View):
         return response
 
 
+def stored_file(field, missing: str) -> FileResponse:
+    """An uploaded document (signed quote, agreement, plumber's certificate), shown inline."""
+    if not field:
+        raise exceptions.NotFound(missing)
+    return FileResponse(
+        field.open("rb"), as_attachment=False, filename=field.name.rsplit("/", 1)[-1]
+    )
+
+
 class QuoteSignedView(QuoteMixin, View):
     """The customer's signed quote, served to those who may see the quote."""
 
     def get(self, request, number):
-        from django.http import FileResponse
-
-        quote = self.get_quote()
-        if not quote.signed_document:
-            raise exceptions.NotFound(_("Pas de devis signé."))
-        return FileResponse(
-            quote.signed_document.open("rb"),
-            as_attachment=False,
-            filename=quote.signed_document.name.rsplit("/", 1)[-1],
-        )
+        return stored_file(self.get_quote().signed_document, _("Pas de devis signé."))
 
 
 def _form_day(value) -> dt.date | None:
@@ -1176,32 +1174,22 @@ class AgreementCreateView(FormPageView):
     template_name = "billing/contribution_form.html"
     form_class = AgreementForm
 
-    def post(self, request):
+    def submit(self, request, data):
         from robinet.billing import contributions
 
-        form = AgreementForm(request.POST)
-        if not form.is_valid():
-            return self.render_form(form, status=422)
-        data = form.cleaned_data
-        try:
-            account = customer_selectors.account_get_for_user(
-                user=request.user, number=data["account"].strip()
-            )
-            agreement = contributions.agreement_create(
-                actor=request.user,
-                account=account,
-                project=data["project"],
-                service=data["service"],
-                total_excl_vat=data["total_excl_vat"],
-                vat_rate=data["vat_rate"],
-                due_dates=data["due_dates"],
-                amounts=data["amounts"],
-            )
-        except exceptions.PermissionDenied:
-            raise
-        except ApplicationError as exc:
-            add_service_errors(form, exc)
-            return self.render_form(form, exc.message, status=422)
+        account = customer_selectors.account_get_for_user(
+            user=request.user, number=data["account"].strip()
+        )
+        agreement = contributions.agreement_create(
+            actor=request.user,
+            account=account,
+            project=data["project"],
+            service=data["service"],
+            total_excl_vat=data["total_excl_vat"],
+            vat_rate=data["vat_rate"],
+            due_dates=data["due_dates"],
+            amounts=data["amounts"],
+        )
         messages.success(request, _("Convention %(n)s enregistrée.") % {"n": agreement.number})
         return redirect("billing:contribution-detail", agreement.number)
 
@@ -1254,16 +1242,7 @@ class AgreementSignedView(AgreementMixin, View):
     """The signed agreement, served to those who may see the agreement."""
 
     def get(self, request, number):
-        from django.http import FileResponse
-
-        agreement = self.get_agreement()
-        if not agreement.signed_document:
-            raise exceptions.NotFound(_("Pas de convention signée."))
-        return FileResponse(
-            agreement.signed_document.open("rb"),
-            as_attachment=False,
-            filename=agreement.signed_document.name.rsplit("/", 1)[-1],
-        )
+        return stored_file(self.get_agreement().signed_document, _("Pas de convention signée."))
 
 
 class AgreementActionView(AgreementMixin, View):
@@ -1445,16 +1424,7 @@ class LeakCertificateView(LeakMixin, View):
     """The plumber's certificate, served to those who may see the request."""
 
     def get(self, request, pk):
-        from django.http import FileResponse
-
-        leak = self.get_leak()
-        if not leak.certificate:
-            raise exceptions.NotFound(_("Pas d'attestation."))
-        return FileResponse(
-            leak.certificate.open("rb"),
-            as_attachment=False,
-            filename=leak.certificate.name.rsplit("/", 1)[-1],
-        )
+        return stored_file(self.get_leak().certificate, _("Pas d'attestation."))
 
 
 class LeakActionView(LeakMixin, View):
@@ -1601,28 +1571,20 @@ class BudgetEnrolView(FormPageView):
     form_class = BudgetEnrolForm
     prefill = "contract"
 
-    def post(self, request):
+    error_aliases = {"account": "contract"}
+
+    def submit(self, request, data):
         from robinet.billing import budget
 
-        form = BudgetEnrolForm(request.POST)
-        if not form.is_valid():
-            return self.render_form(form, status=422)
-        data = form.cleaned_data
-        try:
-            contract = _budget_contract(request.user, data["contract"])
-            plan = budget.plan_enrol(
-                actor=request.user,
-                contract=contract,
-                instalment_count=data["instalment_count"],
-                day_of_month=data["day_of_month"],
-                volume=data["volume"],
-                mandate_reference=data["mandate_reference"],
-            )
-        except exceptions.PermissionDenied:
-            raise
-        except ApplicationError as exc:
-            add_service_errors(form, exc, aliases={"account": "contract"})
-            return self.render_form(form, exc.message, status=422)
+        contract = _budget_contract(request.user, data["contract"])
+        plan = budget.plan_enrol(
+            actor=request.user,
+            contract=contract,
+            instalment_count=data["instalment_count"],
+            day_of_month=data["day_of_month"],
+            volume=data["volume"],
+            mandate_reference=data["mandate_reference"],
+        )
         messages.success(request, _("Mensualisation enregistrée : échéancier à envoyer au client."))
         return redirect("billing:budget-detail", plan.pk)
 

@@ -453,6 +453,12 @@ def _consumption(w: _Writer) -> None:
     w.y = y - 2 * mm
 
 
+def _bar_height(volume: Decimal, top: Decimal, plot_h: float) -> float:
+    """Page geometry, not money: ReportLab draws in float points; the volume printed
+    above the bar stays the Decimal."""
+    return plot_h * float(volume / top)
+
+
 def _chart(w: _Writer, x: float, y: float, width: float, height: float) -> None:
     """Bar chart of the last periods (METER-6), the current one highlighted."""
     history = w.doc.consumption_history
@@ -466,7 +472,7 @@ def _chart(w: _Writer, x: float, y: float, width: float, height: float) -> None:
     bar_w = slot * 0.6
     d.add(Line(0, base, width, base, strokeColor=RULE, strokeWidth=0.5))
     for i, p in enumerate(history):
-        h = float(p.volume / top) * plot_h
+        h = _bar_height(p.volume, top, plot_h)
         bx = i * slot + (slot - bar_w) / 2
         last = i == len(history) - 1
         d.add(Rect(bx, base, bar_w, h, fillColor=ACCENT if last else RULE, strokeColor=None))
