@@ -89,9 +89,6 @@ class Outcome:
         return bool(self.reasons)
 
 
-ACTUAL = "actual"
-
-
 def window_start(facts: ContractFacts, period: BillingPeriod) -> dt.date:
     """Readings dated after this day (exclusive) and up to the period end belong to it.
 
