@@ -35,7 +35,7 @@ from robinet.core.exceptions import ApplicationError, ValidationFailed
 from robinet.core.money import round_money
 from robinet.core.numbering import format_number, next_number
 from robinet.customers.choices import CustomerClass
-from robinet.ledger.models import OpenItem, OpenItemKind
+from robinet.ledger.services import book_invoice
 from robinet.organisation.access import require
 from robinet.organisation.roles import Perm
 
@@ -183,17 +183,7 @@ def invoice_issue_lines(
         )
         for position, line in enumerate(lines, start=1)
     )
-    OpenItem.objects.create(
-        account_id=account.pk,
-        contract_id=getattr(contract, "pk", None),
-        kind=OpenItemKind.INVOICE,
-        invoice=invoice,
-        document_number=number,
-        posted_on=issue_date,
-        due_date=due,
-        amount=total_incl,
-        open_amount=total_incl,
-    )
+    book_invoice(invoice)
     return invoice
 
 

@@ -55,7 +55,7 @@ from robinet.core import audit, clock
 from robinet.core.exceptions import ApplicationError, InvalidTransition, NotFound, ValidationFailed
 from robinet.core.numbering import format_number, next_number
 from robinet.customers.choices import PremisesUse
-from robinet.ledger.models import OpenItem, OpenItemKind
+from robinet.ledger.services import book_invoice
 from robinet.organisation.access import require, scope_for
 from robinet.organisation.roles import Perm
 
@@ -542,17 +542,7 @@ def _credit_note_issue(*, actor, request, relief: leak_relief.Relief) -> Invoice
     for line in lines:
         line.invoice = note
     InvoiceLine.objects.bulk_create(lines)
-    OpenItem.objects.create(
-        account_id=note.account_id,
-        contract_id=note.contract_id,
-        kind=OpenItemKind.CREDIT_NOTE,
-        invoice=note,
-        document_number=note.number,
-        posted_on=today,
-        due_date=today,
-        amount=-note.total_incl_vat,
-        open_amount=-note.total_incl_vat,
-    )
+    book_invoice(note)
     audit.record(
         actor=actor,
         verb="credit_note_issued",

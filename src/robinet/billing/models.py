@@ -35,7 +35,11 @@ from robinet.billing.choices import (
     QuoteStatus,
     SettlementOutcome,
 )
-from robinet.core.exceptions import ApplicationError
+from robinet.core.models.append_only import (
+    AppendOnlyModel,
+    AppendOnlyQuerySet,
+    AppendOnlyViolation,
+)
 from robinet.customers.choices import CustomerClass
 from robinet.customers.models import Contract, CustomerAccount, ServicePoint
 from robinet.organisation.models import Entity
@@ -55,8 +59,8 @@ def author_field() -> models.ForeignKey:
     )
 
 
-class ImmutableInvoice(ApplicationError):
-    http_status = 409
+class ImmutableInvoice(AppendOnlyViolation):
+    pass
 
 
 def _refuse(*args, **kwargs):
@@ -66,27 +70,19 @@ def _refuse(*args, **kwargs):
     )
 
 
-class ImmutableQuerySet(models.QuerySet):
+class ImmutableQuerySet(AppendOnlyQuerySet):
     update = _refuse
     delete = _refuse
 
 
-class ImmutableModel(models.Model):
-    """Append-only rows: created once, never changed, never deleted."""
+class ImmutableModel(AppendOnlyModel):
+    """Issued invoices and their lines (BILL-6)."""
 
     objects = ImmutableQuerySet.as_manager()
+    refuse = staticmethod(_refuse)
 
     class Meta:
         abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            _refuse()
-        kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        _refuse()
 
 
 class Invoice(ImmutableModel):

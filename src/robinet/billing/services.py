@@ -24,7 +24,7 @@ from robinet.core.exceptions import ApplicationError, InvalidTransition, Validat
 from robinet.core.money import round_money
 from robinet.core.numbering import format_number, next_number
 from robinet.core.runs import run_approve, run_create, run_execute, run_propose
-from robinet.ledger.models import OpenItem, OpenItemKind
+from robinet.ledger.services import book_invoice
 from robinet.organisation.access import require
 from robinet.organisation.models import Entity
 from robinet.organisation.roles import Perm
@@ -385,17 +385,7 @@ def credit_note_issue(
         )  # fmt: skip
         for position, (line, quantity, amount) in enumerate(left, start=1)
     )
-    OpenItem.objects.create(
-        account_id=note.account_id,
-        contract_id=note.contract_id,
-        kind=OpenItemKind.CREDIT_NOTE,
-        invoice=note,
-        document_number=note.number,
-        posted_on=today,
-        due_date=today,
-        amount=-note.total_incl_vat,
-        open_amount=-note.total_incl_vat,
-    )
+    book_invoice(note)
     audit.record(
         actor=actor,
         verb="credit_note_issued",

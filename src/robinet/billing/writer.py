@@ -1,4 +1,4 @@
-"""Issuing invoices in bulk (BILL-6): numbers, invoices, lines and open items in one go.
+"""Issuing invoices in bulk (BILL-6): numbers, invoices, lines, open items and entries in one go.
 
 The numbers of everything a chunk issues are reserved in one statement
 inside the chunk's transaction (gapless: a rolled-back chunk gives its
@@ -19,6 +19,7 @@ from robinet.billing.models import Invoice, InvoiceLine
 from robinet.core import clock
 from robinet.core.bulk import allocate_ids, insert_rows
 from robinet.core.numbering import format_number, next_numbers
+from robinet.ledger import posting
 from robinet.ledger.models import OpenItem, OpenItemKind
 
 NUMBER_WIDTH = 7
@@ -70,6 +71,7 @@ class InvoiceWriter:
         self.actor_id = getattr(actor, "pk", None)
         self.pending: list[Pending] = []
         self.issued_ids: list[int] = []
+        self.accounts = posting.chart()
 
     def add(
         self,
@@ -93,7 +95,7 @@ class InvoiceWriter:
         numbers = next_numbers(Series.INVOICE, len(pending), year)
         invoice_ids = list(allocate_ids(Invoice, len(pending)))
         now = clock.now()
-        invoices, lines, items = [], [], []
+        invoices, lines, items, entries = [], [], [], []
         # Bills priced once are shared by many contracts (engine's memo): their JSON
         # and line values are prepared once per bill.
         shared: dict[int, tuple] = {}
@@ -130,9 +132,11 @@ class InvoiceWriter:
                     json_value(list(outcome.tariff_periods)),
                     tails,
                     bill,  # keeps the id
+                    [(line.service, line.beneficiary, line.amount_excl_vat) for line in bill.lines],
+                    [(v.rate, v.amount) for v in bill.vat],
                 )
                 shared[id(bill)] = prepared
-            _periods, vat_json, periods_json, tails, _bill = prepared
+            _periods, vat_json, periods_json, tails, _bill, posted_lines, posted_vat = prepared
             old, new = volume.old, volume.new
             invoices.append(
                 (
@@ -162,8 +166,20 @@ class InvoiceWriter:
                     bill.total_incl_vat, None,
                 )
             )  # fmt: skip
+            entries.append(
+                posting.invoice_entry(
+                    number=number,
+                    issue_date=issue_date,
+                    account_id=facts.account_id,
+                    centre_id=facts.centre_id,
+                    credit_note=False,
+                    lines=posted_lines,
+                    vat=posted_vat,
+                )
+            )
         insert_rows(Invoice, INVOICE_COLUMNS, invoices)
         insert_rows(InvoiceLine, LINE_COLUMNS, lines)
         insert_rows(OpenItem, OPEN_ITEM_COLUMNS, items)
+        posting.post(entries, accounts=self.accounts)
         self.issued_ids.extend(invoice_ids)
         return invoice_ids

@@ -31,10 +31,23 @@ class Perm(models.TextChoices):
     BILLING_CORRECT = "billing.correct", _("Traiter les factures bloquées et émettre des avoirs")
     FEES_MANAGE = "billing.fees", _("Facturer des prestations et frais du bordereau de prix")
     WORKS_MANAGE = "billing.works", _("Établir les devis et factures de travaux")
+    PAYMENT_VIEW = "payment.view", _("Consulter les comptes et les règlements")
+    PAYMENT_TAKE = "payment.take", _("Encaisser (caisse, chèques, cartes)")
+    PAYMENT_ALLOCATE = "payment.allocate", _("Lettrer et délettrer")
+    PAYMENT_IMPORT = "payment.import", _("Importer des règlements et des soldes")
+    VOUCHER_MANAGE = "payment.vouchers", _("Gérer les vignettes")
+    ACCOUNTING_VIEW = "accounting.view", _("Consulter la comptabilité et les rapprochements")
 
 
 _ALL = frozenset(Perm)
-_VIEW = frozenset({Perm.CUSTOMER_VIEW, Perm.AUDIT_VIEW, Perm.TARIFF_VIEW, Perm.BILLING_VIEW})
+_VIEW = frozenset(
+    {Perm.CUSTOMER_VIEW, Perm.AUDIT_VIEW, Perm.TARIFF_VIEW, Perm.BILLING_VIEW, Perm.PAYMENT_VIEW}
+)
+# PAY-2: every officer at a counter takes payments.
+_COUNTER = frozenset({Perm.PAYMENT_TAKE})
+_COLLECTION = frozenset(
+    {Perm.PAYMENT_TAKE, Perm.PAYMENT_ALLOCATE, Perm.PAYMENT_IMPORT, Perm.VOUCHER_MANAGE}
+)
 _OFFICER = _VIEW | {Perm.CUSTOMER_CHANGE, Perm.CONTRACT_CHANGE, Perm.QUALITY_VIEW}
 _BILLING = _OFFICER | {
     Perm.TARIFF_CHANGE,
@@ -45,13 +58,15 @@ _BILLING = _OFFICER | {
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.CUSTOMER_OFFICER: frozenset(_OFFICER | {Perm.CUSTOMER_EXPORT}),
+    Role.CUSTOMER_OFFICER: frozenset(_OFFICER | _COUNTER | {Perm.CUSTOMER_EXPORT}),
     Role.BILLING_OFFICER: frozenset(_BILLING),
-    Role.COLLECTION_OFFICER: frozenset(_OFFICER),
+    Role.COLLECTION_OFFICER: frozenset(_OFFICER | _COLLECTION | {Perm.ACCOUNTING_VIEW}),
     Role.CONTACT_CENTRE_OFFICER: frozenset(_OFFICER),
-    Role.MANAGER: frozenset(_BILLING | {Perm.CUSTOMER_EXPORT, Perm.ORG_MANAGE}),
+    Role.MANAGER: frozenset(
+        _BILLING | _COLLECTION | {Perm.CUSTOMER_EXPORT, Perm.ORG_MANAGE, Perm.ACCOUNTING_VIEW}
+    ),
     Role.ADMINISTRATOR: _ALL,
-    Role.AUDITOR: frozenset(_VIEW | {Perm.QUALITY_VIEW}),
+    Role.AUDITOR: frozenset(_VIEW | {Perm.QUALITY_VIEW, Perm.ACCOUNTING_VIEW}),
     # ORG-4: an agency sees only assigned debts; the collections issue gives it
     # its own limited screens. It has no access to the customer file.
     Role.EXTERNAL_AGENCY: frozenset(),

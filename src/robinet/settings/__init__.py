@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "robinet.tariffs",
     "robinet.billing",
     "robinet.ledger",
+    "robinet.payments",
     "robinet.backoffice",
     "robinet.demo",
 ]

@@ -10,3 +10,4 @@ from .runs import Run as Run
 from .runs import RunChunk as RunChunk
 from .runs import RunItem as RunItem
 from .runs import RunState as RunState
+from .append_only import AppendOnlyModel as AppendOnlyModel

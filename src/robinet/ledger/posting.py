@@ -1,0 +1,270 @@
+"""The one posting module (PAY-7): every financial event becomes a balanced journal entry.
+
+Builders (pure) turn an event into an :class:`EntrySpec` whose lines name
+posting *roles*; :func:`post` resolves roles through the chart of accounts,
+checks that every entry balances, numbers the entries without gaps per
+journal and year, and writes them with their lines in the caller's
+transaction — the same transaction as the event. All the lines of a call
+are written in one statement (the PostgreSQL balance trigger checks them
+per statement).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from robinet.core import clock
+from robinet.core.bulk import allocate_ids, insert_rows
+from robinet.core.numbering import next_numbers
+from robinet.ledger.chart import resolve
+from robinet.ledger.models import Journal, JournalEntry, JournalLine, LedgerAccount
+
+ZERO = Decimal("0.00")
+CUSTOMERS = "customers"
+
+
+class UnbalancedEntry(ValueError):
+    """A builder produced an entry whose debits and credits differ (a bug, never user input)."""
+
+
+@dataclass(frozen=True)
+class LineSpec:
+    role: str
+    debit: Decimal = ZERO
+    credit: Decimal = ZERO
+    customer_account_id: int | None = None
+
+
+@dataclass(frozen=True)
+class EntrySpec:
+    journal: str
+    entry_date: dt.date
+    piece_ref: str
+    label: str
+    centre_id: int
+    event: str
+    lines: tuple[LineSpec, ...]
+    piece_date: dt.date | None = None
+
+
+@dataclass
+class _Lines:
+    """Accumulates signed amounts per (role, customer account), then writes debit/credit lines."""
+
+    amounts: dict[tuple[str, int | None], Decimal] = field(
+        default_factory=lambda: defaultdict(lambda: ZERO)
+    )
+
+    def add(self, role: str, signed: Decimal, customer_account_id: int | None = None) -> None:
+        self.amounts[(role, customer_account_id)] += signed
+
+    def specs(self) -> tuple[LineSpec, ...]:
+        lines = []
+        for (role, account_id), amount in self.amounts.items():
+            if amount > 0:
+                lines.append(LineSpec(role, debit=amount, customer_account_id=account_id))
+            elif amount < 0:
+                lines.append(LineSpec(role, credit=-amount, customer_account_id=account_id))
+        return tuple(lines)
+
+
+def revenue_role(beneficiary: str, service: str) -> str:
+    """Where a line's amount excluding VAT goes: the operator's revenue or a third party's."""
+    if beneficiary == "operator":
+        return f"revenue.operator.{service}"
+    return f"revenue.{beneficiary}"
+
+
+def vat_role(rate: Decimal) -> str:
+    return f"vat.{Decimal(rate).quantize(Decimal('0.01'))}"
+
+
+def invoice_entry(
+    *,
+    number: str,
+    issue_date: dt.date,
+    account_id: int,
+    centre_id: int,
+    credit_note: bool,
+    lines: Iterable[tuple[str, str, Decimal]],
+    vat: Iterable[tuple[Decimal, Decimal]],
+    label: str = "",
+) -> EntrySpec:
+    """An invoice: customers debited incl. VAT; revenue or third parties and VAT credited.
+
+    ``lines`` are (service, beneficiary, amount excl. VAT); ``vat`` (rate, amount).
+    A credit note posts the same the other way round.
+    """
+    sign = -1 if credit_note else 1
+    acc = _Lines()
+    total = ZERO
+    for service, beneficiary, amount in lines:
+        acc.add(revenue_role(beneficiary, service), -sign * amount)
+        total += amount
+    for rate, amount in vat:
+        acc.add(vat_role(rate), -sign * amount)
+        total += amount
+    acc.add(CUSTOMERS, sign * total, account_id)
+    return EntrySpec(
+        journal=Journal.SALES,
+        entry_date=issue_date,
+        piece_ref=number,
+        label=label or ("Avoir " if credit_note else "Facture ") + number,
+        centre_id=centre_id,
+        event="credit_note" if credit_note else "invoice",
+        lines=acc.specs(),
+    )
+
+
+def treasury_role(means: str) -> str:
+    return f"treasury.{means}"
+
+
+def payment_entry(
+    *,
+    number: str,
+    received_on: dt.date,
+    account_id: int,
+    centre_id: int,
+    means: str,
+    amount: Decimal,
+    reversal: bool = False,
+    label: str = "",
+) -> EntrySpec:
+    """A payment: the means' treasury account debited, customers credited (reversed: the opposite)."""
+    sign = -1 if reversal else 1
+    acc = _Lines()
+    acc.add(treasury_role(means), sign * amount)
+    acc.add(CUSTOMERS, -sign * amount, account_id)
+    return EntrySpec(
+        journal=Journal.CASH if means == "cash" else Journal.BANK,
+        entry_date=received_on,
+        piece_ref=number,
+        label=label or ("Annulation règlement " if reversal else "Règlement ") + number,
+        centre_id=centre_id,
+        event="payment_reversal" if reversal else "payment",
+        lines=acc.specs(),
+    )
+
+
+def transfer_entry(
+    *,
+    journal: str,
+    on: dt.date,
+    piece_ref: str,
+    label: str,
+    centre_id: int,
+    event: str,
+    debit_role: str,
+    credit_role: str,
+    amount: Decimal,
+    debit_account_id: int | None = None,
+    credit_account_id: int | None = None,
+) -> EntrySpec:
+    """A two-line entry: ``amount`` from ``credit_role`` to ``debit_role`` (refunds, write-offs…)."""
+    acc = _Lines()
+    acc.add(debit_role, amount, debit_account_id)
+    acc.add(credit_role, -amount, credit_account_id)
+    return EntrySpec(journal, on, piece_ref, label, centre_id, event, acc.specs())
+
+
+def check_balanced(entry: EntrySpec) -> None:
+    debit = sum((line.debit for line in entry.lines), ZERO)
+    credit = sum((line.credit for line in entry.lines), ZERO)
+    if debit != credit:
+        raise UnbalancedEntry(f"{entry.piece_ref}: debit {debit} != credit {credit}")
+    for line in entry.lines:
+        if (line.debit > 0) == (line.credit > 0) or line.debit < 0 or line.credit < 0:
+            raise UnbalancedEntry(f"{entry.piece_ref}: line {line} must have one positive side")
+
+
+def chart() -> dict[str, str]:
+    return dict(
+        LedgerAccount.objects.exclude(role=None).exclude(role="").values_list("role", "code")
+    )
+
+
+ENTRY_COLUMNS = (
+    "id", "journal", "year", "number", "entry_date", "piece_ref", "piece_date", "label",
+    "centre_id", "event", "created_at",
+)  # fmt: skip
+LINE_COLUMNS = ("entry_id", "ledger_account", "customer_account_id", "debit", "credit")
+
+
+def post(entries: Sequence[EntrySpec], *, accounts: dict[str, str] | None = None) -> list[int]:
+    """Write ``entries`` (balanced, numbered per journal and fiscal year); returns their ids.
+
+    Must run inside the transaction of the event being posted.
+    """
+    entries = [e for e in entries if e.lines]
+    if not entries:
+        return []
+    accounts = accounts if accounts is not None else chart()
+    for entry in entries:
+        check_balanced(entry)
+    by_series: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for index, entry in enumerate(entries):
+        by_series[(entry.journal, entry.entry_date.year)].append(index)
+    numbers: list[int] = [0] * len(entries)
+    for (journal, year), indexes in sorted(by_series.items()):
+        for index, number in zip(
+            indexes, next_numbers(f"J{journal}", len(indexes), year), strict=True
+        ):
+            numbers[index] = number
+    ids = list(allocate_ids(JournalEntry, len(entries)))
+    now = clock.now()
+    entry_rows, line_rows = [], []
+    codes: dict[str, str] = {}
+    for entry, number, entry_id in zip(entries, numbers, ids, strict=True):
+        entry_rows.append(
+            (
+                entry_id, entry.journal, entry.entry_date.year, number, entry.entry_date,
+                entry.piece_ref, entry.piece_date or entry.entry_date, entry.label[:120],
+                entry.centre_id, entry.event, now,
+            )
+        )  # fmt: skip
+        for line in entry.lines:
+            code = codes.get(line.role)
+            if code is None:
+                code = codes[line.role] = resolve(line.role, accounts)
+            line_rows.append((entry_id, code, line.customer_account_id, line.debit, line.credit))
+    insert_rows(JournalEntry, ENTRY_COLUMNS, entry_rows)
+    insert_rows(JournalLine, LINE_COLUMNS, line_rows)
+    return ids
+
+
+def post_invoices(invoice_ids: Sequence[int]) -> list[int]:
+    """Post issued invoices and credit notes read back from the database."""
+    from robinet.billing.models import Invoice, InvoiceLine
+
+    if not invoice_ids:
+        return []
+    invoices = list(
+        Invoice.objects.filter(pk__in=invoice_ids)
+        .order_by("pk")
+        .values("pk", "number", "kind", "issue_date", "account_id", "account__centre_id",
+                "vat_breakdown")
+    )  # fmt: skip
+    lines: dict[int, list[tuple[str, str, Decimal]]] = defaultdict(list)
+    for invoice_id, service, beneficiary, amount in InvoiceLine.objects.filter(
+        invoice_id__in=invoice_ids
+    ).values_list("invoice_id", "service", "beneficiary", "amount_excl_vat"):
+        lines[invoice_id].append((service, beneficiary, amount))
+    return post(
+        [
+            invoice_entry(
+                number=row["number"],
+                issue_date=row["issue_date"],
+                account_id=row["account_id"],
+                centre_id=row["account__centre_id"],
+                credit_note=row["kind"] == "credit_note",
+                lines=lines[row["pk"]],
+                vat=[(Decimal(v["rate"]), Decimal(v["amount"])) for v in row["vat_breakdown"]],
+            )
+            for row in invoices
+        ]
+    )

@@ -1,0 +1,426 @@
+"""Writes on customer accounts: booking documents, allocating, un-allocating (PAY-1, PAY-1a).
+
+Every function runs inside the caller's transaction (or its own) and locks
+the open items it moves, so two payments on one account never clear the
+same euro twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils.translation import gettext as _
+
+from robinet.core import audit, clock
+from robinet.core.exceptions import ApplicationError, NotFound
+from robinet.ledger import posting
+from robinet.ledger.models import (
+    Allocation,
+    AllocationShare,
+    OpenItem,
+    OpenItemKind,
+    ShareBeneficiary,
+    ShareSource,
+)
+from robinet.ledger.spread import Part, spread
+from robinet.organisation.access import require
+from robinet.organisation.roles import Perm
+from robinet.payments.allocation import DEFAULT_CATEGORY_ORDER, Debit
+from robinet.payments.allocation import allocate as allocation_rule
+
+ZERO = Decimal("0.00")
+FEE_KINDS = ("fees",)
+
+
+def category_order() -> tuple[str, ...]:
+    return tuple(getattr(settings, "ROBINET_ALLOCATION_ORDER", DEFAULT_CATEGORY_ORDER))
+
+
+def spread_order() -> tuple[str, ...] | None:
+    """PAY-1a: None spreads pro rata (default); a tuple spreads in that order of categories."""
+    mode = getattr(settings, "ROBINET_ALLOCATION_SPREAD", "pro_rata")
+    return None if mode == "pro_rata" else category_order()
+
+
+# --- booking documents --------------------------------------------------------------------------
+
+
+def book_invoice(invoice) -> OpenItem:
+    """Post an issued invoice or credit note: its open item and its journal entry."""
+    credit_note = invoice.kind == "credit_note"
+    sign = -1 if credit_note else 1
+    item = OpenItem.objects.create(
+        account_id=invoice.account_id,
+        contract_id=invoice.contract_id,
+        kind=OpenItemKind.CREDIT_NOTE if credit_note else OpenItemKind.INVOICE,
+        invoice=invoice,
+        document_number=invoice.number,
+        posted_on=invoice.issue_date,
+        due_date=invoice.issue_date if credit_note else invoice.due_date,
+        amount=sign * invoice.total_incl_vat,
+        open_amount=sign * invoice.total_incl_vat,
+    )
+    posting.post_invoices([invoice.pk])
+    if credit_note:
+        auto_allocate(account_id=invoice.account_id, on=invoice.issue_date)
+    return item
+
+
+# --- shares (PAY-1a) ----------------------------------------------------------------------------
+
+
+def _category(invoice_kind: str, component_kind: str) -> str:
+    if invoice_kind in FEE_KINDS:
+        return "fee"
+    if component_kind == "interest":
+        return "interest"
+    return "principal"
+
+
+def invoice_parts(invoice_ids: Iterable[int]) -> dict[int, list[Part]]:
+    """What remains owed on each invoice per (beneficiary, service), VAT per rate."""
+    from robinet.billing.models import Invoice, InvoiceLine
+
+    invoice_ids = list(set(invoice_ids))
+    billed: dict[int, dict[tuple[str, str], list]] = defaultdict(dict)
+    kinds = dict(Invoice.objects.filter(pk__in=invoice_ids).values_list("pk", "kind"))
+    for invoice_id, beneficiary, service, component_kind, amount in InvoiceLine.objects.filter(
+        invoice_id__in=invoice_ids
+    ).values_list("invoice_id", "beneficiary", "service", "component_kind", "amount_excl_vat"):
+        key = (beneficiary, service)
+        entry = billed[invoice_id].setdefault(
+            key, [ZERO, _category(kinds[invoice_id], component_kind)]
+        )
+        entry[0] += amount
+    for invoice_id, breakdown in Invoice.objects.filter(pk__in=invoice_ids).values_list(
+        "pk", "vat_breakdown"
+    ):
+        for vat in breakdown:
+            key = (ShareBeneficiary.VAT.value, str(Decimal(vat["rate"]).quantize(Decimal("0.01"))))
+            entry = billed[invoice_id].setdefault(key, [ZERO, "principal"])
+            entry[0] += Decimal(vat["amount"])
+    for invoice_id, beneficiary, service, amount in (
+        AllocationShare.objects.filter(invoice_id__in=invoice_ids)
+        .values("invoice_id", "beneficiary", "service")
+        .annotate(total=Sum("amount"))
+        .values_list("invoice_id", "beneficiary", "service", "total")
+    ):
+        entry = billed[invoice_id].setdefault((beneficiary, service), [ZERO, "principal"])
+        entry[0] -= amount
+    return {
+        invoice_id: [Part(b, s, amount, category) for (b, s), (amount, category) in parts.items()]
+        for invoice_id, parts in billed.items()
+    }
+
+
+def _source(credit_kind: str) -> str:
+    return {
+        OpenItemKind.PAYMENT: ShareSource.PAYMENT,
+        OpenItemKind.CREDIT_NOTE: ShareSource.CREDIT_NOTE,
+    }.get(credit_kind, ShareSource.OTHER)
+
+
+# --- allocating ---------------------------------------------------------------------------------
+
+
+def _write_allocations(
+    pairs: Sequence[tuple[OpenItem, OpenItem, Decimal]],
+    *,
+    on: dt.date,
+    actor=None,
+    manual: bool = False,
+    reason: str = "",
+    reverses: Sequence[Allocation | None] | None = None,
+) -> list[Allocation]:
+    """Write allocations (signed amounts), their shares, and move the items' open amounts."""
+    if not pairs:
+        return []
+    now = clock.now()
+    reverses = reverses or [None] * len(pairs)
+    allocations = Allocation.objects.bulk_create(
+        [
+            Allocation(
+                account_id=debit.account_id,
+                debit=debit,
+                credit=credit,
+                amount=amount,
+                allocated_on=on,
+                reverses=reversed_allocation,
+                manual=manual,
+                reason=reason[:255],
+                created_at=now,
+                created_by=actor if getattr(actor, "pk", None) else None,
+            )
+            for (debit, credit, amount), reversed_allocation in zip(pairs, reverses, strict=True)
+        ]
+    )
+    if any(a.pk is None for a in allocations):  # SQLite before 3.35 returns no ids
+        raise RuntimeError("bulk_create must return primary keys")
+    # Shares: invoices are spread in turn, so several allocations on one invoice see
+    # what the previous ones took.
+    parts = invoice_parts(debit.invoice_id for debit, _c, _a in pairs if debit.invoice_id)
+    order = spread_order()
+    shares = []
+    for allocation, reversed_allocation in zip(allocations, reverses, strict=True):
+        debit = allocation.debit
+        if not debit.invoice_id:
+            continue
+        if reversed_allocation is not None:
+            originals = list(reversed_allocation.shares.all())
+            amounts = [-s.amount for s in originals]
+            keys = [(s.beneficiary, s.service) for s in originals]
+            source = originals[0].source if originals else _source(allocation.credit.kind)
+        else:
+            invoice_parts_ = parts.get(debit.invoice_id, [])
+            if not invoice_parts_:
+                continue
+            amounts = spread(allocation.amount, invoice_parts_, order=order)
+            keys = [(p.beneficiary, p.service) for p in invoice_parts_]
+            source = _source(allocation.credit.kind)
+        by_key = {}
+        for (beneficiary, service), amount in zip(keys, amounts, strict=True):
+            if amount:
+                by_key[(beneficiary, service)] = by_key.get((beneficiary, service), ZERO) + amount
+        remaining = parts.get(debit.invoice_id)
+        if remaining is not None:
+            parts[debit.invoice_id] = [
+                Part(
+                    p.beneficiary,
+                    p.service,
+                    p.remaining - by_key.get((p.beneficiary, p.service), ZERO),
+                    p.category,
+                )
+                for p in remaining
+            ]
+        shares.extend(
+            AllocationShare(
+                allocation=allocation,
+                invoice_id=debit.invoice_id,
+                source=source,
+                beneficiary=beneficiary,
+                service=service,
+                on=on,
+                amount=amount,
+            )
+            for (beneficiary, service), amount in by_key.items()
+        )
+    AllocationShare.objects.bulk_create(shares)
+    moved: dict[int, tuple[OpenItem, Decimal]] = {}
+    for debit, credit, amount in pairs:
+        for item, delta in ((debit, -amount), (credit, amount)):
+            _item, total = moved.get(item.pk, (item, ZERO))
+            moved[item.pk] = (item, total + delta)
+    for item, delta in moved.values():
+        item.open_amount += delta
+        item.cleared_on = on if item.open_amount == 0 else None
+        OpenItem.objects.filter(pk=item.pk).update(
+            open_amount=item.open_amount, cleared_on=item.cleared_on
+        )
+    return allocations
+
+
+def _locked_open_items(account_id: int) -> list[OpenItem]:
+    return list(
+        OpenItem.objects.select_for_update()
+        .filter(account_id=account_id, cleared_on__isnull=True)
+        .exclude(open_amount=0)
+        .order_by("due_date", "id")
+    )
+
+
+def _debits(items: Sequence[OpenItem], kinds: dict[int, str]) -> list[Debit]:
+    return [
+        Debit(
+            id=item.pk,
+            due_date=item.due_date,
+            open_amount=item.open_amount,
+            invoice_id=item.invoice_id,
+            category="fee" if kinds.get(item.invoice_id) in FEE_KINDS else "principal",
+        )
+        for item in items
+        if item.open_amount > 0
+    ]
+
+
+def auto_allocate(*, account_id: int, on: dt.date | None = None, actor=None) -> list[Allocation]:
+    """Clear the account's open credits against its open debits by the PAY-1 rule.
+
+    Credits are taken oldest first; a payment goes to the invoice it named first.
+    """
+    from robinet.billing.models import Invoice
+    from robinet.payments.models import Payment
+
+    on = on or clock.today()
+    with transaction.atomic():
+        items = _locked_open_items(account_id)
+        credits = [item for item in items if item.open_amount < 0]
+        if not credits or not any(item.open_amount > 0 for item in items):
+            return []
+        kinds = dict(
+            Invoice.objects.filter(
+                pk__in=[i.invoice_id for i in items if i.invoice_id]
+            ).values_list("pk", "kind")
+        )
+        # A payment goes to the invoice it named, a credit note to the invoice it corrects.
+        named_by_payment = dict(
+            Payment.objects.filter(pk__in=[c.payment_id for c in credits if c.payment_id])
+            .exclude(invoice=None)
+            .values_list("pk", "invoice_id")
+        )
+        corrected = dict(
+            Invoice.objects.filter(pk__in=[c.invoice_id for c in credits if c.invoice_id])
+            .exclude(credited_invoice=None)
+            .values_list("pk", "credited_invoice_id")
+        )
+        named = {
+            c.pk: named_by_payment.get(c.payment_id) or corrected.get(c.invoice_id) for c in credits
+        }
+        by_id = {item.pk: item for item in items}
+        pairs = []
+        for credit in sorted(credits, key=lambda c: (c.posted_on, c.pk)):
+            debits = _debits(items, kinds)
+            if not debits:
+                break
+            for debit_id, amount in allocation_rule(
+                -credit.open_amount,
+                debits,
+                invoice_id=named.get(credit.pk),
+                category_order=category_order(),
+            ):
+                debit = by_id[debit_id]
+                pairs.append((debit, credit, amount))
+                debit.open_amount -= amount
+                credit.open_amount += amount
+        # _write_allocations moves open amounts itself: restore what the loop consumed.
+        for debit, credit, amount in pairs:
+            debit.open_amount += amount
+            credit.open_amount -= amount
+        return _write_allocations(pairs, on=on, actor=actor)
+
+
+def allocate(
+    *,
+    actor,
+    debit: OpenItem,
+    credit: OpenItem,
+    amount: Decimal,
+    on: dt.date | None = None,
+    reason: str = "",
+) -> Allocation:
+    """An officer allocates by hand ``amount`` of ``credit`` to ``debit`` (same account)."""
+    require(actor, Perm.PAYMENT_ALLOCATE, debit.account.centre)
+    on = on or clock.today()
+    with transaction.atomic():
+        locked = {
+            item.pk: item
+            for item in OpenItem.objects.select_for_update().filter(pk__in=[debit.pk, credit.pk])
+        }
+        debit, credit = locked.get(debit.pk), locked.get(credit.pk)
+        if debit is None or credit is None:
+            raise NotFound(_("Poste introuvable."))
+        errors = []
+        if debit.account_id != credit.account_id:
+            errors.append(_("Les deux postes doivent être sur le même compte client."))
+        if debit.open_amount <= 0:
+            errors.append(
+                _("Le poste débiteur %(doc)s n'a plus rien à solder.")
+                % {"doc": debit.document_number}
+            )
+        if credit.open_amount >= 0:
+            errors.append(
+                _("Le poste créditeur %(doc)s n'a plus rien à affecter.")
+                % {"doc": credit.document_number}
+            )
+        if amount is None or amount <= 0 or amount.as_tuple().exponent < -2:
+            errors.append(_("Le montant doit être positif, au centime près."))
+        elif not errors and amount > min(debit.open_amount, -credit.open_amount):
+            errors.append(
+                _("Le montant dépasse le reste ouvert (%(max)s).")
+                % {"max": min(debit.open_amount, -credit.open_amount)}
+            )
+        if errors:
+            raise ApplicationError(
+                " ".join(errors), code="allocation_refused", fields={"amount": errors}
+            )
+        (allocation,) = _write_allocations(
+            [(debit, credit, amount)], on=on, actor=actor, manual=True, reason=reason
+        )
+        audit.record(
+            actor=actor,
+            verb="allocated",
+            target=allocation,
+            subject=debit.account,
+            data={
+                "debit": debit.document_number,
+                "credit": credit.document_number,
+                "amount": amount,
+            },
+        )
+        return allocation
+
+
+def unallocate(
+    *, actor, allocation: Allocation, reason: str, on: dt.date | None = None
+) -> Allocation:
+    """Cancel an allocation: a new allocation of the opposite amount, both items reopen."""
+    require(actor, Perm.PAYMENT_ALLOCATE, allocation.debit.account.centre)
+    if not (reason or "").strip():
+        raise ApplicationError(
+            _("Indiquez le motif du délettrage."),
+            code="reason_required",
+            fields={"reason": [_("Obligatoire.")]},
+        )
+    with transaction.atomic():
+        reversal = _unallocate([allocation], on=on or clock.today(), actor=actor, reason=reason)[0]
+        audit.record(
+            actor=actor,
+            verb="unallocated",
+            target=reversal,
+            subject=allocation.debit.account,
+            data={"allocation": allocation.pk, "amount": allocation.amount, "reason": reason},
+        )
+        return reversal
+
+
+def _unallocate(
+    allocations: Sequence[Allocation], *, on: dt.date, actor=None, reason: str = ""
+) -> list[Allocation]:
+    ids = [a.pk for a in allocations]
+    live = list(
+        Allocation.objects.filter(
+            pk__in=ids, reverses__isnull=True, reversed_by__isnull=True
+        ).select_related("debit", "credit")
+    )
+    if len(live) != len(ids):
+        raise ApplicationError(
+            _("Ce lettrage est déjà annulé."), code="already_unallocated", http_status=409
+        )
+    locked = {
+        item.pk: item
+        for item in OpenItem.objects.select_for_update().filter(
+            pk__in=[a.debit_id for a in live] + [a.credit_id for a in live]
+        )
+    }
+    return _write_allocations(
+        [(locked[a.debit_id], locked[a.credit_id], -a.amount) for a in live],
+        on=on,
+        actor=actor,
+        manual=True,
+        reason=reason,
+        reverses=live,
+    )
+
+
+def live_allocations(item: OpenItem) -> list[Allocation]:
+    """Allocations touching ``item`` that have not been cancelled."""
+    return list(
+        Allocation.objects.filter(
+            Q(debit=item) | Q(credit=item), reverses__isnull=True, reversed_by__isnull=True
+        ).order_by("pk")
+    )
