@@ -1,0 +1,175 @@
+"""PAY-1, PAY-1a, PAY-4, PAY-7: payments recorded, allocated, spread, reversed, posted."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db.models import Sum
+
+from robinet.core.exceptions import PermissionDenied, ValidationFailed
+from robinet.ledger import selectors as ledger
+from robinet.ledger.models import AllocationShare, JournalEntry, JournalLine, OpenItem
+from robinet.ledger.services import allocate, unallocate
+from robinet.payments.models import PaymentMeans
+from robinet.payments.services import DuplicatePayment, payment_record, payment_reverse
+
+
+def _invoices(account):
+    return list(account.invoices.order_by("due_date", "pk"))
+
+
+def _balanced():
+    for entry in JournalEntry.objects.all():
+        totals = entry.lines.aggregate(d=Sum("debit"), c=Sum("credit"))
+        assert totals["d"] == totals["c"], entry
+
+
+def test_pay_7_every_invoice_posts_a_balanced_entry_on_the_customer_account(billed):
+    first, second = _invoices(billed)
+    for invoice in (first, second):
+        entry = JournalEntry.objects.get(piece_ref=invoice.number)
+        assert entry.journal == "VE"
+        customer = entry.lines.get(ledger_account="411000")
+        assert customer.debit == invoice.total_incl_vat
+        assert customer.customer_account_id == billed.pk
+    _balanced()
+
+
+def test_pay_1_a_payment_goes_to_the_oldest_invoice_first_and_leaves_the_rest_open(billed, cashier):
+    first, second = _invoices(billed)
+    amount = first.total_incl_vat + Decimal("1.00")
+    payment = payment_record(actor=cashier, account=billed, means=PaymentMeans.CASH, amount=amount)
+    assert payment.number.startswith("ENC-2026-")
+    items = {
+        i.invoice_id: i for i in OpenItem.objects.filter(account=billed, invoice__isnull=False)
+    }
+    assert items[first.pk].open_amount == 0 and items[first.pk].cleared_on is not None
+    assert items[second.pk].open_amount == second.total_incl_vat - Decimal("1.00")
+    assert ledger.account_balance(billed) == second.total_incl_vat - Decimal("1.00")
+    _balanced()
+
+
+def test_pay_1_the_referenced_invoice_is_paid_first(billed, cashier):
+    first, second = _invoices(billed)
+    payment_record(
+        actor=cashier, account=billed, means=PaymentMeans.CHEQUE, amount=Decimal("10.00"),
+        invoice=second, cheque_number="1234567",
+    )  # fmt: skip
+    assert OpenItem.objects.get(invoice=second).open_amount == second.total_incl_vat - 10
+    assert OpenItem.objects.get(invoice=first).open_amount == first.total_incl_vat
+
+
+def test_pay_1a_shares_add_up_to_the_payment_and_never_exceed_what_was_billed(billed, cashier):
+    first, _second = _invoices(billed)
+    payment_record(actor=cashier, account=billed, means=PaymentMeans.CASH, amount=Decimal("7.31"))
+    shares = AllocationShare.objects.filter(invoice=first)
+    assert shares.aggregate(t=Sum("amount"))["t"] == Decimal("7.31")
+    beneficiaries = set(shares.values_list("beneficiary", flat=True))
+    assert {"operator", "water_agency", "vat"} <= beneficiaries
+    payment_record(
+        actor=cashier, account=billed, means=PaymentMeans.CASH,
+        amount=first.total_incl_vat - Decimal("7.31"),
+    )  # fmt: skip
+    by_key = {
+        (b, s): t
+        for b, s, t in AllocationShare.objects.filter(invoice=first)
+        .values("beneficiary", "service")
+        .annotate(t=Sum("amount"))
+        .values_list("beneficiary", "service", "t")
+    }
+    billed_by_key = {}
+    for line in first.lines.all():
+        key = (line.beneficiary, line.service)
+        billed_by_key[key] = billed_by_key.get(key, 0) + line.amount_excl_vat
+    for vat in first.vat_breakdown:
+        billed_by_key[("vat", str(Decimal(vat["rate"]).quantize(Decimal("0.01"))))] = Decimal(
+            vat["amount"]
+        )
+    assert by_key == billed_by_key
+
+
+def test_pay_4_a_reversed_payment_reopens_the_invoice_and_posts_the_opposite_entry(billed, cashier):
+    first, _second = _invoices(billed)
+    payment = payment_record(
+        actor=cashier, account=billed, means=PaymentMeans.CHEQUE,
+        amount=first.total_incl_vat, cheque_number="0000001",
+    )  # fmt: skip
+    assert OpenItem.objects.get(invoice=first).open_amount == 0
+    payment_reverse(actor=cashier, payment=payment, reason="Chèque impayé", reason_code="CHQ")
+    assert OpenItem.objects.get(invoice=first).open_amount == first.total_incl_vat
+    assert ledger.account_balance(billed) == sum(i.total_incl_vat for i in _invoices(billed))
+    assert JournalEntry.objects.filter(piece_ref=payment.number).count() == 2
+    # Collected per beneficiary is back to zero.
+    assert AllocationShare.objects.filter(invoice=first).aggregate(t=Sum("amount"))["t"] == 0
+    _balanced()
+    with pytest.raises(Exception, match="déjà annulé"):
+        payment_reverse(actor=cashier, payment=payment, reason="encore")
+
+
+def test_pay_1_unallocate_and_allocate_by_hand(billed, cashier):
+    first, second = _invoices(billed)
+    payment = payment_record(
+        actor=cashier, account=billed, means=PaymentMeans.CASH, amount=Decimal("20.00")
+    )
+    credit = OpenItem.objects.get(payment=payment, kind="payment")
+    (allocation,) = credit.credit_allocations.all()
+    with pytest.raises(Exception, match="motif"):
+        unallocate(actor=cashier, allocation=allocation, reason="")
+    unallocate(actor=cashier, allocation=allocation, reason="Erreur de facture")
+    credit.refresh_from_db()
+    assert credit.open_amount == Decimal("-20.00")
+    with pytest.raises(Exception, match="dépasse"):
+        allocate(
+            actor=cashier, debit=OpenItem.objects.get(invoice=second), credit=credit,
+            amount=Decimal("20.01"),
+        )  # fmt: skip
+    allocate(
+        actor=cashier, debit=OpenItem.objects.get(invoice=second), credit=credit,
+        amount=Decimal("20.00"),
+    )  # fmt: skip
+    assert OpenItem.objects.get(invoice=second).open_amount == second.total_incl_vat - 20
+    assert OpenItem.objects.get(invoice=first).open_amount == first.total_incl_vat
+
+
+def test_pay_2_bad_input_changes_nothing(billed, cashier, officer, org, make_user):
+    before = (OpenItem.objects.count(), JournalEntry.objects.count(), JournalLine.objects.count())
+    with pytest.raises(ValidationFailed) as error:
+        payment_record(actor=cashier, account=billed, means="cash", amount=Decimal("-1"))
+    assert "amount" in error.value.fields
+    with pytest.raises(ValidationFailed) as error:
+        payment_record(actor=cashier, account=billed, means="cheque", amount=Decimal("1.005"))
+    assert {"amount", "cheque_number"} <= set(error.value.fields)
+    with pytest.raises(ValidationFailed):
+        payment_record(
+            actor=cashier, account=billed, means="cash", amount=Decimal("1"),
+            received_on=dt.date(2030, 1, 1),
+        )  # fmt: skip
+    stranger = make_user("ailleurs", "collection_officer", org.centres[3])
+    with pytest.raises(PermissionDenied):
+        payment_record(actor=stranger, account=billed, means="cash", amount=Decimal("1"))
+    assert before == (
+        OpenItem.objects.count(),
+        JournalEntry.objects.count(),
+        JournalLine.objects.count(),
+    )
+
+
+def test_pay_2_the_same_outside_reference_is_booked_once(billed, cashier):
+    payment = payment_record(
+        actor=cashier, account=billed, means="card", amount=Decimal("5.00"),
+        external_reference="PSP-42",
+    )  # fmt: skip
+    with pytest.raises(DuplicatePayment) as error:
+        payment_record(
+            actor=cashier, account=billed, means="card", amount=Decimal("5.00"),
+            external_reference="PSP-42",
+        )  # fmt: skip
+    assert error.value.payment == payment
+
+
+def test_pay_1_an_overpayment_leaves_a_credit_balance_that_clears_the_next_invoice(
+    billed, cashier, org
+):
+    total = sum(i.total_incl_vat for i in _invoices(billed))
+    payment_record(actor=cashier, account=billed, means="transfer", amount=total + 50)
+    assert ledger.account_balance(billed) == Decimal("-50.00")
