@@ -43,7 +43,8 @@ def test_pay_1_a_payment_goes_to_the_oldest_invoice_first_and_leaves_the_rest_op
     items = {
         i.invoice_id: i for i in OpenItem.objects.filter(account=billed, invoice__isnull=False)
     }
-    assert items[first.pk].open_amount == 0 and items[first.pk].cleared_on is not None
+    assert items[first.pk].open_amount == 0
+    assert items[first.pk].cleared_on is not None
     assert items[second.pk].open_amount == second.total_incl_vat - Decimal("1.00")
     assert ledger.account_balance(billed) == second.total_incl_vat - Decimal("1.00")
     _balanced()
