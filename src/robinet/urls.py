@@ -17,5 +17,7 @@ urlpatterns = [
     path("metering/", include("robinet.metering.urls")),
     path("tariffs/", include("robinet.tariffs.urls")),
     path("billing/", include("robinet.billing.urls")),
+    path("payments/", include("robinet.payments.urls")),
+    path("accounting/", include("robinet.ledger.urls")),
     path("", include("robinet.backoffice.urls")),
 ]
