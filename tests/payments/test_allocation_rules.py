@@ -100,7 +100,7 @@ def test_pay_1a_spread_adds_up_and_never_exceeds_a_part(raw, fraction, ordered):
     )
     shares = spread(amount, parts, order=("fee", "interest", "principal") if ordered else None)
     assert sum(shares, Decimal(0)) == amount
-    assert all(Decimal(0) <= share <= part.remaining for share, part in zip(shares, parts))
+    assert all(Decimal(0) <= share <= part.remaining for share, part in zip(shares, parts, strict=True))
 
 
 @given(raw=parts_strategy, steps=st.lists(st.fractions(min_value=0, max_value=1), max_size=5))
@@ -119,10 +119,10 @@ def test_pay_1a_successive_partial_payments_end_exactly_on_each_part(raw, steps)
             else left
         )
         shares = spread(amount, parts)
-        collected = [c + s for c, s in zip(collected, shares)]
+        collected = [c + s for c, s in zip(collected, shares, strict=True)]
         parts = [
             Part(p.beneficiary, p.service, p.remaining - s, p.category)
-            for p, s in zip(parts, shares)
+            for p, s in zip(parts, shares, strict=True)
         ]
     assert collected == billed
 
