@@ -4,6 +4,7 @@ import pytest
 
 from robinet.core import clock
 from robinet.organisation.roles import Role
+from tests.backoffice.conftest import auditor, web  # noqa: F401
 from tests.billing import factories
 from tests.billing.conftest import occupied_point
 from tests.metering.factories import read

@@ -100,7 +100,9 @@ def test_pay_1a_spread_adds_up_and_never_exceeds_a_part(raw, fraction, ordered):
     )
     shares = spread(amount, parts, order=("fee", "interest", "principal") if ordered else None)
     assert sum(shares, Decimal(0)) == amount
-    assert all(Decimal(0) <= share <= part.remaining for share, part in zip(shares, parts, strict=True))
+    assert all(
+        Decimal(0) <= share <= part.remaining for share, part in zip(shares, parts, strict=True)
+    )
 
 
 @given(raw=parts_strategy, steps=st.lists(st.fractions(min_value=0, max_value=1), max_size=5))

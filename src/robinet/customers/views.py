@@ -790,5 +790,6 @@ class AccountInvoicesView(AccountMixin, View):
             "bill": bill_view(bill),
             "sim_error": error_message,
             "has_contracts": bool(contracts),
+            "can_view_account": scope_for(request.user).covers(Perm.PAYMENT_VIEW, account.centre),
         }
         return render(request, "customers/_invoices.html", context)
