@@ -89,15 +89,14 @@ def import_open_items(
     reader = read_csv(source, required=REQUIRED, optional=OPTIONAL, errors=errors)
     rows = list(reader)
     numbers = {row["account"] for _line, row in rows if row["account"]}
-    accounts = dict(
-        CustomerAccount.objects.filter(number__in=numbers).values_list("number", "pk")
-    )
+    accounts = dict(CustomerAccount.objects.filter(number__in=numbers).values_list("number", "pk"))
     centres = dict(
         CustomerAccount.objects.filter(number__in=numbers).values_list("pk", "centre_id")
     )
     taken = set(
-        OpenItem.objects.filter(kind=OpenItemKind.OPENING, account_id__in=accounts.values())
-        .values_list("account_id", "document_number")
+        OpenItem.objects.filter(
+            kind=OpenItemKind.OPENING, account_id__in=accounts.values()
+        ).values_list("account_id", "document_number")
     )
     seen: dict[tuple[int, str], int] = {}
     today = clock.today()
@@ -108,9 +107,7 @@ def import_open_items(
         if not row["account"]:
             errors.add(line, "account", _("Ce champ est obligatoire."))
         elif account_id is None:
-            errors.add(
-                line, "account", _("Compte client inconnu : %(n)s.") % {"n": row["account"]}
-            )
+            errors.add(line, "account", _("Compte client inconnu : %(n)s.") % {"n": row["account"]})
         document = row["document"]
         if not document:
             errors.add(line, "document", _("Ce champ est obligatoire."))

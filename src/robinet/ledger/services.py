@@ -119,6 +119,38 @@ def invoice_parts(invoice_ids: Iterable[int]) -> dict[int, list[Part]]:
     }
 
 
+def take_from(parts: dict[int, list[Part]], invoice_id: int, by_key: dict) -> None:
+    """What an allocation took from an invoice's parts (PAY-1a), so the next one sees the rest."""
+    remaining = parts.get(invoice_id)
+    if remaining is None:
+        return
+    parts[invoice_id] = [
+        Part(
+            p.beneficiary,
+            p.service,
+            p.remaining - by_key.get((p.beneficiary, p.service), ZERO),
+            p.category,
+        )
+        for p in remaining
+    ]
+
+
+def share_amounts(
+    parts: dict[int, list[Part]], invoice_id: int, amount: Decimal, *, order=None
+) -> dict[tuple[str, str], Decimal]:
+    """Spread ``amount`` over the invoice's remaining parts; ``parts`` is updated."""
+    invoice_parts_ = parts[invoice_id]
+    by_key: dict[tuple[str, str], Decimal] = {}
+    for part, share in zip(
+        invoice_parts_, spread(amount, invoice_parts_, order=order), strict=True
+    ):
+        if share:
+            key = (part.beneficiary, part.service)
+            by_key[key] = by_key.get(key, ZERO) + share
+    take_from(parts, invoice_id, by_key)
+    return by_key
+
+
 def _source(credit_kind: str) -> str:
     return {
         OpenItemKind.PAYMENT: ShareSource.PAYMENT,
@@ -173,31 +205,14 @@ def _write_allocations(
             continue
         if reversed_allocation is not None:
             originals = list(reversed_allocation.shares.all())
-            amounts = [-s.amount for s in originals]
-            keys = [(s.beneficiary, s.service) for s in originals]
+            by_key = {(s.beneficiary, s.service): -s.amount for s in originals}
+            take_from(parts, debit.invoice_id, by_key)
             source = originals[0].source if originals else _source(allocation.credit.kind)
-        else:
-            invoice_parts_ = parts.get(debit.invoice_id, [])
-            if not invoice_parts_:
-                continue
-            amounts = spread(allocation.amount, invoice_parts_, order=order)
-            keys = [(p.beneficiary, p.service) for p in invoice_parts_]
+        elif parts.get(debit.invoice_id):
+            by_key = share_amounts(parts, debit.invoice_id, allocation.amount, order=order)
             source = _source(allocation.credit.kind)
-        by_key = {}
-        for (beneficiary, service), amount in zip(keys, amounts, strict=True):
-            if amount:
-                by_key[(beneficiary, service)] = by_key.get((beneficiary, service), ZERO) + amount
-        remaining = parts.get(debit.invoice_id)
-        if remaining is not None:
-            parts[debit.invoice_id] = [
-                Part(
-                    p.beneficiary,
-                    p.service,
-                    p.remaining - by_key.get((p.beneficiary, p.service), ZERO),
-                    p.category,
-                )
-                for p in remaining
-            ]
+        else:
+            continue
         shares.extend(
             AllocationShare(
                 allocation=allocation,

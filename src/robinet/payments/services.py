@@ -17,16 +17,13 @@ from django.utils.translation import gettext as _
 from robinet.core import audit, clock
 from robinet.core.exceptions import ApplicationError, ValidationFailed
 from robinet.core.money import is_rounded
-from robinet.core.numbering import format_number, next_numbers
 from robinet.ledger import posting
 from robinet.ledger.models import OpenItem, OpenItemKind
-from robinet.ledger.services import _unallocate, _write_allocations, auto_allocate, live_allocations
+from robinet.ledger.services import _unallocate, _write_allocations, live_allocations
 from robinet.organisation.access import require
 from robinet.organisation.roles import Perm
+from robinet.payments.booking import IncomingPayment, book_payments
 from robinet.payments.models import Payment, PaymentMeans, PaymentReversal
-
-PAYMENT_SERIES = "ENC"
-NUMBER_WIDTH = 7
 
 
 class DuplicatePayment(ApplicationError):
@@ -119,9 +116,8 @@ def payment_record(
                 cheque_number=cheque_number,
                 cheque_bank=cheque_bank,
                 drawer=drawer,
+                allocate=allocate,
             )
-            if allocate:
-                auto_allocate(account_id=account.pk, on=received_on, actor=actor)
     except IntegrityError:
         # A concurrent twin (same provider callback twice) committed first.
         existing = Payment.objects.filter(
@@ -133,49 +129,30 @@ def payment_record(
     return payment
 
 
-def _book(*, actor, account, centre, means, amount, received_on, **fields) -> Payment:
-    (sequence,) = next_numbers(PAYMENT_SERIES, 1, received_on.year)
-    number = format_number(PAYMENT_SERIES, received_on.year, sequence, width=NUMBER_WIDTH)
-    payment = Payment.objects.create(
-        number=number,
-        account=account,
-        centre=centre,
-        means=means,
-        amount=amount,
-        received_on=received_on,
-        created_at=clock.now(),
-        created_by=actor if getattr(actor, "pk", None) else None,
-        **fields,
-    )
-    OpenItem.objects.create(
-        account=account,
-        kind=OpenItemKind.PAYMENT,
-        payment=payment,
-        document_number=number,
-        label=PaymentMeans(means).label,
-        posted_on=received_on,
-        due_date=received_on,
-        amount=-amount,
-        open_amount=-amount,
-    )
-    posting.post(
+def _book(*, actor, account, centre, means, amount, received_on, allocate, **fields) -> Payment:
+    (payment_id,) = book_payments(
         [
-            posting.payment_entry(
-                number=number,
-                received_on=received_on,
+            IncomingPayment(
                 account_id=account.pk,
-                centre_id=account.centre_id,
+                centre_id=centre.pk,
+                account_centre_id=account.centre_id,
                 means=means,
                 amount=amount,
+                received_on=received_on,
+                invoice_id=getattr(fields.pop("invoice"), "pk", None),
+                **fields,
             )
-        ]
+        ],
+        actor=actor,
+        allocate=allocate,
     )
+    payment = Payment.objects.select_related("account").get(pk=payment_id)
     audit.record(
         actor=actor,
         verb="payment_recorded",
         target=payment,
         subject=account,
-        data={"number": number, "means": means, "amount": amount},
+        data={"number": payment.number, "means": means, "amount": amount},
     )
     return payment
 

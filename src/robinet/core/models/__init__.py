@@ -1,3 +1,4 @@
+from .append_only import AppendOnlyModel as AppendOnlyModel
 from .audit import AuditEvent as AuditEvent
 from .imports import ImportFile as ImportFile
 from .numbering import Sequence as Sequence
@@ -10,4 +11,3 @@ from .runs import Run as Run
 from .runs import RunChunk as RunChunk
 from .runs import RunItem as RunItem
 from .runs import RunState as RunState
-from .append_only import AppendOnlyModel as AppendOnlyModel

@@ -1,0 +1,245 @@
+"""Booking payments in bulk (PAY-1, PAY-1a, PAY-7): the one write path of every payment.
+
+A batch of incoming payments is booked in a few statements, whatever their
+number: the open debits of the accounts concerned are locked and read once,
+each payment is allocated by the pure PAY-1 rule and spread over the invoice
+lines by the PAY-1a rule, then payments, their credit items, allocations,
+shares and journal entries are written with COPY on PostgreSQL, and the
+cleared debits updated in one statement. :func:`~robinet.payments.services.payment_record`
+books one payment through the same path; imports and statements book
+thousands.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection
+
+from robinet.core import clock
+from robinet.core.bulk import allocate_ids, insert_rows
+from robinet.core.numbering import format_number, next_numbers
+from robinet.ledger import posting
+from robinet.ledger.models import (
+    Allocation,
+    AllocationShare,
+    OpenItem,
+    OpenItemKind,
+    ShareSource,
+)
+from robinet.ledger.services import (
+    FEE_KINDS,
+    category_order,
+    invoice_parts,
+    share_amounts,
+    spread_order,
+)
+from robinet.payments.allocation import Debit
+from robinet.payments.allocation import allocate as allocation_rule
+from robinet.payments.models import Payment, PaymentMeans
+
+PAYMENT_SERIES = "ENC"
+NUMBER_WIDTH = 7
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class IncomingPayment:
+    account_id: int
+    centre_id: int  # where it was received
+    account_centre_id: int  # the account's centre (where the entry is posted)
+    means: str
+    amount: Decimal
+    received_on: dt.date
+    invoice_id: int | None = None
+    payer_reference: str = ""
+    external_reference: str = ""
+    cheque_number: str = ""
+    cheque_bank: str = ""
+    drawer: str = ""
+
+
+PAYMENT_COLUMNS = (
+    "id", "number", "account_id", "centre_id", "means", "amount", "received_on", "invoice_id",
+    "payer_reference", "external_reference", "cheque_number", "cheque_bank", "drawer",
+    "created_at", "created_by_id",
+)  # fmt: skip
+ITEM_COLUMNS = (
+    "id", "account_id", "kind", "payment_id", "document_number", "label", "posted_on",
+    "due_date", "amount", "open_amount", "cleared_on",
+)  # fmt: skip
+ALLOCATION_COLUMNS = (
+    "id", "account_id", "debit_id", "credit_id", "amount", "allocated_on", "manual", "reason",
+    "created_at", "created_by_id",
+)  # fmt: skip
+SHARE_COLUMNS = (
+    "allocation_id", "invoice_id", "source", "beneficiary", "service", "on", "amount",
+)  # fmt: skip
+
+
+def _open_debits(account_ids: list[int]) -> dict[int, list[list]]:
+    """Open debits per account, locked: [item id, invoice id, due date, open amount, category]."""
+    quote = connection.ops.quote_name
+    marks = ", ".join(["%s"] * len(account_ids))
+    lock = " FOR UPDATE OF o" if connection.vendor == "postgresql" else ""
+    sql = (
+        f"SELECT o.id, o.account_id, o.invoice_id, o.due_date, o.open_amount, i.kind "
+        f"FROM {quote(OpenItem._meta.db_table)} o "
+        f"LEFT JOIN billing_invoice i ON i.id = o.invoice_id "
+        f"WHERE o.account_id IN ({marks}) AND o.cleared_on IS NULL AND o.open_amount > 0"
+        f"{lock}"
+    )
+    debits: dict[int, list[list]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, account_ids)
+        for item_id, account_id, invoice_id, due, open_amount, kind in cursor.fetchall():
+            if isinstance(due, str):
+                due = dt.date.fromisoformat(due)
+            if not isinstance(open_amount, Decimal):  # SQLite stores decimals as REAL
+                open_amount = Decimal(str(open_amount)).quantize(CENT)
+            debits[account_id].append(
+                [item_id, invoice_id, due, open_amount,
+                 "fee" if kind in FEE_KINDS else "principal"]
+            )  # fmt: skip
+    return debits
+
+
+def _update_debits(changes: dict[int, tuple[Decimal, dt.date | None]]) -> None:
+    if not changes:
+        return
+    table = connection.ops.quote_name(OpenItem._meta.db_table)
+    ids = list(changes)
+    opens = [changes[i][0] for i in ids]
+    cleared = [changes[i][1] for i in ids]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} o SET open_amount = v.open_amount, cleared_on = v.cleared_on "
+                f"FROM unnest(%s::bigint[], %s::numeric[], %s::date[]) "
+                f"AS v(id, open_amount, cleared_on) WHERE o.id = v.id",
+                [ids, opens, cleared],
+            )
+        else:
+            cursor.executemany(
+                f"UPDATE {table} SET open_amount = %s, cleared_on = %s WHERE id = %s",
+                [(str(o), c, i) for i, o, c in zip(ids, opens, cleared, strict=True)],
+            )
+
+
+def book_payments(
+    payments: Sequence[IncomingPayment], *, actor=None, allocate: bool = True
+) -> list[int]:
+    """Book ``payments`` in the caller's transaction; returns the new payment ids (same order).
+
+    The caller has validated them (amounts positive and rounded, means known).
+    """
+    if not payments:
+        return []
+    now = clock.now()
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
+    payment_ids = list(allocate_ids(Payment, len(payments)))
+    item_ids = list(allocate_ids(OpenItem, len(payments)))
+    numbers: list[str] = [""] * len(payments)
+    by_year: dict[int, list[int]] = defaultdict(list)
+    for index, p in enumerate(payments):
+        by_year[p.received_on.year].append(index)
+    for year, indexes in sorted(by_year.items()):
+        for index, n in zip(indexes, next_numbers(PAYMENT_SERIES, len(indexes), year), strict=True):
+            numbers[index] = format_number(PAYMENT_SERIES, year, n, width=NUMBER_WIDTH)
+
+    debits = _open_debits(sorted({p.account_id for p in payments})) if allocate else {}
+    order = category_order()
+    # (debit item id, invoice id, credit index, amount, on)
+    pairs: list[tuple[int, int | None, int, Decimal, dt.date]] = []
+    credit_open: list[Decimal] = []
+    changed: dict[int, tuple[Decimal, dt.date | None]] = {}
+    for index, p in enumerate(payments):
+        account_debits = debits.get(p.account_id, [])
+        left = p.amount
+        if account_debits:
+            rule_input = [Debit(d[0], d[2], d[3], d[1], d[4]) for d in account_debits if d[3] > 0]
+            by_id = {d[0]: d for d in account_debits}
+            for debit_id, amount in allocation_rule(
+                p.amount, rule_input, invoice_id=p.invoice_id, category_order=order
+            ):
+                debit = by_id[debit_id]
+                debit[3] -= amount
+                left -= amount
+                pairs.append((debit_id, debit[1], index, amount, p.received_on))
+                changed[debit_id] = (debit[3], p.received_on if debit[3] == 0 else None)
+        credit_open.append(-left)
+
+    means_labels = {m.value: str(m.label) for m in PaymentMeans}
+    insert_rows(
+        Payment,
+        PAYMENT_COLUMNS,
+        (
+            (
+                payment_ids[i], numbers[i], p.account_id, p.centre_id, p.means, p.amount,
+                p.received_on, p.invoice_id, p.payer_reference, p.external_reference,
+                p.cheque_number, p.cheque_bank, p.drawer, now, actor_id,
+            )
+            for i, p in enumerate(payments)
+        ),
+    )  # fmt: skip
+    insert_rows(
+        OpenItem,
+        ITEM_COLUMNS,
+        (
+            (
+                item_ids[i], p.account_id, OpenItemKind.PAYMENT.value, payment_ids[i], numbers[i],
+                means_labels[p.means], p.received_on, p.received_on, -p.amount, credit_open[i],
+                p.received_on if credit_open[i] == 0 else None,
+            )
+            for i, p in enumerate(payments)
+        ),
+    )  # fmt: skip
+    if pairs:
+        allocation_ids = list(allocate_ids(Allocation, len(pairs)))
+        insert_rows(
+            Allocation,
+            ALLOCATION_COLUMNS,
+            (
+                (
+                    allocation_ids[k], payments[index].account_id, debit_id, item_ids[index],
+                    amount, on, False, "", now, actor_id,
+                )
+                for k, (debit_id, _invoice, index, amount, on) in enumerate(pairs)
+            ),
+        )  # fmt: skip
+        parts = invoice_parts(invoice for _d, invoice, _i, _a, _o in pairs if invoice)
+        spread_mode = spread_order()
+        shares = []
+        for allocation_id, (_debit, invoice_id, _index, amount, on) in zip(
+            allocation_ids, pairs, strict=True
+        ):
+            if invoice_id is None or not parts.get(invoice_id):
+                continue
+            for (beneficiary, service), share in share_amounts(
+                parts, invoice_id, amount, order=spread_mode
+            ).items():
+                shares.append(
+                    (allocation_id, invoice_id, ShareSource.PAYMENT.value, beneficiary,
+                     service, on, share)
+                )  # fmt: skip
+        insert_rows(AllocationShare, SHARE_COLUMNS, shares)
+        _update_debits(changed)
+    posting.post(
+        [
+            posting.payment_entry(
+                number=numbers[i],
+                received_on=p.received_on,
+                account_id=p.account_id,
+                centre_id=p.account_centre_id,
+                means=p.means,
+                amount=p.amount,
+            )
+            for i, p in enumerate(payments)
+        ]
+    )
+    return payment_ids
