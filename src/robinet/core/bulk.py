@@ -63,3 +63,14 @@ def insert_rows(
     marks = ", ".join("?" for _ in columns)
     # The sqlite3 connection itself: no per-row conversion by Django's cursor wrapper.
     connection.connection.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(rows))
+
+
+def in_ids(column: str, ids: Sequence[int], *, connection=default_connection) -> tuple[str, list]:
+    """``(sql, params)`` for "``column`` is one of ``ids``" in raw SQL.
+
+    PostgreSQL gets one array parameter (``= ANY(%s)``): a statement with 10,000
+    placeholders costs more to build and parse than to run.
+    """
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(ids)]
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)

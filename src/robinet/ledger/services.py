@@ -13,11 +13,12 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q, Sum
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from robinet.core import audit, clock
+from robinet.core.bulk import in_ids
 from robinet.core.exceptions import ApplicationError, NotFound
 from robinet.ledger import posting
 from robinet.ledger.models import (
@@ -35,6 +36,7 @@ from robinet.payments.allocation import DEFAULT_CATEGORY_ORDER, Debit
 from robinet.payments.allocation import allocate as allocation_rule
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 FEE_KINDS = ("fees",)
 
 
@@ -83,36 +85,68 @@ def _category(invoice_kind: str, component_kind: str) -> str:
     return "principal"
 
 
+def _decimal(value) -> Decimal:
+    """A sum read back from SQL: exact on PostgreSQL, a REAL on SQLite."""
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(str(value)).quantize(CENT)
+
+
 def invoice_parts(invoice_ids: Iterable[int]) -> dict[int, list[Part]]:
-    """What remains owed on each invoice per (beneficiary, service), VAT per rate."""
+    """What remains owed on each invoice per (beneficiary, service), VAT per rate.
+
+    Three grouped queries for any number of invoices (bulk booking reads thousands).
+    """
+    import json
+
     from robinet.billing.models import Invoice, InvoiceLine
 
-    invoice_ids = list(set(invoice_ids))
+    invoice_ids = sorted(set(invoice_ids))
+    if not invoice_ids:
+        return {}
+    quote = connection.ops.quote_name
+    by_id, params = in_ids("id", invoice_ids)
+    by_invoice, _params = in_ids("invoice_id", invoice_ids)
     billed: dict[int, dict[tuple[str, str], list]] = defaultdict(dict)
-    kinds = dict(Invoice.objects.filter(pk__in=invoice_ids).values_list("pk", "kind"))
-    for invoice_id, beneficiary, service, component_kind, amount in InvoiceLine.objects.filter(
-        invoice_id__in=invoice_ids
-    ).values_list("invoice_id", "beneficiary", "service", "component_kind", "amount_excl_vat"):
-        key = (beneficiary, service)
-        entry = billed[invoice_id].setdefault(
-            key, [ZERO, _category(kinds[invoice_id], component_kind)]
+    kinds: dict[int, str] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, kind, vat_breakdown FROM {quote(Invoice._meta.db_table)} WHERE {by_id}",
+            params,
         )
-        entry[0] += amount
-    for invoice_id, breakdown in Invoice.objects.filter(pk__in=invoice_ids).values_list(
-        "pk", "vat_breakdown"
-    ):
-        for vat in breakdown:
-            key = (ShareBeneficiary.VAT.value, str(Decimal(vat["rate"]).quantize(Decimal("0.01"))))
-            entry = billed[invoice_id].setdefault(key, [ZERO, "principal"])
-            entry[0] += Decimal(vat["amount"])
-    for invoice_id, beneficiary, service, amount in (
-        AllocationShare.objects.filter(invoice_id__in=invoice_ids)
-        .values("invoice_id", "beneficiary", "service")
-        .annotate(total=Sum("amount"))
-        .values_list("invoice_id", "beneficiary", "service", "total")
-    ):
-        entry = billed[invoice_id].setdefault((beneficiary, service), [ZERO, "principal"])
-        entry[0] -= amount
+        breakdowns = []
+        for invoice_id, kind, breakdown in cursor.fetchall():
+            kinds[invoice_id] = kind
+            breakdowns.append(
+                (invoice_id, json.loads(breakdown) if isinstance(breakdown, str) else breakdown)
+            )
+        cursor.execute(
+            f"SELECT invoice_id, beneficiary, service, component_kind, SUM(amount_excl_vat) "
+            f"FROM {quote(InvoiceLine._meta.db_table)} WHERE {by_invoice} "
+            f"GROUP BY invoice_id, beneficiary, service, component_kind",
+            params,
+        )
+        for invoice_id, beneficiary, service, component_kind, amount in cursor.fetchall():
+            entry = billed[invoice_id].setdefault(
+                (beneficiary, service), [ZERO, _category(kinds[invoice_id], component_kind)]
+            )
+            entry[0] += _decimal(amount)
+        for invoice_id, breakdown in breakdowns:
+            for vat in breakdown:
+                rate = str(Decimal(vat["rate"]).quantize(CENT))
+                entry = billed[invoice_id].setdefault(
+                    (ShareBeneficiary.VAT.value, rate), [ZERO, "principal"]
+                )
+                entry[0] += Decimal(vat["amount"])
+        cursor.execute(
+            f"SELECT invoice_id, beneficiary, service, SUM(amount) "
+            f"FROM {quote(AllocationShare._meta.db_table)} WHERE {by_invoice} "
+            f"GROUP BY invoice_id, beneficiary, service",
+            params,
+        )
+        for invoice_id, beneficiary, service, amount in cursor.fetchall():
+            entry = billed[invoice_id].setdefault((beneficiary, service), [ZERO, "principal"])
+            entry[0] -= _decimal(amount)
     return {
         invoice_id: [Part(b, s, amount, category) for (b, s), (amount, category) in parts.items()]
         for invoice_id, parts in billed.items()

@@ -21,7 +21,7 @@ from decimal import Decimal
 from django.db import connection
 
 from robinet.core import clock
-from robinet.core.bulk import allocate_ids, insert_rows
+from robinet.core.bulk import allocate_ids, in_ids, insert_rows
 from robinet.core.numbering import format_number, next_numbers
 from robinet.ledger import posting
 from robinet.ledger.models import (
@@ -85,18 +85,18 @@ SHARE_COLUMNS = (
 def _open_debits(account_ids: list[int]) -> dict[int, list[list]]:
     """Open debits per account, locked: [item id, invoice id, due date, open amount, category]."""
     quote = connection.ops.quote_name
-    marks = ", ".join(["%s"] * len(account_ids))
+    accounts, params = in_ids("o.account_id", account_ids)
     lock = " FOR UPDATE OF o" if connection.vendor == "postgresql" else ""
     sql = (
         f"SELECT o.id, o.account_id, o.invoice_id, o.due_date, o.open_amount, i.kind "
         f"FROM {quote(OpenItem._meta.db_table)} o "
         f"LEFT JOIN billing_invoice i ON i.id = o.invoice_id "
-        f"WHERE o.account_id IN ({marks}) AND o.cleared_on IS NULL AND o.open_amount > 0"
+        f"WHERE {accounts} AND o.cleared_on IS NULL AND o.open_amount > 0"
         f"{lock}"
     )
     debits: dict[int, list[list]] = defaultdict(list)
     with connection.cursor() as cursor:
-        cursor.execute(sql, account_ids)
+        cursor.execute(sql, params)
         for item_id, account_id, invoice_id, due, open_amount, kind in cursor.fetchall():
             if isinstance(due, str):
                 due = dt.date.fromisoformat(due)
