@@ -20,7 +20,7 @@ from decimal import Decimal
 from robinet.core import clock
 from robinet.core.bulk import allocate_ids, insert_rows
 from robinet.core.numbering import next_numbers
-from robinet.ledger.chart import resolve
+from robinet.ledger.chart import DEFAULT_CHART, resolve
 from robinet.ledger.models import Journal, JournalEntry, JournalLine, LedgerAccount
 
 ZERO = Decimal("0.00")
@@ -183,9 +183,11 @@ def check_balanced(entry: EntrySpec) -> None:
 
 
 def chart() -> dict[str, str]:
-    return dict(
+    """Posting role → account code, from the chart of accounts (the PCG defaults if empty)."""
+    accounts = dict(
         LedgerAccount.objects.exclude(role=None).exclude(role="").values_list("role", "code")
     )
+    return accounts or {role: code for code, _label, role in DEFAULT_CHART}
 
 
 ENTRY_COLUMNS = (

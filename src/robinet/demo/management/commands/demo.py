@@ -33,6 +33,10 @@ def _is_under(path: Path, folder: Path) -> bool:
     return True
 
 
+def _money(amount) -> str:
+    return f"{amount:,.2f} €".replace(",", "\u202f").replace(".", ",")
+
+
 def _plural(count: int, singular: str, plural: str | None = None) -> str:
     word = singular if count == 1 else (plural or singular + "s")
     return f"{count:,}".replace(",", "\u202f") + f" {word}"
@@ -186,6 +190,22 @@ class Command(BaseCommand):
                 ".", ","
             )
         )
+        self._pay()
+
+    def _pay(self) -> None:
+        import time
+
+        from robinet.core import clock
+        from robinet.demo.payments import seed_payments
+
+        self.stdout.write("Règlements (deux ans d'encaissements, retards, impayés)…")
+        started = time.perf_counter()
+        figures = seed_payments(clock.today())
+        self.stdout.write(
+            f"{_plural(figures['payments'], 'règlement')}, "
+            f"{_plural(figures['bounced'], 'chèque impayé', 'chèques impayés')} "
+            f"en {time.perf_counter() - started:.1f} s".replace(".", ",")
+        )
 
     def _summary(self, users, addrport: str) -> None:
         from django.db.models import Count
@@ -260,6 +280,22 @@ class Command(BaseCommand):
             f"{_plural(Quote.objects.count(), 'devis', 'devis')}, "
             f"{_plural(LeakReliefRequest.objects.count(), 'écrêtement pour fuite', 'écrêtements pour fuite')}, "
             f"{_plural(BudgetPlan.objects.count(), 'mensualisation')}"
+        )
+        from django.db.models import Sum
+
+        from robinet.core import clock
+        from robinet.ledger.models import OpenItem
+        from robinet.payments.models import Payment, PaymentReversal
+
+        overdue = OpenItem.objects.filter(
+            cleared_on__isnull=True, open_amount__gt=0, due_date__lt=clock.today()
+        )
+        owed = overdue.aggregate(t=Sum("open_amount"))["t"] or 0
+        write(
+            f"  Règlements : {_plural(Payment.objects.count(), 'règlement')}, "
+            f"{_plural(PaymentReversal.objects.count(), 'annulation')} ; "
+            f"{_plural(overdue.values('account').distinct().count(), 'compte en retard', 'comptes en retard')} "
+            f"({_money(owed)} échus non payés)"
         )
         write("")
         host, _sep, port = addrport.rpartition(":")
