@@ -61,6 +61,13 @@ def card_checkout_start(
         raise ValidationFailed(
             {"invoice": [_("Cette facture n'est pas celle de ce compte client.")]}
         )
+    return_url = (return_url or "").strip()
+    if return_url and (
+        not return_url.startswith("/") or return_url.startswith("//") or len(return_url) > 500
+    ):
+        raise ValidationFailed(
+            {"return_url": [_("Adresse de retour : un chemin de Robinet commençant par « / ».")]}
+        )
     provider = providers.get_provider()
     checkout = provider.start_checkout(
         account_number=account.number,
