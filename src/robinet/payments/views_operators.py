@@ -225,7 +225,7 @@ class StatementImportView(StaffViewMixin, View):
                 status=422,
             )
         except ApplicationError as exc:
-            add_service_errors(form, exc, aliases={"transfer": "transfer"})
+            add_service_errors(form, exc)
             return self._render(form, error_message=exc.message, status=422)
         if statement.status == StatementStatus.BOOKED:
             messages.success(
