@@ -93,3 +93,25 @@ def test_pay_8_transfers_need_the_import_permission(org, make_user, operator):
     )  # fmt: skip
     assert response.status_code == 403
     assert not OperatorTransfer.objects.filter(amount=Decimal("1.00")).exists()
+
+
+def test_pay_8_re_examine_a_statement_once_its_transfer_is_recorded(api, operator, cashier, billed):
+    data = f"reference;account;amount;paid_on\nY1;{billed.number};9,00;2026-02-10\n".encode()
+    statement = operators.operator_statement_import(
+        actor=cashier, operator=operator, source=data, filename="r.csv"
+    )
+    url = f"/payments/operator-statements/{statement.pk}/examine"
+    body = api.post(url, {}).json()
+    assert body["status"] == "difference"
+    assert [d["code"] for d in body["differences"]] == ["no_transfer"]
+    api.post(
+        "/payments/operator-transfers",
+        {"operator": "PAYP", "amount": "9.00", "received_on": "2026-02-14",
+         "bank_reference": "VIR-9"},
+    )  # fmt: skip
+    body = api.post(url, {"transfers": ["VIR-9"]}).json()
+    assert body["status"] == "booked"
+    assert body["transfers"] == ["VIR-9"]
+    again = api.post(url, {})
+    assert again.status_code == 409
+    assert again.json()["code"] == "statement_already_booked"

@@ -6,7 +6,10 @@
 * ``GET /payments/operator-transfers`` (filters ``operator``, ``unassigned``);
 * ``GET /payments/operator-statements`` (filters ``operator``, ``status``) and
   ``GET /payments/operator-statements/{id}``: the statement, its differences
-  and its lines with their outcome.
+  and its lines with their outcome;
+* ``POST /payments/operator-statements/{id}/examine``: examine a statement in
+  difference again (optional ``transfers``: the bank references it covers);
+  409 ``statement_already_booked``.
 
 Statements are imported from a file (screen or ``robinet payments
 import-operator-statement``). Same permissions as the screens.
@@ -150,4 +153,23 @@ def statement_list(request, operator: str = "", status: str = "", limit: int = 5
     summary="Lire un relevé d'opérateur",
 )
 def statement_get(request, statement_id: int):
+    return operators.statement_get_for_user(user=request.user, pk=statement_id)
+
+
+class ExamineIn(Schema):
+    transfers: list[str] = Field(
+        default_factory=list, description="Bank references of the transfers it covers"
+    )
+
+
+@router.post(
+    "/payments/operator-statements/{statement_id}/examine",
+    response=StatementOut,
+    summary="Réexaminer un relevé en écart",
+)
+def statement_examine(request, statement_id: int, payload: ExamineIn):
+    statement = operators.statement_get_for_user(user=request.user, pk=statement_id)
+    operators.operator_statement_examine(
+        actor=request.user, statement=statement, transfer_references=payload.transfers
+    )
     return operators.statement_get_for_user(user=request.user, pk=statement_id)
