@@ -18,6 +18,8 @@ from robinet.core.exceptions import ApplicationError
 from robinet.customers.api import router as customers_router
 from robinet.metering.api import router as metering_router
 from robinet.payments.api import router as payments_router
+from robinet.payments.api_cards import router as card_router
+from robinet.payments.api_operators import router as operator_router
 from robinet.tariffs.api import router as tariffs_router
 
 api = NinjaAPI(
@@ -37,6 +39,8 @@ api.add_router("/", contributions_router)
 api.add_router("/", budget_router)
 api.add_router("/", leaks_router)
 api.add_router("/", payments_router)
+api.add_router("/", card_router)
+api.add_router("/", operator_router)
 
 
 def _error(request, status: int, code: str, message: str, fields=None):

@@ -30,6 +30,8 @@ NAV_ITEMS = [
     NavItem(_("Conventions de participation"), "billing:contributions", Perm.BILLING_VIEW),
     NavItem(_("Mensualisations"), "billing:budget", Perm.BILLING_VIEW),
     NavItem(_("Écrêtements pour fuite"), "billing:leaks", Perm.BILLING_VIEW),
+    NavItem(_("Paiements par carte"), "payments:cards", Perm.PAYMENT_VIEW),
+    NavItem(_("Opérateurs d'encaissement"), "payments:operators", Perm.PAYMENT_VIEW),
 ]
 
 

@@ -151,6 +151,28 @@ ROBINET_CURRENCY = env_str("ROBINET_CURRENCY", "EUR")
 ROBINET_RUN_CHUNK_SIZE = int(env_str("ROBINET_RUN_CHUNK_SIZE", "500"))
 ROBINET_RETENTION_YEARS = int(env_str("ROBINET_RETENTION_YEARS", "5"))
 
+# Card payments (PAY-2): the payment-service provider by name and the secret that signs its
+# callbacks. Debug/demo default to the local test provider; production has no card payments
+# until configured, and then refuses the test provider and the development secret.
+INSECURE_CARD_PROVIDER_SECRET = "robinet-insecure-card-provider-secret"
+ROBINET_CARD_PROVIDER = env_str("ROBINET_CARD_PROVIDER", "test" if DEBUG or DEMO_MODE else "")
+ROBINET_CARD_PROVIDER_SECRET = env_str(
+    "ROBINET_CARD_PROVIDER_SECRET", INSECURE_CARD_PROVIDER_SECRET
+)
+if ROBINET_CARD_PROVIDER and not (DEBUG or DEMO_MODE):
+    if ROBINET_CARD_PROVIDER == "test":
+        raise ImproperlyConfigured(
+            "ROBINET_CARD_PROVIDER=test is for development only (ROBINET_DEBUG or ROBINET_DEMO)."
+        )
+    if (
+        ROBINET_CARD_PROVIDER_SECRET == INSECURE_CARD_PROVIDER_SECRET
+        or len(ROBINET_CARD_PROVIDER_SECRET) < 32
+    ):
+        raise ImproperlyConfigured(
+            "ROBINET_CARD_PROVIDER_SECRET must be set to the provider's secret "
+            "(at least 32 characters) when ROBINET_CARD_PROVIDER is set and ROBINET_DEBUG is off."
+        )
+
 # The utility that issues the bills (BILL-8 legal mentions), ROBINET_UTILITY_<KEY> each.
 ROBINET_UTILITY = {
     key: env_str(f"ROBINET_UTILITY_{key.upper()}", default)

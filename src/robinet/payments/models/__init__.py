@@ -1,5 +1,14 @@
 """Payments and the records of each payment means (one module per means)."""
 
+from .cards import CardStatus as CardStatus
+from .cards import CardTransaction as CardTransaction
 from .core import Payment as Payment
 from .core import PaymentMeans as PaymentMeans
 from .core import PaymentReversal as PaymentReversal
+from .operators import CollectionOperator as CollectionOperator
+from .operators import LineOutcome as LineOutcome
+from .operators import OperatorKind as OperatorKind
+from .operators import OperatorStatement as OperatorStatement
+from .operators import OperatorStatementLine as OperatorStatementLine
+from .operators import OperatorTransfer as OperatorTransfer
+from .operators import StatementStatus as StatementStatus
