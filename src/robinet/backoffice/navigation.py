@@ -30,6 +30,8 @@ NAV_ITEMS = [
     NavItem(_("Conventions de participation"), "billing:contributions", Perm.BILLING_VIEW),
     NavItem(_("Mensualisations"), "billing:budget", Perm.BILLING_VIEW),
     NavItem(_("Écrêtements pour fuite"), "billing:leaks", Perm.BILLING_VIEW),
+    NavItem(_("Caisse"), "payments:cash", Perm.PAYMENT_TAKE),
+    NavItem(_("Remises de chèques"), "payments:cash-slips", Perm.PAYMENT_VIEW),
 ]
 
 
