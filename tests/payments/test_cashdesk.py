@@ -1,6 +1,7 @@
 """PAY-2 (counter cash desk, cheques and deposit slips) and PAY-9 (centres' transmissions)."""
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
@@ -396,3 +397,22 @@ def test_pay_2_closing_totals_add_up_to_the_payments_of_the_day(
         assert day.payment_count == len(taken)
         assert day.cash_difference == counted - day.total_cash
         transaction.savepoint_rollback(sid)
+
+
+def test_pay_2_receipt_names_the_payment_the_amount_and_the_invoices_settled(billed, cashier, org):
+    from pypdf import PdfReader
+
+    from robinet.payments import documents
+
+    first = billed.invoices.order_by("due_date", "pk").first()
+    payment = _take(cashier, billed, org.centres[0], amount="12.34")
+    content, filename = documents.receipt_pdf(payment)
+    assert filename == f"recu-{payment.number}.pdf"
+    text = PdfReader(io.BytesIO(content)).pages[0].extract_text()
+    for expected in (payment.number, billed.number, "12,34", "Espèces", first.number, "SIRET"):
+        assert expected in text
+    cashdesk.counter_payment_cancel(actor=cashier, payment=payment, reason="Erreur")
+    payment.refresh_from_db()
+    assert selectors.payment_settlements(payment) == []
+    text = PdfReader(io.BytesIO(documents.receipt_pdf(payment)[0])).pages[0].extract_text()
+    assert "ANNULÉ" in text

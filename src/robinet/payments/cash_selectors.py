@@ -125,6 +125,7 @@ def payment_settlements(payment: Payment) -> list[dict[str, Any]]:
             reverses__isnull=True,
             reversed_by__isnull=True,
         )
+        .exclude(debit__kind=OpenItemKind.REVERSAL)  # a cancelled payment settles nothing
         .select_related("debit__invoice")
         .order_by("pk")
     )

@@ -130,7 +130,7 @@ def receipt_pdf(payment: Payment) -> tuple[bytes, str]:
             ("Agent", _who(payment.created_by)),
         ]
     )
-    reversal = getattr(payment, "reversal", None) if hasattr(payment, "reversal") else None
+    reversal = getattr(payment, "reversal", None)
     if reversal is not None:
         page.heading(f"RÈGLEMENT ANNULÉ le {fr_date(reversal.reversed_on)} : {reversal.reason}")
     settled = selectors.payment_settlements(payment)
@@ -158,13 +158,14 @@ def receipt_pdf(payment: Payment) -> tuple[bytes, str]:
         kept = payment.amount - sum(row["amount"] for row in settled)
         if kept > 0:
             page.note(f"Non affecté (au crédit du compte) : {fr_money(kept)}")
-    else:
+    elif reversal is None:
         page.note("Aucune facture réglée : le montant reste au crédit du compte.")
     page.y -= 6 * mm
     page.note(f"Reçu délivré par {settings.ROBINET_UTILITY['name']}, à conserver.")
-    page.note(
-        "En cas de rejet du chèque, le règlement est annulé et les factures redeviennent dues."
-    )
+    if payment.cheque_number:
+        page.note(
+            "En cas de rejet du chèque, le règlement est annulé et les factures redeviennent dues."
+        )
     return page.done(), f"recu-{payment.number}.pdf"
 
 
