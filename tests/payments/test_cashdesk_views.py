@@ -144,3 +144,58 @@ def test_pay_2_menu_shows_the_counter_and_slips(web, cashier):
     page = web.get("backoffice:home").content.decode()
     assert "Caisse" in page
     assert "Remises de chèques" in page
+
+
+def test_pay_2_counter_and_day_pages_query_count_does_not_grow_with_payments(
+    web, billed, cashier, org
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    centre = org.centres[0]
+    web.login(cashier)
+
+    def take(n):
+        for _ in range(n):
+            cashdesk.counter_payment_take(
+                actor=cashier, centre=centre, account=billed, means="cash", amount=Decimal("1.00")
+            )
+
+    def queries(name, *args, **params):
+        with CaptureQueriesContext(connection) as captured:
+            assert web.get(name, *args, data=params).status_code == 200
+        return len(captured)
+
+    take(2)
+    day = CashDay.objects.get()
+    counter, detail = queries("payments:cash"), queries("payments:cash-day-detail", day.pk)
+    take(5)
+    assert queries("payments:cash") == counter
+    assert queries("payments:cash-day-detail", day.pk) == detail
+
+
+def test_pay_2_closing_report_and_slip_pdfs_carry_the_figures(web, billed, cashier, org):
+    import io
+
+    from pypdf import PdfReader
+
+    centre = org.centres[0]
+    cashdesk.counter_payment_take(
+        actor=cashier, centre=centre, account=billed, means="cheque", amount=Decimal("30.00"),
+        cheque_number="4455", cheque_bank="CIC", drawer="M. Martin",
+    )  # fmt: skip
+    day = cashdesk.cash_day_close(
+        actor=cashier, day=CashDay.objects.get(), counted_cash=Decimal("2.00")
+    )
+    slip = cashdesk.cheque_slip_create(actor=cashier, centre=centre, bank_account_label="CIC 01")
+    web.login(cashier)
+
+    def text(name, pk):
+        return PdfReader(io.BytesIO(web.get(name, pk).content)).pages[0].extract_text()
+
+    report = text("payments:cash-day-report", day.pk)
+    for expected in ("ARRÊTÉ DE CAISSE", "2,00 €", "30,00 €", "32,00 €", "Centre 1.1"):
+        assert expected in report
+    printed = text("payments:cash-slip-pdf", slip.pk)
+    for expected in (slip.number, "4455", "M. Martin", "CIC 01", "30,00 €"):
+        assert expected in printed
