@@ -95,3 +95,15 @@ def test_pay_2_negative_counted_cash_is_refused(api, billed, org):
     assert "counted_cash" in response.json()["extra"]["fields"]
     day.refresh_from_db()
     assert not day.is_closed
+
+
+def test_pay_2_openapi_lists_the_cash_desk_routes(api):
+    paths = api.client.get("/api/v1/openapi.json").json()["paths"]
+    for path in (
+        "/api/v1/payments/cash-days",
+        "/api/v1/payments/cash-days/{day_id}",
+        "/api/v1/payments/cash-days/{day_id}/close",
+        "/api/v1/payments/cash-payments",
+        "/api/v1/payments/cheque-slips",
+    ):
+        assert path in paths
