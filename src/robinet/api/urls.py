@@ -19,6 +19,7 @@ from robinet.customers.api import router as customers_router
 from robinet.metering.api import router as metering_router
 from robinet.payments.api import router as payments_router
 from robinet.payments.api_cards import router as card_router
+from robinet.payments.api_cash import router as cash_router
 from robinet.payments.api_operators import router as operator_router
 from robinet.tariffs.api import router as tariffs_router
 
@@ -38,9 +39,11 @@ api.add_router("/", works_router)
 api.add_router("/", contributions_router)
 api.add_router("/", budget_router)
 api.add_router("/", leaks_router)
-api.add_router("/", payments_router)
 api.add_router("/", card_router)
 api.add_router("/", operator_router)
+api.add_router("/", cash_router)
+# Last: its "/payments/{number}" would otherwise catch the fixed paths above.
+api.add_router("/", payments_router)
 
 
 def _error(request, status: int, code: str, message: str, fields=None):

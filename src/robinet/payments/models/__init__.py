@@ -2,6 +2,11 @@
 
 from .cards import CardStatus as CardStatus
 from .cards import CardTransaction as CardTransaction
+from .cash import CashDay as CashDay
+from .cash import CashDayPayment as CashDayPayment
+from .cash import CashTransmission as CashTransmission
+from .cash import ChequeDepositSlip as ChequeDepositSlip
+from .cash import ChequeDepositSlipLine as ChequeDepositSlipLine
 from .core import Payment as Payment
 from .core import PaymentMeans as PaymentMeans
 from .core import PaymentReversal as PaymentReversal
