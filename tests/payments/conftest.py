@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from robinet.core import clock
 from robinet.organisation.roles import Role
@@ -13,9 +14,10 @@ TODAY = dt.date(2026, 2, 15)
 
 
 @pytest.fixture(autouse=True)
-def today(monkeypatch):
-    monkeypatch.setattr(clock, "today", lambda: TODAY)
-    return TODAY
+def today():
+    """Noon on TODAY for every service (``clock.as_of``, which the demo also replays days with)."""
+    with clock.as_of(timezone.make_aware(dt.datetime.combine(TODAY, dt.time(12)))):
+        yield TODAY
 
 
 @pytest.fixture

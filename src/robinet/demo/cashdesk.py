@@ -21,10 +21,10 @@ import itertools
 import random
 from collections.abc import Iterator
 from decimal import Decimal
-from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.db.models import Sum
+from django.utils import timezone
 
 from robinet.core import clock
 from robinet.core.money import round_money
@@ -46,11 +46,8 @@ BANK_ACCOUNT = "Trésor public — compte de la régie"
 @contextlib.contextmanager
 def _as_of(day: dt.date) -> Iterator[None]:
     """The services see ``day`` as today (noon, local time)."""
-    moment = dt.datetime.combine(day, dt.time(12, 0), tzinfo=dt.UTC)
-    with (
-        mock.patch.object(clock, "today", return_value=day),
-        mock.patch.object(clock, "now", return_value=moment),
-    ):
+    moment = timezone.make_aware(dt.datetime.combine(day, dt.time(12, 0)))
+    with clock.as_of(moment):
         yield
 
 
