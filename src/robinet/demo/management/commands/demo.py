@@ -196,14 +196,24 @@ class Command(BaseCommand):
         import time
 
         from robinet.core import clock
+        from robinet.demo import cards, cashdesk
         from robinet.demo.payments import seed_payments
+        from robinet.demo.users import ensure_demo_users
 
         self.stdout.write("Règlements (deux ans d'encaissements, retards, impayés)…")
         started = time.perf_counter()
-        figures = seed_payments(clock.today())
+        today = clock.today()
+        figures = seed_payments(today)
+        ensure_demo_users()  # the counters need their officers
+        counters = cashdesk.seed_demo(today)
+        card = cards.seed_demo(today)
         self.stdout.write(
             f"{_plural(figures['payments'], 'règlement')}, "
-            f"{_plural(figures['bounced'], 'chèque impayé', 'chèques impayés')} "
+            f"{_plural(figures['bounced'], 'chèque impayé', 'chèques impayés')}, "
+            f"{_plural(counters['cash_days'], 'journée de caisse', 'journées de caisse')}, "
+            f"{_plural(counters['deposit_slips'], 'remise de chèques', 'remises de chèques')}, "
+            f"{_plural(card['card_paid'], 'paiement par carte', 'paiements par carte')}, "
+            f"{_plural(card['statements_booked'] + card['statements_diff'], 'relevé d’opérateur', 'relevés d’opérateurs')} "
             f"en {time.perf_counter() - started:.1f} s".replace(".", ",")
         )
 
