@@ -174,3 +174,25 @@ def test_pay_1_an_overpayment_leaves_a_credit_balance_that_clears_the_next_invoi
     total = sum(i.total_incl_vat for i in _invoices(billed))
     payment_record(actor=cashier, account=billed, means="transfer", amount=total + 50)
     assert ledger.account_balance(billed) == Decimal("-50.00")
+
+
+def test_pay_1_a_credit_balance_clears_the_next_bill_when_it_is_issued(org, tariff, cashier):
+    """An overpayment waits as a credit; the next billing run allocates it to the new bill."""
+    from tests.billing import factories
+    from tests.billing.conftest import occupied_point
+    from tests.metering.factories import read
+
+    account, sp = occupied_point(org.centres[0], start=dt.date(2025, 1, 1), index="100")
+    read(sp, dt.date(2025, 6, 20), "130")
+    factories.run(dt.date(2025, 6, 30))
+    (first,) = account.invoices.all()
+    payment_record(
+        actor=cashier, account=account, means="transfer", amount=first.total_incl_vat + 30,
+        received_on=dt.date(2025, 7, 20),
+    )  # fmt: skip
+    assert ledger.account_balance(account) == Decimal("-30.00")
+    read(sp, dt.date(2025, 12, 20), "160")
+    factories.run(dt.date(2025, 12, 31))
+    second = account.invoices.exclude(pk=first.pk).get()
+    assert OpenItem.objects.get(invoice=second).open_amount == second.total_incl_vat - 30
+    assert ledger.account_balance(account) == second.total_incl_vat - 30

@@ -21,6 +21,7 @@ from robinet.core.bulk import allocate_ids, insert_rows
 from robinet.core.numbering import format_number, next_numbers
 from robinet.ledger import posting
 from robinet.ledger.models import OpenItem, OpenItemKind
+from robinet.ledger.services import clear_credit_balances
 
 NUMBER_WIDTH = 7
 
@@ -181,5 +182,7 @@ class InvoiceWriter:
         insert_rows(InvoiceLine, LINE_COLUMNS, lines)
         insert_rows(OpenItem, OPEN_ITEM_COLUMNS, items)
         posting.post(entries, accounts=self.accounts)
+        # PAY-1: a credit balance (an overpayment, a credit note) clears the new bill.
+        clear_credit_balances({p.facts.account_id for p in pending}, on=issue_date)
         self.issued_ids.extend(invoice_ids)
         return invoice_ids

@@ -353,6 +353,25 @@ def auto_allocate(*, account_id: int, on: dt.date | None = None, actor=None) -> 
         return _write_allocations(pairs, on=on, actor=actor)
 
 
+def clear_credit_balances(account_ids, *, on: dt.date) -> int:
+    """Allocate the open credits of those of ``account_ids`` that have one (after a run)."""
+    account_ids = sorted(account_ids)
+    if not account_ids:
+        return 0
+    accounts, params = in_ids("account_id", account_ids)
+    table = connection.ops.quote_name(OpenItem._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT account_id FROM {table} WHERE {accounts} "
+            f"AND cleared_on IS NULL AND open_amount < 0",
+            params,
+        )
+        with_credit = [row[0] for row in cursor.fetchall()]
+    for account_id in with_credit:
+        auto_allocate(account_id=account_id, on=on)
+    return len(with_credit)
+
+
 def allocate(
     *,
     actor,
