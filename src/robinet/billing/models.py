@@ -40,23 +40,12 @@ from robinet.core.models.append_only import (
     AppendOnlyQuerySet,
     AppendOnlyViolation,
 )
+from robinet.core.models.fields import author_field
 from robinet.customers.choices import CustomerClass
 from robinet.customers.models import Contract, CustomerAccount, ServicePoint
 from robinet.organisation.models import Entity
 
 HALF_CENT = Value(Decimal("0.005"))
-
-
-def author_field() -> models.ForeignKey:
-    """Who created a document (none for a run or a command); never looked up by it."""
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-    )
 
 
 class ImmutableInvoice(AppendOnlyViolation):

@@ -21,21 +21,9 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from robinet.core.models.append_only import AppendOnlyModel
+from robinet.core.models.fields import author_field
 from robinet.customers.models import Contract, CustomerAccount
 from robinet.organisation.models import Entity
-
-
-def _author() -> models.ForeignKey:
-    from django.conf import settings
-
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-    )
 
 
 class OpenItemKind(models.TextChoices):
@@ -165,7 +153,7 @@ class Allocation(AppendOnlyModel):
     manual = models.BooleanField(_("manuel"), default=False)
     reason = models.CharField(_("motif"), max_length=255, blank=True, default="")
     created_at = models.DateTimeField(_("créé le"))
-    created_by = _author()
+    created_by = author_field()
 
     class Meta:
         verbose_name = _("lettrage")

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from robinet.core.models.append_only import AppendOnlyModel
-from robinet.ledger.models import _author
+from robinet.core.models.fields import author_field
 from robinet.organisation.models import Entity
 
 from .core import Payment
@@ -30,7 +30,7 @@ class CashDay(models.Model):
     )
     day = models.DateField(_("journée"))
     opened_at = models.DateTimeField(_("ouverte le"))
-    opened_by = _author()
+    opened_by = author_field()
     closed_at = models.DateTimeField(_("clôturée le"), null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -129,7 +129,7 @@ class ChequeDepositSlip(AppendOnlyModel):
     cheque_count = models.PositiveIntegerField(_("nombre de chèques"))
     total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
     created_at = models.DateTimeField(_("créé le"))
-    created_by = _author()
+    created_by = author_field()
 
     class Meta:
         verbose_name = _("bordereau de remise de chèques")
@@ -164,7 +164,7 @@ class CashTransmission(AppendOnlyModel):
     received_on = models.DateField(_("reçu le"))
     reference = models.CharField(_("référence"), max_length=60)
     created_at = models.DateTimeField(_("saisi le"))
-    created_by = _author()
+    created_by = author_field()
 
     class Meta:
         verbose_name = _("versement de centre")

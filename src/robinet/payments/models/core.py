@@ -12,8 +12,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from robinet.core.models.append_only import AppendOnlyModel
+from robinet.core.models.fields import author_field
 from robinet.customers.models import CustomerAccount
-from robinet.ledger.models import _author
 from robinet.organisation.models import Entity
 
 
@@ -58,7 +58,7 @@ class Payment(AppendOnlyModel):
     cheque_bank = models.CharField(_("banque tirée"), max_length=80, blank=True, default="")
     drawer = models.CharField(_("tireur"), max_length=120, blank=True, default="")
     created_at = models.DateTimeField(_("saisi le"))
-    created_by = _author()
+    created_by = author_field()
 
     class Meta:
         verbose_name = _("règlement")
@@ -94,7 +94,7 @@ class PaymentReversal(AppendOnlyModel):
     reason_code = models.CharField(_("code motif"), max_length=8, blank=True, default="")
     reason = models.CharField(_("motif"), max_length=255)
     created_at = models.DateTimeField(_("saisi le"))
-    created_by = _author()
+    created_by = author_field()
 
     class Meta:
         verbose_name = _("annulation de règlement")
