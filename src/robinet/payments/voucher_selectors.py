@@ -95,14 +95,20 @@ def stock_alerts(*, user) -> list[VoucherStock]:
 
 
 def stock_by_entity(*, user) -> list[dict]:
-    """The stock table: one row per entity, one column per face value."""
+    """The stock table: one row per entity, one cell per face value (``Denomination`` order)."""
+    values = list(Denomination.values)
     by_entity: dict[int, dict] = {}
     for row in stock_list(user=user):
         item = by_entity.setdefault(
             row.entity_id,
-            {"entity": row.entity, "cells": {}, "total": Decimal(0), "alert": False},
+            {
+                "entity": row.entity,
+                "cells": [None] * len(values),
+                "total": Decimal(0),
+                "alert": False,
+            },
         )
-        item["cells"][row.denomination] = row
+        item["cells"][values.index(row.denomination)] = row
         item["total"] += Decimal(row.denomination) * row.quantity
         item["alert"] = item["alert"] or row.below_threshold
     return list(by_entity.values())
