@@ -14,13 +14,14 @@ from robinet.payments.models import (
     VoucherMovement,
     VoucherStock,
 )
-from tests.backoffice.conftest import auditor  # noqa: F401
+from tests.backoffice import conftest as backoffice_fixtures
 from tests.backoffice.helpers import RobinetClient
 from tests.payments import voucher_setup
 from tests.payments.voucher_setup import signed_agreement, stocked
 
 administrations = voucher_setup.administrations
 voucher_manager = voucher_setup.voucher_manager
+auditor = backoffice_fixtures.auditor
 
 pytestmark = pytest.mark.django_db
 
