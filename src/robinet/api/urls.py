@@ -17,6 +17,7 @@ from robinet.billing.api_works import router as works_router
 from robinet.core.exceptions import ApplicationError
 from robinet.customers.api import router as customers_router
 from robinet.metering.api import router as metering_router
+from robinet.payments.api_vouchers import router as vouchers_router
 from robinet.tariffs.api import router as tariffs_router
 
 api = NinjaAPI(
@@ -35,6 +36,7 @@ api.add_router("/", works_router)
 api.add_router("/", contributions_router)
 api.add_router("/", budget_router)
 api.add_router("/", leaks_router)
+api.add_router("/", vouchers_router)
 
 
 def _error(request, status: int, code: str, message: str, fields=None):
