@@ -507,3 +507,21 @@ def test_pay_10_property_stock_never_negative_and_equals_the_movements(
                 at = sum(b - a + 1 for a, b, p in segments if p == ("entity", entity.pk))
                 assert at == stock.get((entity.pk, denomination), 0)
         transaction.set_rollback(True)
+
+
+def test_pay_10_yearly_statement_command(org, administrations, voucher_manager, cashier, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    agreement = signed_agreement(voucher_manager, org.region, administrations[0], {50: 4})
+    stocked(voucher_manager, org, [(50, 1, 4)])
+    vouchers.voucher_issue(
+        actor=voucher_manager, agreement=agreement, entity=org.centres[0], ranges=[(50, 1, 4)]
+    )
+    vouchers.voucher_redeem(actor=cashier, account=administrations[0], ranges=[(50, 1, 1)])
+    target = tmp_path / "bilan.csv"
+    call_command("voucher_statement", year=2026, region=org.region.code, output=str(target))
+    lines = target.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[1].startswith(f"{agreement.number};")
+    assert lines[-1].split(";")[9:12] == ["200,00", "50,00", "150,00"]
+    with pytest.raises(CommandError):
+        call_command("voucher_statement", year=2026, region="NOPE")

@@ -211,10 +211,17 @@ class Statement:
         return [totals[d] for d in sorted(totals)]
 
 
-def statement(*, user, year: int) -> Statement:
-    agreements = list(
-        agreement_list(user=user, year=year).exclude(status=Status.DRAFT).order_by("number")
-    )
+def statement(
+    *, user, year: int, all_regions: bool = False, region: Entity | None = None
+) -> Statement:
+    """The yearly statement of the user's regions (``all_regions``: operator commands only)."""
+    if all_regions:
+        agreements_qs = VoucherAgreement.objects.filter(year=year).select_related("region")
+    else:
+        agreements_qs = agreement_list(user=user, year=year)
+    if region is not None:
+        agreements_qs = agreements_qs.filter(region=region)
+    agreements = list(agreements_qs.exclude(status=Status.DRAFT).order_by("number"))
     agreed: dict[int, dict[int, int]] = {a.pk: {} for a in agreements}
     from robinet.payments.models import VoucherAgreementLine
 
