@@ -429,18 +429,18 @@ OPERATIONS = st.lists(
     st.tuples(
         st.sampled_from(["receive", "transfer", "issue", "return", "cancel", "redeem"]),
         st.sampled_from([50, 100]),
-        st.integers(1, 40),
-        st.integers(0, 12),
-        st.integers(0, 2),
+        st.integers(1, 70),  # first serial: the region starts with 1–60 of each
+        st.integers(0, 6),  # length − 1
+        st.integers(0, 2),  # region, first centre, second centre
     ),
     min_size=1,
-    max_size=12,
+    max_size=20,
 )
 
 
 @pytest.mark.django_db
 @settings(
-    max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None
+    max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None
 )
 @given(operations=OPERATIONS)
 def test_pay_10_property_stock_never_negative_and_equals_the_movements(
@@ -452,6 +452,9 @@ def test_pay_10_property_stock_never_negative_and_equals_the_movements(
     entities = [org.region, org.centres[0], org.centres[1]]
     with transaction.atomic():
         agreement = signed_agreement(voucher_manager, org.region, prefecture, {50: 30, 100: 30})
+        vouchers.voucher_receive(
+            actor=voucher_manager, region=org.region, ranges=[(50, 1, 60), (100, 1, 60)]
+        )
         for action, denomination, first, length, where in operations:
             ranges = [(denomination, first, first + length)]
             entity = entities[where]
@@ -502,7 +505,7 @@ def test_pay_10_property_stock_never_negative_and_equals_the_movements(
                 for m in movements
                 if m.denomination == denomination
             ]  # fmt: skip
-            segments = rules.locate(history, 1, 60)
+            segments = rules.locate(history, 1, 100)
             for entity in entities:
                 at = sum(b - a + 1 for a, b, p in segments if p == ("entity", entity.pk))
                 assert at == stock.get((entity.pk, denomination), 0)
