@@ -535,3 +535,51 @@ def test_pay_10_yearly_statement_command(org, administrations, voucher_manager, 
     assert lines[-1].split(";")[9:12] == ["200,00", "50,00", "150,00"]
     with pytest.raises(CommandError):
         call_command("voucher_statement", year=2026, region="NOPE")
+
+
+# --- pure rules ----------------------------------------------------------------------------
+
+MOVES = st.lists(
+    st.builds(
+        lambda kind, a, n, src, dst, agr: rules.Move(kind, a, a + n, src, dst, agr),
+        st.sampled_from(
+            [
+                rules.RECEIPT,
+                rules.TRANSFER,
+                rules.ISSUE,
+                rules.RETURN,
+                rules.REDEMPTION,
+                rules.CANCELLATION,
+            ]
+        ),
+        st.integers(1, 30),
+        st.integers(0, 8),
+        st.sampled_from([None, 1, 2]),
+        st.sampled_from([None, 1, 2]),
+        st.sampled_from([None, 7]),
+    ),  # fmt: skip
+    max_size=15,
+)
+
+
+@given(moves=MOVES, first=st.integers(1, 40), span=st.integers(0, 10))
+def test_pay_10_locate_agrees_with_a_serial_by_serial_replay(moves, first, span):
+    """PAY-10 (pure): the segments of ``locate`` are exactly where each serial ends up,
+    contiguous, covering the range, merged when neighbours share a place."""
+    last = first + span
+    places = {serial: None for serial in range(first, last + 1)}
+    for move in moves:
+        for serial in range(max(first, move.serial_from), min(last, move.serial_to) + 1):
+            places[serial] = rules.destination(move)
+    segments = rules.locate(moves, first, last)
+    assert segments[0][0] == first
+    assert segments[-1][1] == last
+    for (_a, end, place), (start, _b, following) in zip(segments, segments[1:], strict=False):
+        assert start == end + 1
+        assert place != following
+    assert {s: p for a, b, p in segments for s in range(a, b + 1)} == places
+
+
+def test_pay_10_ranges_overlap_per_face_value_only():
+    assert rules.ranges_overlap([(50, 1, 10), (50, 10, 12)])
+    assert not rules.ranges_overlap([(50, 1, 10), (100, 5, 6), (50, 11, 12)])
