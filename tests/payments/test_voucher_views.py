@@ -185,3 +185,36 @@ def test_pay_10_statement_screen_and_csv(web, org, administrations, voucher_mana
     body = response.content.decode("utf-8-sig")
     assert body.splitlines()[1].startswith(f"{agreement.number};")
     assert ";500,00;200,00;300,00;" in body.splitlines()[-1] + ";"
+
+
+def test_pay_10_screens_query_count_does_not_grow_with_rows(
+    web, org, administrations, voucher_manager
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    web.login(voucher_manager)
+
+    def queries(name, *args):
+        with CaptureQueriesContext(connection) as captured:
+            assert web.get(name, *args).status_code == 200
+        return len(captured)
+
+    agreement = signed_agreement(voucher_manager, org.region, administrations[0])
+    stocked(voucher_manager, org, [(50, 1, 10)])
+    vouchers.voucher_issue(
+        actor=voucher_manager, agreement=agreement, entity=org.centres[0], ranges=[(50, 1, 2)]
+    )
+    before = {n: queries(n) for n in ("payments:vouchers", "payments:voucher-stock")}
+    detail_before = queries("payments:voucher-agreement-detail", agreement.pk)
+    signed_agreement(voucher_manager, org.region, administrations[1])
+    stocked(voucher_manager, org, [(100, 1, 10)], centre=org.centres[1])
+    vouchers.voucher_threshold_set(
+        actor=voucher_manager, entity=org.centres[2], denomination=20, threshold=3
+    )
+    vouchers.voucher_issue(
+        actor=voucher_manager, agreement=agreement, entity=org.centres[0], ranges=[(50, 3, 6)]
+    )
+    for name, count in before.items():
+        assert queries(name) == count, name
+    assert queries("payments:voucher-agreement-detail", agreement.pk) == detail_before
