@@ -31,7 +31,9 @@ def web():
     return RobinetClient()
 
 
-def test_pay_10_menu_and_home_show_agreements_and_alerts(web, org, voucher_manager, auditor):
+def test_pay_10_menu_and_home_show_agreements_and_alerts(
+    web, org, voucher_manager, auditor, cashier
+):
     vouchers.voucher_threshold_set(
         actor=voucher_manager, entity=org.centres[0], denomination=50, threshold=10
     )
@@ -42,6 +44,11 @@ def test_pay_10_menu_and_home_show_agreements_and_alerts(web, org, voucher_manag
     assert 'id="voucher-alerts"' in page
     assert "Centre 1.1 — 50 € : 0 en stock, seuil 10" in page
     assert "Nouvelle convention" in page
+    # a centre's officer takes vouchers at the counter but does not sign agreements
+    web.login(cashier)
+    page = web.get("payments:vouchers").content.decode()
+    assert "Nouvelle convention" not in page
+    assert "Encaisser des vignettes" in page
     # an auditor sees the screens, without the buttons that write
     web.login(auditor)
     page = web.get("payments:vouchers").content.decode()

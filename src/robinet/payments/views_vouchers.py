@@ -98,7 +98,8 @@ class VoucherHomeView(StaffViewMixin, View):
             "status": status,
             "q": search,
             "limit": LIST_LIMIT,
-            "can_manage": _can(request.user, Perm.VOUCHER_MANAGE),
+            # agreements are signed by a region: only its managers create them
+            "can_manage": _entities(request.user, kinds=(EntityKind.REGION,)).exists(),
             "can_take": _can(request.user, Perm.PAYMENT_TAKE),
         }
         return render(request, "payments/voucher_list.html", context)
