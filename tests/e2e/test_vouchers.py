@@ -17,8 +17,13 @@ from tests.payments.conftest import TODAY
 from tests.payments.voucher_setup import SIRETS, administration, stocked
 
 voucher_manager = voucher_setup.voucher_manager
+chart_of_accounts = voucher_setup.chart_of_accounts
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("chart_of_accounts"),
+]
 
 
 def test_create_an_agreement_issue_vouchers_and_redeem_them_against_an_invoice(
