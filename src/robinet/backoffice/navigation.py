@@ -34,6 +34,7 @@ NAV_ITEMS = [
     NavItem(_("Opérateurs d'encaissement"), "payments:operators", Perm.PAYMENT_VIEW),
     NavItem(_("Caisse"), "payments:cash", Perm.PAYMENT_TAKE),
     NavItem(_("Remises de chèques"), "payments:cash-slips", Perm.PAYMENT_VIEW),
+    NavItem(_("Vignettes"), "payments:vouchers", Perm.PAYMENT_VIEW),
 ]
 
 

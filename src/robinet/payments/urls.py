@@ -1,6 +1,7 @@
 from django.urls import path
 
 from robinet.payments import views_cards, views_cash, views_operators
+from robinet.payments import views_vouchers as vouchers
 
 app_name = "payments"
 
@@ -87,4 +88,36 @@ urlpatterns: list = [
     path("cash/slips/<int:pk>/", views_cash.SlipDetailView.as_view(), name="cash-slip-detail"),
     path("cash/slips/<int:pk>/export.csv", views_cash.SlipCsvView.as_view(), name="cash-slip-csv"),
     path("cash/slips/<int:pk>/pdf/", views_cash.SlipPdfView.as_view(), name="cash-slip-pdf"),
+    # PAY-10: prepaid vouchers for administrations (vignettes)
+    path("vouchers/", vouchers.VoucherHomeView.as_view(), name="vouchers"),
+    path(
+        "vouchers/agreements/create/",
+        vouchers.AgreementCreateView.as_view(),
+        name="voucher-agreement-create",
+    ),
+    path(
+        "vouchers/agreements/<int:pk>/",
+        vouchers.AgreementDetailView.as_view(),
+        name="voucher-agreement-detail",
+    ),
+    *(
+        path(
+            f"vouchers/agreements/<int:pk>/{action}/",
+            vouchers.AgreementActionView.as_view(action=action),
+            name=f"voucher-agreement-{action}",
+        )
+        for action in ("sign", "pay", "close", "issue", "return", "exchange")
+    ),
+    path("vouchers/stock/", vouchers.StockView.as_view(), name="voucher-stock"),
+    path("vouchers/stock/threshold/", vouchers.ThresholdView.as_view(), name="voucher-threshold"),
+    path(
+        "vouchers/movements/create/",
+        vouchers.MovementCreateView.as_view(),
+        name="voucher-movement-create",
+    ),
+    path("vouchers/redeem/", vouchers.RedeemView.as_view(), name="voucher-redeem"),
+    path("vouchers/statement/", vouchers.StatementView.as_view(), name="voucher-statement"),
+    path(
+        "vouchers/statement.csv", vouchers.StatementCsvView.as_view(), name="voucher-statement-csv"
+    ),
 ]

@@ -17,3 +17,10 @@ from .operators import OperatorStatement as OperatorStatement
 from .operators import OperatorStatementLine as OperatorStatementLine
 from .operators import OperatorTransfer as OperatorTransfer
 from .operators import StatementStatus as StatementStatus
+from .vouchers import Denomination as Denomination
+from .vouchers import VoucherAgreement as VoucherAgreement
+from .vouchers import VoucherAgreementLine as VoucherAgreementLine
+from .vouchers import VoucherAgreementStatus as VoucherAgreementStatus
+from .vouchers import VoucherMovement as VoucherMovement
+from .vouchers import VoucherMovementKind as VoucherMovementKind
+from .vouchers import VoucherStock as VoucherStock
