@@ -246,7 +246,7 @@ def main() -> int:
         print(f"  {count:>6} {seconds:>7.2f} s  {sql}")
     if profiler:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)
         print(out.getvalue())
     return 0
 
