@@ -196,7 +196,7 @@ class Command(BaseCommand):
         import time
 
         from robinet.core import clock
-        from robinet.demo import cards, cashdesk
+        from robinet.demo import cards, cashdesk, vouchers
         from robinet.demo.payments import seed_payments
         from robinet.demo.users import ensure_demo_users
 
@@ -207,13 +207,15 @@ class Command(BaseCommand):
         ensure_demo_users()  # the counters need their officers
         counters = cashdesk.seed_demo(today)
         card = cards.seed_demo(today)
+        voucher = vouchers.seed_demo(today)
         self.stdout.write(
             f"{_plural(figures['payments'], 'règlement')}, "
             f"{_plural(figures['bounced'], 'chèque impayé', 'chèques impayés')}, "
             f"{_plural(counters['cash_days'], 'journée de caisse', 'journées de caisse')}, "
             f"{_plural(counters['deposit_slips'], 'remise de chèques', 'remises de chèques')}, "
             f"{_plural(card['card_paid'], 'paiement par carte', 'paiements par carte')}, "
-            f"{_plural(card['statements_booked'] + card['statements_diff'], 'relevé d’opérateur', 'relevés d’opérateurs')} "
+            f"{_plural(card['statements_booked'] + card['statements_diff'], 'relevé d’opérateur', 'relevés d’opérateurs')}, "
+            f"{_plural(voucher['voucher_agreements'], 'convention vignettes', 'conventions vignettes')} "
             f"en {time.perf_counter() - started:.1f} s".replace(".", ",")
         )
 
