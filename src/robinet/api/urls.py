@@ -16,6 +16,7 @@ from robinet.billing.api_leaks import router as leaks_router
 from robinet.billing.api_works import router as works_router
 from robinet.core.exceptions import ApplicationError
 from robinet.customers.api import router as customers_router
+from robinet.ledger.api import router as ledger_router
 from robinet.metering.api import router as metering_router
 from robinet.tariffs.api import router as tariffs_router
 
@@ -35,6 +36,7 @@ api.add_router("/", works_router)
 api.add_router("/", contributions_router)
 api.add_router("/", budget_router)
 api.add_router("/", leaks_router)
+api.add_router("/", ledger_router)
 
 
 def _error(request, status: int, code: str, message: str, fields=None):

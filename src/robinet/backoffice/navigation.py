@@ -30,6 +30,7 @@ NAV_ITEMS = [
     NavItem(_("Conventions de participation"), "billing:contributions", Perm.BILLING_VIEW),
     NavItem(_("Mensualisations"), "billing:budget", Perm.BILLING_VIEW),
     NavItem(_("Écrêtements pour fuite"), "billing:leaks", Perm.BILLING_VIEW),
+    NavItem(_("Comptabilité"), "ledger:entries", Perm.ACCOUNTING_VIEW),
 ]
 
 

@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy
 
 from robinet.core.exceptions import ValidationFailed
 from robinet.ledger.models import AllocationShare, ShareBeneficiary, ShareSource
+from robinet.ledger.reconciliation import cents
 from robinet.organisation.access import require
 from robinet.organisation.roles import Perm
 
@@ -113,6 +114,7 @@ def report(
         .values_list("invoice__kind", "beneficiary", "service", "t")
     ):
         target = row(b, s)
+        total = cents(total)
         if kind_is_credit == "credit_note":
             target.credit_notes -= total
         else:
@@ -137,6 +139,7 @@ def report(
         .values_list("source", "beneficiary", "service", "t")
     ):
         target = row(b, s)
+        total = cents(total)
         if source == ShareSource.PAYMENT:
             target.collected += total
         elif source == ShareSource.CREDIT_NOTE:

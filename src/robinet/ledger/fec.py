@@ -17,7 +17,9 @@ checked to balance: the export is refused, naming the entry, if one does not.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
+import tempfile
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -301,6 +303,24 @@ def export(
     finally:
         partial.unlink(missing_ok=True)
     return out, count
+
+
+def to_temporary_file(*, year: int, separator: str = "tab"):
+    """The FEC of ``year`` in an anonymous temporary file, rewound (for a download).
+
+    The caller closes it (a ``FileResponse`` does); on a refusal nothing is left open.
+    """
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 — handed over to the caller
+    try:
+        text = io.TextIOWrapper(handle, encoding="utf-8", newline="", write_through=True)
+        write(text, year=year, separator=separator)
+        text.flush()
+        text.detach()
+    except BaseException:
+        handle.close()
+        raise
+    handle.seek(0)
+    return handle
 
 
 def years() -> list[int]:

@@ -27,6 +27,12 @@ from robinet.organisation.models import Entity, EntityKind
 from robinet.organisation.roles import Perm
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+
+
+def cents(value) -> Decimal:
+    """A database sum to the cent (SQLite sums decimals as floats)."""
+    return ZERO if value is None else Decimal(value).quantize(CENT)
 
 
 @dataclass(frozen=True)
@@ -105,7 +111,7 @@ def _general_ledger(on: dt.date, centre_ids: list[int], by_account: bool) -> dic
     )
     key = "customer_account_id" if by_account else "entry__centre_id"
     return {
-        k: d - c
+        k: cents(d) - cents(c)
         for k, d, c in lines.values(key)
         .order_by(key)
         .annotate(d=Sum("debit"), c=Sum("credit"))
@@ -116,15 +122,16 @@ def _general_ledger(on: dt.date, centre_ids: list[int], by_account: bool) -> dic
 def _account_differences(on: dt.date, centre: Entity) -> list[AccountDifference]:
     from robinet.customers.models import CustomerAccount
 
-    sub = dict(
-        OpenItem.objects.filter(posted_on__lte=on, account__centre=centre)
+    sub = {
+        k: cents(t)
+        for k, t in OpenItem.objects.filter(posted_on__lte=on, account__centre=centre)
         .values("account_id")
         .order_by("account_id")
         .annotate(t=Sum("amount"))
         .values_list("account_id", "t")
-    )
+    }
     general = {
-        k: d - c
+        k: cents(d) - cents(c)
         for k, d, c in JournalLine.objects.filter(
             customer_accounts_q(), entry__entry_date__lte=on, entry__centre=centre
         )
@@ -213,9 +220,9 @@ def report_to_dict(result: Report) -> dict:
             "entity": item.entity.code,
             "name": item.entity.name,
             "kind": item.entity.kind,
-            "sub_ledger": item.sub_ledger,
-            "general_ledger": item.general_ledger,
-            "difference": item.difference,
+            "sub_ledger": cents(item.sub_ledger),
+            "general_ledger": cents(item.general_ledger),
+            "difference": cents(item.difference),
         }
 
     return {
