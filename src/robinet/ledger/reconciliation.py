@@ -102,7 +102,10 @@ def customer_accounts_q(prefix: str = "") -> Q:
 def _sub_ledger(on: dt.date, centre_ids: list[int], by_account: bool) -> dict:
     items = OpenItem.objects.filter(posted_on__lte=on, account__centre_id__in=centre_ids)
     key = "account_id" if by_account else "account__centre_id"
-    return dict(items.values(key).order_by(key).annotate(t=Sum("amount")).values_list(key, "t"))
+    return {
+        k: cents(t)
+        for k, t in items.values(key).order_by(key).annotate(t=Sum("amount")).values_list(key, "t")
+    }
 
 
 def _general_ledger(on: dt.date, centre_ids: list[int], by_account: bool) -> dict:
