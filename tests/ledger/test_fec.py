@@ -153,7 +153,7 @@ def test_pay_7_fec_command_writes_the_file(billed, tmp_path):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
-def test_pay_7_copy_and_portable_paths_write_the_same_file(billed, cashier):
+def test_pay_7_copy_and_portable_paths_write_the_same_file(billed, cashier, tmp_path):
     payment_record(
         actor=cashier,
         account=billed,
@@ -163,3 +163,10 @@ def test_pay_7_copy_and_portable_paths_write_the_same_file(billed, cashier):
     )
     for year in (2025, 2026):
         assert _export(year, streaming_copy=True) == _export(year, streaming_copy=False)
+        # into a real file, the COPY bytes go straight to the file's buffer
+        for streaming_copy in (True, False):
+            path = tmp_path / f"{year}-{streaming_copy}.txt"
+            with path.open("w", encoding="utf-8", newline="") as handle:
+                fec.write(handle, year=year, streaming_copy=streaming_copy)
+        copied = (tmp_path / f"{year}-True.txt").read_bytes()
+        assert copied == (tmp_path / f"{year}-False.txt").read_bytes()

@@ -78,3 +78,11 @@ def test_pay_7_fec_download(web, billed, accountant, cashier):
     assert body.splitlines()[0] == "|".join(fec.COLUMNS)
     web.login(cashier)  # one centre: not the whole ledger
     assert web.get("ledger:fec", data={"year": "2025"}).status_code == 403
+
+
+def test_pay_7_journal_list_query_budget(web, billed, cashier, django_assert_max_num_queries):
+    web.login(cashier)
+    web.get("ledger:entries")  # warm the session and the scope
+    with django_assert_max_num_queries(12):
+        page = web.get("ledger:entries").content.decode()
+    assert page.count('id="entry-') >= 2

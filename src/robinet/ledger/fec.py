@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TextIO
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,7 +49,7 @@ CUSTOMER_ACCOUNT_PREFIXES = ("411", "416")
 HALF_CENT = Decimal("0.005")
 # Characters that would break a line or a column: replaced by a space in text fields
 # (the backslash too, which COPY's text format would escape).
-_UNSAFE = "\t|\r\n\\"
+_UNSAFE = "\t|\r\n\\\x1e\x1f"
 
 
 class UnbalancedExport(ApplicationError):
@@ -79,7 +79,7 @@ def clean(text: str | None) -> str:
     text = text or ""
     for char in _UNSAFE:
         text = text.replace(char, " ")
-    return text.strip()
+    return text.strip(" ")
 
 
 def closing_date(year: int) -> dt.date:
@@ -198,12 +198,22 @@ def rows(year: int) -> Iterator[tuple[str, ...]]:
 
 
 def _sql_clean(expr: str) -> str:
-    # translate() maps each unsafe character to a space (same as clean()).
-    return f"btrim(translate(COALESCE({expr}, ''), E'\\t|\\r\\n\\\\', '     '))"
+    # translate() maps each unsafe character to a space, btrim() strips spaces (as clean()).
+    return f"btrim(translate(COALESCE({expr}, ''), {_UNSAFE_SQL}, '{' ' * len(_UNSAFE)}'))"
 
 
-def copy_sql(year: int) -> tuple[str, list]:
-    """The ``COPY (SELECT …) TO STDOUT`` statement producing the data lines (PostgreSQL)."""
+_UNSAFE_SQL = "E'\\t|\\r\\n\\\\\\x1e\\x1f'"
+
+
+def copy_sql(year: int, separator: str = "\t") -> tuple[str, list]:
+    """The ``SELECT`` whose single column is the finished FEC line (PostgreSQL).
+
+    The CTEs are inlined, so that PostgreSQL's parallel workers build the lines
+    (and sort them) and the leader only merges. COPY writes it
+    in CSV format with a delimiter and a quote that ``clean`` removes from the
+    data, so that the line goes out untouched (the text format would escape tabs).
+    """
+    sep = "E'\\t'" if separator == "\t" else "'|'"
     journal_case = " ".join(
         f"WHEN '{code}' THEN '{clean(label).replace(chr(39), chr(39) * 2)}'"
         for code, label in journal_labels().items()
@@ -213,48 +223,61 @@ def copy_sql(year: int) -> tuple[str, list]:
         "THEN p.first_name || ' ' || p.name ELSE p.name END"
     )
     select = f"""
-        SELECT e.journal,
-               CASE e.journal {journal_case} ELSE e.journal END,
-               e.journal || lpad(e.number::text, {NUMBER_WIDTH}, '0'),
-               to_char(e.entry_date, 'YYYYMMDD'),
-               l.ledger_account,
-               {_sql_clean("a.label")},
-               COALESCE(c.number, ''),
-               CASE WHEN c.id IS NULL THEN '' ELSE {_sql_clean(holder)} END,
-               {_sql_clean("e.piece_ref")},
-               to_char(e.piece_date, 'YYYYMMDD'),
-               {_sql_clean("e.label")},
-               replace(l.debit::text, '.', ','),
-               replace(l.credit::text, '.', ','),
-               '', '',
-               to_char(e.created_at AT TIME ZONE %s, 'YYYYMMDD'),
-               '', ''
+        WITH acc AS (
+            SELECT code, {_sql_clean("label")} AS lib FROM ledger_ledgeraccount
+        ), ent AS (
+            SELECT e.id, e.journal, e.number,
+                   e.journal || {sep} || CASE e.journal {journal_case} ELSE e.journal END
+                   || {sep} || e.journal || lpad(e.number::text, {NUMBER_WIDTH}, '0')
+                   || {sep} || to_char(e.entry_date, 'YYYYMMDD') AS head,
+                   {_sql_clean("e.piece_ref")} || {sep} || to_char(e.piece_date, 'YYYYMMDD')
+                   || {sep} || {_sql_clean("e.label")} AS mid,
+                   to_char(e.created_at AT TIME ZONE %s, 'YYYYMMDD') AS valid
+              FROM ledger_journalentry e
+             WHERE e.year = %s
+        )
+        SELECT ent.head || {sep} || l.ledger_account || {sep} || COALESCE(acc.lib, l.ledger_account)
+               || {sep} || CASE WHEN c.id IS NULL THEN {sep}
+                                ELSE c.number || {sep} || {_sql_clean(holder)} END
+               || {sep} || ent.mid
+               || {sep} || replace(l.debit::text, '.', ',')
+               || {sep} || replace(l.credit::text, '.', ',')
+               || {sep} || {sep} || {sep} || ent.valid || {sep} || {sep}
           FROM ledger_journalline l
-          JOIN ledger_journalentry e ON e.id = l.entry_id
-          LEFT JOIN ledger_ledgeraccount a ON a.code = l.ledger_account
+          JOIN ent ON ent.id = l.entry_id
+          LEFT JOIN acc ON acc.code = l.ledger_account
           LEFT JOIN customers_customeraccount c ON c.id = l.customer_account_id
           LEFT JOIN customers_party p ON p.id = c.party_id
-         WHERE e.year = %s
-         ORDER BY e.journal, e.number, l.id
+         ORDER BY ent.journal, ent.number, l.id
     """
     return select, [settings.TIME_ZONE, year]
 
 
+#: memory for the sort of the year's lines (per export; PostgreSQL's default is 4 MB)
+SORT_MEMORY = "256MB"
+
+
 def _copy_to(out: TextIO, year: int, separator: str) -> int:
-    select, params = copy_sql(year)
-    count = 0
-    with connection.cursor() as cursor:
+    """Stream the COPY output into ``out``: raw bytes into its buffer when it has one."""
+    select, params = copy_sql(year, separator)
+    raw = getattr(out, "buffer", None)
+    if raw is not None:
+        out.flush()  # the header, before the bytes
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
         sql = cursor.mogrify(select, params)
         if isinstance(sql, bytes):
             sql = sql.decode()
-        delimiter = "E'\\t'" if separator == "\t" else "'|'"
-        statement = f"COPY ({sql}) TO STDOUT WITH (FORMAT text, DELIMITER {delimiter}, NULL '')"
+        statement = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x1f', QUOTE E'\\x1e')"
         with cursor.cursor.copy(statement) as copy:
-            for block in copy:
-                text = bytes(block).decode("utf-8")
-                count += text.count("\n")
-                out.write(text)
-    return count
+            if raw is not None:
+                write_bytes = raw.write
+                for block in copy:
+                    write_bytes(block)
+            else:
+                for block in copy:
+                    out.write(bytes(block).decode("utf-8"))
+        return cursor.cursor.rowcount
 
 
 # --- writing -------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
 
 from robinet.core.exceptions import NotFound
 from robinet.ledger.models import Journal, JournalEntry, JournalLine, LedgerAccount
@@ -42,7 +42,15 @@ def entry_list(
         )
     return (
         entries.select_related("centre")
-        .annotate(total_debit=Sum("lines__debit"))
+        # A correlated subquery: evaluated for the rows shown only (a join would group them all).
+        .annotate(
+            total_debit=Subquery(
+                JournalLine.objects.filter(entry=OuterRef("pk"))
+                .values("entry")
+                .annotate(t=Sum("debit"))
+                .values("t")
+            )
+        )
         .order_by("-entry_date", "-pk")
     )
 
