@@ -61,3 +61,16 @@ def test_pay_7_fec_through_the_api(api, billed):
 def test_pay_7_api_needs_accounting_view(billed, officer):
     client = ApiClient(api_token_create(user=officer))
     assert client.get("/accounting/entries").status_code == 403
+
+
+def test_pay_7_openapi_lists_the_accounting_routes(api):
+    paths = api.client.get("/api/v1/openapi.json").json()["paths"]
+    for path in (
+        "/api/v1/accounting/entries",
+        "/api/v1/accounting/entries/{entry_id}",
+        "/api/v1/accounting/chart",
+        "/api/v1/accounting/reconciliation",
+        "/api/v1/accounting/beneficiaries",
+        "/api/v1/accounting/fec",
+    ):
+        assert path in paths
