@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
+from robinet.core.bulk import insert_rows
 from robinet.core.exceptions import PermissionDenied, ValidationFailed
 from robinet.ledger import fec
 from robinet.ledger.models import JournalEntry, JournalLine
@@ -170,3 +171,22 @@ def test_pay_7_copy_and_portable_paths_write_the_same_file(billed, cashier, tmp_
                 fec.write(handle, year=year, streaming_copy=streaming_copy)
         copied = (tmp_path / f"{year}-True.txt").read_bytes()
         assert copied == (tmp_path / f"{year}-False.txt").read_bytes()
+
+
+def test_pay_7_an_entry_whose_lines_differ_refuses_the_export(billed, org):
+    if connection.vendor == "postgresql":
+        pytest.skip("the PostgreSQL trigger refuses an unbalanced entry at posting")
+    entry = JournalEntry.objects.create(
+        journal="OD", year=2025, number=7, entry_date=dt.date(2025, 5, 1), piece_ref="OD-7",
+        piece_date=dt.date(2025, 5, 1), label="Test", centre=org.centres[0], event="test",
+        created_at=timezone.now(),
+    )  # fmt: skip
+    insert_rows(
+        JournalLine,
+        ("entry_id", "ledger_account", "customer_account_id", "debit", "credit"),
+        [(entry.pk, "411000", billed.pk, Decimal("10.00"), Decimal("0.00")),
+         (entry.pk, "706000", None, Decimal("0.00"), Decimal("9.99"))],
+    )  # fmt: skip
+    with pytest.raises(fec.UnbalancedExport) as refused:
+        _export(2025)
+    assert "OD00000007 (OD-7)" in refused.value.message
