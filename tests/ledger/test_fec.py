@@ -190,3 +190,14 @@ def test_pay_7_an_entry_whose_lines_differ_refuses_the_export(billed, org):
     with pytest.raises(fec.UnbalancedExport) as refused:
         _export(2025)
     assert "OD00000007 (OD-7)" in refused.value.message
+
+
+def test_pay_7_fec_command_errors_are_clear(billed, tmp_path):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="Écriture impossible"):
+        call_command("accounting", "fec", "--year", "2025", "--out", str(tmp_path / "no" / "f.txt"))
+    with pytest.raises(CommandError, match="Séparateur|separator|invalid choice"):
+        call_command(
+            "accounting", "fec", "--year", "2025", "--out", str(tmp_path), "--separator", "comma"
+        )

@@ -61,14 +61,17 @@ class Command(BaseCommand):
 
     def _fec(self, *, year, out, siren, separator, **_):
         started = time.monotonic()
-        path, count = fec.export(
-            actor=None,
-            year=year,
-            out=Path(out),
-            siren=siren,
-            separator=separator,
-            check_permission=False,
-        )
+        try:
+            path, count = fec.export(
+                actor=None,
+                year=year,
+                out=Path(out),
+                siren=siren,
+                separator=separator,
+                check_permission=False,
+            )
+        except OSError as exc:
+            raise CommandError(f"Écriture impossible : {exc}") from None
         self.stdout.write(
             f"FEC {year} : {count} lignes écrites dans {path} ({time.monotonic() - started:.1f} s)."
         )
