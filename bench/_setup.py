@@ -45,7 +45,9 @@ def _drop_postgres(name: str) -> None:
     from django.db import connections
 
     connections.close_all()  # dropdb refuses a database still in use
-    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name], check=False)
+    subprocess.run(
+        ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name], check=False
+    )
 
 
 def percentile(sorted_values: list[float], p: float) -> float:

@@ -81,9 +81,7 @@ def issue_invoices() -> int:
     vat = {rate: amount.quantize(Decimal("0.01")) for rate, amount in vat.items()}
     total_vat = sum(vat.values())
     incl = excl + total_vat
-    vat_json = json_value(
-        [{"rate": str(r), "base": "0", "amount": str(a)} for r, a in vat.items()]
-    )
+    vat_json = json_value([{"rate": str(r), "base": "0", "amount": str(a)} for r, a in vat.items()])
     chart = posting.chart()
     now = clock.now()
     due = ISSUE + dt.timedelta(days=15)

@@ -16,6 +16,7 @@ from robinet.billing.api_leaks import router as leaks_router
 from robinet.billing.api_works import router as works_router
 from robinet.core.exceptions import ApplicationError
 from robinet.customers.api import router as customers_router
+from robinet.ledger.api import router as ledger_router
 from robinet.metering.api import router as metering_router
 from robinet.payments.api import router as payments_router
 from robinet.payments.api_cards import router as card_router
@@ -44,6 +45,7 @@ api.add_router("/", card_router)
 api.add_router("/", operator_router)
 api.add_router("/", cash_router)
 api.add_router("/", vouchers_router)
+api.add_router("/", ledger_router)
 # Last: its "/payments/{number}" would otherwise catch the fixed paths above.
 api.add_router("/", payments_router)
 
