@@ -196,3 +196,14 @@ def test_pay_1_a_credit_balance_clears_the_next_bill_when_it_is_issued(org, tari
     second = account.invoices.exclude(pk=first.pk).get()
     assert OpenItem.objects.get(invoice=second).open_amount == second.total_incl_vat - 30
     assert ledger.account_balance(account) == second.total_incl_vat - 30
+
+
+def test_pay_1a_spread_in_a_configured_order_fills_one_part_after_the_other(
+    billed, cashier, settings
+):
+    settings.ROBINET_ALLOCATION_SPREAD = "order"
+    first, _second = _invoices(billed)
+    payment_record(actor=cashier, account=billed, means="cash", amount=Decimal("1.00"))
+    shares = list(AllocationShare.objects.filter(invoice=first))
+    assert len(shares) == 1
+    assert shares[0].amount == Decimal("1.00")

@@ -149,6 +149,21 @@ LOGGING = {
 # Robinet settings (defaults documented in docs/operations.md).
 ROBINET_CURRENCY = env_str("ROBINET_CURRENCY", "EUR")
 ROBINET_RUN_CHUNK_SIZE = int(env_str("ROBINET_RUN_CHUNK_SIZE", "500"))
+
+# PAY-1: on the same due date, which debits a payment clears first; PAY-1a: how a payment
+# is spread over an invoice's lines — "pro_rata" or "order" (the categories' order).
+ROBINET_ALLOCATION_ORDER = tuple(
+    part.strip()
+    for part in env_str("ROBINET_ALLOCATION_ORDER", "fee,interest,principal").split(",")
+    if part.strip()
+)
+ROBINET_ALLOCATION_SPREAD = env_str("ROBINET_ALLOCATION_SPREAD", "pro_rata")
+if ROBINET_ALLOCATION_SPREAD not in ("pro_rata", "order"):
+    raise ImproperlyConfigured("ROBINET_ALLOCATION_SPREAD must be pro_rata or order.")
+if sorted(ROBINET_ALLOCATION_ORDER) != ["fee", "interest", "principal"]:
+    raise ImproperlyConfigured(
+        "ROBINET_ALLOCATION_ORDER must list fee, interest and principal once each."
+    )
 ROBINET_RETENTION_YEARS = int(env_str("ROBINET_RETENTION_YEARS", "5"))
 
 # Card payments (PAY-2): the payment-service provider by name and the secret that signs its
