@@ -135,3 +135,18 @@ def test_pay_6_an_invalid_file_is_never_produced():
             debtor=pain001.Debtor("Régie", "FR7630001007941234567890185", "BDFEFRPP"),
             transfers=[pain001.Transfer("E", Decimal("1.00"), "X", IBAN, "BAD", "r")],
         )
+
+
+def test_pay_6_command_proposes_approves_and_writes_the_pain001(in_credit, tmp_path):
+    import io
+
+    from django.core.management import call_command
+
+    target = tmp_path / "virements.xml"
+    out = io.StringIO()
+    call_command(
+        "bank_returns", "refunds", "--propose", "--approve-all", "--export", str(target), stdout=out
+    )
+    assert "1 virement(s)" in out.getvalue()
+    pain001.validate(target.read_bytes())
+    assert Refund.objects.get().status == RefundStatus.EXPORTED

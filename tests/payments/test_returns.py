@@ -1,6 +1,7 @@
 """Direct-debit returns and rejects (PAY-4): pain.002 and camt.054 imports."""
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
@@ -279,3 +280,19 @@ def test_pay_4_reason_codes_have_french_labels():
     assert "ZZ99" in label("ZZ99")
     for code in ("AC04", "AC06", "AM04", "MD01", "MD06", "MS02", "MS03", "SL01", "RR01"):
         assert "inconnu" not in label(code)
+
+
+def test_pay_4_command_imports_and_refuses_a_bad_file_with_exit_error(debits, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    good = tmp_path / "rapport.xml"
+    good.write_bytes(pain002_doc([("E2E-2", "RJCT", "AM04", "30.00"), ("E2E-1", "ACCP", "", "30")]))
+    out = io.StringIO()
+    call_command("bank_returns", "import", str(good), stdout=out)
+    assert "1 règlement(s) annulé(s), 1 accepté(s)" in out.getvalue()
+    assert "AM04 Provision insuffisante" in out.getvalue()
+    bad = tmp_path / "mauvais.xml"
+    bad.write_bytes(pain002_doc([("E2E-3", "RJCT", "AM04", "30.00")], msg_id="X", currency="GBP"))
+    with pytest.raises(CommandError, match="devise GBP"):
+        call_command("bank_returns", "import", str(bad), stdout=io.StringIO())
+    assert PaymentReversal.objects.count() == 1
