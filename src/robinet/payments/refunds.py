@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
@@ -38,6 +38,7 @@ from robinet.payments import pain001
 from robinet.payments.models import Refund, RefundFile, RefundStatus
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 REFUND_SERIES = "RMB"
 FILE_SERIES = "VIRRMB"
 
@@ -66,7 +67,7 @@ def credit_balances(account_ids=None) -> dict[int, Decimal]:
     if account_ids is not None:
         items = items.filter(account_id__in=list(account_ids))
     rows = items.values("account_id").annotate(net=Sum("open_amount")).filter(net__lt=0)
-    return {row["account_id"]: -row["net"] for row in rows}
+    return {row["account_id"]: (-row["net"]).quantize(CENT) for row in rows}
 
 
 def _owing_parties(party_ids) -> set[int]:
@@ -313,8 +314,41 @@ def refunds_export(
     return refund_file
 
 
-def pending_refunds():
-    """Refunds still to approve or to export (selector for screens and API)."""
-    return Refund.objects.select_related("account", "file").filter(
-        Q(status=RefundStatus.PROPOSED) | Q(status=RefundStatus.APPROVED)
+# --- selectors -----------------------------------------------------------------------------
+
+
+def refund_list(*, user, status: str = ""):
+    """Refunds of the centres the user may see (PAY-6)."""
+    scope = require(user, Perm.PAYMENT_VIEW)
+    qs = Refund.objects.select_related("account", "file").filter(
+        account__centre_id__in=scope.centre_ids(Perm.PAYMENT_VIEW)
     )
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-proposed_on", "-pk")
+
+
+def refund_get(*, user, number: str) -> Refund:
+    found = refund_list(user=user).filter(number=number).first()
+    if found is None:
+        raise ApplicationError(
+            _("Remboursement introuvable : %(n)s.") % {"n": number},
+            code="not_found",
+            http_status=404,
+        )
+    return found
+
+
+def refund_file_get(*, user, pk: int) -> RefundFile:
+    require(user, Perm.PAYMENT_VIEW)
+    found = RefundFile.objects.filter(pk=pk).first()
+    if found is None:
+        raise ApplicationError(
+            _("Fichier de virements introuvable."), code="not_found", http_status=404
+        )
+    return found
+
+
+def refund_files(*, user):
+    require(user, Perm.PAYMENT_VIEW)
+    return RefundFile.objects.order_by("-created_at", "-pk")

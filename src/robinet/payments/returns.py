@@ -337,3 +337,27 @@ def _stop_direct_debit_if_needed(*, actor, account) -> bool:
         data={"consecutive_rejects": rejects, "limit": max_rejects()},
     )
     return True
+
+
+# --- selectors -----------------------------------------------------------------------------
+
+
+def return_file_list(*, user):
+    require(user, Perm.PAYMENT_VIEW)
+    return BankReturnFile.objects.order_by("-imported_at", "-pk")
+
+
+def return_file_get(*, user, pk: int) -> BankReturnFile:
+    require(user, Perm.PAYMENT_VIEW)
+    found = BankReturnFile.objects.filter(pk=pk).first()
+    if found is None:
+        raise ApplicationError(
+            _("Fichier de retours introuvable."), code="not_found", http_status=404
+        )
+    return found
+
+
+def return_items(return_file: BankReturnFile):
+    return return_file.items.select_related("payment__account", "reversal", "fee_invoice").order_by(
+        "position"
+    )
