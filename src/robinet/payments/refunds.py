@@ -25,7 +25,7 @@ from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
 from robinet.core import audit, clock
-from robinet.core.exceptions import ApplicationError, ValidationFailed
+from robinet.core.exceptions import ApplicationError, NotFound, ValidationFailed
 from robinet.core.imports import file_sha256
 from robinet.core.numbering import format_number, next_number
 from robinet.customers.models import CustomerAccount
@@ -331,11 +331,7 @@ def refund_list(*, user, status: str = ""):
 def refund_get(*, user, number: str) -> Refund:
     found = refund_list(user=user).filter(number=number).first()
     if found is None:
-        raise ApplicationError(
-            _("Remboursement introuvable : %(n)s.") % {"n": number},
-            code="not_found",
-            http_status=404,
-        )
+        raise NotFound(_("Remboursement introuvable : %(n)s.") % {"n": number})
     return found
 
 
@@ -343,9 +339,7 @@ def refund_file_get(*, user, pk: int) -> RefundFile:
     require(user, Perm.PAYMENT_VIEW)
     found = RefundFile.objects.filter(pk=pk).first()
     if found is None:
-        raise ApplicationError(
-            _("Fichier de virements introuvable."), code="not_found", http_status=404
-        )
+        raise NotFound(_("Fichier de virements introuvable."))
     return found
 
 

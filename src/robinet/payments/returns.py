@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from robinet.core import audit, clock
-from robinet.core.exceptions import ApplicationError, ValidationFailed
+from robinet.core.exceptions import ApplicationError, NotFound, ValidationFailed
 from robinet.core.imports import file_sha256
 from robinet.customers.choices import CustomerClass
 from robinet.organisation.access import require
@@ -351,9 +351,7 @@ def return_file_get(*, user, pk: int) -> BankReturnFile:
     require(user, Perm.PAYMENT_VIEW)
     found = BankReturnFile.objects.filter(pk=pk).first()
     if found is None:
-        raise ApplicationError(
-            _("Fichier de retours introuvable."), code="not_found", http_status=404
-        )
+        raise NotFound(_("Fichier de retours introuvable."))
     return found
 
 
