@@ -57,7 +57,8 @@ def parse_xml(data: bytes) -> etree._Element:
 
 
 def local(element) -> str:
-    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+    tag = element.tag
+    return tag[tag.rfind("}") + 1 :] if isinstance(tag, str) else ""
 
 
 def child(element, *path: str):
@@ -74,7 +75,7 @@ def children(element, name: str) -> list:
 
 
 def descendants(element, name: str) -> list:
-    return [e for e in element.iter() if local(e) == name]
+    return list(element.iter(name, f"{{*}}{name}"))
 
 
 def text(element, *path: str) -> str:

@@ -50,7 +50,8 @@ def parse(data: bytes) -> ReturnMessage:
     position = 0
     for entry in descendants(message, "Ntry"):
         entry_direction = text(entry, "CdtDbtInd").upper()
-        for tx in descendants(entry, "TxDtls"):
+        transactions = descendants(entry, "TxDtls")
+        for tx in transactions:
             position += 1
             where = _("Opération %(n)s") % {"n": position}
             e2e = text(tx, "Refs", "EndToEndId")
@@ -80,7 +81,7 @@ def parse(data: bytes) -> ReturnMessage:
             amount_element = child(tx, "Amt")
             if amount_element is None:
                 amount_element = child(tx, "AmtDtls", "TxAmt", "Amt")
-            if amount_element is None and len(descendants(entry, "TxDtls")) == 1:
+            if amount_element is None and len(transactions) == 1:
                 amount_element = child(entry, "Amt")
             amount = amount_of(amount_element, where, errors)
             if amount is None:
