@@ -1,11 +1,27 @@
 from django.urls import path
 
-from robinet.payments import views_cards, views_cash, views_operators
+from robinet.payments import views_cards, views_cash, views_operators, views_returns
 from robinet.payments import views_vouchers as vouchers
 
 app_name = "payments"
 
 urlpatterns: list = [
+    # PAY-4: direct-debit returns and rejects; PAY-6: refunds
+    path("returns/", views_returns.ReturnFileListView.as_view(), name="returns"),
+    path("returns/<int:pk>/", views_returns.ReturnFileDetailView.as_view(), name="return-file"),
+    path("refunds/", views_returns.RefundListView.as_view(), name="refunds"),
+    path("refunds/propose/", views_returns.RefundProposeView.as_view(), name="refund-propose"),
+    path("refunds/export/", views_returns.RefundExportView.as_view(), name="refund-export"),
+    path(
+        "refunds/<str:number>/approve/",
+        views_returns.RefundApproveView.as_view(),
+        name="refund-approve",
+    ),
+    path(
+        "refunds/files/<int:pk>/xml/",
+        views_returns.RefundFileDownloadView.as_view(),
+        name="refund-file",
+    ),
     # PAY-2: card payments
     path("cards/", views_cards.CardListView.as_view(), name="cards"),
     path("cards/start/", views_cards.CardStartView.as_view(), name="card-start"),

@@ -17,6 +17,13 @@ from .operators import OperatorStatement as OperatorStatement
 from .operators import OperatorStatementLine as OperatorStatementLine
 from .operators import OperatorTransfer as OperatorTransfer
 from .operators import StatementStatus as StatementStatus
+from .returns import BankReturnFile as BankReturnFile
+from .returns import Refund as Refund
+from .returns import RefundFile as RefundFile
+from .returns import RefundStatus as RefundStatus
+from .returns import ReturnFileKind as ReturnFileKind
+from .returns import ReturnItem as ReturnItem
+from .returns import ReturnOutcome as ReturnOutcome
 from .vouchers import Denomination as Denomination
 from .vouchers import VoucherAgreement as VoucherAgreement
 from .vouchers import VoucherAgreementLine as VoucherAgreementLine
