@@ -192,7 +192,7 @@ ROBINET_UTILITY = {
         "website": "www.eaux-robinet.example",
         "iban": "FR7630001007941234567890185",
         "bic": "BDFEFRPPCCT",
-        "sepa_creditor_id": "FR12ZZZ123456",
+        "sepa_creditor_id": "FR72ZZZ123456",  # a valid ICS (check digits 72)
         "mediator_name": "Médiation de l'eau",
         "mediator_address": "BP 40463",
         "mediator_postcode": "75366",
