@@ -6,7 +6,9 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
+from robinet.core.exceptions import NotFound
 from robinet.customers.models import CustomerAccount
 from robinet.organisation.access import require
 from robinet.organisation.roles import Perm
@@ -21,7 +23,9 @@ def mandate_list(*, actor, account: CustomerAccount) -> QuerySet[Mandate]:
 
 
 def mandate_get(*, actor, pk: int) -> Mandate:
-    mandate = Mandate.objects.select_related("account", "account__centre").get(pk=pk)
+    mandate = Mandate.objects.select_related("account", "account__centre").filter(pk=pk).first()
+    if mandate is None:
+        raise NotFound(_("Mandat introuvable."))
     require(actor, Perm.PAYMENT_VIEW, mandate.account.centre)
     return mandate
 
@@ -43,7 +47,10 @@ def debit_run_list(*, actor) -> QuerySet[DirectDebitRun]:
 
 def debit_run_get(*, actor, pk: int) -> DirectDebitRun:
     require(actor, Perm.PAYMENT_VIEW)
-    return DirectDebitRun.objects.get(pk=pk)
+    run = DirectDebitRun.objects.filter(pk=pk).first()
+    if run is None:
+        raise NotFound(_("Remise de prélèvements introuvable."))
+    return run
 
 
 def debit_run_items(*, run: DirectDebitRun) -> QuerySet[DirectDebitItem]:
