@@ -4,7 +4,10 @@
 information block per sequence type (``FRST`` then ``RCUR``), in
 pain.008.001.08 (default) or pain.008.001.02, and validates it against the
 official ISO 20022 schema (``xsd/``) before returning it: an invalid file is
-never handed out. Debtor addresses are structured (street, postcode, town,
+never handed out. The XML is written as text (every free text is reduced to
+the SEPA character set, which needs no escaping; identifiers are escaped) —
+ten times faster than building an lxml tree — and parsed back by the
+validation. Debtor addresses are structured (street, postcode, town,
 country) — banks refuse fully unstructured addresses from November 2026.
 Texts are transliterated to the SEPA character set.
 """
@@ -16,7 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from lxml import etree
@@ -28,6 +31,7 @@ XSD_DIR = Path(__file__).parent / "xsd"
 VERSIONS = ("001.08", "001.02")
 SEQUENCE_ORDER = ("FRST", "RCUR")
 _NOT_SEPA = re.compile(r"[^A-Za-z0-9/\-?:().,'+ ]")
+_SPACES = re.compile(r" {2,}")
 
 
 @dataclass(frozen=True)
@@ -64,10 +68,20 @@ class Debit:
     original_iban: str = ""
 
 
+@lru_cache(maxsize=65536)
 def sepa_text(value: str, limit: int) -> str:
-    """``value`` in the SEPA character set (Latin letters, digits, / - ? : ( ) . , ' + space)."""
-    text = _NOT_SEPA.sub(" ", unidecode(value or "")).strip()
-    return re.sub(r" {2,}", " ", text)[:limit].strip()
+    """``value`` in the SEPA character set (Latin letters, digits, / - ? : ( ) . , ' + space).
+
+    None of these characters needs escaping in XML, so the result goes as is in the file.
+    """
+    value = value or ""
+    text = _NOT_SEPA.sub(" ", value if value.isascii() else unidecode(value)).strip()
+    return _SPACES.sub(" ", text)[:limit].strip()
+
+
+def _x(value: str) -> str:
+    """Identifiers (references, IBAN, BIC) escaped for XML; the schema checks their pattern."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def namespace(version: str) -> str:
@@ -111,42 +125,55 @@ def build(
     if not debits:
         raise ApplicationError("Aucun prélèvement à remettre.", code="pain008_empty")
     ns = namespace(version)
-    v08 = version == "001.08"
-    bic_tag = "BICFI" if v08 else "BIC"
+    bic_tag = "BICFI" if version == "001.08" else "BIC"
 
-    def el(parent, tag, text=None, **attrs):
-        node = etree.SubElement(parent, f"{{{ns}}}{tag}", attrs)
-        if text is not None:
-            node.text = text
-        return node
+    def agent(tag: str, bic: str) -> str:
+        inner = f"<{bic_tag}>{_x(bic)}</{bic_tag}>" if bic else "<Othr><Id>NOTPROVIDED</Id></Othr>"
+        return f"<{tag}><FinInstnId>{inner}</FinInstnId></{tag}>"
 
-    def agent(parent, tag, bic):
-        fin = el(el(parent, tag), "FinInstnId")
-        if bic:
-            el(fin, bic_tag, bic)
-        else:
-            el(el(fin, "Othr"), "Id", "NOTPROVIDED")
+    def account(tag: str, iban: str) -> str:
+        return f"<{tag}><Id><IBAN>{_x(iban)}</IBAN></Id></{tag}>"
 
-    def account(parent, tag, iban):
-        el(el(el(parent, tag), "Id"), "IBAN", iban)
-
-    def address(parent, addr: Address):
+    def address(addr: Address | None) -> str:
         """Structured: street, postcode, town, country; none at all without a town."""
-        town = sepa_text(addr.town, 35)
+        town = sepa_text(addr.town, 35) if addr else ""
         if not town:
-            return
-        postal = el(parent, "PstlAdr")
-        for tag, value in (
-            ("StrtNm", sepa_text(addr.street, 70)),
-            ("PstCd", sepa_text(addr.postcode, 16)),
-            ("TwnNm", town),
-        ):
-            if value:
-                el(postal, tag, value)
-        el(postal, "Ctry", addr.country)
+            return ""
+        parts = [
+            f"<{tag}>{value}</{tag}>"
+            for tag, value in (
+                ("StrtNm", sepa_text(addr.street, 70)),
+                ("PstCd", sepa_text(addr.postcode, 16)),
+                ("TwnNm", town),
+                ("Ctry", _x(addr.country)),
+            )
+            if value
+        ]
+        return f"<PstlAdr>{''.join(parts)}</PstlAdr>"
 
-    def money(amount: Decimal) -> str:
-        return f"{amount:.2f}"
+    def transaction(debit: Debit) -> str:
+        amendment = ""
+        if debit.original_mandate_id or debit.original_iban:
+            details = ""
+            if debit.original_mandate_id:
+                details += f"<OrgnlMndtId>{_x(debit.original_mandate_id)}</OrgnlMndtId>"
+            if debit.original_iban:
+                details += account("OrgnlDbtrAcct", debit.original_iban)
+            amendment = f"<AmdmntInd>true</AmdmntInd><AmdmntInfDtls>{details}</AmdmntInfDtls>"
+        remittance = sepa_text(debit.remittance, 140)
+        return (
+            f"<DrctDbtTxInf><PmtId><EndToEndId>{_x(debit.end_to_end_id)}</EndToEndId></PmtId>"
+            f'<InstdAmt Ccy="EUR">{debit.amount:.2f}</InstdAmt>'
+            f"<DrctDbtTx><MndtRltdInf><MndtId>{_x(debit.mandate_id)}</MndtId>"
+            f"<DtOfSgntr>{debit.signed_on.isoformat()}</DtOfSgntr>{amendment}"
+            f"</MndtRltdInf></DrctDbtTx>"
+            f"{agent('DbtrAgt', debit.debtor_bic)}"
+            f"<Dbtr><Nm>{sepa_text(debit.debtor_name, 70) or 'NOTPROVIDED'}</Nm>"
+            f"{address(debit.address)}</Dbtr>"
+            f"{account('DbtrAcct', debit.debtor_iban)}"
+            + (f"<RmtInf><Ustrd>{remittance}</Ustrd></RmtInf>" if remittance else "")
+            + "</DrctDbtTxInf>"
+        )
 
     by_sequence: dict[str, list[Debit]] = {s: [] for s in SEQUENCE_ORDER}
     for debit in debits:
@@ -154,61 +181,36 @@ def build(
             raise ApplicationError(f"Séquence inconnue : {debit.sequence}.", code="pain008_seq")
         by_sequence[debit.sequence].append(debit)
     total = sum((d.amount for d in debits), Decimal("0.00"))
-
-    root = etree.Element(f"{{{ns}}}Document", nsmap={None: ns})
-    initiation = el(root, "CstmrDrctDbtInitn")
-    header = el(initiation, "GrpHdr")
-    el(header, "MsgId", message_id)
-    el(header, "CreDtTm", created_at.replace(microsecond=0).isoformat())
-    el(header, "NbOfTxs", str(len(debits)))
-    el(header, "CtrlSum", money(total))
     creditor_name = sepa_text(creditor.name, 70) or "NOTPROVIDED"
-    el(el(header, "InitgPty"), "Nm", creditor_name)
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>\n',
+        f'<Document xmlns="{ns}"><CstmrDrctDbtInitn><GrpHdr>',
+        f"<MsgId>{_x(message_id)}</MsgId>",
+        f"<CreDtTm>{created_at.replace(microsecond=0).isoformat()}</CreDtTm>",
+        f"<NbOfTxs>{len(debits)}</NbOfTxs><CtrlSum>{total:.2f}</CtrlSum>",
+        f"<InitgPty><Nm>{creditor_name}</Nm></InitgPty></GrpHdr>",
+    ]
     for sequence in SEQUENCE_ORDER:
         batch = by_sequence[sequence]
         if not batch:
             continue
-        info = el(initiation, "PmtInf")
-        el(info, "PmtInfId", f"{message_id[:30]}-{sequence}")
-        el(info, "PmtMtd", "DD")
-        el(info, "BtchBookg", "true")
-        el(info, "NbOfTxs", str(len(batch)))
-        el(info, "CtrlSum", money(sum((d.amount for d in batch), Decimal("0.00"))))
-        kind = el(info, "PmtTpInf")
-        el(el(kind, "SvcLvl"), "Cd", "SEPA")
-        el(el(kind, "LclInstrm"), "Cd", "CORE")
-        el(kind, "SeqTp", sequence)
-        el(info, "ReqdColltnDt", collection_date.isoformat())
-        el(el(info, "Cdtr"), "Nm", creditor_name)
-        account(info, "CdtrAcct", creditor.iban)
-        agent(info, "CdtrAgt", creditor.bic)
-        el(info, "ChrgBr", "SLEV")
-        scheme = el(el(el(el(info, "CdtrSchmeId"), "Id"), "PrvtId"), "Othr")
-        el(scheme, "Id", creditor.creditor_id)
-        el(el(scheme, "SchmeNm"), "Prtry", "SEPA")
-        for debit in batch:
-            tx = el(info, "DrctDbtTxInf")
-            el(el(tx, "PmtId"), "EndToEndId", debit.end_to_end_id)
-            el(tx, "InstdAmt", money(debit.amount), Ccy="EUR")
-            mandate = el(el(tx, "DrctDbtTx"), "MndtRltdInf")
-            el(mandate, "MndtId", debit.mandate_id)
-            el(mandate, "DtOfSgntr", debit.signed_on.isoformat())
-            if debit.original_mandate_id or debit.original_iban:
-                el(mandate, "AmdmntInd", "true")
-                details = el(mandate, "AmdmntInfDtls")
-                if debit.original_mandate_id:
-                    el(details, "OrgnlMndtId", debit.original_mandate_id)
-                if debit.original_iban:
-                    account(details, "OrgnlDbtrAcct", debit.original_iban)
-            agent(tx, "DbtrAgt", debit.debtor_bic)
-            debtor = el(tx, "Dbtr")
-            el(debtor, "Nm", sepa_text(debit.debtor_name, 70) or "NOTPROVIDED")
-            if debit.address:
-                address(debtor, debit.address)
-            account(tx, "DbtrAcct", debit.debtor_iban)
-            remittance = sepa_text(debit.remittance, 140)
-            if remittance:
-                el(el(tx, "RmtInf"), "Ustrd", remittance)
-    content = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+        subtotal = sum((d.amount for d in batch), Decimal("0.00"))
+        out.append(
+            f"<PmtInf><PmtInfId>{_x(message_id[:30])}-{sequence}</PmtInfId><PmtMtd>DD</PmtMtd>"
+            f"<BtchBookg>true</BtchBookg><NbOfTxs>{len(batch)}</NbOfTxs>"
+            f"<CtrlSum>{subtotal:.2f}</CtrlSum>"
+            f"<PmtTpInf><SvcLvl><Cd>SEPA</Cd></SvcLvl><LclInstrm><Cd>CORE</Cd></LclInstrm>"
+            f"<SeqTp>{sequence}</SeqTp></PmtTpInf>"
+            f"<ReqdColltnDt>{collection_date.isoformat()}</ReqdColltnDt>"
+            f"<Cdtr><Nm>{creditor_name}</Nm></Cdtr>"
+            f"{account('CdtrAcct', creditor.iban)}{agent('CdtrAgt', creditor.bic)}"
+            f"<ChrgBr>SLEV</ChrgBr><CdtrSchmeId><Id><PrvtId><Othr>"
+            f"<Id>{_x(creditor.creditor_id)}</Id><SchmeNm><Prtry>SEPA</Prtry></SchmeNm>"
+            f"</Othr></PrvtId></Id></CdtrSchmeId>"
+        )
+        out.extend(transaction(debit) for debit in batch)
+        out.append("</PmtInf>")
+    out.append("</CstmrDrctDbtInitn></Document>")
+    content = "".join(out).encode("utf-8")
     validate(content, version)
     return content
