@@ -12,6 +12,7 @@ from lxml import etree
 
 from robinet.core.exceptions import ApplicationError, PermissionDenied, ValidationFailed
 from robinet.core.models.append_only import AppendOnlyViolation
+from robinet.customers.models import CustomerAccount
 from robinet.ledger.models import OpenItem
 from robinet.organisation.roles import Role
 from robinet.payments import pain008, sepa, target2
@@ -209,6 +210,15 @@ def test_pay_3_no_mandate_no_collection(billed, collector):
         sepa.debit_run_create(actor=collector, collection_date=COLLECT_ON)
     assert error.value.code == "nothing_to_collect"
     assert not DirectDebitRun.objects.exists()
+
+
+def test_pay_3_monthly_payment_accounts_are_not_debited_their_invoices(billed, collector):
+    """BILL-10: their schedule is what is debited; debiting the invoices would collect twice."""
+    _mandate(billed)
+    CustomerAccount.objects.filter(pk=billed.pk).update(monthly_payment=True)
+    with pytest.raises(ApplicationError) as error:
+        sepa.debit_run_create(actor=collector, collection_date=COLLECT_ON)
+    assert error.value.code == "nothing_to_collect"
 
 
 def test_pay_3_revoked_mandate_no_collection(billed, collector):

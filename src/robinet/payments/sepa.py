@@ -7,7 +7,8 @@
   TARGET2 business day, at least one business day ahead), every open invoice
   of a direct-debit account with an active mandate, due on or before the
   date and pre-notified (its issue date) at least ``ROBINET_SEPA_PRENOTICE_DAYS``
-  (14 by default) days before, is collected: the pain.008 file is built and
+  (14 by default) days before, is collected — except on accounts under monthly
+  payment (BILL-10), whose instalments are the debits —: the pain.008 file is built and
   schema-validated, then each debit is booked through
   :func:`~robinet.payments.booking.book_payments` as a ``direct_debit``
   payment received on the collection date, with ``external_reference`` = the
@@ -306,6 +307,9 @@ def collectable(collection_date: dt.date, *, prenotice: int | None = None):
             invoice__issue_date__lte=notified_by,
             invoice__direct_debit__isnull=True,
             account__direct_debit=True,
+            # Monthly payment (BILL-10): the schedule's instalments are what is debited, never
+            # the consumption invoices themselves (that would collect twice).
+            account__monthly_payment=False,
             account__mandates__status=MandateStatus.ACTIVE,
         )
         .select_related("invoice", "account", "account__party")
