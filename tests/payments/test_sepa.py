@@ -349,3 +349,18 @@ def test_pay_3_any_debits_give_a_schema_valid_file_with_exact_totals(debits, ver
     assert len(amounts) == len(debits)
     sequences = [s.text for s in root.iterfind(".//p:SeqTp", namespaces=ns)]
     assert sequences == sorted(set(sequences), key=["FRST", "RCUR"].index)
+
+
+def test_pay_3_mandate_unused_for_36_months_expires(billed, collector):
+    assert sepa.expiry_cutoff(dt.date(2026, 2, 15)) == dt.date(2023, 2, 15)
+    assert sepa.expiry_cutoff(dt.date(2028, 2, 29)) == dt.date(2025, 2, 28)
+    old = _mandate(billed)
+    Mandate.objects.filter(pk=old.pk).update(signed_on=dt.date(2023, 2, 14))
+    assert sepa.mandates_expire(actor=collector) == 1
+    old.refresh_from_db()
+    billed.refresh_from_db()
+    assert (old.status, old.ended_on) == (MandateStatus.EXPIRED, dt.date(2026, 2, 15))
+    assert not billed.direct_debit
+    recent = _mandate(billed, umr="RECENT-01")
+    Mandate.objects.filter(pk=recent.pk).update(signed_on=dt.date(2023, 2, 15))
+    assert sepa.mandates_expire(actor=collector) == 0

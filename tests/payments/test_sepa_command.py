@@ -53,3 +53,8 @@ def test_pay_3_command_refuses_a_bad_date(mandated, tmp_path):
         call_command(
             "sepa", "debit", "--collection-date", "17/02/2026", "--out", str(tmp_path / "x")
         )
+
+
+def test_pay_3_command_expires_unused_mandates(mandated, capsys):
+    call_command("sepa", "expire-mandates")
+    assert "0 mandat(s) expiré(s)" in capsys.readouterr().out

@@ -26,6 +26,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from schwifty import BIC, IBAN
@@ -284,6 +285,45 @@ def mandate_revoke(
     mandate.save(update_fields=["status", "ended_on", "end_reason"])
     CustomerAccount.objects.filter(pk=mandate.account_id).update(direct_debit=False)
     return mandate
+
+
+#: a mandate unused for 36 months (three years) lapses (SEPA Core rulebook).
+EXPIRY_YEARS = 3
+
+
+def expiry_cutoff(today: dt.date) -> dt.date:
+    """Mandates last used (or signed, if never used) before this date have lapsed."""
+    try:
+        return today.replace(year=today.year - EXPIRY_YEARS)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - EXPIRY_YEARS, day=28)
+
+
+@transaction.atomic
+def mandates_expire(*, actor, check_permission: bool = True) -> int:
+    """PAY-3: end the active mandates unused for 36 months; returns how many."""
+    if check_permission:
+        require(actor, Perm.PAYMENT_IMPORT)
+    today = clock.today()
+    cutoff = expiry_cutoff(today)
+    lapsed = (
+        Mandate.objects.select_for_update()
+        .filter(status=MandateStatus.ACTIVE)
+        .filter(
+            Q(last_collected_on__lt=cutoff)
+            | Q(last_collected_on__isnull=True, signed_on__lt=cutoff)
+        )
+    )
+    ids = list(lapsed.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    Mandate.objects.filter(pk__in=ids).update(
+        status=MandateStatus.EXPIRED,
+        ended_on=today,
+        end_reason=_("Inutilisé pendant 36 mois"),
+    )
+    CustomerAccount.objects.filter(mandates__pk__in=ids).update(direct_debit=False)
+    return len(ids)
 
 
 # --- collection runs --------------------------------------------------------------------------

@@ -1,11 +1,12 @@
 """``robinet sepa debit --collection-date YYYY-MM-DD --out FILE.xml [--version 001.02]``,
-``robinet sepa export --collection-date YYYY-MM-DD --out FILE.xml``.
+``robinet sepa export --collection-date YYYY-MM-DD --out FILE.xml``,
+``robinet sepa expire-mandates``.
 
 ``debit`` collects every due, pre-notified invoice of the accounts with an
 active mandate on that TARGET2 business day (PAY-3): one pain.008 file,
 validated against the ISO 20022 schema before it is written, the debits
 booked as direct-debit payments. ``export`` writes again the file of a run
-already made. Exit code 1 with the reason when nothing is done.
+already made. ``expire-mandates`` ends the mandates unused for 36 months. Exit code 1 with the reason when nothing is done.
 """
 
 import datetime as dt
@@ -40,10 +41,11 @@ class Command(BaseCommand):
         export = sub.add_parser("export", help="réécrire le fichier d'une remise existante")
         export.add_argument("--collection-date", required=True, help="AAAA-MM-JJ")
         export.add_argument("--out", required=True, type=Path, help="fichier XML à écrire")
+        sub.add_parser("expire-mandates", help="clore les mandats inutilisés depuis 36 mois")
 
     def handle(self, *args, action: str, **options):
         try:
-            getattr(self, f"_{action}")(**options)
+            getattr(self, f"_{action.replace('-', '_')}")(**options)
         except ApplicationError as exc:
             details = "; ".join(f"{k} : {', '.join(v)}" for k, v in exc.fields.items())
             raise CommandError(f"{exc.message} {details}".strip()) from None
@@ -71,3 +73,7 @@ class Command(BaseCommand):
         if run is None:
             raise CommandError(f"Aucune remise de prélèvements le {collection_date}.")
         self._write(run, out)
+
+    def _expire_mandates(self, **options):
+        count = sepa.mandates_expire(actor=None, check_permission=False)
+        self.stdout.write(f"{count} mandat(s) expiré(s) (inutilisés depuis 36 mois).")
