@@ -27,6 +27,9 @@ def test_pay_3_mandate_and_run_through_the_api(api, billed):
     assert (mandate["sequence"], mandate["status"], mandate["iban"]) == ("FRST", "active", IBAN)
     listed = api.get("/payments/mandates", account=billed.number).json()
     assert [m["umr"] for m in listed] == [mandate["umr"]]
+    everywhere = api.get("/payments/mandates", status="active").json()
+    assert [m["umr"] for m in everywhere] == [mandate["umr"]]
+    assert api.get("/payments/mandates", status="revoked").json() == []
 
     run = api.post("/payments/direct-debit-runs", {"collection_date": "2026-02-17"})
     assert run.status_code == 201, run.content

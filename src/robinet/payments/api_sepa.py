@@ -1,7 +1,7 @@
 """JSON API of SEPA direct debit (PAY-3).
 
-* ``GET /payments/mandates?account=NUMBER``: an account's mandates
-  (``payment.view``);
+* ``GET /payments/mandates[?account=NUMBER][&status=active]``: an account's
+  mandates, or all those of the user's centres (``payment.view``), paged;
 * ``POST /payments/mandates``: a new mandate (201; 400 naming ``iban``,
   ``umr``, ``creditor_id``, ``signed_on`` or ``account``);
 * ``GET /payments/mandates/{id}``, ``POST …/amend`` (IBAN, BIC, UMR, holder:
@@ -101,12 +101,19 @@ class RunOut(RunSummaryOut):
         return list(selectors.debit_run_items(run=obj))
 
 
-@router.get("/payments/mandates", response=list[MandateOut], summary="Mandats d'un compte")
-def mandate_list(request, account: str):
-    the_account = customer_selectors.account_get_for_user(
-        user=request.user, number=account, perm=Perm.PAYMENT_VIEW
-    )
-    return list(selectors.mandate_list(actor=request.user, account=the_account))
+@router.get("/payments/mandates", response=list[MandateOut], summary="Mandats")
+def mandate_list(request, account: str = "", status: str = "", limit: int = 50, offset: int = 0):
+    """An account's mandates (``account``), else every mandate the user may see, newest first."""
+    if account:
+        the_account = customer_selectors.account_get_for_user(
+            user=request.user, number=account, perm=Perm.PAYMENT_VIEW
+        )
+        mandates = selectors.mandate_list(actor=request.user, account=the_account)
+    else:
+        mandates = selectors.mandates_visible(actor=request.user)
+    if status:
+        mandates = mandates.filter(status=status)
+    return list(mandates[_page(limit, offset)])
 
 
 @router.post("/payments/mandates", response={201: MandateOut}, summary="Créer un mandat")
