@@ -26,7 +26,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from schwifty import BIC, IBAN
@@ -357,17 +357,16 @@ def collectable(collection_date: dt.date, *, prenotice: int | None = None):
     )
 
 
-def _amendment_originals(mandates: list[Mandate]) -> dict[int, dict[str, str]]:
-    """Per mandate, the original values of the fields amended since its last collection."""
+def _amendment_originals() -> dict[int, dict[str, str]]:
+    """Per active mandate, the original values of the fields amended since its last collection."""
     originals: dict[int, dict[str, str]] = {}
-    collected = {m.pk: m.last_collected_on for m in mandates if m.last_collected_on}
-    if not collected:
-        return originals
-    for a in MandateAmendment.objects.filter(mandate_id__in=list(collected)).order_by(
-        "created_at", "id"
-    ):
-        if a.changed_on > collected[a.mandate_id]:
-            originals.setdefault(a.mandate_id, {}).setdefault(a.field, a.old_value)
+    amendments = MandateAmendment.objects.filter(
+        mandate__status=MandateStatus.ACTIVE,
+        mandate__last_collected_on__isnull=False,
+        changed_on__gt=F("mandate__last_collected_on"),
+    ).order_by("created_at", "id")
+    for mandate_id, field, old_value in amendments.values_list("mandate_id", "field", "old_value"):
+        originals.setdefault(mandate_id, {}).setdefault(field, old_value)
     return originals
 
 
@@ -402,13 +401,16 @@ def debit_run_create(
             _("Aucune facture à prélever le %s.") % collection_date.strftime("%d/%m/%Y"),
             code="nothing_to_collect",
         )
+    # Joins, not lists of ids: a run may hold hundreds of thousands of debits.
     mandates = {
         m.account_id: m
         for m in Mandate.objects.select_for_update().filter(
-            account_id__in={i.account_id for i in items}, status=MandateStatus.ACTIVE
+            status=MandateStatus.ACTIVE,
+            account__direct_debit=True,
+            account__monthly_payment=False,
         )
     }
-    originals = _amendment_originals(list(mandates.values()))
+    originals = _amendment_originals()
     now = clock.now()
     run = DirectDebitRun(
         collection_date=collection_date,
@@ -501,7 +503,7 @@ def debit_run_create(
         ],
         batch_size=2000,
     )
-    Mandate.objects.filter(pk__in=[m.pk for m in mandates.values()]).update(
-        sequence=SequenceType.RECURRING, last_collected_on=collection_date
-    )
+    Mandate.objects.filter(
+        pk__in=DirectDebitItem.objects.filter(run=run).values("mandate_id")
+    ).update(sequence=SequenceType.RECURRING, last_collected_on=collection_date)
     return run
