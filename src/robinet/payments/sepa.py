@@ -395,7 +395,8 @@ def debit_run_create(
             }
         )
     the_creditor = creditor()
-    items = list(collectable(collection_date, prenotice=prenotice))
+    # Locked: a payment taken meanwhile at a counter waits, then finds them settled.
+    items = list(collectable(collection_date, prenotice=prenotice).select_for_update(of=("self",)))
     if not items:
         raise ApplicationError(
             _("Aucune facture à prélever le %s.") % collection_date.strftime("%d/%m/%Y"),
