@@ -200,3 +200,6 @@ ROBINET_UTILITY = {
         "mediator_website": "www.mediation-eau.fr",
     }.items()
 }
+
+# PAY-3: days between the pre-notification (the invoice's issue date) and a direct debit.
+ROBINET_SEPA_PRENOTICE_DAYS = int(env_str("ROBINET_SEPA_PRENOTICE_DAYS", "14"))
