@@ -23,6 +23,7 @@ from robinet.payments.api_cards import router as card_router
 from robinet.payments.api_cash import router as cash_router
 from robinet.payments.api_operators import router as operator_router
 from robinet.payments.api_returns import router as returns_router
+from robinet.payments.api_sepa import router as sepa_router
 from robinet.payments.api_vouchers import router as vouchers_router
 from robinet.tariffs.api import router as tariffs_router
 
@@ -47,6 +48,7 @@ api.add_router("/", operator_router)
 api.add_router("/", cash_router)
 api.add_router("/", vouchers_router)
 api.add_router("/", returns_router)
+api.add_router("/", sepa_router)
 api.add_router("/", ledger_router)
 # Last: its "/payments/{number}" would otherwise catch the fixed paths above.
 api.add_router("/", payments_router)

@@ -35,6 +35,7 @@ NAV_ITEMS = [
     NavItem(_("Caisse"), "payments:cash", Perm.PAYMENT_TAKE),
     NavItem(_("Remises de chèques"), "payments:cash-slips", Perm.PAYMENT_VIEW),
     NavItem(_("Vignettes"), "payments:vouchers", Perm.PAYMENT_VIEW),
+    NavItem(_("Prélèvements SEPA"), "payments:sepa-runs", Perm.PAYMENT_VIEW),
     NavItem(_("Rejets de prélèvement"), "payments:returns", Perm.PAYMENT_VIEW),
     NavItem(_("Remboursements"), "payments:refunds", Perm.PAYMENT_VIEW),
     NavItem(_("Comptabilité"), "ledger:entries", Perm.ACCOUNTING_VIEW),

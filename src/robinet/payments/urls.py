@@ -1,6 +1,12 @@
 from django.urls import path
 
-from robinet.payments import views_cards, views_cash, views_operators, views_returns
+from robinet.payments import (
+    views_cards,
+    views_cash,
+    views_operators,
+    views_returns,
+    views_sepa,
+)
 from robinet.payments import views_vouchers as vouchers
 
 app_name = "payments"
@@ -136,4 +142,9 @@ urlpatterns: list = [
     path(
         "vouchers/statement.csv", vouchers.StatementCsvView.as_view(), name="voucher-statement-csv"
     ),
+    # PAY-3: SEPA direct debit
+    path("sepa/runs/", views_sepa.RunListView.as_view(), name="sepa-runs"),
+    path("sepa/runs/<int:pk>/", views_sepa.RunDetailView.as_view(), name="sepa-run"),
+    path("sepa/runs/<int:pk>/file/", views_sepa.RunFileView.as_view(), name="sepa-run-file"),
+    path("sepa/mandates/", views_sepa.MandateListView.as_view(), name="sepa-mandates"),
 ]

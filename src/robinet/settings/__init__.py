@@ -207,7 +207,7 @@ ROBINET_UTILITY = {
         "website": "www.eaux-robinet.example",
         "iban": "FR7630001007941234567890185",
         "bic": "BDFEFRPPCCT",
-        "sepa_creditor_id": "FR12ZZZ123456",
+        "sepa_creditor_id": "FR72ZZZ123456",  # a valid ICS (check digits 72)
         "mediator_name": "Médiation de l'eau",
         "mediator_address": "BP 40463",
         "mediator_postcode": "75366",
@@ -215,3 +215,6 @@ ROBINET_UTILITY = {
         "mediator_website": "www.mediation-eau.fr",
     }.items()
 }
+
+# PAY-3: days between the pre-notification (the invoice's issue date) and a direct debit.
+ROBINET_SEPA_PRENOTICE_DAYS = int(env_str("ROBINET_SEPA_PRENOTICE_DAYS", "14"))

@@ -10,6 +10,14 @@ from .cash import ChequeDepositSlipLine as ChequeDepositSlipLine
 from .core import Payment as Payment
 from .core import PaymentMeans as PaymentMeans
 from .core import PaymentReversal as PaymentReversal
+from .mandates import AmendedField as AmendedField
+from .mandates import DirectDebitItem as DirectDebitItem
+from .mandates import DirectDebitRun as DirectDebitRun
+from .mandates import Mandate as Mandate
+from .mandates import MandateAmendment as MandateAmendment
+from .mandates import MandateStatus as MandateStatus
+from .mandates import PainVersion as PainVersion
+from .mandates import SequenceType as SequenceType
 from .operators import CollectionOperator as CollectionOperator
 from .operators import LineOutcome as LineOutcome
 from .operators import OperatorKind as OperatorKind

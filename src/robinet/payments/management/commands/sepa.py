@@ -1,0 +1,79 @@
+"""``robinet sepa debit --collection-date YYYY-MM-DD --out FILE.xml [--version 001.02]``,
+``robinet sepa export --collection-date YYYY-MM-DD --out FILE.xml``,
+``robinet sepa expire-mandates``.
+
+``debit`` collects every due, pre-notified invoice of the accounts with an
+active mandate on that TARGET2 business day (PAY-3): one pain.008 file,
+validated against the ISO 20022 schema before it is written, the debits
+booked as direct-debit payments. ``export`` writes again the file of a run
+already made. ``expire-mandates`` ends the mandates unused for 36 months. Exit code 1 with the reason when nothing is done.
+"""
+
+import datetime as dt
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from robinet.core.exceptions import ApplicationError
+from robinet.core.money import format_money
+from robinet.payments import sepa
+from robinet.payments.models import DirectDebitRun, PainVersion
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"Date invalide : « {value} » (attendu AAAA-MM-JJ).") from None
+
+
+class Command(BaseCommand):
+    help = "Prélèvements SEPA : remise pain.008 d'une date de prélèvement (PAY-3)."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        debit = sub.add_parser("debit", help="créer la remise de prélèvements d'une date")
+        debit.add_argument("--collection-date", required=True, help="AAAA-MM-JJ")
+        debit.add_argument("--out", required=True, type=Path, help="fichier XML à écrire")
+        debit.add_argument(
+            "--version", choices=PainVersion.values, default=PainVersion.V08, help="001.08"
+        )
+        export = sub.add_parser("export", help="réécrire le fichier d'une remise existante")
+        export.add_argument("--collection-date", required=True, help="AAAA-MM-JJ")
+        export.add_argument("--out", required=True, type=Path, help="fichier XML à écrire")
+        sub.add_parser("expire-mandates", help="clore les mandats inutilisés depuis 36 mois")
+
+    def handle(self, *args, action: str, **options):
+        try:
+            getattr(self, f"_{action.replace('-', '_')}")(**options)
+        except ApplicationError as exc:
+            details = "; ".join(f"{k} : {', '.join(v)}" for k, v in exc.fields.items())
+            raise CommandError(f"{exc.message} {details}".strip()) from None
+
+    def _write(self, run: DirectDebitRun, out: Path) -> None:
+        out.write_bytes(bytes(run.file_content))
+        self.stdout.write(
+            f"{run.file_name} : {run.item_count} prélèvement(s), "
+            f"{format_money(run.total)}, écrit dans {out}."
+        )
+
+    def _debit(self, *, collection_date, out, version, **options):
+        if not out.parent.is_dir():
+            raise CommandError(f"Dossier introuvable : {out.parent}")
+        run = sepa.debit_run_create(
+            actor=None,
+            collection_date=_date(collection_date),
+            version=version,
+            check_permission=False,
+        )
+        self._write(run, out)
+
+    def _export(self, *, collection_date, out, **options):
+        run = DirectDebitRun.objects.filter(collection_date=_date(collection_date)).first()
+        if run is None:
+            raise CommandError(f"Aucune remise de prélèvements le {collection_date}.")
+        self._write(run, out)
+
+    def _expire_mandates(self, **options):
+        count = sepa.mandates_expire(actor=None, check_permission=False)
+        self.stdout.write(f"{count} mandat(s) expiré(s) (inutilisés depuis 36 mois).")

@@ -1,0 +1,181 @@
+"""SEPA direct-debit mandates and collection runs (PAY-3).
+
+A :class:`Mandate` is the debtor's authorisation (UMR, signature date,
+creditor identifier, IBAN/BIC as signed). Its sequence state moves from
+``FRST`` to ``RCUR`` after its first collection. Changes of IBAN, BIC, UMR
+or debtor name are kept as append-only :class:`MandateAmendment` rows and
+reported in the next collection (``AmdmntInd``).
+
+A :class:`DirectDebitRun` is one pain.008 file for one collection date; each
+:class:`DirectDebitItem` is one debit in it and points at the payment booked
+for it (``means="direct_debit"``, ``external_reference`` = end-to-end id).
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from robinet.core.models.append_only import AppendOnlyModel
+from robinet.core.models.fields import author_field
+from robinet.customers.models import CustomerAccount
+
+from .core import Payment
+
+
+class MandateStatus(models.TextChoices):
+    ACTIVE = "active", _("Actif")
+    REVOKED = "revoked", _("Révoqué")
+    EXPIRED = "expired", _("Expiré")
+
+
+class SequenceType(models.TextChoices):
+    FIRST = "FRST", _("Premier prélèvement")
+    RECURRING = "RCUR", _("Prélèvement récurrent")
+
+
+class Mandate(models.Model):
+    umr = models.CharField(_("référence unique de mandat (RUM)"), max_length=35, unique=True)
+    account = models.ForeignKey(
+        CustomerAccount, on_delete=models.PROTECT, related_name="mandates", verbose_name=_("compte")
+    )
+    debtor_name = models.CharField(_("titulaire du compte"), max_length=70)
+    iban = models.CharField(_("IBAN"), max_length=34)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True, default="")
+    signed_on = models.DateField(_("signé le"))
+    creditor_id = models.CharField(_("identifiant créancier SEPA (ICS)"), max_length=35)
+    status = models.CharField(
+        _("état"), max_length=8, choices=MandateStatus.choices, default=MandateStatus.ACTIVE
+    )
+    ended_on = models.DateField(_("fin le"), null=True, blank=True)
+    end_reason = models.CharField(_("motif de fin"), max_length=255, blank=True, default="")
+    sequence = models.CharField(
+        _("séquence"), max_length=4, choices=SequenceType.choices, default=SequenceType.FIRST
+    )
+    last_collected_on = models.DateField(_("dernier prélèvement le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créé le"))
+    created_by = author_field()
+
+    class Meta:
+        verbose_name = _("mandat de prélèvement SEPA")
+        verbose_name_plural = _("mandats de prélèvement SEPA")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=MandateStatus.values), name="mandate_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(sequence__in=SequenceType.values), name="mandate_sequence_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status=MandateStatus.ACTIVE, ended_on__isnull=True)
+                | (~Q(status=MandateStatus.ACTIVE) & Q(ended_on__isnull=False)),
+                name="mandate_ended_iff_not_active",
+            ),
+            # FRST until the first collection, RCUR after it (PAY-3).
+            models.CheckConstraint(
+                condition=Q(sequence=SequenceType.FIRST, last_collected_on__isnull=True)
+                | Q(sequence=SequenceType.RECURRING, last_collected_on__isnull=False),
+                name="mandate_sequence_follows_collection",
+            ),
+            models.CheckConstraint(condition=~Q(iban=""), name="mandate_has_iban"),
+            # One active mandate per account: the run knows which one to use.
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=Q(status=MandateStatus.ACTIVE),
+                name="mandate_one_active_per_account",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.umr
+
+
+class AmendedField(models.TextChoices):
+    UMR = "umr", _("RUM")
+    IBAN = "iban", _("IBAN")
+    BIC = "bic", _("BIC")
+    DEBTOR_NAME = "debtor_name", _("titulaire")
+
+
+class MandateAmendment(AppendOnlyModel):
+    mandate = models.ForeignKey(Mandate, on_delete=models.PROTECT, related_name="amendments")
+    field = models.CharField(_("donnée modifiée"), max_length=12, choices=AmendedField.choices)
+    old_value = models.CharField(_("ancienne valeur"), max_length=70)
+    new_value = models.CharField(_("nouvelle valeur"), max_length=70)
+    changed_on = models.DateField(_("modifié le"))
+    created_at = models.DateTimeField(_("saisi le"))
+    created_by = author_field()
+
+    class Meta:
+        verbose_name = _("modification de mandat")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(field__in=AmendedField.values), name="mandate_amendment_field_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(old_value=models.F("new_value")), name="mandate_amendment_changes"
+            ),
+        ]
+
+
+class PainVersion(models.TextChoices):
+    V08 = "001.08", "pain.008.001.08"
+    V02 = "001.02", "pain.008.001.02"
+
+
+class DirectDebitRun(models.Model):
+    """One pain.008 file for one collection date (PAY-3)."""
+
+    collection_date = models.DateField(_("date de prélèvement"), unique=True)
+    version = models.CharField(
+        _("version"), max_length=6, choices=PainVersion.choices, default=PainVersion.V08
+    )
+    message_id = models.CharField(_("identifiant du message"), max_length=35, unique=True)
+    item_count = models.PositiveIntegerField(_("nombre de prélèvements"))
+    total = models.DecimalField(_("montant total"), max_digits=14, decimal_places=2)
+    file_name = models.CharField(_("fichier"), max_length=80)
+    file_content = models.BinaryField(_("contenu du fichier"))
+    file_sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    created_at = models.DateTimeField(_("créé le"))
+    created_by = author_field()
+
+    class Meta:
+        verbose_name = _("remise de prélèvements")
+        verbose_name_plural = _("remises de prélèvements")
+        ordering = ["-collection_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(version__in=PainVersion.values), name="dd_run_version_valid"
+            ),
+            models.CheckConstraint(condition=Q(item_count__gt=0), name="dd_run_not_empty"),
+            models.CheckConstraint(condition=Q(total__gt=0), name="dd_run_total_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.message_id
+
+
+class DirectDebitItem(AppendOnlyModel):
+    """One debit of a run; its payment is found back by its end-to-end id (PAY-4)."""
+
+    run = models.ForeignKey(DirectDebitRun, on_delete=models.PROTECT, related_name="items")
+    mandate = models.ForeignKey(Mandate, on_delete=models.PROTECT, related_name="items")
+    account = models.ForeignKey(CustomerAccount, on_delete=models.PROTECT, related_name="+")
+    # One automatic direct debit per invoice: after a reject, dunning takes over (PAY-4).
+    invoice = models.OneToOneField(
+        "billing.Invoice", on_delete=models.PROTECT, related_name="direct_debit"
+    )
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="direct_debit")
+    end_to_end_id = models.CharField(_("référence de bout en bout"), max_length=35, unique=True)
+    sequence = models.CharField(_("séquence"), max_length=4, choices=SequenceType.choices)
+    amount = models.DecimalField(_("montant"), max_digits=12, decimal_places=2)
+    amended = models.BooleanField(_("mandat modifié signalé"), default=False)
+
+    class Meta:
+        verbose_name = _("prélèvement")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="dd_item_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(sequence__in=SequenceType.values), name="dd_item_sequence_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["run", "sequence"])]
