@@ -196,7 +196,7 @@ class Command(BaseCommand):
         import time
 
         from robinet.core import clock
-        from robinet.demo import cards, cashdesk, returns, vouchers
+        from robinet.demo import cards, cashdesk, returns, sepa, vouchers
         from robinet.demo.payments import seed_payments
         from robinet.demo.users import ensure_demo_users
 
@@ -208,6 +208,7 @@ class Command(BaseCommand):
         counters = cashdesk.seed_demo(today)
         card = cards.seed_demo(today)
         voucher = vouchers.seed_demo(today)
+        debits = sepa.seed_demo(today)
         bank_returns = returns.seed_demo(today)
         self.stdout.write(
             f"{_plural(figures['payments'], 'règlement')}, "
@@ -217,6 +218,8 @@ class Command(BaseCommand):
             f"{_plural(card['card_paid'], 'paiement par carte', 'paiements par carte')}, "
             f"{_plural(card['statements_booked'] + card['statements_diff'], 'relevé d’opérateur', 'relevés d’opérateurs')}, "
             f"{_plural(voucher['voucher_agreements'], 'convention vignettes', 'conventions vignettes')}, "
+            f"{_plural(debits['sepa_mandates'], 'mandat SEPA', 'mandats SEPA')}, "
+            f"{_plural(debits['sepa_debits'], 'prélèvement', 'prélèvements')}, "
             f"{_plural(bank_returns['rejects'], 'prélèvement rejeté', 'prélèvements rejetés')}, "
             f"{_plural(bank_returns['refunds_proposed'], 'remboursement proposé', 'remboursements proposés')} "
             f"en {time.perf_counter() - started:.1f} s".replace(".", ",")
