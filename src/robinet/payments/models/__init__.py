@@ -17,6 +17,11 @@ from .operators import OperatorStatement as OperatorStatement
 from .operators import OperatorStatementLine as OperatorStatementLine
 from .operators import OperatorTransfer as OperatorTransfer
 from .operators import StatementStatus as StatementStatus
+from .statements import BankStatement as BankStatement
+from .statements import EntryPayment as EntryPayment
+from .statements import EntryStatus as EntryStatus
+from .statements import StatementEntry as StatementEntry
+from .statements import StatementFormat as StatementFormat
 from .vouchers import Denomination as Denomination
 from .vouchers import VoucherAgreement as VoucherAgreement
 from .vouchers import VoucherAgreementLine as VoucherAgreementLine
