@@ -22,6 +22,7 @@ from robinet.payments.api import router as payments_router
 from robinet.payments.api_cards import router as card_router
 from robinet.payments.api_cash import router as cash_router
 from robinet.payments.api_operators import router as operator_router
+from robinet.payments.api_statements import router as statements_router
 from robinet.payments.api_vouchers import router as vouchers_router
 from robinet.tariffs.api import router as tariffs_router
 
@@ -43,6 +44,7 @@ api.add_router("/", budget_router)
 api.add_router("/", leaks_router)
 api.add_router("/", card_router)
 api.add_router("/", operator_router)
+api.add_router("/", statements_router)
 api.add_router("/", cash_router)
 api.add_router("/", vouchers_router)
 api.add_router("/", ledger_router)

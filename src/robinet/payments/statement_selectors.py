@@ -89,3 +89,32 @@ def worklist_ageing(*, user, today: dt.date) -> list[AgeingRow]:
         totals = entries.aggregate(n=Count("pk"), total=Sum("amount"))
         rows.append(AgeingRow(str(label), totals["n"], totals["total"] or Decimal("0.00")))
     return rows
+
+
+def allocation_target(*, user, number: str, invoice_number: str = ""):
+    """(account, invoice or None) the officer named, checked: ``ValidationFailed`` naming
+    ``account`` or ``invoice`` when unknown, not visible, or not the account's."""
+    from robinet.billing.models import Invoice
+    from robinet.core.exceptions import ValidationFailed
+    from robinet.customers import selectors as customer_selectors
+
+    try:
+        account = customer_selectors.account_get_for_user(
+            user=user, number=(number or "").strip(), perm=Perm.PAYMENT_VIEW
+        )
+    except NotFound:
+        raise ValidationFailed(
+            {"account": [_("Compte client « %(n)s » introuvable.") % {"n": number}]}
+        ) from None
+    invoice = None
+    if (invoice_number or "").strip():
+        invoice = Invoice.objects.filter(number=invoice_number.strip(), account=account).first()
+        if invoice is None:
+            raise ValidationFailed(
+                {
+                    "invoice": [
+                        _("Facture « %(n)s » introuvable sur ce compte.") % {"n": invoice_number}
+                    ]
+                }
+            )
+    return account, invoice
