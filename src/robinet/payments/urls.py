@@ -1,11 +1,44 @@
 from django.urls import path
 
-from robinet.payments import views_cards, views_cash, views_operators
+from robinet.payments import views_cards, views_cash, views_operators, views_statements
 from robinet.payments import views_vouchers as vouchers
 
 app_name = "payments"
 
 urlpatterns: list = [
+    # PAY-5: bank statements and the unallocated-amounts worklist
+    path("bank-statements/", views_statements.StatementListView.as_view(), name="bank-statements"),
+    path(
+        "bank-statements/import/",
+        views_statements.StatementImportView.as_view(),
+        name="bank-statement-import",
+    ),
+    path(
+        "bank-statements/<int:pk>/",
+        views_statements.StatementDetailView.as_view(),
+        name="bank-statement",
+    ),
+    path("unallocated/", views_statements.UnallocatedListView.as_view(), name="unallocated"),
+    path(
+        "unallocated/<int:pk>/",
+        views_statements.UnallocatedDetailView.as_view(),
+        name="unallocated-detail",
+    ),
+    path(
+        "unallocated/<int:pk>/allocate/",
+        views_statements.UnallocatedAllocateView.as_view(),
+        name="unallocated-allocate",
+    ),
+    path(
+        "unallocated/<int:pk>/split/",
+        views_statements.UnallocatedSplitView.as_view(),
+        name="unallocated-split",
+    ),
+    path(
+        "unallocated/<int:pk>/close/",
+        views_statements.UnallocatedCloseView.as_view(),
+        name="unallocated-close",
+    ),
     # PAY-2: card payments
     path("cards/", views_cards.CardListView.as_view(), name="cards"),
     path("cards/start/", views_cards.CardStartView.as_view(), name="card-start"),
