@@ -29,10 +29,11 @@ def _ctx(**kwargs) -> rule.Context:
         "account_numbers": {"000000001": 1, "000000002": 2},
         "accounts": {1: dupont, 2: martin},
         "iban_accounts": {"FR7612345000010000000000111": {2}},
-        "amount_accounts": {D("84.20"): {1}, D("40.00"): {2}, D("12.50"): {2}},
     }
     defaults.update(kwargs)
-    return rule.Context(**defaults)
+    ctx = rule.Context(**defaults)
+    ctx.name_amount_accounts = rule.name_amount_index(ctx.accounts.values())
+    return ctx
 
 
 def test_pay5_references_found_whatever_the_bank_did_to_the_separators():
@@ -116,11 +117,18 @@ def test_pay5_two_homonyms_owing_the_same_amount_are_suggested_not_booked():
     )
     ctx = _ctx()
     ctx.accounts = {**ctx.accounts, 3: twin}
-    ctx.amount_accounts = {D("84.20"): {1, 3}}
+    ctx.name_amount_accounts = rule.name_amount_index(ctx.accounts.values())
     decision = rule.decide(rule.Credit("r1", D("84.20"), debtor_name="DUPONT JEAN"), ctx)
     assert not decision.booked
     assert [s.account_id for s in decision.suggestions] == [1, 3]
     assert decision.signals["reason"] == "ambiguous"
+
+
+def test_pay5_name_index_holds_each_word_with_each_amount_owed():
+    index = rule.name_amount_index(_ctx().accounts.values())
+    assert index[("MARTIN", D("12.50"))] == {2}
+    assert index[("CLAIRE", D("52.50"))] == {2}  # the whole balance
+    assert ("DUPONT", D("12.50")) not in index
 
 
 def test_pay5_unknown_reference_is_reported_in_the_signals():

@@ -189,21 +189,28 @@ def _context(credits: Sequence[rule.Credit]) -> rule.Context:
 
 
 def match_credits(credits: Sequence[rule.Credit]) -> list[rule.Decision]:
-    """Decisions for ``credits``: references and IBANs first, then names among the
-    accounts owing each remaining amount (a fixed number of queries)."""
+    """Decisions for ``credits``: references and IBANs first, then, for the credits left,
+    names and amounts among the accounts whose holder's name shares a word with the
+    payer's (a fixed number of queries, whatever the number of credits)."""
     ctx = _context(credits)
     decisions = rule.match(credits, ctx)
-    undecided = [c for c, d in zip(credits, decisions, strict=True) if not d.booked]
-    named = [c for c in undecided if c.debtor_name]
-    if named:
-        amount_accounts: dict[Decimal, set[int]] = defaultdict(set)
-        for account_id, amount in OpenItem.objects.filter(
-            open_amount__in={c.amount for c in named}, cleared_on__isnull=True
-        ).values_list("account_id", "open_amount"):
-            amount_accounts[amount].add(account_id)
-        missing = {a for group in amount_accounts.values() for a in group} - set(ctx.accounts)
+    named = [c for c, d in zip(credits, decisions, strict=True) if not d.booked and c.debtor_name]
+    words = {w for c in named for w in rule.name_words(c.debtor_name) if len(w) >= 3}
+    if words:
+        # the accounts' search text is their holder's words, accent- and case-free
+        pattern = " (" + "|".join(sorted(w.lower() for w in words)) + ") "
+        candidates = set(
+            CustomerAccount.objects.filter(
+                search_text__regex=pattern, open_items__cleared_on__isnull=True
+            )
+            .values_list("pk", flat=True)
+            .distinct()
+        )
+        missing = candidates - set(ctx.accounts)
         ctx.accounts = {**ctx.accounts, **_account_infos(missing)}
-        ctx.amount_accounts = amount_accounts
+        ctx.name_amount_accounts = rule.name_amount_index(
+            ctx.accounts[a] for a in candidates if a in ctx.accounts
+        )
         again = {c.key: rule.decide(c, ctx) for c in named}
         decisions = [again.get(d.key, d) for d in decisions]
     return decisions

@@ -13,8 +13,10 @@ this module decides, credit by credit, in three steps:
    credit booked to the account) and the amount equals one of that account's
    open items or its whole balance: booked (confidence 90). IBAN known but no
    amount match: suggestion only.
-3. **name + amount** — among the accounts with an open item of that amount,
-   the holder's name compared with the payer's name (token similarity);
+3. **name + amount** — among the accounts whose holder's name shares a word
+   with the payer's name and that owe that amount (an open item or the whole
+   balance: a dict lookup on (word, amount)), the names are compared (token
+   similarity, accents, titles and word order ignored);
    booked when the best is at least :data:`NAME_AUTO` similar and clearly ahead
    of the next one, else suggestions.
 
@@ -87,7 +89,8 @@ class Context:
     account_numbers: Mapping[str, int] = field(default_factory=dict)  # number -> account id
     accounts: Mapping[int, AccountInfo] = field(default_factory=dict)
     iban_accounts: Mapping[str, Iterable[int]] = field(default_factory=dict)
-    amount_accounts: Mapping[Decimal, Iterable[int]] = field(default_factory=dict)
+    #: (word of the holder's name, amount owed: an open item or the balance) -> account ids
+    name_amount_accounts: Mapping[tuple[str, Decimal], Iterable[int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -233,7 +236,10 @@ def decide(credit: Credit, ctx: Context) -> Decision:
     # 3. name + amount, among the accounts owing that amount
     scored = []
     if credit.debtor_name:
-        for account_id in set(ctx.amount_accounts.get(credit.amount, ())):
+        candidates: set[int] = set()
+        for word in name_words(credit.debtor_name):
+            candidates.update(ctx.name_amount_accounts.get((word, credit.amount), ()))
+        for account_id in candidates:
             account = ctx.accounts.get(account_id)
             if account is None:
                 continue
@@ -290,3 +296,16 @@ def decide(credit: Credit, ctx: Context) -> Decision:
 def match(credits: Sequence[Credit], ctx: Context) -> list[Decision]:
     """A decision for each credit, in order."""
     return [decide(credit, ctx) for credit in credits]
+
+
+def name_amount_index(accounts: Iterable[AccountInfo]) -> dict[tuple[str, Decimal], set[int]]:
+    """The (name word, amount owed) index of :attr:`Context.name_amount_accounts`."""
+    index: dict[tuple[str, Decimal], set[int]] = {}
+    for account in accounts:
+        amounts = {d.open_amount for d in account.debits}
+        if account.debits:
+            amounts.add(account.balance)
+        for word in name_words(account.name):
+            for amount in amounts:
+                index.setdefault((word, amount), set()).add(account.id)
+    return index
