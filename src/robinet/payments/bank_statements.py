@@ -191,7 +191,8 @@ def _context(credits: Sequence[rule.Credit]) -> rule.Context:
 def match_credits(credits: Sequence[rule.Credit]) -> list[rule.Decision]:
     """Decisions for ``credits``: references and IBANs first, then, for the credits left,
     names and amounts among the accounts whose holder's name shares a word with the
-    payer's (a fixed number of queries, whatever the number of credits)."""
+    payer's and that have an open item of one of those amounts (a fixed number of
+    queries, whatever the number of credits)."""
     ctx = _context(credits)
     decisions = rule.match(credits, ctx)
     named = [c for c, d in zip(credits, decisions, strict=True) if not d.booked and c.debtor_name]
@@ -201,7 +202,9 @@ def match_credits(credits: Sequence[rule.Credit]) -> list[rule.Decision]:
         pattern = " (" + "|".join(sorted(w.lower() for w in words)) + ") "
         candidates = set(
             CustomerAccount.objects.filter(
-                search_text__regex=pattern, open_items__cleared_on__isnull=True
+                search_text__regex=pattern,
+                open_items__cleared_on__isnull=True,
+                open_items__open_amount__in={c.amount for c in named},
             )
             .values_list("pk", flat=True)
             .distinct()

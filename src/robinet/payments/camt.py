@@ -35,23 +35,24 @@ CENT = Decimal("0.01")
 
 def _local(element) -> str:
     tag = element.tag
-    if not isinstance(tag, str):
-        return ""
-    return tag.rsplit("}", 1)[-1]
+    return tag if isinstance(tag, str) else ""
+
+
+def _strip_namespaces(root) -> None:
+    """Local names only, whatever the camt version: then lxml's own (C) path lookups work."""
+    for element in root.iter():
+        tag = element.tag
+        if isinstance(tag, str) and tag[:1] == "{":
+            element.tag = tag.split("}", 1)[1]
 
 
 def _children(element, name: str) -> list:
-    return [child for child in element if _local(child) == name]
+    return element.findall(name)
 
 
 def _find(element, path: str):
     """The first element along ``path`` (local names separated by ``/``), or None."""
-    current = [element]
-    for name in path.split("/"):
-        current = [child for parent in current for child in _children(parent, name)]
-        if not current:
-            return None
-    return current[0]
+    return element.find(path)
 
 
 def _text(element, path: str) -> str:
@@ -281,6 +282,7 @@ def parse(data: bytes, *, expected_iban: str | None = None) -> list[ParsedStatem
     except etree.XMLSyntaxError as error:
         errors.add(error.lineno, None, _("XML mal formé : %(m)s") % {"m": error.msg})
         errors.raise_if_any()
+    _strip_namespaces(root)
     container = _find(root, "BkToCstmrStmt") if _local(root) != "BkToCstmrStmt" else root
     if container is None:
         errors.add(root.sourceline, None, _("ce fichier n'est pas un relevé camt.053."))
