@@ -16,6 +16,7 @@ Every problem is collected with the line of the file it was found on, then
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
@@ -35,24 +36,22 @@ CENT = Decimal("0.01")
 
 def _local(element) -> str:
     tag = element.tag
-    return tag if isinstance(tag, str) else ""
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def _strip_namespaces(root) -> None:
-    """Local names only, whatever the camt version: then lxml's own (C) path lookups work."""
-    for element in root.iter():
-        tag = element.tag
-        if isinstance(tag, str) and tag[:1] == "{":
-            element.tag = tag.split("}", 1)[1]
+@functools.cache
+def _any_namespace(path: str) -> str:
+    """``"Acct/Id/IBAN"`` → ``"{*}Acct/{*}Id/{*}IBAN"``: lxml's own lookup, any namespace."""
+    return "/".join(f"{{*}}{name}" for name in path.split("/"))
 
 
 def _children(element, name: str) -> list:
-    return element.findall(name)
+    return element.findall(_any_namespace(name))
 
 
 def _find(element, path: str):
     """The first element along ``path`` (local names separated by ``/``), or None."""
-    return element.find(path)
+    return element.find(_any_namespace(path))
 
 
 def _text(element, path: str) -> str:
@@ -282,7 +281,6 @@ def parse(data: bytes, *, expected_iban: str | None = None) -> list[ParsedStatem
     except etree.XMLSyntaxError as error:
         errors.add(error.lineno, None, _("XML mal formé : %(m)s") % {"m": error.msg})
         errors.raise_if_any()
-    _strip_namespaces(root)
     container = _find(root, "BkToCstmrStmt") if _local(root) != "BkToCstmrStmt" else root
     if container is None:
         errors.add(root.sourceline, None, _("ce fichier n'est pas un relevé camt.053."))
