@@ -24,6 +24,7 @@ from robinet.payments.api_cash import router as cash_router
 from robinet.payments.api_operators import router as operator_router
 from robinet.payments.api_returns import router as returns_router
 from robinet.payments.api_sepa import router as sepa_router
+from robinet.payments.api_statements import router as statements_router
 from robinet.payments.api_vouchers import router as vouchers_router
 from robinet.tariffs.api import router as tariffs_router
 
@@ -45,6 +46,7 @@ api.add_router("/", budget_router)
 api.add_router("/", leaks_router)
 api.add_router("/", card_router)
 api.add_router("/", operator_router)
+api.add_router("/", statements_router)
 api.add_router("/", cash_router)
 api.add_router("/", vouchers_router)
 api.add_router("/", returns_router)

@@ -32,6 +32,8 @@ NAV_ITEMS = [
     NavItem(_("Écrêtements pour fuite"), "billing:leaks", Perm.BILLING_VIEW),
     NavItem(_("Paiements par carte"), "payments:cards", Perm.PAYMENT_VIEW),
     NavItem(_("Opérateurs d'encaissement"), "payments:operators", Perm.PAYMENT_VIEW),
+    NavItem(_("Relevés bancaires"), "payments:bank-statements", Perm.PAYMENT_VIEW),
+    NavItem(_("Montants en instance"), "payments:unallocated", Perm.PAYMENT_VIEW),
     NavItem(_("Caisse"), "payments:cash", Perm.PAYMENT_TAKE),
     NavItem(_("Remises de chèques"), "payments:cash-slips", Perm.PAYMENT_VIEW),
     NavItem(_("Vignettes"), "payments:vouchers", Perm.PAYMENT_VIEW),

@@ -6,6 +6,7 @@ from robinet.payments import (
     views_operators,
     views_returns,
     views_sepa,
+    views_statements,
 )
 from robinet.payments import views_vouchers as vouchers
 
@@ -27,6 +28,39 @@ urlpatterns: list = [
         "refunds/files/<int:pk>/xml/",
         views_returns.RefundFileDownloadView.as_view(),
         name="refund-file",
+    ),
+    # PAY-5: bank statements and the unallocated-amounts worklist
+    path("bank-statements/", views_statements.StatementListView.as_view(), name="bank-statements"),
+    path(
+        "bank-statements/import/",
+        views_statements.StatementImportView.as_view(),
+        name="bank-statement-import",
+    ),
+    path(
+        "bank-statements/<int:pk>/",
+        views_statements.StatementDetailView.as_view(),
+        name="bank-statement",
+    ),
+    path("unallocated/", views_statements.UnallocatedListView.as_view(), name="unallocated"),
+    path(
+        "unallocated/<int:pk>/",
+        views_statements.UnallocatedDetailView.as_view(),
+        name="unallocated-detail",
+    ),
+    path(
+        "unallocated/<int:pk>/allocate/",
+        views_statements.UnallocatedAllocateView.as_view(),
+        name="unallocated-allocate",
+    ),
+    path(
+        "unallocated/<int:pk>/split/",
+        views_statements.UnallocatedSplitView.as_view(),
+        name="unallocated-split",
+    ),
+    path(
+        "unallocated/<int:pk>/close/",
+        views_statements.UnallocatedCloseView.as_view(),
+        name="unallocated-close",
     ),
     # PAY-2: card payments
     path("cards/", views_cards.CardListView.as_view(), name="cards"),

@@ -32,6 +32,11 @@ from .returns import RefundStatus as RefundStatus
 from .returns import ReturnFileKind as ReturnFileKind
 from .returns import ReturnItem as ReturnItem
 from .returns import ReturnOutcome as ReturnOutcome
+from .statements import BankStatement as BankStatement
+from .statements import EntryPayment as EntryPayment
+from .statements import EntryStatus as EntryStatus
+from .statements import StatementEntry as StatementEntry
+from .statements import StatementFormat as StatementFormat
 from .vouchers import Denomination as Denomination
 from .vouchers import VoucherAgreement as VoucherAgreement
 from .vouchers import VoucherAgreementLine as VoucherAgreementLine

@@ -1,0 +1,569 @@
+"""Bank statement import, matching and the unallocated-amounts worklist (PAY-5).
+
+* :func:`statement_import` — a camt.053 or CFONB 120 file is parsed and
+  validated whole (:mod:`robinet.payments.camt`, :mod:`robinet.payments.cfonb`);
+  the same file (SHA-256), the same statement (account IBAN + statement id) or
+  an entry already imported is refused; then every credit is matched by the pure
+  rule of :mod:`robinet.payments.matching` and, in one transaction, the
+  statement and its entries are stored and the matched credits booked as
+  transfer payments through :func:`~robinet.payments.booking.book_payments`
+  (external reference = the entry's bank reference). The others wait in the
+  worklist (*montants en instance d'affectation*) with ranked suggestions.
+* worklist actions, each on a locked entry still unallocated:
+  :func:`entry_allocate` (one account, books the payment), :func:`entry_split`
+  (several accounts, amounts adding up to the credit), :func:`entry_mark_refund`
+  and :func:`entry_transfer` (a reason is required).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from robinet.billing.models import Invoice
+from robinet.core import audit, clock, imports
+from robinet.core.exceptions import ApplicationError, ValidationFailed
+from robinet.core.money import is_rounded
+from robinet.customers.models import CustomerAccount
+from robinet.ledger.models import OpenItem
+from robinet.organisation.access import require
+from robinet.organisation.models import Entity
+from robinet.organisation.roles import Perm
+from robinet.payments import camt, cfonb
+from robinet.payments import matching as rule
+from robinet.payments.booking import IncomingPayment, book_payments
+from robinet.payments.models import (
+    BankStatement,
+    EntryPayment,
+    EntryStatus,
+    PaymentMeans,
+    StatementEntry,
+)
+from robinet.payments.statement_files import ParsedStatement
+
+IMPORT_KIND = "bank_statement"
+PARSERS = {camt.FORMAT: camt.parse, cfonb.FORMAT: cfonb.parse}
+DETECTORS = ((camt.FORMAT, camt.detect), (cfonb.FORMAT, cfonb.detect))
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    statements: list[BankStatement]
+    booked: int
+    unallocated: int
+    booked_total: Decimal
+    unallocated_total: Decimal
+
+    def as_dict(self) -> dict:
+        return {
+            "statements": [s.pk for s in self.statements],
+            "booked": self.booked,
+            "unallocated": self.unallocated,
+            "booked_total": str(self.booked_total),
+            "unallocated_total": str(self.unallocated_total),
+        }
+
+
+def _read(source) -> bytes:
+    if isinstance(source, bytes | bytearray | memoryview):
+        return bytes(source)
+    if isinstance(source, str | Path):
+        return Path(source).read_bytes()
+    return source.read()
+
+
+def detect_format(data: bytes) -> str | None:
+    for name, detect in DETECTORS:
+        if detect(data):
+            return name
+    return None
+
+
+def parse_statement_file(data: bytes, *, format: str | None = None) -> list[ParsedStatement]:
+    """The statements of a file (format detected unless given); raises ``InvalidImportFile``
+    or ``ApplicationError`` (unknown format). Writes nothing."""
+    name = format or detect_format(data)
+    if name not in PARSERS:
+        raise ApplicationError(
+            _("Format de relevé non reconnu : camt.053 (XML) ou CFONB 120 attendu."),
+            code="statement_format_unknown",
+            http_status=422,
+        )
+    statements = PARSERS[name](data)
+    errors = imports.ImportErrors()
+    seen: dict[str, int] = {}
+    for statement in statements:
+        for credit in statement.credits:
+            if credit.reference in seen:
+                errors.add(
+                    credit.line,
+                    "reference",
+                    _("opération « %(r)s » en double (déjà ligne %(l)s).")
+                    % {"r": credit.reference, "l": seen[credit.reference]},
+                )
+            seen[credit.reference] = credit.line
+    errors.raise_if_any()
+    return statements
+
+
+# --- gathering what the matching rule needs, set-based ----------------------------------------
+
+
+def _account_infos(account_ids: set[int]) -> dict[int, rule.AccountInfo]:
+    if not account_ids:
+        return {}
+    debits: dict[int, list[rule.OpenDebit]] = defaultdict(list)
+    for account_id, invoice_id, number, open_amount in (
+        OpenItem.objects.filter(
+            account_id__in=account_ids, cleared_on__isnull=True, open_amount__gt=0
+        )
+        .order_by("due_date", "pk")
+        .values_list("account_id", "invoice_id", "document_number", "open_amount")
+    ):
+        debits[account_id].append(rule.OpenDebit(invoice_id, number, open_amount))
+    infos = {}
+    for account_id, number, first_name, name in CustomerAccount.objects.filter(
+        pk__in=account_ids
+    ).values_list("pk", "number", "party__first_name", "party__name"):
+        infos[account_id] = rule.AccountInfo(
+            account_id, number, f"{first_name} {name}".strip(), tuple(debits[account_id])
+        )
+    return infos
+
+
+def _context(credits: Sequence[rule.Credit]) -> rule.Context:
+    invoice_numbers: set[str] = set()
+    account_numbers: set[str] = set()
+    for credit in credits:
+        found_invoices, found_accounts = rule.references(credit.remittance, credit.end_to_end_id)
+        invoice_numbers.update(found_invoices)
+        account_numbers.update(found_accounts)
+    invoices = {}
+    if invoice_numbers:
+        open_of = dict(
+            OpenItem.objects.filter(invoice__number__in=invoice_numbers).values_list(
+                "invoice_id", "open_amount"
+            )
+        )
+        for pk, number, account_id in Invoice.objects.filter(
+            number__in=invoice_numbers
+        ).values_list("pk", "number", "account_id"):
+            invoices[number] = rule.InvoiceRef(
+                pk, number, account_id, open_of.get(pk, Decimal("0.00"))
+            )
+    accounts = dict(
+        CustomerAccount.objects.filter(number__in=account_numbers).values_list("number", "pk")
+    ) if account_numbers else {}  # fmt: skip
+    ibans = {c.debtor_iban for c in credits if c.debtor_iban}
+    iban_accounts: dict[str, set[int]] = defaultdict(set)
+    if ibans:
+        for iban, account_id in CustomerAccount.objects.filter(iban__in=ibans).values_list(
+            "iban", "pk"
+        ):
+            iban_accounts[iban].add(account_id)
+        for iban, account_id in (
+            StatementEntry.objects.filter(
+                debtor_iban__in=ibans, status=EntryStatus.BOOKED, account__isnull=False
+            )
+            .values_list("debtor_iban", "account_id")
+            .distinct()
+        ):
+            iban_accounts[iban].add(account_id)
+    ids = (
+        {r.account_id for r in invoices.values()}
+        | set(accounts.values())
+        | {a for group in iban_accounts.values() for a in group}
+    )
+    return rule.Context(
+        invoices=invoices,
+        account_numbers=accounts,
+        accounts=_account_infos(ids),
+        iban_accounts=iban_accounts,
+    )
+
+
+def match_credits(credits: Sequence[rule.Credit]) -> list[rule.Decision]:
+    """Decisions for ``credits``: references and IBANs first, then, for the credits left,
+    names and amounts among the accounts whose holder's name shares a word with the
+    payer's and that have an open item of one of those amounts (a fixed number of
+    queries, whatever the number of credits)."""
+    ctx = _context(credits)
+    decisions = rule.match(credits, ctx)
+    named = [c for c, d in zip(credits, decisions, strict=True) if not d.booked and c.debtor_name]
+    words = {w for c in named for w in rule.name_words(c.debtor_name) if len(w) >= 3}
+    if words:
+        # the accounts' search text is their holder's words, accent- and case-free
+        pattern = " (" + "|".join(sorted(w.lower() for w in words)) + ") "
+        candidates = set(
+            CustomerAccount.objects.filter(
+                search_text__regex=pattern,
+                open_items__cleared_on__isnull=True,
+                open_items__open_amount__in={c.amount for c in named},
+            )
+            .values_list("pk", flat=True)
+            .distinct()
+        )
+        missing = candidates - set(ctx.accounts)
+        ctx.accounts = {**ctx.accounts, **_account_infos(missing)}
+        ctx.name_amount_accounts = rule.name_amount_index(
+            ctx.accounts[a] for a in candidates if a in ctx.accounts
+        )
+        again = {c.key: rule.decide(c, ctx) for c in named}
+        decisions = [again.get(d.key, d) for d in decisions]
+    return decisions
+
+
+def _suggestions_json(decision: rule.Decision, infos: dict[int, rule.AccountInfo]) -> list:
+    rows = []
+    for s in decision.suggestions:
+        info = infos.get(s.account_id)
+        rows.append(
+            {
+                "account_id": s.account_id,
+                "number": info.number if info else "",
+                "name": info.name if info else "",
+                "balance": str(info.balance) if info else "",
+                "invoice_id": s.invoice_id,
+                "score": s.score,
+                "signals": s.signals,
+            }
+        )
+    return rows
+
+
+# --- import ------------------------------------------------------------------------------------
+
+
+def _check(actor, check_permission: bool, entity=None) -> None:
+    if check_permission:
+        require(actor, Perm.PAYMENT_IMPORT, entity)
+
+
+def statement_import(
+    *, actor, source, filename: str, format: str | None = None, check_permission: bool = True
+) -> ImportOutcome:
+    """Import a bank statement file (PAY-5, PAYMENT_IMPORT) and book what matches.
+
+    Refusals write nothing: ``AlreadyImported`` (same file), ``InvalidImportFile``
+    (every problem with its line), ``ApplicationError`` ``statement_already_imported``
+    (same account and statement id) or ``statement_entry_already_imported``.
+    """
+    _check(actor, check_permission)
+    data = _read(source)
+    sha = imports.file_sha256(data)
+    imports.ensure_not_imported(IMPORT_KIND, sha)
+    statements = parse_statement_file(data, format=format)
+    for parsed in statements:
+        if BankStatement.objects.filter(
+            account_iban=parsed.account_iban, statement_id=parsed.statement_id
+        ).exists():
+            raise ApplicationError(
+                _("Le relevé « %(id)s » de ce compte est déjà importé.")
+                % {"id": parsed.statement_id},
+                code="statement_already_imported",
+                http_status=409,
+            )
+    credits = [c for s in statements for c in s.credits]
+    taken = list(
+        StatementEntry.objects.filter(reference__in=[c.reference for c in credits]).values_list(
+            "reference", flat=True
+        )[:5]
+    )
+    if taken:
+        raise ApplicationError(
+            _("Opérations déjà importées avec un autre relevé : %(refs)s.")
+            % {"refs": ", ".join(taken)},
+            code="statement_entry_already_imported",
+            http_status=409,
+        )
+    pure = [
+        rule.Credit(c.reference, c.amount, c.remittance, c.end_to_end_id, c.debtor_iban,
+                    c.debtor_name)
+        for c in credits
+    ]  # fmt: skip
+    decisions = match_credits(pure)
+    booked_ids = {d.account_id for d in decisions if d.booked}
+    centres = dict(CustomerAccount.objects.filter(pk__in=booked_ids).values_list("pk", "centre_id"))
+    if check_permission:
+        for centre in Entity.objects.filter(pk__in=set(centres.values())):
+            require(actor, Perm.PAYMENT_IMPORT, centre)
+    suggestion_ids = {s.account_id for d in decisions for s in d.suggestions}
+    infos = _account_infos(suggestion_ids) if suggestion_ids else {}
+    now = clock.now()
+    user = actor if getattr(actor, "pk", None) else None
+    with transaction.atomic(durable=True):
+        record = imports.record_import(
+            kind=IMPORT_KIND, sha256=sha, filename=filename, rows=len(credits), actor=actor
+        )
+        stored = []
+        position = 0
+        booked_count, booked_total = 0, Decimal("0.00")
+        for parsed in statements:
+            statement = BankStatement.objects.create(
+                import_file=record, **_statement_fields(record, parsed, now, user)
+            )
+            stored.append(statement)
+            entries, incoming = [], []
+            for credit in parsed.credits:
+                decision = decisions[position]
+                position += 1
+                entry = StatementEntry(
+                    statement=statement,
+                    line=credit.line,
+                    reference=credit.reference,
+                    amount=credit.amount,
+                    booked_on=credit.booked_on,
+                    value_date=credit.value_date,
+                    debtor_name=credit.debtor_name,
+                    debtor_iban=credit.debtor_iban,
+                    remittance=credit.remittance,
+                    end_to_end_id=credit.end_to_end_id,
+                    status=EntryStatus.BOOKED if decision.booked else EntryStatus.UNALLOCATED,
+                    account_id=decision.account_id,
+                    confidence=decision.confidence,
+                    signals=decision.signals,
+                    suggestions=_suggestions_json(decision, infos),
+                )
+                entries.append(entry)
+                if decision.booked:
+                    centre_id = centres[decision.account_id]
+                    incoming.append(
+                        (entry, _incoming(credit, decision.account_id, centre_id,
+                                          decision.invoice_id, credit.reference))
+                    )  # fmt: skip
+            StatementEntry.objects.bulk_create(entries, batch_size=5000)
+            payment_ids = book_payments([p for _e, p in incoming], actor=user)
+            EntryPayment.objects.bulk_create(
+                (
+                    EntryPayment(entry=entry, payment_id=pid, amount=p.amount)
+                    for (entry, p), pid in zip(incoming, payment_ids, strict=True)
+                ),
+                batch_size=5000,
+            )
+            booked_count += len(incoming)
+            booked_total += sum((p.amount for _e, p in incoming), Decimal("0.00"))
+        total = sum((c.amount for c in credits), Decimal("0.00"))
+        outcome = ImportOutcome(
+            stored, booked_count, len(credits) - booked_count, booked_total, total - booked_total
+        )
+        record.outcome = outcome.as_dict()
+        record.save(update_fields=["outcome"])
+        audit.record(
+            actor=actor,
+            verb="bank_statement_imported",
+            target=stored[0],
+            data=outcome.as_dict(),
+        )
+    return outcome
+
+
+def _statement_fields(record, parsed, now, user) -> dict:
+    return {
+        "filename": record.filename,
+        "format": parsed.format,
+        "statement_id": parsed.statement_id,
+        "account_iban": parsed.account_iban,
+        "currency": parsed.currency,
+        "from_date": parsed.from_date,
+        "to_date": parsed.to_date,
+        "opening_balance": parsed.opening_balance,
+        "closing_balance": parsed.closing_balance,
+        "credit_count": len(parsed.credits),
+        "credit_total": parsed.credit_total,
+        "debit_count": parsed.debit_count,
+        "imported_at": now,
+        "imported_by": user,
+    }
+
+
+def _incoming(credit, account_id: int, centre_id: int, invoice_id, reference: str):
+    return IncomingPayment(
+        account_id=account_id,
+        centre_id=centre_id,
+        account_centre_id=centre_id,
+        means=PaymentMeans.TRANSFER.value,
+        amount=credit.amount,
+        received_on=min(credit.value_date, clock.today()),
+        invoice_id=invoice_id,
+        payer_reference=(credit.debtor_name or credit.remittance)[:140],
+        external_reference=reference,
+    )
+
+
+# --- the worklist ------------------------------------------------------------------------------
+
+
+def _locked_unallocated(entry: StatementEntry) -> StatementEntry:
+    locked = StatementEntry.objects.select_for_update().get(pk=entry.pk)
+    if locked.status != EntryStatus.UNALLOCATED:
+        raise ApplicationError(
+            _("Ce montant n'est plus en instance d'affectation (%(status)s).")
+            % {"status": locked.get_status_display()},
+            code="entry_not_unallocated",
+            http_status=409,
+        )
+    return locked
+
+
+def _done(entry: StatementEntry, actor, status: str, note: str = "") -> None:
+    entry.status = status
+    entry.note = note
+    entry.handled_at = clock.now()
+    entry.handled_by = actor if getattr(actor, "pk", None) else None
+    entry.save(update_fields=["status", "note", "handled_at", "handled_by", "account"])
+
+
+def entry_split(
+    *,
+    actor,
+    entry: StatementEntry,
+    parts: Sequence[tuple[CustomerAccount, Decimal]],
+    invoice: Invoice | None = None,
+    check_permission: bool = True,
+) -> list[int]:
+    """Allocate an unallocated credit to one or several accounts (PAY-5, PAYMENT_ALLOCATE).
+
+    ``parts`` are (account, amount) pairs whose amounts add up to the credit;
+    each books a transfer payment (external reference ``<entry reference>#<n>``
+    when split). Validates its input: errors name ``parts`` (or ``parts.<n>``).
+    Returns the payment ids.
+    """
+    errors: dict[str, list[str]] = {}
+    if not parts:
+        errors["parts"] = [_("Indiquez au moins un compte client.")]
+    total = Decimal("0.00")
+    for index, (account, amount) in enumerate(parts):
+        if account is None:
+            errors[f"parts.{index}"] = [_("Compte client inconnu.")]
+        elif amount is None or amount <= 0 or not is_rounded(amount):
+            errors[f"parts.{index}"] = [_("Montant positif, au centime près.")]
+        else:
+            total += amount
+    if not errors and total != entry.amount:
+        errors["parts"] = [
+            _("Les montants totalisent %(t)s € ; le virement est de %(a)s €.")
+            % {"t": total, "a": entry.amount}
+        ]
+    if invoice is not None and (len(parts) != 1 or invoice.account_id != parts[0][0].pk):
+        errors["invoice"] = [_("Cette facture n'appartient pas au compte choisi.")]
+    if errors:
+        raise ValidationFailed(errors)
+    if check_permission:
+        require(actor, Perm.PAYMENT_ALLOCATE)
+        for account, _amount in parts:
+            require(actor, Perm.PAYMENT_ALLOCATE, account.centre)
+    with transaction.atomic(durable=True):
+        locked = _locked_unallocated(entry)
+        today = clock.today()
+        incoming = [
+            IncomingPayment(
+                account_id=account.pk,
+                centre_id=account.centre_id,
+                account_centre_id=account.centre_id,
+                means=PaymentMeans.TRANSFER.value,
+                amount=amount,
+                received_on=min(locked.value_date, today),
+                invoice_id=invoice.pk if invoice is not None else None,
+                payer_reference=(locked.debtor_name or locked.remittance)[:140],
+                external_reference=(
+                    locked.reference if len(parts) == 1 else f"{locked.reference}#{n}"
+                ),
+            )
+            for n, (account, amount) in enumerate(parts, start=1)
+        ]
+        ids = book_payments(incoming, actor=actor if getattr(actor, "pk", None) else None)
+        EntryPayment.objects.bulk_create(
+            EntryPayment(entry=locked, payment_id=pid, amount=p.amount)
+            for p, pid in zip(incoming, ids, strict=True)
+        )
+        locked.account = parts[0][0]
+        _done(locked, actor, EntryStatus.BOOKED)
+        audit.record(
+            actor=actor,
+            verb="statement_entry_allocated",
+            target=locked,
+            data={
+                "reference": locked.reference,
+                "parts": [{"account": a.number, "amount": str(m)} for a, m in parts],
+            },
+        )
+    entry.refresh_from_db()
+    return ids
+
+
+def entry_allocate(
+    *,
+    actor,
+    entry: StatementEntry,
+    account: CustomerAccount | None,
+    invoice: Invoice | None = None,
+    check_permission: bool = True,
+) -> list[int]:
+    """Allocate the whole credit to ``account`` (accepting a suggestion, or the officer's
+    choice); see :func:`entry_split`."""
+    if account is None:
+        raise ValidationFailed({"account": [_("Compte client inconnu.")]})
+    return entry_split(
+        actor=actor,
+        entry=entry,
+        parts=[(account, entry.amount)],
+        invoice=invoice,
+        check_permission=check_permission,
+    )
+
+
+def _close_without_booking(
+    *, actor, entry, status: str, reason: str, verb: str, check_permission: bool
+) -> StatementEntry:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": [_("Le motif est obligatoire.")]})
+    if len(reason) > 255:
+        raise ValidationFailed({"reason": [_("255 caractères au plus.")]})
+    if check_permission:
+        require(actor, Perm.PAYMENT_ALLOCATE)
+    with transaction.atomic(durable=True):
+        locked = _locked_unallocated(entry)
+        _done(locked, actor, status, reason)
+        audit.record(
+            actor=actor, verb=verb, target=locked, data={"reference": locked.reference,
+                                                        "reason": reason}
+        )  # fmt: skip
+    entry.refresh_from_db()
+    return entry
+
+
+def entry_mark_refund(
+    *, actor, entry: StatementEntry, reason: str, check_permission: bool = True
+) -> StatementEntry:
+    """Set an unallocated credit aside to be paid back to the payer (the refund itself
+    is a SEPA credit transfer, PAY-6). Requires a reason (field ``reason``)."""
+    return _close_without_booking(
+        actor=actor,
+        entry=entry,
+        status=EntryStatus.REFUNDED,
+        reason=reason,
+        verb="statement_entry_refund",
+        check_permission=check_permission,
+    )
+
+
+def entry_transfer(
+    *, actor, entry: StatementEntry, reason: str, check_permission: bool = True
+) -> StatementEntry:
+    """Take an unallocated credit out of the customer worklist: it belongs elsewhere
+    (another service, a subsidy, a misdirected transfer). Requires a reason."""
+    return _close_without_booking(
+        actor=actor,
+        entry=entry,
+        status=EntryStatus.TRANSFERRED,
+        reason=reason,
+        verb="statement_entry_transferred",
+        check_permission=check_permission,
+    )
