@@ -196,7 +196,7 @@ class Command(BaseCommand):
         import time
 
         from robinet.core import clock
-        from robinet.demo import cards, cashdesk, returns, sepa, vouchers
+        from robinet.demo import bank, cards, cashdesk, returns, sepa, vouchers
         from robinet.demo.payments import seed_payments
         from robinet.demo.users import ensure_demo_users
 
@@ -210,6 +210,7 @@ class Command(BaseCommand):
         voucher = vouchers.seed_demo(today)
         debits = sepa.seed_demo(today)
         bank_returns = returns.seed_demo(today)
+        statements = bank.seed_demo(today)
         self.stdout.write(
             f"{_plural(figures['payments'], 'règlement')}, "
             f"{_plural(figures['bounced'], 'chèque impayé', 'chèques impayés')}, "
@@ -221,7 +222,9 @@ class Command(BaseCommand):
             f"{_plural(debits['sepa_mandates'], 'mandat SEPA', 'mandats SEPA')}, "
             f"{_plural(debits['sepa_debits'], 'prélèvement', 'prélèvements')}, "
             f"{_plural(bank_returns['rejects'], 'prélèvement rejeté', 'prélèvements rejetés')}, "
-            f"{_plural(bank_returns['refunds_proposed'], 'remboursement proposé', 'remboursements proposés')} "
+            f"{_plural(bank_returns['refunds_proposed'], 'remboursement proposé', 'remboursements proposés')}, "
+            f"{_plural(statements['statements'], 'relevé bancaire', 'relevés bancaires')} "
+            f"({_plural(statements['unallocated'], 'montant en instance', 'montants en instance')}) "
             f"en {time.perf_counter() - started:.1f} s".replace(".", ",")
         )
 
