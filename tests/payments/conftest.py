@@ -40,3 +40,12 @@ def billed(org, tariff):
     read(sp, dt.date(2025, 12, 20), "160")
     factories.run(dt.date(2025, 12, 31))
     return account
+
+
+@pytest.fixture(autouse=True)
+def demo_files(monkeypatch, tmp_path):
+    """The demo's sample bank files go to a temporary folder, not the project's var/."""
+    from robinet.demo import bank, returns
+
+    monkeypatch.setattr(bank, "VAR_DIR", tmp_path)
+    monkeypatch.setattr(returns, "VAR_DIR", tmp_path)

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
+from robinet.conf import VAR_DIR
 from robinet.core import clock
 from robinet.customers.models import CustomerAccount
 from robinet.ledger.models import OpenItem, OpenItemKind
@@ -143,7 +144,11 @@ def seed_demo(today: dt.date) -> dict:
             collected_on + dt.timedelta(days=5),
             settings.ROBINET_UTILITY["iban"].replace(" ", ""),
         )
+        folder = VAR_DIR / "demo" / "bank"
+        folder.mkdir(parents=True, exist_ok=True)
         for data, name in ((report, "rejets-pain002.xml"), (notice, "retours-camt054.xml")):
+            # A copy for newcomers to read (importing it again is refused as a duplicate).
+            (folder / name).write_bytes(data)
             rejected = _import(data, name)
             counts["return_files"] += rejected > 0
             counts["rejects"] += rejected
