@@ -6,9 +6,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 
-from robinet.ledger.models import Allocation, OpenItem, OpenItemKind
+from robinet.ledger.models import Allocation, OpenItem
 
 ZERO = Decimal("0.00")
 
@@ -22,15 +22,6 @@ def open_items(account) -> QuerySet[OpenItem]:
 def account_balance(account) -> Decimal:
     """What the account owes (positive) or is owed (negative): the sum of open amounts."""
     total = open_items(account).aggregate(total=Sum("open_amount"))["total"]
-    return total if total is not None else ZERO
-
-
-def overdue_balance(account, on: dt.date) -> Decimal:
-    total = (
-        open_items(account)
-        .filter(due_date__lt=on, open_amount__gt=0)
-        .aggregate(total=Sum("open_amount"))["total"]
-    )
     return total if total is not None else ZERO
 
 
@@ -132,10 +123,6 @@ def is_live(allocation: Allocation) -> bool:
     )
 
 
-def debit_kinds() -> list[tuple[str, str]]:
-    return [(k.value, k.label) for k in OpenItemKind]
-
-
 def account_payments(account):
     from robinet.payments.models import Payment
 
@@ -143,10 +130,4 @@ def account_payments(account):
         Payment.objects.filter(account=account)
         .select_related("reversal", "invoice")
         .order_by("-received_on", "-id")
-    )
-
-
-def items_matching(account, text: str) -> QuerySet[OpenItem]:
-    return OpenItem.objects.filter(account=account).filter(
-        Q(document_number__icontains=text) | Q(label__icontains=text)
     )
