@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 from django import forms
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 
 from robinet.core.exceptions import ApplicationError
 
@@ -56,3 +57,19 @@ def date_field(label: str, *, required: bool = False, **kwargs) -> forms.DateFie
         input_formats=["%Y-%m-%d", "%d/%m/%Y"],
         **kwargs,
     )
+
+
+class UploadField(forms.FileField):
+    """An uploaded file refused above ``max_mb`` megabytes, with the limit in the message."""
+
+    def __init__(self, *args, max_mb: int = 20, **kwargs):
+        self.max_mb = max_mb
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if upload is not None and upload.size > self.max_mb * 1024 * 1024:
+            raise forms.ValidationError(
+                gettext("Fichier trop volumineux (%(mb)s Mo au plus).") % {"mb": self.max_mb}
+            )
+        return upload

@@ -886,14 +886,7 @@ class LeakReliefRequest(models.Model):
     decision_reason = models.CharField(_("motif de la décision"), max_length=255, blank=True)
     letter = models.TextField(_("courrier de réponse"), blank=True)
     decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-    )
+    decided_by = author_field()
     water_cap = models.DecimalField(
         _("plafond eau (m³)"), max_digits=12, decimal_places=2, null=True, blank=True
     )

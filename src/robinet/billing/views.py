@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from abc import ABCMeta, abstractmethod
 from decimal import Decimal
 from typing import Any
 
@@ -818,7 +819,7 @@ class FeesForm(ItemRowsForm):
     reason = dj_forms.CharField(label=gettext_lazy("Motif"), max_length=255, required=False)
 
 
-class FormPageView(StaffViewMixin, View):
+class FormPageView(StaffViewMixin, View, metaclass=ABCMeta):
     """A create form page: GET shows it (prefilled from the query string), POST is the view's."""
 
     template_name = ""
@@ -852,9 +853,9 @@ class FormPageView(StaffViewMixin, View):
             add_service_errors(form, exc, aliases=self.error_aliases)
             return self.render_form(form, exc.message, status=422)
 
+    @abstractmethod
     def submit(self, request, data):
         """Call the service with the valid form's data; return the response."""
-        raise NotImplementedError
 
 
 class FeesCreateView(FormPageView):

@@ -221,7 +221,8 @@ class ImportErrors:
 # --- CSV -------------------------------------------------------------------
 
 
-def _read_bytes(source: Source) -> bytes:
+def read_bytes(source: Source) -> bytes:
+    """A file's bytes, given as bytes, a path or a binary file object."""
     if isinstance(source, bytes | bytearray | memoryview):
         return bytes(source)
     if isinstance(source, str | Path):
@@ -292,7 +293,7 @@ class CsvReader:
         errors: ImportErrors | None = None,
     ) -> None:
         self.errors = errors if errors is not None else ImportErrors()
-        text, self.encoding = decode_text(_read_bytes(source))
+        text, self.encoding = decode_text(read_bytes(source))
         first_line = text.split("\n", 1)[0]
         self.delimiter = delimiter or sniff_delimiter(first_line)
         self._records = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)

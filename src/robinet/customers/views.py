@@ -5,6 +5,7 @@ selector, and renders. Services check permissions again and validate every
 value; their refusals come back as field errors and an inline alert.
 """
 
+from abc import ABCMeta, abstractmethod
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -390,7 +391,7 @@ class CustomerEditView(CustomerFormMixin, AccountMixin, View):
 # --- small actions on an account (modal with htmx, plain page without) -----------------------
 
 
-class AccountActionView(AccountMixin, View):
+class AccountActionView(AccountMixin, View, metaclass=ABCMeta):
     """A small form on one account calling one service.
 
     Subclasses give ``form_class``, ``title`` and ``perform(form)``; a refusal
@@ -418,8 +419,9 @@ class AccountActionView(AccountMixin, View):
     def get_initial(self) -> dict[str, Any]:
         return {}
 
+    @abstractmethod
     def perform(self, form) -> None:
-        raise NotImplementedError
+        """Call the service with the valid form (raise ApplicationError to refuse)."""
 
     def get_context(self) -> dict[str, Any]:
         return {}

@@ -1,10 +1,10 @@
 """Readings, validation thresholds and abnormal-consumption notices (METER-1…6)."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from robinet.core.models.fields import author_field
 from robinet.customers.choices import CustomerClass
 from robinet.customers.models import CustomerAccount, Meter, ServicePoint
 from robinet.metering.choices import AnomalyReason, AnomalyResolution, ReadingSource, ReadingStatus
@@ -61,14 +61,7 @@ class Reading(models.Model):
         db_index=False,
     )
     created_at = models.DateTimeField(_("saisi le"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-    )
+    created_by = author_field()
 
     class Meta:
         verbose_name = _("relevé")

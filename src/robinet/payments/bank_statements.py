@@ -21,7 +21,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -68,14 +67,6 @@ class ImportOutcome:
             "booked_total": str(self.booked_total),
             "unallocated_total": str(self.unallocated_total),
         }
-
-
-def _read(source) -> bytes:
-    if isinstance(source, bytes | bytearray | memoryview):
-        return bytes(source)
-    if isinstance(source, str | Path):
-        return Path(source).read_bytes()
-    return source.read()
 
 
 def detect_format(data: bytes) -> str | None:
@@ -255,7 +246,7 @@ def statement_import(
     (same account and statement id) or ``statement_entry_already_imported``.
     """
     _check(actor, check_permission)
-    data = _read(source)
+    data = imports.read_bytes(source)
     sha = imports.file_sha256(data)
     imports.ensure_not_imported(IMPORT_KIND, sha)
     statements = parse_statement_file(data, format=format)

@@ -22,7 +22,6 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from decimal import Decimal
-from pathlib import Path
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -207,15 +206,6 @@ def parse_statement(source) -> list[dict]:
     return rows
 
 
-def _read(source) -> bytes:
-    """The file's bytes (given as bytes, a path, or a binary file object)."""
-    if isinstance(source, bytes | bytearray | memoryview):
-        return bytes(source)
-    if isinstance(source, str | Path):
-        return Path(source).read_bytes()
-    return source.read()
-
-
 def _transfers_by_reference(operator, references: Sequence[str]) -> list[OperatorTransfer]:
     references = [r.strip() for r in references if r and r.strip()]
     if not references:
@@ -263,7 +253,7 @@ def operator_statement_import(
     for an unknown or already used transfer reference.
     """
     _check(actor, check_permission)
-    data = _read(source)
+    data = imports.read_bytes(source)
     sha = imports.file_sha256(data)
     imports.ensure_not_imported(IMPORT_KIND, sha)
     rows = parse_statement(data)

@@ -47,7 +47,7 @@ def is_accepted(status: str, reason_code: str) -> bool:
 
 
 def label(code: str) -> str:
-    """The French label of ``code`` ("Code motif inconnu XXXX" when not in the list)."""
+    """The French label of ``code``; a code not in the list is named as unknown, with itself."""
     code = (code or "").strip().upper()
     if code in REASON_LABELS:
         return str(REASON_LABELS[code])

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from robinet.backoffice.forms import add_service_errors, date_field
+from robinet.backoffice.forms import UploadField, add_service_errors, date_field
 from robinet.backoffice.http import StaffViewMixin
 from robinet.core import exceptions
 from robinet.core.exceptions import ApplicationError
@@ -26,7 +26,6 @@ from robinet.payments import operators
 from robinet.payments.models import OperatorKind, StatementStatus
 
 LIST_LIMIT = 100
-MAX_UPLOAD = 10 * 1024 * 1024
 
 
 def _operator_choices(user):
@@ -60,7 +59,7 @@ class TransferForm(dj_forms.Form):
 
 class StatementImportForm(dj_forms.Form):
     operator = dj_forms.ChoiceField(label=gettext_lazy("Opérateur"))
-    file = dj_forms.FileField(label=gettext_lazy("Relevé de l'opérateur (CSV)"))
+    file = UploadField(label=gettext_lazy("Relevé de l'opérateur (CSV)"), max_mb=10)
     transfer = dj_forms.CharField(
         label=gettext_lazy("Référence du virement couvert (facultatif)"),
         max_length=80,
@@ -204,9 +203,6 @@ class StatementImportView(StaffViewMixin, View):
             return self._render(form, status=422)
         data = form.cleaned_data
         upload = data["file"]
-        if upload.size > MAX_UPLOAD:
-            form.add_error("file", _("Fichier trop volumineux (10 Mo au plus)."))
-            return self._render(form, status=422)
         try:
             statement = operators.operator_statement_import(
                 actor=request.user,

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from robinet.backoffice.forms import date_field
+from robinet.backoffice.forms import UploadField, date_field
 from robinet.backoffice.http import StaffViewMixin
 from robinet.core import exceptions
 from robinet.core.exceptions import ApplicationError
@@ -24,13 +24,10 @@ from robinet.payments import refunds, returns
 from robinet.payments.models import RefundStatus
 
 LIST_LIMIT = 100
-MAX_UPLOAD = 20 * 1024 * 1024
 
 
 class ReturnImportForm(dj_forms.Form):
-    file = dj_forms.FileField(
-        label=gettext_lazy("Fichier de rejets ou de retours (pain.002, camt.054)")
-    )
+    file = UploadField(label=gettext_lazy("Fichier de rejets ou de retours (pain.002, camt.054)"))
 
 
 class ExportForm(dj_forms.Form):
@@ -67,9 +64,6 @@ class ReturnFileListView(StaffViewMixin, View):
         if not form.is_valid():
             return self._render(form, status=422)
         upload = form.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD:
-            form.add_error("file", _("Fichier trop volumineux (20 Mo au plus)."))
-            return self._render(form, status=422)
         try:
             outcome = returns.return_file_import(
                 actor=request.user, data=upload.read(), filename=upload.name

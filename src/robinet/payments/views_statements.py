@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from robinet.backoffice.forms import UploadField
 from robinet.backoffice.http import StaffViewMixin
 from robinet.core import clock, exceptions
 from robinet.core.exceptions import ApplicationError
@@ -27,7 +28,6 @@ from robinet.payments import statement_selectors as selectors
 from robinet.payments.models import EntryStatus
 
 LIST_LIMIT = 100
-MAX_UPLOAD = 20 * 1024 * 1024
 SPLIT_ROWS = 4
 
 RULES = {
@@ -80,7 +80,7 @@ def signal_labels(signals: dict) -> list[str]:
 
 
 class StatementImportForm(dj_forms.Form):
-    file = dj_forms.FileField(label=gettext_lazy("Relevé bancaire (camt.053 ou CFONB 120)"))
+    file = UploadField(label=gettext_lazy("Relevé bancaire (camt.053 ou CFONB 120)"))
 
 
 class AllocateForm(dj_forms.Form):
@@ -144,9 +144,6 @@ class StatementImportView(StaffViewMixin, View):
         if not form.is_valid():
             return self._render(form, status=422)
         upload = form.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD:
-            form.add_error("file", _("Fichier trop volumineux (20 Mo au plus)."))
-            return self._render(form, status=422)
         try:
             outcome = service.statement_import(
                 actor=request.user, source=upload.read(), filename=upload.name

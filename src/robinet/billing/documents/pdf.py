@@ -454,9 +454,9 @@ def _consumption(w: _Writer) -> None:
 
 
 def _bar_height(volume: Decimal, top: Decimal, plot_h: float) -> float:
-    """Page geometry, not money: ReportLab draws in float points; the volume printed
-    above the bar stays the Decimal."""
-    return plot_h * float(volume / top)
+    """Page geometry, not money: the bar's share of the plot, from whole litres (ReportLab
+    draws in float points); the volume printed above the bar stays the Decimal."""
+    return plot_h * int(volume * 1000) / int(top * 1000)
 
 
 def _chart(w: _Writer, x: float, y: float, width: float, height: float) -> None:

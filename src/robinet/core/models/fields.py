@@ -4,8 +4,8 @@ from django.conf import settings
 from django.db import models
 
 
-def author_field() -> models.ForeignKey:
-    """Who created a document (none for a run or a command); never looked up by it."""
+def author_field(verbose_name=None) -> models.ForeignKey:
+    """Who created or decided something (none for a run or a command); never looked up by it."""
     return models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -13,4 +13,5 @@ def author_field() -> models.ForeignKey:
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        verbose_name=verbose_name,
     )

@@ -10,7 +10,6 @@ proposed (checks passed), approved (posted: the credit is consumed), then
 exported in a pain.001 file.
 """
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -179,15 +178,7 @@ class Refund(models.Model):
     )
     proposed_on = models.DateField(_("proposé le"))
     approved_at = models.DateTimeField(_("approuvé le"), null=True, blank=True)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-        verbose_name=_("approuvé par"),
-    )
+    approved_by = author_field(_("approuvé par"))
     open_item = models.OneToOneField(
         "ledger.OpenItem",
         null=True,
