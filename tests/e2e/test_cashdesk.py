@@ -9,8 +9,6 @@ import pytest
 from playwright.sync_api import expect
 
 from robinet.core import clock
-from robinet.ledger.chart import DEFAULT_CHART
-from robinet.ledger.models import LedgerAccount
 from robinet.organisation.roles import Role
 from robinet.payments import cashdesk
 from robinet.payments.models import CashDay, ChequeDepositSlip, Payment
@@ -26,10 +24,6 @@ TODAY = dt.date(2026, 2, 16)
 @pytest.fixture
 def billed(org, monkeypatch):
     monkeypatch.setattr(clock, "today", lambda: TODAY)
-    # A transactional test empties every table, the chart of accounts (seeded by a
-    # migration) included, after the test before it: put it back.
-    for code, label, role in DEFAULT_CHART:
-        LedgerAccount.objects.get_or_create(code=code, defaults={"label": label, "role": role})
     factories.tariff()
     account, sp = occupied_point(org.centres[0], start=dt.date(2025, 1, 1), index="100")
     read(sp, dt.date(2025, 12, 20), "160")

@@ -17,12 +17,10 @@ from tests.payments.conftest import TODAY
 from tests.payments.voucher_setup import SIRETS, administration, stocked
 
 voucher_manager = voucher_setup.voucher_manager
-chart_of_accounts = voucher_setup.chart_of_accounts
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("chart_of_accounts"),
 ]
 
 

@@ -14,11 +14,9 @@ from tests.payments.voucher_setup import signed_agreement, stocked
 
 administrations = voucher_setup.administrations
 voucher_manager = voucher_setup.voucher_manager
-chart_of_accounts = voucher_setup.chart_of_accounts
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("chart_of_accounts"),
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="threads competing for row locks need PostgreSQL"
     ),

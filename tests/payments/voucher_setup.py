@@ -71,16 +71,3 @@ def stocked(manager, org, ranges, centre=None):
     vouchers.voucher_transfer(
         actor=manager, source=org.region, destination=centre or org.centres[0], ranges=ranges
     )
-
-
-@pytest.fixture
-def chart_of_accounts(db):
-    """The default chart (seeded by a migration) again: a transactional test that ran before
-    emptied every table, and posting a payment needs it."""
-    from robinet.ledger.chart import DEFAULT_CHART
-    from robinet.ledger.models import LedgerAccount
-
-    LedgerAccount.objects.bulk_create(
-        [LedgerAccount(code=code, label=label, role=role) for code, label, role in DEFAULT_CHART],
-        ignore_conflicts=True,
-    )
