@@ -18,6 +18,7 @@ urlpatterns = [
     path("tariffs/", include("robinet.tariffs.urls")),
     path("billing/", include("robinet.billing.urls")),
     path("payments/", include("robinet.payments.urls")),
+    path("collections/", include("robinet.collections.urls")),
     path("accounting/", include("robinet.ledger.urls")),
     path("", include("robinet.backoffice.urls")),
 ]

@@ -37,16 +37,34 @@ class Perm(models.TextChoices):
     PAYMENT_IMPORT = "payment.import", _("Importer des règlements et des soldes")
     VOUCHER_MANAGE = "payment.vouchers", _("Gérer les vignettes")
     ACCOUNTING_VIEW = "accounting.view", _("Consulter la comptabilité et les rapprochements")
+    COLLECTION_VIEW = "collection.view", _("Consulter les relances et les échéanciers")
+    DUNNING_RUN = "collection.dunning", _("Lancer et valider les relances")
+    PLAN_MANAGE = "collection.plans", _("Accorder des échéanciers et noter des promesses")
+    DUNNING_CONFIGURE = "collection.configure", _("Paramétrer les procédures de relance")
 
 
 _ALL = frozenset(Perm)
 _VIEW = frozenset(
-    {Perm.CUSTOMER_VIEW, Perm.AUDIT_VIEW, Perm.TARIFF_VIEW, Perm.BILLING_VIEW, Perm.PAYMENT_VIEW}
+    {
+        Perm.CUSTOMER_VIEW,
+        Perm.AUDIT_VIEW,
+        Perm.TARIFF_VIEW,
+        Perm.BILLING_VIEW,
+        Perm.PAYMENT_VIEW,
+        Perm.COLLECTION_VIEW,
+    }
 )
 # PAY-2: every officer at a counter takes payments.
 _COUNTER = frozenset({Perm.PAYMENT_TAKE})
 _COLLECTION = frozenset(
-    {Perm.PAYMENT_TAKE, Perm.PAYMENT_ALLOCATE, Perm.PAYMENT_IMPORT, Perm.VOUCHER_MANAGE}
+    {
+        Perm.PAYMENT_TAKE,
+        Perm.PAYMENT_ALLOCATE,
+        Perm.PAYMENT_IMPORT,
+        Perm.VOUCHER_MANAGE,
+        Perm.DUNNING_RUN,
+        Perm.PLAN_MANAGE,
+    }
 )
 _OFFICER = _VIEW | {Perm.CUSTOMER_CHANGE, Perm.CONTRACT_CHANGE, Perm.QUALITY_VIEW}
 _BILLING = _OFFICER | {
@@ -61,9 +79,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CUSTOMER_OFFICER: frozenset(_OFFICER | _COUNTER | {Perm.CUSTOMER_EXPORT}),
     Role.BILLING_OFFICER: frozenset(_BILLING),
     Role.COLLECTION_OFFICER: frozenset(_OFFICER | _COLLECTION | {Perm.ACCOUNTING_VIEW}),
-    Role.CONTACT_CENTRE_OFFICER: frozenset(_OFFICER),
+    # Contact-centre staff agree plans and record promises on the phone (COLL-5).
+    Role.CONTACT_CENTRE_OFFICER: frozenset(_OFFICER | {Perm.PLAN_MANAGE}),
     Role.MANAGER: frozenset(
-        _BILLING | _COLLECTION | {Perm.CUSTOMER_EXPORT, Perm.ORG_MANAGE, Perm.ACCOUNTING_VIEW}
+        _BILLING
+        | _COLLECTION
+        | {Perm.CUSTOMER_EXPORT, Perm.ORG_MANAGE, Perm.ACCOUNTING_VIEW, Perm.DUNNING_CONFIGURE}
     ),
     Role.ADMINISTRATOR: _ALL,
     Role.AUDITOR: frozenset(_VIEW | {Perm.QUALITY_VIEW, Perm.ACCOUNTING_VIEW}),

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "robinet.billing",
     "robinet.ledger",
     "robinet.payments",
+    "robinet.collections",
     "robinet.backoffice",
     "robinet.demo",
 ]
@@ -218,3 +219,13 @@ ROBINET_UTILITY = {
 
 # PAY-3: days between the pre-notification (the invoice's issue date) and a direct debit.
 ROBINET_SEPA_PRENOTICE_DAYS = int(env_str("ROBINET_SEPA_PRENOTICE_DAYS", "14"))
+
+# COLL-1: late interest for professionals, annual percent (ECB rate + 10 points, C. com. L441-10).
+ROBINET_LATE_INTEREST_RATE = env_str("ROBINET_LATE_INTEREST_RATE", "12.15")
+# COLL-10: a public régie's titles are time-barred after 4 years (CGCT L1617-5).
+ROBINET_PUBLIC_REGIE = env_bool("ROBINET_PUBLIC_REGIE", False)
+# COLL-2: where dunning SMS go ("console" prints them, "file" appends them to var/sms/).
+ROBINET_SMS_BACKEND = env_str("ROBINET_SMS_BACKEND", "file")
+EMAIL_BACKEND = env_str("ROBINET_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+DEFAULT_FROM_EMAIL = env_str("ROBINET_FROM_EMAIL", "service-clients@robinet.example")
