@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from robinet.collections.models import CollectionEvent
+from robinet.collections.models import CollectionEvent, DebtCase
 from robinet.core import clock
 
 
@@ -41,3 +41,24 @@ def event_record(
 def events_bulk(events: Iterable[CollectionEvent]) -> None:
     """Bulk insert for runs (events built with ``at`` and ``occurred_on`` set)."""
     CollectionEvent.objects.bulk_create(list(events), batch_size=2000)
+
+
+def debt_case_stage(
+    *, account_id: int, stage: str, on: dt.date, next_step: str = "", next_step_on=None
+) -> DebtCase:
+    """Move the debtor's one debt case to ``stage`` (opening it if needed)."""
+    case, created = DebtCase.objects.get_or_create(
+        account_id=account_id,
+        defaults={
+            "stage": stage,
+            "opened_on": on,
+            "updated_on": on,
+            "next_step": next_step[:160],
+            "next_step_on": next_step_on,
+        },
+    )
+    if not created:
+        case.stage, case.updated_on = stage, on
+        case.next_step, case.next_step_on = next_step[:160], next_step_on
+        case.save(update_fields=["stage", "updated_on", "next_step", "next_step_on"])
+    return case
