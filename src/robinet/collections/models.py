@@ -217,7 +217,9 @@ class DunningProposal(models.Model):
     fee_total = _money(_("frais"), default=ZERO)
     actions = models.JSONField(_("actions"), default=list)
     rules = models.JSONField(_("règles appliquées"), default=list)
+    fees = models.JSONField(_("frais proposés"), default=list)
     blocks = models.JSONField(_("blocages"), default=list)
+    pay_by = models.DateField(_("à régler avant le"), null=True, blank=True)
     exclusion_reason = models.CharField(_("motif d'exclusion"), max_length=255, blank=True)
     excluded_by = author_field(_("exclu par"))
 

@@ -8,7 +8,8 @@ the notice, its actions and fees, and the legal rules that shaped it.
 The invariants, property-tested in ``tests/collections/test_policy.py``:
 
 * an account with a block in force on the date gets no notice (COLL-3);
-* an item's level never goes down and never skips a level;
+* an item's level never goes down and never skips a level (but preventive
+  levels, which only apply before the due date);
 * a notice cites only items still open, never a time-barred one (COLL-10);
 * a notice is never sent before the deadline the previous one gave;
 * the jurisdiction's rule pack has the last word (COLL-1, COLL-4): it can
@@ -169,8 +170,14 @@ def blocks_in_force(debtor: DebtorFacts, on: dt.date) -> tuple[str, ...]:
 
 
 def _target(procedure: ProcedureSpec, item: ItemFacts, on: dt.date) -> int:
-    """The level the item reaches on ``on``: one above its own when that level is due."""
+    """The level the item reaches on ``on``: the next one, when it is due.
+
+    Preventive levels (before the due date) only apply to items not yet due:
+    an item already overdue passes them to the first level after the due date.
+    """
     nxt = procedure.next_level(item.level)
+    while nxt is not None and nxt.days_after_due < 0 and on >= item.due_date:
+        nxt = procedure.next_level(nxt.sequence)
     if nxt is not None and on >= item.due_date + dt.timedelta(days=nxt.days_after_due):
         return nxt.sequence
     return item.level

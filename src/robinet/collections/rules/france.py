@@ -29,6 +29,8 @@ MINIMUM_DELAY_DAYS = 15
 RESTRICTION = "restriction"
 FORMAL_NOTICE = "formal_notice"
 AGENCY = "agency"
+# Recorded on a notice exactly when the debtor is a main residence.
+MAIN_RESIDENCE_RULE = "FR-CASF-L115-3"
 
 
 def is_professional(debtor: DebtorFacts) -> bool:
@@ -94,6 +96,8 @@ class FirstReminderTiming(Rule):
 
     def apply(self, candidate, items):
         if is_professional(candidate.debtor) and not candidate.debtor.main_residence:
+            return candidate
+        if candidate.level.days_after_due < 0:  # a preventive reminder, before the due date
             return candidate
         wait = dt.timedelta(days=FIRST_REMINDER_AFTER_ISSUE_DAYS)
         # A first reminder too soon after issue is held back; the other items go on.
@@ -211,7 +215,7 @@ class FrancePack(RulePack):
                 "sociaux.",
             ),
             NoCutOffMainResidence(
-                "FR-CASF-L115-3",
+                MAIN_RESIDENCE_RULE,
                 "CASF L115-3 (loi Brottes) ; Cons. const. 2015-470 QPC ; Cass. 1re civ. "
                 "16 mai 2018",
                 "Aucune coupure ni réduction de débit pour impayé dans une résidence principale, "

@@ -1,0 +1,242 @@
+"""Load the dunning facts of a chunk of accounts in a fixed number of queries.
+
+The pure policy (:mod:`robinet.collections.policy`) decides; this module
+turns rows into its dataclasses: overdue items with their level, blocks in
+force (recorded ones and those that follow from the account: an active plan,
+a pending promise, returned mail), the premises (main residence), the NEC
+flag, the previous notice and whether a formal notice was already sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Q
+
+from robinet.billing.choices import InvoiceKind
+from robinet.collections.choices import Action, BlockReason, PlanState, PromiseState
+from robinet.collections.models import (
+    CollectionBlock,
+    DunningCharge,
+    DunningLevel,
+    DunningNotice,
+    DunningProcedure,
+    PaymentPlan,
+    PaymentPromise,
+)
+from robinet.collections.policy import (
+    BlockFacts,
+    DebtorFacts,
+    ItemFacts,
+    LevelSpec,
+    ProcedureSpec,
+    RulePack,
+)
+from robinet.collections.rules import pack_for
+from robinet.customers.choices import ContractStatus, ParticularityKind, PremisesUse
+from robinet.customers.models import Contract, CustomerAccount, Particularity
+from robinet.ledger.models import OpenItem, OpenItemKind
+
+# Open debits that are dunned: bills and other invoices, rejected payments, old balances.
+DUNNED_KINDS = (OpenItemKind.INVOICE, OpenItemKind.REVERSAL, OpenItemKind.OPENING)
+# Premises where cutting off or reducing the flow is never possible (COLL-4).
+PROTECTED_PREMISES = (PremisesUse.MAIN_RESIDENCE, PremisesUse.RESIDENTIAL_BUILDING)
+# Fees are not themselves charged a recovery indemnity.
+NO_INDEMNITY_KINDS = (InvoiceKind.FEES,)
+
+
+@dataclass(frozen=True)
+class AccountFacts:
+    debtor: DebtorFacts
+    items: tuple[ItemFacts, ...]
+    procedure_code: str
+    centre_id: int
+
+
+@dataclass(frozen=True)
+class Procedures:
+    """The procedures, their specs and the class → procedure map (loaded once per run)."""
+
+    by_code: dict[str, ProcedureSpec]
+    ids: dict[str, int]
+    level_ids: dict[tuple[str, int], int]
+    by_class: dict[str, str]
+    default: str
+
+    def code_for(self, customer_class: str) -> str:
+        return self.by_class.get(customer_class, self.default)
+
+    def pack(self, code: str) -> RulePack:
+        return pack_for(
+            self.by_code[code].jurisdiction,
+            late_interest_rate=settings.ROBINET_LATE_INTEREST_RATE,
+            public_regie=settings.ROBINET_PUBLIC_REGIE,
+        )
+
+    @property
+    def preventive_lead_days(self) -> int:
+        """How many days before the due date the earliest preventive reminder goes out."""
+        return max(
+            [0, *(-lvl.days_after_due for spec in self.by_code.values() for lvl in spec.levels)]
+        )
+
+
+def load_procedures() -> Procedures:
+    procedures = list(DunningProcedure.objects.prefetch_related("classes"))
+    levels: dict[int, list[DunningLevel]] = defaultdict(list)
+    for level in DunningLevel.objects.order_by("procedure_id", "sequence"):
+        levels[level.procedure_id].append(level)
+    by_code, ids, level_ids, by_class = {}, {}, {}, {}
+    default = ""
+    for procedure in procedures:
+        ids[procedure.code] = procedure.pk
+        by_code[procedure.code] = ProcedureSpec(
+            code=procedure.code,
+            jurisdiction=procedure.jurisdiction,
+            levels=tuple(
+                LevelSpec(
+                    sequence=lvl.sequence,
+                    label=lvl.label,
+                    days_after_due=lvl.days_after_due,
+                    min_amount=lvl.min_amount,
+                    actions=tuple(lvl.actions),
+                    delay_days=lvl.delay_days,
+                    charges_indemnity=lvl.charges_indemnity,
+                    charges_interest=lvl.charges_interest,
+                )
+                for lvl in levels[procedure.pk]
+            ),
+        )
+        for lvl in levels[procedure.pk]:
+            level_ids[(procedure.code, lvl.sequence)] = lvl.pk
+        for assignment in procedure.classes.all():
+            by_class[assignment.customer_class] = procedure.code
+        if procedure.is_default:
+            default = procedure.code
+    return Procedures(by_code, ids, level_ids, by_class, default)
+
+
+def live_blocks(account_ids: Sequence[int], on: dt.date) -> dict[int, list[BlockFacts]]:
+    """Blocks in force on ``on``: recorded ones, active plans, pending promises (COLL-3)."""
+    blocks: dict[int, list[BlockFacts]] = defaultdict(list)
+    recorded = CollectionBlock.objects.filter(
+        account_id__in=account_ids, lifted_on__isnull=True, starts_on__lte=on
+    ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+    for account_id, reason, starts, ends in recorded.values_list(
+        "account_id", "reason", "starts_on", "ends_on"
+    ):
+        blocks[account_id].append(BlockFacts(reason, starts, ends))
+    for account_id, agreed in PaymentPlan.objects.filter(
+        account_id__in=account_ids, state=PlanState.ACTIVE
+    ).values_list("account_id", "agreed_on"):
+        blocks[account_id].append(BlockFacts(BlockReason.PAYMENT_PLAN, min(agreed, on)))
+    for account_id, made in PaymentPromise.objects.filter(
+        account_id__in=account_ids, state=PromiseState.PENDING
+    ).values_list("account_id", "made_on"):
+        blocks[account_id].append(BlockFacts(BlockReason.PROMISE, min(made, on)))
+    return blocks
+
+
+def load_facts(
+    account_ids: Sequence[int], *, on: dt.date, procedures: Procedures
+) -> list[AccountFacts]:
+    accounts = {
+        row[0]: row
+        for row in CustomerAccount.objects.filter(pk__in=account_ids).values_list(
+            "pk", "customer_class", "centre_id", "mail_returned_on"
+        )
+    }
+    items_by_account: dict[int, list[dict]] = defaultdict(list)
+    item_rows = (
+        OpenItem.objects.filter(
+            account_id__in=account_ids,
+            cleared_on__isnull=True,
+            open_amount__gt=0,
+            kind__in=DUNNED_KINDS,
+        )
+        .values(
+            "pk",
+            "account_id",
+            "document_number",
+            "posted_on",
+            "due_date",
+            "open_amount",
+            "invoice__kind",
+            "dunning__level",
+        )
+        .order_by("account_id", "due_date", "pk")
+    )
+    item_ids = []
+    for row in item_rows:
+        items_by_account[row["account_id"]].append(row)
+        item_ids.append(row["pk"])
+    charged = set(
+        DunningCharge.objects.filter(open_item_id__in=item_ids, kind="indemnity").values_list(
+            "open_item_id", flat=True
+        )
+    )
+    blocks = live_blocks(account_ids, on)
+    nec = set(
+        Particularity.objects.filter(
+            account_id__in=account_ids, kind=ParticularityKind.NEC, started_on__lte=on
+        )
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on))
+        .values_list("account_id", flat=True)
+    )
+    protected = set(
+        Contract.objects.filter(
+            account_id__in=account_ids,
+            status=ContractStatus.ACTIVE,
+            service_point__premises_use__in=PROTECTED_PREMISES,
+        ).values_list("account_id", flat=True)
+    )
+    last_notice: dict[int, tuple[dt.date, dt.date]] = {}
+    formal: set[int] = set()
+    for account_id, issued, pay_by, actions in (
+        DunningNotice.objects.filter(account_id__in=account_ids)
+        .order_by("account_id", "issued_on", "pk")
+        .values_list("account_id", "issued_on", "pay_by", "actions")
+    ):
+        last_notice[account_id] = (issued, pay_by)
+        if Action.FORMAL_NOTICE in actions:
+            formal.add(account_id)
+    facts = []
+    for account_id in account_ids:
+        account = accounts.get(account_id)
+        if account is None:
+            continue
+        _, customer_class, centre_id, mail_returned_on = account
+        account_blocks = list(blocks.get(account_id, ()))
+        if mail_returned_on is not None:
+            account_blocks.append(BlockFacts(BlockReason.RETURNED_MAIL, mail_returned_on))
+        previous = last_notice.get(account_id)
+        debtor = DebtorFacts(
+            account_id=account_id,
+            customer_class=customer_class,
+            main_residence=account_id in protected,
+            nec=account_id in nec,
+            blocks=tuple(account_blocks),
+            last_notice_on=previous[0] if previous else None,
+            last_pay_by=previous[1] if previous else None,
+            formal_notice_sent=account_id in formal,
+        )
+        items = tuple(
+            ItemFacts(
+                id=row["pk"],
+                document_number=row["document_number"],
+                posted_on=row["posted_on"],
+                due_date=row["due_date"],
+                open_amount=row["open_amount"],
+                level=row["dunning__level"] or 0,
+                is_invoice=row["invoice__kind"] is not None
+                and row["invoice__kind"] not in NO_INDEMNITY_KINDS,
+                indemnity_charged=row["pk"] in charged,
+            )
+            for row in items_by_account.get(account_id, ())
+        )
+        facts.append(AccountFacts(debtor, items, procedures.code_for(customer_class), centre_id))
+    return facts
