@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import connection
 
@@ -186,3 +187,78 @@ class InvoiceWriter:
         clear_credit_balances({p.facts.account_id for p in pending}, on=issue_date)
         self.issued_ids.extend(invoice_ids)
         return invoice_ids
+
+
+@dataclass(frozen=True)
+class LineInvoice:
+    """An invoice of priced lines (fees, charges) for :func:`issue_line_invoices`."""
+
+    account_id: int
+    centre_id: int
+    due_date: dt.date
+    lines: tuple  # robinet.billing.fees.Line
+    reason: str = ""
+
+
+def issue_line_invoices(
+    batch: list[LineInvoice], *, issue_date: dt.date, kind: str, actor_id: int | None = None
+) -> list[int]:
+    """Issue many single-purpose invoices at once (numbers, lines, open items, entries).
+
+    The bulk twin of :func:`robinet.billing.fees.invoice_issue_lines`, for runs
+    (dunning charges): same rounding (per line, then VAT per rate), same FAC
+    series, in the caller's transaction. Returns the invoice ids in order.
+    """
+    from robinet.billing.fees import totals, vat_breakdown
+
+    if not batch:
+        return []
+    year = issue_date.year
+    numbers = next_numbers(Series.INVOICE, len(batch), year)
+    invoice_ids = list(allocate_ids(Invoice, len(batch)))
+    now = clock.now()
+    invoices, lines, items, entries = [], [], [], []
+    for request, sequence, invoice_id in zip(batch, numbers, invoice_ids, strict=True):
+        number = format_number(Series.INVOICE, year, sequence, width=NUMBER_WIDTH)
+        vat = vat_breakdown(request.lines)
+        excl, tax, incl = totals(vat)
+        invoices.append(
+            (
+                invoice_id, number, Series.INVOICE.value, year, sequence, kind,
+                request.account_id, None, None, None, issue_date, issue_date, 0, issue_date,
+                request.due_date, 0, False, "", None, None, None, None, None, excl, tax, incl,
+                0, None, None, json_value(vat), json_value([]), None, request.reason[:255],
+                None, now, actor_id,
+            )
+        )  # fmt: skip
+        lines.extend(
+            (
+                invoice_id, position, line.code[:40], line.label[:160], line.service,
+                line.beneficiary, line.kind, "", issue_date, issue_date, line.quantity,
+                line.unit, line.unit_price, line.amount_excl_vat, line.vat_rate, None,
+            )
+            for position, line in enumerate(request.lines, start=1)
+        )  # fmt: skip
+        items.append(
+            (
+                request.account_id, None, OpenItemKind.INVOICE.value, invoice_id, number,
+                issue_date, request.due_date, incl, incl, None,
+            )
+        )  # fmt: skip
+        entries.append(
+            posting.invoice_entry(
+                number=number,
+                issue_date=issue_date,
+                account_id=request.account_id,
+                centre_id=request.centre_id,
+                credit_note=False,
+                lines=[(ln.service, ln.beneficiary, ln.amount_excl_vat) for ln in request.lines],
+                vat=[(Decimal(v["rate"]), Decimal(v["amount"])) for v in vat],
+            )
+        )
+    insert_rows(Invoice, INVOICE_COLUMNS, invoices)
+    insert_rows(InvoiceLine, LINE_COLUMNS, lines)
+    insert_rows(OpenItem, OPEN_ITEM_COLUMNS, items)
+    posting.post(entries, accounts=posting.chart())
+    clear_credit_balances({request.account_id for request in batch}, on=issue_date)
+    return invoice_ids

@@ -18,9 +18,11 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import transaction
 from django.db.models import Q
 
+from robinet.billing.choices import InvoiceKind
+from robinet.billing.fees import Line, items_for
+from robinet.billing.writer import LineInvoice, issue_line_invoices
 from robinet.collections.choices import (
     Action,
     ChargeKind,
@@ -59,6 +61,8 @@ PROPOSAL = "dunning_proposal"
 ACTIVITY = "dunning_activity"
 NOTICE_SERIES = "REL"
 NOTICE_NUMBER_WIDTH = 7
+INDEMNITY_CODE = "FRAIS-RECOUVREMENT"
+INTEREST_CODE = "INTERETS-RETARD"
 ZERO = Decimal("0")
 
 
@@ -325,72 +329,90 @@ def issue_proposals(run, proposal_ids: list[int]) -> ChunkResult:
     DunningProposal.objects.filter(pk__in=[n.proposal_id for n in notices]).update(
         status=ProposalStatus.ISSUED
     )
-    for notice in notices:
-        if notice.proposal.fees:
-            _charge_fees(notice, run=run)
+    _charge_fees(notices, accounts, run=run)
     return result
 
 
-def _charge_fees(notice: DunningNotice, *, run) -> None:
-    """Professionals: the €40 indemnity per late invoice and late interest, as one invoice."""
-    from robinet.billing.choices import InvoiceKind
-    from robinet.billing.fees import Line, invoice_issue_lines, items_for
-
-    live = {i.open_item_id for i in notice.items.all()}
-    fees = [f for f in notice.proposal.fees if f["item"] in live]
-    if not fees:
-        return
-    documents = dict(
-        OpenItem.objects.filter(pk__in=[f["item"] for f in fees]).values_list(
-            "pk", "document_number"
+def _fee_line(fee: dict, document: str, price) -> Line:
+    amount = Decimal(fee["amount"])
+    if fee["kind"] == ChargeKind.INDEMNITY:
+        code, label = (
+            INDEMNITY_CODE,
+            f"Indemnité forfaitaire pour frais de recouvrement — {document}",
         )
+    else:
+        code, label = INTEREST_CODE, f"Intérêts de retard — {document}"
+    return Line(
+        code=code,
+        label=label,
+        service=price.service if price else "water",
+        beneficiary=price.beneficiary if price else "operator",
+        quantity=Decimal(1),
+        unit="unit",
+        unit_price=amount,
+        amount_excl_vat=amount,
+        vat_rate=Decimal(0),  # an indemnity is outside the scope of VAT
+        kind="fee",
     )
-    price = items_for(["FRAIS-RECOUVREMENT"], kind="fee", on=notice.issued_on).get(
-        "FRAIS-RECOUVREMENT"
+
+
+def _charge_fees(notices: list[DunningNotice], accounts, *, run) -> None:
+    """Professionals (COLL-1): the €40 indemnity per late invoice and late interest.
+
+    One invoice per notice, all issued at once by the bulk invoice writer; a
+    ``DunningCharge`` per fee (unique per invoice for the indemnity).
+    """
+    charged = [n for n in notices if n.proposal.fees]
+    if not charged:
+        return
+    cited = defaultdict(set)
+    for notice_id, item_id in NoticeItem.objects.filter(
+        notice_id__in=[n.pk for n in charged]
+    ).values_list("notice_id", "open_item_id"):
+        cited[notice_id].add(item_id)
+    fees_of = {n.pk: [f for f in n.proposal.fees if f["item"] in cited[n.pk]] for n in charged}
+    documents = dict(
+        OpenItem.objects.filter(
+            pk__in=[f["item"] for fees in fees_of.values() for f in fees]
+        ).values_list("pk", "document_number")
     )
-    service = price.service if price else "water"
-    beneficiary = price.beneficiary if price else "operator"
-    lines, charges = [], []
-    for fee in fees:
-        amount = Decimal(fee["amount"])
-        document = documents[fee["item"]]
-        if fee["kind"] == ChargeKind.INDEMNITY:
-            code, label = (
-                "FRAIS-RECOUVREMENT",
-                f"Indemnité forfaitaire de recouvrement — {document}",
-            )
-        else:
-            code, label = "INTERETS-RETARD", f"Intérêts de retard — {document}"
-        lines.append(
-            Line(
-                code=code,
-                label=label,
-                service=service,
-                beneficiary=beneficiary,
-                quantity=Decimal(1),
-                unit="unit",
-                unit_price=amount,
-                amount_excl_vat=amount,
-                vat_rate=Decimal(0),
-                kind="fee",
+    on = run.run_date
+    price = items_for([INDEMNITY_CODE], kind="fee", on=on).get(INDEMNITY_CODE)
+    batch, charges, billed = [], [], []
+    for notice in charged:
+        fees = fees_of[notice.pk]
+        if not fees:
+            continue
+        account = accounts[notice.account_id]
+        batch.append(
+            LineInvoice(
+                account_id=account.pk,
+                centre_id=account.centre_id,
+                due_date=on + dt.timedelta(days=account.payment_terms_days),
+                lines=tuple(_fee_line(f, documents[f["item"]], price) for f in fees),
+                reason=f"Relance {notice.number}",
             )
         )
         charges.append(
-            DunningCharge(notice=notice, open_item_id=fee["item"], kind=fee["kind"], amount=amount)
+            [
+                DunningCharge(
+                    notice=notice,
+                    open_item_id=f["item"],
+                    kind=f["kind"],
+                    amount=Decimal(f["amount"]),
+                )
+                for f in fees
+            ]
         )
-    with transaction.atomic():
-        invoice = invoice_issue_lines(
-            actor=run.created_by,
-            kind=InvoiceKind.FEES,
-            account=notice.account,
-            lines=lines,
-            issue_date=notice.issued_on,
-            reason=f"Relance {notice.number}",
-        )
-        DunningCharge.objects.bulk_create(charges)
-        notice.fee_invoice = invoice
-        notice.fee_total = sum((c.amount for c in charges), ZERO)
-        notice.save(update_fields=["fee_invoice", "fee_total"])
+        billed.append(notice)
+    invoice_ids = issue_line_invoices(
+        batch, issue_date=on, kind=InvoiceKind.FEES, actor_id=run.created_by_id
+    )
+    for notice, invoice_id, rows in zip(billed, invoice_ids, charges, strict=True):
+        notice.fee_invoice_id = invoice_id
+        notice.fee_total = sum((c.amount for c in rows), ZERO)
+    DunningCharge.objects.bulk_create([c for rows in charges for c in rows], batch_size=2000)
+    DunningNotice.objects.bulk_update(billed, ["fee_invoice", "fee_total"], batch_size=1000)
 
 
 def register() -> None:
