@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Q
 
 from robinet.billing.choices import InvoiceKind
 from robinet.billing.fees import Line, items_for
-from robinet.billing.writer import LineInvoice, issue_line_invoices
+from robinet.billing.writer import LineInvoice, issue_line_invoices, json_value
 from robinet.collections.choices import (
     Action,
     ChargeKind,
@@ -50,6 +52,7 @@ from robinet.collections.models import (
 from robinet.collections.policy import Decision, decide
 from robinet.collections.rules.france import MAIN_RESIDENCE_RULE
 from robinet.core import clock
+from robinet.core.bulk import allocate_ids, in_ids, insert_rows
 from robinet.core.models import BatchRun
 from robinet.core.numbering import format_number, next_numbers
 from robinet.core.runs import ChunkResult, register_run_kind
@@ -115,63 +118,63 @@ def decide_accounts(account_ids, *, on: dt.date, procedures: Procedures):
         )
 
 
-def _proposal_rows(run, facts, decision: Decision, procedures: Procedures):
-    code = facts.procedure_code
-    base = dict(run=run, account_id=facts.debtor.account_id, procedure_id=procedures.ids[code])
-    if decision.blocks:
-        return DunningProposal(
-            status=ProposalStatus.BLOCKED, blocks=list(decision.blocks), **base
-        ), []
-    candidate = decision.candidate
-    proposal = DunningProposal(
-        status=ProposalStatus.PROPOSED,
-        level_id=procedures.level_ids[(code, candidate.level.sequence)],
-        total=candidate.total,
-        fee_total=sum((fee.amount for fee in candidate.fees), ZERO),
-        actions=list(candidate.actions),
-        rules=list(candidate.rules),
-        fees=[
-            {"item": fee.item_id, "kind": fee.kind, "amount": str(fee.amount)}
-            for fee in candidate.fees
-        ],
-        pay_by=candidate.pay_by,
-        **base,
-    )
-    items = [
-        ProposalItem(
-            open_item_id=step.item_id,
-            from_level=step.from_level,
-            to_level=step.to_level,
-            open_amount=step.open_amount,
-            due_date=step.due_date,
-        )
-        for step in candidate.steps
-    ]
-    return proposal, items
+PROPOSAL_COLUMNS = (
+    "id", "run_id", "account_id", "procedure_id", "level_id", "status", "total", "fee_total",
+    "actions", "rules", "fees", "blocks", "pay_by", "exclusion_reason", "excluded_by_id",
+)  # fmt: skip
+PROPOSAL_ITEM_COLUMNS = (
+    "proposal_id", "open_item_id", "from_level", "to_level", "open_amount", "due_date",
+    "excluded", "exclusion_reason", "excluded_by_id",
+)  # fmt: skip
 
 
 def propose_accounts(run, account_ids: list[int]) -> ChunkResult:
+    """The proposal's chunk: decide for each account, write proposals and their items."""
     result = ChunkResult()
     procedures = load_procedures()
-    proposals, items_of = [], []
+    decided = []
     for facts, decision in decide_accounts(account_ids, on=run.run_date, procedures=procedures):
         account_id = facts.debtor.account_id
         if decision.notice or decision.blocks:
-            proposal, items = _proposal_rows(run, facts, decision, procedures)
-            proposals.append(proposal)
-            items_of.append(items)
+            decided.append((facts, decision))
             if decision.blocks:
                 result.skip(account_id, ", ".join(decision.blocks), "blocked")
         else:
             reason = decision.candidate.refusal if decision.candidate else decision.reason
             result.skip(account_id, reason[:255], reason.split(":")[0][:64])
-    DunningProposal.objects.bulk_create(proposals, batch_size=1000)
-    rows = []
-    for proposal, items in zip(proposals, items_of, strict=True):
-        for item in items:
-            item.proposal_id = proposal.pk
-            rows.append(item)
-    ProposalItem.objects.bulk_create(rows, batch_size=2000)
+    ids = allocate_ids(DunningProposal, len(decided))
+    proposals, items = [], []
+    empty = json_value([])
+    for (facts, decision), proposal_id in zip(decided, ids, strict=True):
+        code = facts.procedure_code
+        head = (proposal_id, run.pk, facts.debtor.account_id, procedures.ids[code])
+        if decision.blocks:
+            proposals.append(
+                (*head, None, ProposalStatus.BLOCKED.value, ZERO, ZERO, empty, empty, empty,
+                 json_value(list(decision.blocks)), None, "", None)
+            )  # fmt: skip
+            continue
+        candidate = decision.candidate
+        fees = [
+            {"item": fee.item_id, "kind": fee.kind, "amount": str(fee.amount)}
+            for fee in candidate.fees
+        ]
+        proposals.append(
+            (
+                *head, procedures.level_ids[(code, candidate.level.sequence)],
+                ProposalStatus.PROPOSED.value, candidate.total,
+                sum((fee.amount for fee in candidate.fees), ZERO),
+                json_value(list(candidate.actions)), json_value(list(candidate.rules)),
+                json_value(fees) if fees else empty, empty, candidate.pay_by, "", None,
+            )
+        )  # fmt: skip
+        items.extend(
+            (proposal_id, step.item_id, step.from_level, step.to_level, step.open_amount,
+             step.due_date, False, "", None)
+            for step in candidate.steps
+        )  # fmt: skip
+    insert_rows(DunningProposal, PROPOSAL_COLUMNS, proposals)
+    insert_rows(ProposalItem, PROPOSAL_ITEM_COLUMNS, items)
     return result
 
 
@@ -198,139 +201,160 @@ def _numbers(count: int, year: int) -> list[str]:
     ]
 
 
+NOTICE_COLUMNS = (
+    "id", "number", "proposal_id", "run_id", "account_id", "procedure_id", "level_id",
+    "issued_on", "pay_by", "actions", "rules", "total_due", "fee_total", "fee_invoice_id",
+    "main_residence", "email_to", "sms_to", "email_sent_at", "sms_sent_at", "printed_at",
+)  # fmt: skip
+NOTICE_ITEM_COLUMNS = (
+    "notice_id", "open_item_id", "document_number", "due_date", "open_amount", "level",
+)  # fmt: skip
+DUNNING_COLUMNS = ("open_item_id", "account_id", "level", "reached_on", "notice_id")
+EVENT_COLUMNS = (
+    "account_id", "kind", "occurred_on", "at", "actor_id", "summary", "next_step",
+    "next_step_on", "notice_id", "plan_id", "promise_id",
+)  # fmt: skip
+DEBT_CASE_COLUMNS = ("account_id", "stage", "opened_on", "updated_on", "next_step", "next_step_on")
+CHARGE_COLUMNS = ("notice_id", "open_item_id", "kind", "amount")
+NEXT_STEP = "Échéance de la relance"
+
+
+@dataclass
+class _Notice:
+    id: int
+    number: str
+    proposal_id: int
+    account_id: int
+    pay_by: dt.date
+    fees: list
+    items: list
+
+
+def _executemany(sql: str, rows: list[tuple]) -> None:
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+
+
 def issue_proposals(run, proposal_ids: list[int]) -> ChunkResult:
     """Issue the notices of a chunk of proposals (the activity run's chunk function)."""
     result = ChunkResult()
-    on = run.run_date
-    now = clock.now()
+    on, now = run.run_date, clock.now()
     proposals = list(
         DunningProposal.objects.filter(pk__in=proposal_ids, status=ProposalStatus.PROPOSED)
-        .select_related("level")
         .order_by("pk")
-    )
-    account_ids = [p.account_id for p in proposals]
-    blocked = live_blocks(account_ids, on)
-    returned = set(
-        CustomerAccount.objects.filter(
-            pk__in=account_ids, mail_returned_on__isnull=False
-        ).values_list("pk", flat=True)
-    )
-    items = defaultdict(list)
-    for item in ProposalItem.objects.filter(proposal_id__in=proposal_ids, excluded=False).values(
-        "proposal_id",
-        "open_item_id",
-        "to_level",
-        "open_item__document_number",
-        "open_item__due_date",
-        "open_item__open_amount",
-    ):
-        # A notice never cites an item paid since the proposal.
-        if item["open_item__open_amount"] > 0:
-            items[item["proposal_id"]].append(item)
+        .values_list(
+            "pk", "account_id", "procedure_id", "level_id", "actions", "rules", "fees",
+            "pay_by", "level__label", "level__delay_days",
+        )
+    )  # fmt: skip
+    account_ids = [p[1] for p in proposals]
     accounts = {
-        a.pk: a for a in CustomerAccount.objects.filter(pk__in=account_ids).select_related("party")
-    }
+        row[0]: row
+        for row in CustomerAccount.objects.filter(pk__in=account_ids).values_list(
+            "pk", "centre_id", "payment_terms_days", "party__email", "party__mobile",
+            "mail_returned_on",
+        )
+    }  # fmt: skip
+    blocked = live_blocks(account_ids, on)
+    items = defaultdict(list)
+    for row in ProposalItem.objects.filter(proposal_id__in=proposal_ids, excluded=False).values_list(
+        "proposal_id", "open_item_id", "from_level", "to_level", "open_item__document_number",
+        "open_item__due_date", "open_item__open_amount",
+    ):  # fmt: skip
+        if row[6] > 0:  # a notice never cites an item paid since the proposal
+            items[row[0]].append(row)
     issuing = []
     for proposal in proposals:
-        live = items.get(proposal.pk, [])
-        if proposal.account_id in blocked or proposal.account_id in returned:
-            result.skip(proposal.pk, "bloqué depuis la proposition", "blocked_since")
-        elif not any(i["to_level"] >= 1 for i in live):
-            result.skip(proposal.pk, "plus rien à relancer", "nothing_left")
+        pk, account_id = proposal[0], proposal[1]
+        if account_id in blocked or accounts[account_id][5] is not None:
+            result.skip(pk, "bloqué depuis la proposition", "blocked_since")
+        elif not items.get(pk):
+            result.skip(pk, "plus rien à relancer", "nothing_left")
         else:
             issuing.append(proposal)
+    if not issuing:
+        return result
     numbers = _numbers(len(issuing), on.year)
-    notices = []
-    for proposal, number in zip(issuing, numbers, strict=True):
-        live = items[proposal.pk]
-        account = accounts[proposal.account_id]
-        notices.append(
-            DunningNotice(
-                number=number,
-                proposal=proposal,
-                run=run,
-                account_id=proposal.account_id,
-                procedure_id=proposal.procedure_id,
-                level_id=proposal.level_id,
-                issued_on=on,
-                pay_by=proposal.pay_by or on + dt.timedelta(days=proposal.level.delay_days),
-                actions=proposal.actions,
-                rules=proposal.rules,
-                total_due=sum((i["open_item__open_amount"] for i in live), ZERO),
-                main_residence=MAIN_RESIDENCE_RULE in proposal.rules,
-                email_to=(account.party.email or "")[:254]
-                if Action.EMAIL in proposal.actions
-                else "",
-                sms_to=(account.party.mobile or "")[:20] if Action.SMS in proposal.actions else "",
-            )
+    ids = allocate_ids(DunningNotice, len(issuing))
+    notices, rows, item_rows, new_dunnings, raised, events = [], [], [], [], [], []
+    for proposal, number, notice_id in zip(issuing, numbers, ids, strict=True):
+        pk, account_id, procedure_id, level_id, actions, rules, fees, pay_by, label, delay = (
+            proposal
         )
-    DunningNotice.objects.bulk_create(notices, batch_size=1000)
-    notice_items, dunnings, events = [], [], []
-    for notice in notices:
-        live = items[notice.proposal_id]
-        for item in live:
-            notice_items.append(
-                NoticeItem(
-                    notice_id=notice.pk,
-                    open_item_id=item["open_item_id"],
-                    document_number=item["open_item__document_number"],
-                    due_date=item["open_item__due_date"],
-                    open_amount=item["open_item__open_amount"],
-                    level=item["to_level"],
-                )
+        account = accounts[account_id]
+        live = items[pk]
+        pay_by = pay_by or on + dt.timedelta(days=delay)
+        total = sum((row[6] for row in live), ZERO)
+        notices.append(_Notice(notice_id, number, pk, account_id, pay_by, fees, live))
+        rows.append(
+            (
+                notice_id, number, pk, run.pk, account_id, procedure_id, level_id, on, pay_by,
+                json_value(actions), json_value(rules), total, ZERO, None,
+                MAIN_RESIDENCE_RULE in rules,
+                (account[3] or "")[:254] if Action.EMAIL in actions else "",
+                (account[4] or "")[:20] if Action.SMS in actions else "",
+                None, None, None,
             )
-            dunnings.append(
-                Dunning(
-                    open_item_id=item["open_item_id"],
-                    account_id=notice.account_id,
-                    level=item["to_level"],
-                    reached_on=on,
-                    notice_id=notice.pk,
-                )
-            )
+        )  # fmt: skip
+        for _, item_id, from_level, to_level, document, due, open_amount in live:
+            item_rows.append((notice_id, item_id, document, due, open_amount, to_level))
+            if from_level:
+                raised.append((to_level, on, notice_id, item_id))
+            else:
+                new_dunnings.append((item_id, account_id, to_level, on, notice_id))
         events.append(
-            CollectionEvent(
-                account_id=notice.account_id,
-                kind=EventKind.NOTICE,
-                occurred_on=on,
-                at=now,
-                summary=f"{notice.number} — {notice.proposal.level.label} — {notice.total_due} €",
-                next_step="Échéance de la relance",
-                next_step_on=notice.pay_by,
-                notice_id=notice.pk,
+            (
+                account_id, EventKind.NOTICE.value, on, now, run.created_by_id,
+                f"{number} — {label} — {total} €"[:255], NEXT_STEP, pay_by, notice_id, None, None,
             )
+        )  # fmt: skip
+    insert_rows(DunningNotice, NOTICE_COLUMNS, rows)
+    insert_rows(NoticeItem, NOTICE_ITEM_COLUMNS, item_rows)
+    insert_rows(Dunning, DUNNING_COLUMNS, new_dunnings)
+    table = Dunning._meta.db_table
+    _executemany(
+        f"UPDATE {table} SET level = %s, reached_on = %s, notice_id = %s WHERE open_item_id = %s",
+        raised,
+    )
+    insert_rows(CollectionEvent, EVENT_COLUMNS, events)
+    _debt_cases(notices, on=on)
+    sql, params = in_ids("id", [n.proposal_id for n in notices])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {DunningProposal._meta.db_table} SET status = %s WHERE {sql}",
+            [ProposalStatus.ISSUED.value, *params],
         )
-    NoticeItem.objects.bulk_create(notice_items, batch_size=2000)
-    Dunning.objects.bulk_create(
-        dunnings,
-        batch_size=2000,
-        update_conflicts=True,
-        unique_fields=["open_item"],
-        update_fields=["level", "reached_on", "notice"],
-    )
-    CollectionEvent.objects.bulk_create(events, batch_size=2000)
-    DebtCase.objects.bulk_create(
-        [
-            DebtCase(
-                account_id=n.account_id,
-                stage=DebtStage.REMINDERS,
-                opened_on=on,
-                updated_on=on,
-                next_step="Échéance de la relance",
-                next_step_on=n.pay_by,
-            )
-            for n in notices
-        ],
-        batch_size=2000,
-        update_conflicts=True,
-        unique_fields=["account"],
-        update_fields=["stage", "updated_on", "next_step", "next_step_on"],
-    )
-    DunningProposal.objects.filter(pk__in=[n.proposal_id for n in notices]).update(
-        status=ProposalStatus.ISSUED
-    )
     _charge_fees(notices, accounts, run=run)
     return result
+
+
+def _debt_cases(notices: list[_Notice], *, on: dt.date) -> None:
+    """The debtors' one debt case moves to (or opens at) the reminders stage."""
+    existing = set(
+        DebtCase.objects.filter(account_id__in=[n.account_id for n in notices]).values_list(
+            "account_id", flat=True
+        )
+    )
+    stage = DebtStage.REMINDERS.value
+    insert_rows(
+        DebtCase,
+        DEBT_CASE_COLUMNS,
+        [
+            (n.account_id, stage, on, on, NEXT_STEP, n.pay_by)
+            for n in notices
+            if n.account_id not in existing
+        ],
+    )
+    _executemany(
+        f"UPDATE {DebtCase._meta.db_table} SET stage = %s, updated_on = %s, next_step = %s, "
+        "next_step_on = %s WHERE account_id = %s",
+        [
+            (stage, on, NEXT_STEP, n.pay_by, n.account_id)
+            for n in notices
+            if n.account_id in existing
+        ],
+    )
 
 
 def _fee_line(fee: dict, document: str, price) -> Line:
@@ -356,63 +380,48 @@ def _fee_line(fee: dict, document: str, price) -> Line:
     )
 
 
-def _charge_fees(notices: list[DunningNotice], accounts, *, run) -> None:
+def _charge_fees(notices: list[_Notice], accounts: dict, *, run) -> None:
     """Professionals (COLL-1): the €40 indemnity per late invoice and late interest.
 
     One invoice per notice, all issued at once by the bulk invoice writer; a
     ``DunningCharge`` per fee (unique per invoice for the indemnity).
     """
-    charged = [n for n in notices if n.proposal.fees]
-    if not charged:
-        return
-    cited = defaultdict(set)
-    for notice_id, item_id in NoticeItem.objects.filter(
-        notice_id__in=[n.pk for n in charged]
-    ).values_list("notice_id", "open_item_id"):
-        cited[notice_id].add(item_id)
-    fees_of = {n.pk: [f for f in n.proposal.fees if f["item"] in cited[n.pk]] for n in charged}
-    documents = dict(
-        OpenItem.objects.filter(
-            pk__in=[f["item"] for fees in fees_of.values() for f in fees]
-        ).values_list("pk", "document_number")
-    )
     on = run.run_date
-    price = items_for([INDEMNITY_CODE], kind="fee", on=on).get(INDEMNITY_CODE)
     batch, charges, billed = [], [], []
-    for notice in charged:
-        fees = fees_of[notice.pk]
+    price = None
+    for notice in notices:
+        documents = {row[1]: row[4] for row in notice.items}
+        fees = [f for f in notice.fees if f["item"] in documents]
         if not fees:
             continue
-        account = accounts[notice.account_id]
+        if price is None:
+            price = items_for([INDEMNITY_CODE], kind="fee", on=on).get(INDEMNITY_CODE) or False
+        _, centre_id, terms = accounts[notice.account_id][:3]
         batch.append(
             LineInvoice(
-                account_id=account.pk,
-                centre_id=account.centre_id,
-                due_date=on + dt.timedelta(days=account.payment_terms_days),
-                lines=tuple(_fee_line(f, documents[f["item"]], price) for f in fees),
+                account_id=notice.account_id,
+                centre_id=centre_id,
+                due_date=on + dt.timedelta(days=terms),
+                lines=tuple(_fee_line(f, documents[f["item"]], price or None) for f in fees),
                 reason=f"Relance {notice.number}",
             )
         )
-        charges.append(
-            [
-                DunningCharge(
-                    notice=notice,
-                    open_item_id=f["item"],
-                    kind=f["kind"],
-                    amount=Decimal(f["amount"]),
-                )
-                for f in fees
-            ]
-        )
-        billed.append(notice)
+        charges.extend((notice.id, f["item"], f["kind"], Decimal(f["amount"])) for f in fees)
+        billed.append((notice, sum((Decimal(f["amount"]) for f in fees), ZERO)))
+    if not batch:
+        return
     invoice_ids = issue_line_invoices(
         batch, issue_date=on, kind=InvoiceKind.FEES, actor_id=run.created_by_id
     )
-    for notice, invoice_id, rows in zip(billed, invoice_ids, charges, strict=True):
-        notice.fee_invoice_id = invoice_id
-        notice.fee_total = sum((c.amount for c in rows), ZERO)
-    DunningCharge.objects.bulk_create([c for rows in charges for c in rows], batch_size=2000)
-    DunningNotice.objects.bulk_update(billed, ["fee_invoice", "fee_total"], batch_size=1000)
+    insert_rows(DunningCharge, CHARGE_COLUMNS, charges)
+    _executemany(
+        f"UPDATE {DunningNotice._meta.db_table} SET fee_invoice_id = %s, fee_total = %s "
+        "WHERE id = %s",
+        [
+            (invoice_id, total, n.id)
+            for (n, total), invoice_id in zip(billed, invoice_ids, strict=True)
+        ],
+    )
 
 
 def register() -> None:

@@ -222,9 +222,18 @@ def dunning_propose(
 
 
 def dunning_issue(
-    *, actor, proposal_run: BatchRun, chunk_size: int | None = None, executor=None
+    *,
+    actor,
+    proposal_run: BatchRun,
+    chunk_size: int | None = None,
+    executor=None,
+    send: bool = True,
 ) -> BatchRun:
-    """Issue the notices of a reviewed proposal (the activity run); once per proposal run."""
+    """Issue the notices of a reviewed proposal (the activity run); once per proposal run.
+
+    With ``send``, e-mails and SMS go out once the run is committed; without,
+    :func:`notices_dispatch` sends them later (a separate batch, like printing).
+    """
     if proposal_run.kind != runs.PROPOSAL:
         raise ApplicationError(_("Ce traitement n'est pas une proposition de relances."))
     _require_run(actor, _entity(proposal_run.parameters.get("entity", "")))
@@ -247,17 +256,18 @@ def dunning_issue(
         run_propose(run=run, actor=_user(actor))
         run_approve(run=run, actor=_user(actor))
     run = run_execute(run=run, actor=_user(actor), executor=executor)
-    transaction.on_commit(lambda: _send(run.pk))
+    if send:
+        transaction.on_commit(lambda: notices_dispatch(activity_run=run))
     return run
 
 
-def _send(activity_run_id: int) -> None:
+def notices_dispatch(*, activity_run: BatchRun):
+    """Send the e-mails and SMS of an activity run not sent yet (idempotent)."""
     from robinet.collections.models import DunningNotice
     from robinet.collections.notices.messages import notices_send
 
-    ids = list(DunningNotice.objects.filter(run_id=activity_run_id).values_list("pk", flat=True))
-    if ids:
-        notices_send(ids, now=clock.now())
+    ids = list(DunningNotice.objects.filter(run_id=activity_run.pk).values_list("pk", flat=True))
+    return notices_send(ids, now=clock.now())
 
 
 # --- review ------------------------------------------------------------------------------------
