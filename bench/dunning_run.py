@@ -17,9 +17,9 @@ Not a test: figures depend on the machine.
 
 import argparse
 import cProfile
+import datetime as dt
 import io
 import pstats
-import datetime as dt
 import sys
 import time
 from pathlib import Path
@@ -62,9 +62,10 @@ def main() -> int:
     args = parser.parse_args()
 
     url = setup_database(args.database, "robinet_bench_dunning", keep=args.keep)
+    import allocation
     from django.db import connection
 
-    import allocation
+    from robinet.billing.fees import seed_price_list
     from robinet.collections.models import (
         DunningCharge,
         DunningNotice,
@@ -72,7 +73,6 @@ def main() -> int:
         NoticeItem,
     )
     from robinet.collections.services import dunning_issue, dunning_propose, procedures_seed
-    from robinet.billing.fees import seed_price_list
     from robinet.demo.generator import generate
 
     print(f"database: {connection.vendor} ({url})")

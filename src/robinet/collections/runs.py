@@ -23,7 +23,7 @@ from django.db import connection
 from django.db.models import Q
 
 from robinet.billing.choices import InvoiceKind
-from robinet.billing.fees import Line, items_for
+from robinet.billing.fees import Line, price_list
 from robinet.billing.writer import LineInvoice, issue_line_invoices, json_value
 from robinet.collections.choices import (
     Action,
@@ -395,7 +395,7 @@ def _charge_fees(notices: list[_Notice], accounts: dict, *, run) -> None:
         if not fees:
             continue
         if price is None:
-            price = items_for([INDEMNITY_CODE], kind="fee", on=on).get(INDEMNITY_CODE) or False
+            price = price_list(kind="fee", on=on).filter(code=INDEMNITY_CODE).first() or False
         _, centre_id, terms = accounts[notice.account_id][:3]
         batch.append(
             LineInvoice(
