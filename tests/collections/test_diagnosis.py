@@ -79,7 +79,8 @@ def test_coll_6_properties(income, charges, assets, liabilities, debt, size):
     rest = debt - result.down_payment
     if debt > 0 and assets >= debt:
         # Savings cover the debt: paid at once.
-        assert result.suggested_instalments == 1 and result.monthly_amount == debt
+        assert result.suggested_instalments == 1
+        assert result.monthly_amount == debt
     elif result.orientation in (rules.NONE, rules.SOCIAL_SERVICES) and debt > 0:
         # The suggested plan fits the capacity.
         assert result.suggested_instalments * result.monthly_capacity >= rest

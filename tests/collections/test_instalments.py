@@ -44,7 +44,8 @@ def test_coll_5_amounts_sum_to_the_total_all_positive_equal_but_the_last(
     assert regular[-1].amount >= regular[0].amount
     assert regular[-1].amount - regular[0].amount < Decimal("0.01") * count
     if down:
-        assert dues[0].amount == down and dues[0].due_on == agreed
+        assert dues[0].amount == down
+        assert dues[0].due_on == agreed
 
 
 @given(first=days, count=counts)
@@ -111,7 +112,8 @@ def test_coll_5_status_running_then_broken_after_the_grace_period():
 
 def test_coll_5_status_kept_when_everything_is_paid_even_late():
     status = plan_status(SCHEDULE, paid=Decimal("260"), on=dt.date(2027, 1, 1), grace_days=0)
-    assert status.kept and status.outcome == KEPT
+    assert status.kept
+    assert status.outcome == KEPT
     assert set(status.states.values()) == {PAID}
 
 
@@ -121,7 +123,9 @@ def test_coll_5_status_kept_when_everything_is_paid_even_late():
     offset=st.integers(-60, 500),
     grace=st.integers(0, 60),
 )
-def test_coll_5_paid_instalments_are_a_prefix_and_misses_break_the_plan(amounts, paid, offset, grace):
+def test_coll_5_paid_instalments_are_a_prefix_and_misses_break_the_plan(
+    amounts, paid, offset, grace
+):
     start = dt.date(2026, 1, 10)
     dues = [Due(i + 1, add_months(start, i), a) for i, a in enumerate(amounts)]
     on = start + dt.timedelta(days=offset)

@@ -108,9 +108,7 @@ def assess(situation: Situation) -> Assessment:
     """The capacity, the suggested plan and the orientation for ``situation``."""
     _check(situation)
     floor = living_floor(situation.household_size)
-    capacity = max(
-        ZERO, round_money(situation.monthly_income - situation.monthly_charges - floor)
-    )
+    capacity = max(ZERO, round_money(situation.monthly_income - situation.monthly_charges - floor))
     debt = situation.debt
     if debt == 0:
         return Assessment(floor, capacity, ZERO, 1, ZERO, NONE, 0)
@@ -123,7 +121,10 @@ def assess(situation: Situation) -> Assessment:
         months = math.ceil(rest / capacity) if capacity > 0 else None
         count = max(1, min(MAX_SUGGESTED_INSTALMENTS, months or MAX_SUGGESTED_INSTALMENTS))
     monthly = round_money(rest / count)
-    if situation.liabilities > 0 and situation.liabilities > capacity * 12 * OVER_INDEBTEDNESS_YEARS:
+    if (
+        situation.liabilities > 0
+        and situation.liabilities > capacity * 12 * OVER_INDEBTEDNESS_YEARS
+    ):
         orientation = OVER_INDEBTEDNESS
     elif months is None or months > MAX_SUGGESTED_INSTALMENTS:
         orientation = FSL

@@ -116,9 +116,7 @@ def schedule(
         dues.append(Due(1, agreed_on, round_money(down_payment)))
     offset = len(dues)
     for k in range(count):
-        dues.append(
-            Due(offset + k + 1, add_months(first_due, k), last if k == count - 1 else base)
-        )
+        dues.append(Due(offset + k + 1, add_months(first_due, k), last if k == count - 1 else base))
     return dues
 
 

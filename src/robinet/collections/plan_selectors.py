@@ -50,10 +50,7 @@ def plan_list(*, user, state: str = "", account: str = "") -> QuerySet[PaymentPl
 
 def plan_get_for_user(*, user, pk: int) -> PaymentPlan:
     plan = (
-        plan_list(user=user)
-        .select_related("account__centre", "created_by")
-        .filter(pk=pk)
-        .first()
+        plan_list(user=user).select_related("account__centre", "created_by").filter(pk=pk).first()
     )
     if plan is None:
         raise NotFound(_("Échéancier introuvable."))
@@ -135,7 +132,9 @@ def account_open_debt(account) -> Decimal:
 
 def accounts_with_open_debt(account_ids: Iterable[int]) -> set[int]:
     return set(
-        OpenItem.objects.filter(Q(account_id__in=list(account_ids)), amount__gt=0, open_amount__gt=0)
+        OpenItem.objects.filter(
+            Q(account_id__in=list(account_ids)), amount__gt=0, open_amount__gt=0
+        )
         .values_list("account_id", flat=True)
         .distinct()
     )

@@ -50,6 +50,7 @@ from robinet.collections.choices import (
 from robinet.collections.models import (
     CollectionBlock,
     CollectionEvent,
+    DebtCase,
     DebtorDiagnosis,
     Instalment,
     PaymentPlan,
@@ -168,11 +169,7 @@ def payment_plan_create(
 
         if not Mandate.objects.filter(account=account, status=MandateStatus.ACTIVE).exists():
             raise ValidationFailed(
-                {
-                    "direct_debit": [
-                        _("Le prélèvement demande un mandat SEPA actif sur le compte.")
-                    ]
-                }
+                {"direct_debit": [_("Le prélèvement demande un mandat SEPA actif sur le compte.")]}
             )
     if selectors.account_active_plan(account) is not None:
         raise ApplicationError(
@@ -227,7 +224,8 @@ def payment_plan_create(
         },
         on=agreed_on,
         actor=actor,
-        next_step=_("Échéance n° %(s)s de %(a)s") % {"s": first.sequence, "a": _money(first.amount)},
+        next_step=_("Échéance n° %(s)s de %(a)s")
+        % {"s": first.sequence, "a": _money(first.amount)},
         next_step_on=first.due_on,
         plan=plan,
     )
@@ -250,9 +248,7 @@ def _locked_plan(plan: PaymentPlan) -> PaymentPlan:
 
 
 @transaction.atomic(durable=True)
-def payment_plan_sign(
-    *, plan: PaymentPlan, signed_on: dt.date | None = None, actor
-) -> PaymentPlan:
+def payment_plan_sign(*, plan: PaymentPlan, signed_on: dt.date | None = None, actor) -> PaymentPlan:
     """Record that the debtor signed the agreement (the signed copy is kept on file)."""
     plan = _locked_plan(plan)
     _check(actor, plan.account)
@@ -291,7 +287,11 @@ def payment_plan_cancel(
     if plan.state != PlanState.ACTIVE:
         raise InvalidTransition(_("Seul un échéancier en cours peut être annulé."))
     on = on or clock.today()
-    plan.state, plan.closed_on, plan.note = PlanState.CANCELLED, max(on, plan.agreed_on), reason[:255]
+    plan.state, plan.closed_on, plan.note = (
+        PlanState.CANCELLED,
+        max(on, plan.agreed_on),
+        reason[:255],
+    )
     plan.save(update_fields=["state", "closed_on", "note"])
     events.event_record(
         account=plan.account,
@@ -532,6 +532,26 @@ def fsl_decision(*, account, on: dt.date | None = None, actor) -> int:
     return len(blocks)
 
 
+def _debt_cases_bulk(stages: dict[int, tuple[str, str]], on: dt.date) -> None:
+    """``events.debt_case_stage`` for many accounts in three queries (the monitor)."""
+    if not stages:
+        return
+    cases = {c.account_id: c for c in DebtCase.objects.filter(account_id__in=list(stages))}
+    for case in cases.values():
+        case.stage, case.next_step = stages[case.account_id]
+        case.updated_on, case.next_step_on = on, None
+    DebtCase.objects.bulk_update(
+        list(cases.values()), ["stage", "next_step", "updated_on", "next_step_on"], batch_size=1000
+    )
+    DebtCase.objects.bulk_create(
+        [
+            DebtCase(account_id=a, stage=st, next_step=step, opened_on=on, updated_on=on)
+            for a, (st, step) in stages.items()
+            if a not in cases
+        ]
+    )
+
+
 # --- monitoring ------------------------------------------------------------------------------
 
 
@@ -712,11 +732,11 @@ def plans_monitor(*, on: dt.date, actor=None) -> MonitorCounts:
                 "account_id", flat=True
             )
         )
-        for account_id in sorted(touched):
-            if account_id in still_planned:
-                continue
+        stages: dict[int, tuple[str, str]] = {}
+        for account_id in sorted(touched - still_planned):
             if account_id in settled and account_id not in still_owing:
-                events.debt_case_stage(account_id=account_id, stage=DebtStage.CLOSED, on=on)
-            elif account_id in released or account_id in still_owing:
-                _stage_after_release(account_id, on)
+                stages[account_id] = (DebtStage.CLOSED, "")
+            else:
+                stages[account_id] = (DebtStage.REMINDERS, RESUME_STEP)
+        _debt_cases_bulk(stages, on)
     return counts
