@@ -311,3 +311,18 @@ def test_coll_5_monitor_reads_many_plans_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(14):
         counts = plans.plans_monitor(on=dt.date(2026, 3, 20))
     assert counts.plans_broken == 6
+
+
+def test_coll_5_the_monitor_command_prints_counts_and_refuses_a_bad_date(debtor, collector):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    _plan(debtor, collector, grace_days=0)
+    out = io.StringIO()
+    call_command("payment_plans", "monitor", "--date", "2026-03-06", stdout=out)
+    assert "1 rompu(s)" in out.getvalue()
+    assert "0 respecté(s)" in out.getvalue()
+    assert "0 tenue(s)" in out.getvalue()
+    with pytest.raises(CommandError, match="Date invalide"):
+        call_command("payment_plans", "monitor", "--date", "31/02/2026")
