@@ -326,3 +326,44 @@ def test_coll_5_the_monitor_command_prints_counts_and_refuses_a_bad_date(debtor,
     assert "0 tenue(s)" in out.getvalue()
     with pytest.raises(CommandError, match="Date invalide"):
         call_command("payment_plans", "monitor", "--date", "31/02/2026")
+
+
+def test_coll_5_the_agreement_states_the_terms_the_schedule_and_two_signatures(debtor, collector):
+    import io
+
+    from pypdf import PdfReader
+
+    from robinet.collections.agreement_pdf import agreement_data, agreement_pdf
+    from robinet.payments.models import Mandate
+
+    Mandate.objects.create(
+        umr="RUM-TEST-9", account=debtor, debtor_name="Hélène Lefèvre",
+        iban="FR7630006000011234567890189", signed_on=TODAY, creditor_id="FR00ZZZ000000",
+        created_at=plans.clock.now(),
+    )  # fmt: skip
+    plan = _plan(debtor, collector, direct_debit=True, grace_days=12)
+    data = agreement_data(plan)
+    assert [i.remaining for i in data.items] == [Decimal("300.00"), Decimal("150.50")]
+    assert [r.is_down_payment for r in data.schedule] == [True, False, False, False]
+    content, filename = agreement_pdf(plan)
+    assert filename == "accord-echeancier-ECH-2026-000001.pdf"
+    text = " ".join(
+        " ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(content)).pages
+    )
+    for expected in (
+        "ACCORD D'ÉCHÉANCIER DE PAIEMENT",
+        "ECH-2026-000001",
+        debtor.number,
+        "450,50",
+        "Acompte",
+        "133,50",
+        "05/05/2026",
+        "délai de grâce de 12 jours",
+        "rompt l'échéancier",
+        "les relances reprennent",
+        "mandat SEPA RUM-TEST-9",
+        "Pour le créancier",
+        "Le débiteur",
+        "Lu et approuvé",
+    ):
+        assert expected in text, expected

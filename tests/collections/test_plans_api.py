@@ -106,3 +106,16 @@ def test_coll_5_api_permissions(debtor, collector, outsider, make_user, org):
     assert denied.json()["code"] == "permission_denied"
     assert not PaymentPlan.objects.exists()
     assert ApiClient(None).get("/collections/plans").status_code == 401
+
+
+def test_coll_5_openapi_lists_the_plan_routes(collector):
+    paths = ApiClient(api_token_create(user=collector)).client.get("/api/v1/openapi.json")
+    paths = paths.json()["paths"]
+    for path in (
+        "/api/v1/collections/plans",
+        "/api/v1/collections/plans/{plan_id}",
+        "/api/v1/collections/plans/{plan_id}/cancel",
+        "/api/v1/collections/promises",
+        "/api/v1/collections/accounts/{number}/diagnosis",
+    ):
+        assert path in paths

@@ -44,6 +44,7 @@ from robinet.collections.choices import (
     DebtStage,
     EventKind,
     InstalmentState,
+    Orientation,
     PlanState,
     PromiseState,
 )
@@ -456,8 +457,6 @@ def diagnosis_record(
         created_at=clock.now(),
         **figures,
     )
-    from robinet.collections.choices import Orientation
-
     events.event_record(
         account=account,
         kind=EventKind.DIAGNOSIS,
