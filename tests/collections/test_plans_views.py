@@ -182,3 +182,15 @@ def test_coll_6_diagnosis_screen_and_coll_4_fsl_pause(web, debtor, collector):
     )
     assert bad.status_code == 422
     assert "Montant invalide." in bad.content.decode()
+
+
+def test_coll_6_the_create_screen_suggests_the_plan_of_the_latest_diagnosis(web, debtor, collector):
+    plans.diagnosis_record(
+        account=debtor, household_size=1, monthly_income="1500", monthly_charges="600",
+        assets="50.50", actor=collector,
+    )  # fmt: skip
+    html = web.login(collector).get("collections:plan-create", debtor.number).content.decode()
+    assert "capacité de remboursement de 300,00 €" in html
+    assert 'name="count" value="2"' in html
+    assert 'value="50,50"' in html
+    assert "200,00 €" in html  # (450,50 − 50,50) / 2 in the preview

@@ -28,7 +28,6 @@ from robinet.collections.forms_plans import DiagnosisForm, PlanCreateForm, Promi
 from robinet.collections.models import CollectionBlock, CollectionEvent
 from robinet.core import clock, exceptions
 from robinet.core.exceptions import ApplicationError
-from robinet.core.money import round_money
 from robinet.customers import selectors as customer_selectors
 from robinet.organisation.access import scope_for
 from robinet.organisation.roles import Perm
@@ -55,6 +54,20 @@ def _day(value) -> dt.date | None:
         return dt.date.fromisoformat(value) if value else None
     except ValueError:
         raise exceptions.ValidationFailed({"signed_on": [_("Date invalide.")]}) from None
+
+
+def _assessment(diagnosis) -> rules.Assessment:
+    """The suggestion of a recorded diagnosis (down payment, instalments, amount)."""
+    return rules.assess(
+        rules.Situation(
+            monthly_income=diagnosis.monthly_income,
+            monthly_charges=diagnosis.monthly_charges,
+            assets=diagnosis.assets,
+            liabilities=diagnosis.liabilities,
+            household_size=diagnosis.household_size,
+            debt=diagnosis.debt,
+        )
+    )
 
 
 # --- plans -----------------------------------------------------------------------------------
@@ -174,16 +187,21 @@ class PlanCreateView(StaffViewMixin, View):
             "count": 3,
             "grace_days": 10,
         }
+        total = sum((i.open_amount for i in open_items), rules.ZERO)
+        down = rules.ZERO
         if diagnosis is not None:
             initial["count"] = max(1, min(arithmetic.MAX_COUNT, diagnosis.suggested_instalments))
+            suggested = _assessment(diagnosis)
+            if rules.ZERO < suggested.down_payment < total:
+                down = suggested.down_payment
+                initial["down_payment"] = str(down).replace(".", ",")
         form = PlanCreateForm(initial=initial, open_items=open_items)
         preview = None
-        total = sum((i.open_amount for i in open_items), rules.ZERO)
         if total > 0:
             try:
                 preview = arithmetic.schedule(
-                    total=total, count=initial["count"], first_due=initial["first_due"],
-                    agreed_on=today,
+                    total=total, down_payment=down, count=initial["count"],
+                    first_due=initial["first_due"], agreed_on=today,
                 )  # fmt: skip
             except arithmetic.ScheduleError:
                 preview = None
@@ -337,11 +355,7 @@ class DiagnosisCreateView(StaffViewMixin, View):
                 account=account, reason=BlockReason.FSL_PENDING, lifted_on__isnull=True
             ).first(),
             "orientation_none": Orientation.NONE,
-            "suggested_amount": (
-                round_money(latest.debt / latest.suggested_instalments)
-                if latest and latest.suggested_instalments
-                else None
-            ),
+            "suggestion": _assessment(latest) if latest else None,
         }
         return render(request, self.template_name, context, status=status)
 
