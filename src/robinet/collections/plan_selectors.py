@@ -13,7 +13,10 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
+from robinet.collections.choices import BlockReason
 from robinet.collections.models import (
+    CollectionBlock,
+    CollectionEvent,
     DebtorDiagnosis,
     PaymentPlan,
     PaymentPromise,
@@ -138,3 +141,15 @@ def accounts_with_open_debt(account_ids: Iterable[int]) -> set[int]:
         .values_list("account_id", flat=True)
         .distinct()
     )
+
+
+def plan_events(plan: PaymentPlan, limit: int = 50) -> list[CollectionEvent]:
+    """The plan's timeline (COLL-13), newest first."""
+    return list(CollectionEvent.objects.filter(plan=plan)[:limit])
+
+
+def account_fsl_pending(account) -> CollectionBlock | None:
+    """The live FSL pause of the account, if any (COLL-4)."""
+    return CollectionBlock.objects.filter(
+        account=account, reason=BlockReason.FSL_PENDING, lifted_on__isnull=True
+    ).first()

@@ -23,9 +23,8 @@ from robinet.collections import instalments as arithmetic
 from robinet.collections import plan_selectors as selectors
 from robinet.collections import plans
 from robinet.collections.agreement_pdf import agreement_pdf
-from robinet.collections.choices import BlockReason, Orientation, PlanState, PromiseState
+from robinet.collections.choices import Orientation, PlanState, PromiseState
 from robinet.collections.forms_plans import DiagnosisForm, PlanCreateForm, PromiseForm
-from robinet.collections.models import CollectionBlock, CollectionEvent
 from robinet.core import clock, exceptions
 from robinet.core.exceptions import ApplicationError
 from robinet.customers import selectors as customer_selectors
@@ -111,7 +110,7 @@ class PlanDetailView(PlanMixin, View):
             "instalments": selectors.plan_instalments(plan),
             "items": selectors.plan_items(plan),
             "figures": selectors.plan_figures(plan),
-            "events": CollectionEvent.objects.filter(plan=plan).select_related("actor")[:50],
+            "events": selectors.plan_events(plan),
             "can_sign": can_manage and active and plan.signed_on is None,
             "can_cancel": can_manage and active,
             "today": clock.today(),
@@ -351,9 +350,7 @@ class DiagnosisCreateView(StaffViewMixin, View):
             "floor_first": rules.FLOOR_FIRST_PERSON,
             "floor_other": rules.FLOOR_PER_OTHER_PERSON,
             "max_instalments": rules.MAX_SUGGESTED_INSTALMENTS,
-            "fsl_pending": CollectionBlock.objects.filter(
-                account=account, reason=BlockReason.FSL_PENDING, lifted_on__isnull=True
-            ).first(),
+            "fsl_pending": selectors.account_fsl_pending(account),
             "orientation_none": Orientation.NONE,
             "suggestion": _assessment(latest) if latest else None,
         }
