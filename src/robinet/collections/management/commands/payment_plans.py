@@ -1,0 +1,45 @@
+"""``robinet payment_plans monitor [--date YYYY-MM-DD]``: the daily check of plans and promises.
+
+Marks instalments paid or missed, closes the plans kept (the debt is cleared)
+and breaks those with an instalment unpaid after the grace period (dunning
+resumes); promises are kept or broken the same way (COLL-5). Idempotent: run
+it every day, a second run on the same date changes nothing.
+"""
+
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+
+from robinet.collections.plans import plans_monitor
+from robinet.core import clock
+from robinet.core.exceptions import ApplicationError
+
+
+def _date(value: str | None) -> dt.date:
+    if not value:
+        return clock.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"Date invalide : « {value} » (attendu AAAA-MM-JJ).") from None
+
+
+class Command(BaseCommand):
+    help = "Échéanciers et promesses de paiement : suivi quotidien (COLL-5)."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        monitor = sub.add_parser("monitor", help="suivre les échéanciers et promesses à une date")
+        monitor.add_argument("--date", help="AAAA-MM-JJ (par défaut : aujourd'hui)")
+
+    def handle(self, *args, action: str, **options):
+        on = _date(options.get("date"))
+        try:
+            counts = plans_monitor(on=on)
+        except ApplicationError as exc:
+            raise CommandError(str(exc.message)) from None
+        self.stdout.write(
+            f"Suivi au {on.strftime('%d/%m/%Y')} : {counts.plans_checked} échéancier(s) suivi(s), "
+            f"{counts.plans_kept} respecté(s), {counts.plans_broken} rompu(s) ; "
+            f"promesses : {counts.promises_kept} tenue(s), {counts.promises_broken} non tenue(s)."
+        )
