@@ -25,6 +25,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.pagesizes import A4
@@ -369,7 +370,7 @@ def _draw(canvas: Canvas, doc: NoticeDocument) -> int:
     return w.pages
 
 
-def _canvas(buffer: io.BytesIO, title: str, author: str) -> Canvas:
+def _canvas(buffer: BinaryIO, title: str, author: str) -> Canvas:
     canvas = Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1)
     canvas.setTitle(title)
     canvas.setAuthor(author)
@@ -389,21 +390,38 @@ def render_notice_pdf(doc: NoticeDocument) -> bytes:
     return buffer.getvalue()
 
 
+class LetterStream:
+    """Letters drawn one after another on one canvas that writes to ``out`` when closed."""
+
+    def __init__(self, out: BinaryIO, *, title: str = "Avis de relance") -> None:
+        self.out = out
+        self.title = title
+        self.canvas: Canvas | None = None
+        self.pages = 0
+        self.first_pages: list[int] = []
+
+    def add(self, doc: NoticeDocument) -> int:
+        """Draw one letter; return its page count."""
+        if self.canvas is None:
+            self.canvas = _canvas(self.out, self.title, doc.utility.name)
+        self.first_pages.append(self.pages + 1)
+        pages = _draw(self.canvas, doc)
+        self.pages += pages
+        return pages
+
+    def close(self) -> None:
+        if self.canvas is not None:
+            self.canvas.save()
+
+
 def render_notices_batch(docs: Iterable[NoticeDocument], *, title: str = "") -> RenderedBatch:
     """A print batch on one canvas: each letter from a new page; pages counted as drawn."""
     buffer = io.BytesIO()
-    canvas: Canvas | None = None
-    pages = 0
-    first_pages: list[int] = []
+    stream = LetterStream(buffer, title=title or "Avis de relance")
     for doc in docs:
-        if canvas is None:
-            canvas = _canvas(buffer, title or "Avis de relance", doc.utility.name)
-        first_pages.append(pages + 1)
-        pages += _draw(canvas, doc)
-    if canvas is None:
-        return RenderedBatch(b"", 0, ())
-    canvas.save()
-    return RenderedBatch(buffer.getvalue(), pages, tuple(first_pages))
+        stream.add(doc)
+    stream.close()
+    return RenderedBatch(buffer.getvalue(), stream.pages, tuple(stream.first_pages))
 
 
 def render_notices_pdf(docs: Iterable[NoticeDocument]) -> bytes:
