@@ -23,10 +23,13 @@ guillemets), ``invariant=1``: the same document gives the same bytes.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import BinaryIO
 
+from reportlab import rl_config
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -67,6 +70,12 @@ class RenderedBatch:
     @property
     def letters(self) -> int:
         return len(self.first_pages)
+
+
+@lru_cache(maxsize=8192)
+def _wrap(text: str, font: str, size: float, width: float) -> tuple[str, ...]:
+    """Line breaks of a paragraph; most paragraphs recur from letter to letter (cached)."""
+    return tuple(simpleSplit(text, font, size, width))
 
 
 class _Letter:
@@ -113,7 +122,7 @@ class _Letter:
             self.c.drawString(x, y, text)
 
     def wrap(self, text: str, size: float, width: float, *, bold: bool = False) -> list[str]:
-        return simpleSplit(text, BOLD if bold else REGULAR, size, width)
+        return list(_wrap(text, BOLD if bold else REGULAR, size, width))
 
     def need(self, height: float) -> None:
         if self.y - height < BOTTOM:
@@ -383,11 +392,23 @@ def render_notice_pdf(doc: NoticeDocument) -> bytes:
     """One dunning letter as A4 PDF bytes (deterministic: same document, same bytes)."""
     buffer = io.BytesIO()
     kind = "Mise en demeure" if doc.formal_notice else "Relance"
-    canvas = _canvas(buffer, f"{kind} {doc.number}", doc.utility.name)
-    canvas.setSubject(f"{kind} {doc.number} — compte {doc.account_number}")
-    _draw(canvas, doc)
-    canvas.save()
+    with _binary_streams():
+        canvas = _canvas(buffer, f"{kind} {doc.number}", doc.utility.name)
+        canvas.setSubject(f"{kind} {doc.number} — compte {doc.account_number}")
+        _draw(canvas, doc)
+        canvas.save()
     return buffer.getvalue()
+
+
+@contextmanager
+def _binary_streams() -> Iterator[None]:
+    """Compressed page streams stay binary (no ASCII85): valid PDF, smaller and faster."""
+    previous = rl_config.useA85
+    rl_config.useA85 = 0
+    try:
+        yield
+    finally:
+        rl_config.useA85 = previous
 
 
 class LetterStream:
@@ -405,13 +426,15 @@ class LetterStream:
         if self.canvas is None:
             self.canvas = _canvas(self.out, self.title, doc.utility.name)
         self.first_pages.append(self.pages + 1)
-        pages = _draw(self.canvas, doc)
+        with _binary_streams():
+            pages = _draw(self.canvas, doc)
         self.pages += pages
         return pages
 
     def close(self) -> None:
         if self.canvas is not None:
-            self.canvas.save()
+            with _binary_streams():
+                self.canvas.save()
 
 
 def render_notices_batch(docs: Iterable[NoticeDocument], *, title: str = "") -> RenderedBatch:
