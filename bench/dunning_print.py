@@ -37,8 +37,14 @@ def documents(count: int) -> list:
         {"items": 2},
         {"items": 3, "fsl": True},
         {"items": 2, "formal_notice": True},
-        {"items": 2, "main_residence": False, "professional": True, "fees": True,
-         "formal_notice": True, "restriction": True},  # fmt: skip
+        {
+            "items": 2,
+            "main_residence": False,
+            "professional": True,
+            "fees": True,
+            "formal_notice": True,
+            "restriction": True,
+        },  # fmt: skip
         {"items": 1, "agency": True},
         {"items": 2, "main_residence": False, "professional": True, "fees": True, "agency": True},
     ]
