@@ -224,6 +224,14 @@ def test_coll_4_names_and_addresses_are_data_not_wording():
         wd.check_wording(doc, "M. Jean Coupé, nous allons couper l'eau.")
 
 
+def test_coll_4_a_level_label_is_wording_not_data_fr_casf_l115_3():
+    from robinet.collections.notices.pdf import render_notice_pdf
+
+    doc = replace(sample_document(), level_label="Avis avant coupure")
+    with pytest.raises(ValueError, match="coupure"):
+        render_notice_pdf(doc)
+
+
 def test_coll_4_allowed_restriction_sentence_is_neutral():
     doc = sample_document(
         main_residence=False, professional=True, formal_notice=True, restriction=True

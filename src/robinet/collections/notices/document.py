@@ -234,7 +234,11 @@ class NoticeDocument:
         return f"{self.account_number} {self.number}"
 
     def proper_nouns(self) -> tuple[str, ...]:
-        """Names and addresses the letter prints as data, not as wording (see ``check_wording``)."""
+        """Names and addresses the letter prints as data, not as wording (see ``check_wording``).
+
+        Not the level's label: staff write it, the letter prints it as its object, so it is
+        wording and a label such as « Avant coupure » is refused on a main residence's letter.
+        """
         u, r = self.utility, self.recipient
         values = [
             r.name,
@@ -250,7 +254,6 @@ class NoticeDocument:
             u.mediator.name,
             *u.mediator.address_lines,
             u.mediator.city,
-            self.level_label,
             self.number,
             self.account_number,
         ]
