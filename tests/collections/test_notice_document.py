@@ -98,6 +98,11 @@ def test_coll_2_notice_documents_load_a_batch_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(3):
         notice_documents(n.pk for n in reversed(notices))
     assert notice_documents([]) == []
+    from robinet.collections.models import DunningNotice
+
+    with django_assert_max_num_queries(4):
+        from_queryset = notice_documents(DunningNotice.objects.order_by("number"))
+    assert sorted(d.number for d in docs) == [d.number for d in from_queryset]
 
 
 @pytest.mark.django_db

@@ -293,14 +293,20 @@ def notice_documents(
 ) -> list[NoticeDocument]:
     """The documents of a batch of notices (instances, ids or a queryset), in the given order.
 
-    Three queries whatever the batch size: the notices with their account,
-    party and level; their items; their charges with the charged open item.
+    Three queries whatever the batch size (four from a queryset, whose ids come first): the
+    notices with their account, party and level; their items; their charges with the charged
+    open item.
     """
     from django.db.models import Prefetch
 
     from robinet.collections.models import DunningCharge, DunningNotice, NoticeItem
 
-    ids = [n if isinstance(n, int) else n.pk for n in notices]
+    from django.db.models import QuerySet
+
+    if isinstance(notices, QuerySet):
+        ids = list(notices.values_list("pk", flat=True))
+    else:
+        ids = [n if isinstance(n, int) else n.pk for n in notices]
     if not ids:
         return []
     rows = (
