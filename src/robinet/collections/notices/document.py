@@ -297,11 +297,9 @@ def notice_documents(
     notices with their account, party and level; their items; their charges with the charged
     open item.
     """
-    from django.db.models import Prefetch
+    from django.db.models import Prefetch, QuerySet
 
     from robinet.collections.models import DunningCharge, DunningNotice, NoticeItem
-
-    from django.db.models import QuerySet
 
     if isinstance(notices, QuerySet):
         ids = list(notices.values_list("pk", flat=True))
