@@ -283,7 +283,7 @@ def _fees(w: _Letter) -> None:
         8,
         bold=True,
         color=MUTED,
-    )  # noqa: E501
+    )
     w.text(COL_AMOUNT, w.y, "Montant", 8, bold=True, color=MUTED, align="right")
     w.y -= 5 * mm
     for fee in d.fees:
