@@ -12,16 +12,19 @@ left for an officer to review and issue.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
+from django.db.models import Sum
 from django.utils import timezone
 
-from robinet.collections import services
+from robinet.collections import plans, services
 from robinet.collections.choices import BlockReason
 from robinet.collections.models import DunningNotice, DunningProposal
 from robinet.core import clock
 from robinet.core.models import BatchRun
 from robinet.customers.choices import CustomerClass, PremisesUse
 from robinet.ledger.models import OpenItem
+from robinet.payments.services import payment_record
 
 # Past run days, in days before today: each proposal is issued as it was reviewed.
 PAST_RUNS = (80, 60, 40, 20)
@@ -41,60 +44,140 @@ def _debtors(today: dt.date):
     )
 
 
-def _held(today: dt.date) -> dict[str, int]:
-    """A dispute, a pending FSL application: dunning holds (COLL-3, COLL-4)."""
+def _candidates(today: dt.date, count: int) -> list:
+    """Individual debtors in a main residence, not held, not under a plan (oldest first)."""
+    from robinet.collections.models import CollectionBlock, PaymentPlan, PaymentPromise
     from robinet.customers.models import CustomerAccount
 
-    counts = {"blocks": 0}
-    debtors = list(_debtors(today)[:400])
-    individuals = list(
+    busy = (
+        set(CollectionBlock.objects.values_list("account_id", flat=True))
+        | set(PaymentPlan.objects.values_list("account_id", flat=True))
+        | set(PaymentPromise.objects.values_list("account_id", flat=True))
+    )
+    debtors = [pk for pk in _debtors(today)[:600] if pk not in busy]
+    return list(
         CustomerAccount.objects.filter(
             pk__in=debtors,
             customer_class=CustomerClass.INDIVIDUAL,
+            mail_returned_on__isnull=True,
             contracts__service_point__premises_use=PremisesUse.MAIN_RESIDENCE,
         )
+        .select_related("centre")
         .distinct()
-        .order_by("pk")[:6]
+        .order_by("pk")[:count]
     )
-    if len(individuals) < 4:  # too small a utility: let every debtor be chased
-        return counts
-    for account, (reason, reference, comment) in zip(
-        individuals[-2:],
-        (
-            (BlockReason.DISPUTE, "CONT-1", "Conteste le relevé de mars"),
-            (BlockReason.FSL_PENDING, "FSL-2026-14", "Dossier déposé auprès du FSL"),
-        ),
-        strict=False,
-    ):
+
+
+def _owed(account) -> Decimal:
+    return OpenItem.objects.filter(account=account, open_amount__gt=0).aggregate(
+        t=Sum("open_amount")
+    )["t"] or Decimal(0)
+
+
+def _dispute(today: dt.date, counts: dict) -> None:
+    """A dispute holds dunning (COLL-3)."""
+    for account in _candidates(today, 8)[-1:]:
         services.block_create(
             actor=None,
             account=account,
-            reason=reason,
-            starts_on=today - dt.timedelta(days=20),
-            reference=reference,
-            comment=comment,
+            reason=BlockReason.DISPUTE,
+            starts_on=today,
+            reference="CONT-1",
+            comment="Conteste le relevé de mars",
         )
         counts["blocks"] += 1
-    return counts
+
+
+def _fsl(today: dt.date, counts: dict) -> None:
+    """A debtor whose situation calls for the FSL: the application pauses collection (COLL-4)."""
+    for account in _candidates(today, 8)[-1:]:
+        plans.diagnosis_record(
+            account=account,
+            household_size=3,
+            monthly_income=Decimal("1150.00"),
+            monthly_charges=Decimal("820.00"),
+            liabilities=Decimal("2300.00"),
+            fsl_requested=True,
+            made_on=today,
+            actor=None,
+        )
+        counts["blocks"] += 1
+
+
+def _plan(today: dt.date, counts: dict, *, first_in: int, count: int, pay: bool) -> None:
+    """A plan agreed ``today``; paid in full at the first instalment when ``pay`` (COLL-5)."""
+    for account in _candidates(today, 1):
+        plan = plans.payment_plan_create(
+            account=account,
+            count=count,
+            first_due=today + dt.timedelta(days=first_in),
+            grace_days=10,
+            agreed_on=today,
+            actor=None,
+        )
+        plans.payment_plan_sign(plan=plan, signed_on=today, actor=None)
+        counts["plans"] += 1
+        if pay:
+            with _at(today + dt.timedelta(days=first_in)):
+                payment_record(
+                    actor=None,
+                    account=account,
+                    means="transfer",
+                    amount=_owed(account),
+                    received_on=today + dt.timedelta(days=first_in),
+                    check_permission=False,
+                )
+
+
+def _promise(today: dt.date, counts: dict, *, due_in: int) -> None:
+    for account in _candidates(today, 1):
+        plans.promise_create(
+            account=account,
+            due_on=today + dt.timedelta(days=due_in),
+            amount=min(_owed(account), Decimal("150.00")),
+            made_on=today,
+            actor=None,
+        )
+        counts["promises"] += 1
+
+
+# What happens on which day (days before today), besides the dunning runs.
+def _scenes(counts):
+    return {
+        85: [lambda d: _plan(d, counts, first_in=15, count=2, pay=True)],  # kept
+        70: [lambda d: _plan(d, counts, first_in=15, count=3, pay=False)],  # broken
+        45: [lambda d: _dispute(d, counts)],
+        30: [lambda d: _fsl(d, counts)],
+        25: [lambda d: _promise(d, counts, due_in=7)],  # broken
+        12: [lambda d: _plan(d, counts, first_in=18, count=6, pay=False)],  # running
+        3: [lambda d: _promise(d, counts, due_in=7)],  # pending
+    }
 
 
 def seed_demo(today: dt.date) -> dict[str, int]:
     """Seed procedures, past dunning runs and today's proposal; returns counts to print."""
     today = min(today, clock.today())
     services.procedures_seed()
-    counts = {"dunning_runs": 0, "notices": 0, "proposals_today": 0}
+    counts = {
+        "dunning_runs": 0, "notices": 0, "proposals_today": 0, "blocks": 0, "plans": 0,
+        "promises": 0,
+    }  # fmt: skip
     if BatchRun.objects.filter(kind="dunning_proposal").exists():
         return counts  # seeded already
-    counts.update(_held(today - dt.timedelta(days=PAST_RUNS[0] + 5)))
-    for days in PAST_RUNS:
+    scenes = _scenes(counts)
+    first = max([*PAST_RUNS, *scenes])
+    for days in range(first, -1, -1):
         day = today - dt.timedelta(days=days)
         with _at(day):
-            proposal = services.dunning_propose(actor=None, on=day)
-            services.dunning_issue(actor=None, proposal_run=proposal, send=False)
-        counts["dunning_runs"] += 1
+            for scene in scenes.get(days, ()):
+                scene(day)
+            if days in PAST_RUNS or days == 0:
+                plans.plans_monitor(on=day)
+                proposal = services.dunning_propose(actor=None, on=day)
+                if days:
+                    services.dunning_issue(actor=None, proposal_run=proposal, send=False)
+                    counts["dunning_runs"] += 1
     counts["notices"] = DunningNotice.objects.count()
-    with _at(today):
-        proposal = services.dunning_propose(actor=None, on=today)
     counts["proposals_today"] = DunningProposal.objects.filter(
         run=proposal, status="proposed"
     ).count()

@@ -199,13 +199,17 @@ class Command(BaseCommand):
         from robinet.core import clock
         from robinet.demo import collections
 
-        self.stdout.write("Recouvrement (relances passées, blocages, proposition du jour)…")
+        self.stdout.write(
+            "Recouvrement (relances, échéanciers, promesses, blocages, proposition du jour)…"
+        )
         started = time.perf_counter()
         counts = collections.seed_demo(clock.today())
         self.stdout.write(
             f"{_plural(counts['dunning_runs'], 'tournée de relance', 'tournées de relance')}, "
             f"{_plural(counts['notices'], 'relance envoyée', 'relances envoyées')}, "
-            f"{_plural(counts.get('blocks', 0), 'compte bloqué', 'comptes bloqués')}, "
+            f"{_plural(counts['blocks'], 'compte bloqué', 'comptes bloqués')}, "
+            f"{_plural(counts['plans'], 'échéancier')}, "
+            f"{_plural(counts['promises'], 'promesse de paiement', 'promesses de paiement')}, "
             f"{_plural(counts['proposals_today'], 'relance proposée', 'relances proposées')} "
             f"aujourd'hui en {time.perf_counter() - started:.1f} s".replace(".", ",")
         )
