@@ -45,7 +45,8 @@ from robinet.organisation.access import scope_for
 from robinet.organisation.models import Entity
 from robinet.organisation.roles import Perm
 
-ZERO = Decimal("0")
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 PAGE_SIZE = 50
 #: accounts listed per group in the difference from the previous run
 DIFF_LIMIT = 50
@@ -120,10 +121,11 @@ def _figures(user, run_ids: list[int]) -> dict[int, RunFigures]:
     for row in rows:
         fig = figures[row["run_id"]]
         setattr(fig, row["status"], row["n"])
-        fig.by_status_total[row["status"]] = row["total"] or ZERO
+        total = (row["total"] or ZERO).quantize(CENT)
+        fig.by_status_total[row["status"]] = total
         if row["status"] != ProposalStatus.BLOCKED:
-            fig.total += row["total"] or ZERO
-            fig.fee_total += row["fees"] or ZERO
+            fig.total += total
+            fig.fee_total += (row["fees"] or ZERO).quantize(CENT)
     return figures
 
 
@@ -440,7 +442,9 @@ def account_collection(
             .order_by("-issued_on", "-pk")[:notices]
         ),
         events=list(
-            CollectionEvent.objects.filter(account=account).select_related("actor")[:events]
+            CollectionEvent.objects.filter(account=account).select_related("actor", "notice")[
+                :events
+            ]
         ),
         active_plan=PaymentPlan.objects.filter(account=account, state=PlanState.ACTIVE).first(),
         pending_promise=PaymentPromise.objects.filter(
