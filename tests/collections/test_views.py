@@ -307,3 +307,14 @@ def test_coll1_procedures_page_lists_levels_and_the_rule_catalogue(web, procedur
 def test_menu_has_dunning_and_skips_screens_not_installed(web, collector):
     body = web.login(collector).get("collections:dunning-runs").content.decode()
     assert 'href="/collections/dunning/"' in body
+
+
+def test_coll1_admin_pages_render(client, procedures, django_user_model):
+    admin = django_user_model.objects.create_superuser("root", password="pw-root")
+    client.force_login(admin)
+    procedure = procedures[0]
+    assert (
+        client.get(f"/admin/collections/dunningprocedure/{procedure.pk}/change/").status_code == 200
+    )
+    for model in ("dunningproposal", "dunningnotice", "collectionevent", "collectionblock"):
+        assert client.get(f"/admin/collections/{model}/").status_code == 200
