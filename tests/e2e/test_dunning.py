@@ -129,3 +129,12 @@ def test_coll2_proposal_page_on_a_phone(new_page, debtors, collector):
     form = page.locator(".proposal-exclude-form").first
     form.scroll_into_view_if_needed()
     expect(form.get_by_role("button", name="Exclure le compte")).to_be_visible()
+    form.get_by_role("textbox").fill("Client décédé, succession en cours")
+    form.get_by_role("button", name="Exclure le compte").click()
+    # The figures at the top follow the review.
+    expect(page.locator("#count-excluded")).to_have_text("1")
+    expect(page.locator("#count-proposed")).to_have_text("1")
+    assert (
+        page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        <= 0
+    )

@@ -212,6 +212,7 @@ class ProposalExcludeView(RunMixin, View):
                 proposal, error_message=message, error_item=item, form_value=reason
             )
             context["done_message"] = done
+            context["oob"] = True  # the figures at the top follow
             return render(self.request, "collections/_proposal.html", context)
         if error is None:
             messages.success(self.request, done)
