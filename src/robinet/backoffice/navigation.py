@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from robinet.organisation.access import scope_for
@@ -40,17 +40,27 @@ NAV_ITEMS = [
     NavItem(_("Prélèvements SEPA"), "payments:sepa-runs", Perm.PAYMENT_VIEW),
     NavItem(_("Rejets de prélèvement"), "payments:returns", Perm.PAYMENT_VIEW),
     NavItem(_("Remboursements"), "payments:refunds", Perm.PAYMENT_VIEW),
+    NavItem(_("Relances"), "collections:dunning-runs", Perm.COLLECTION_VIEW),
+    NavItem(_("Échéanciers"), "collections:plan-list", Perm.COLLECTION_VIEW),
     NavItem(_("Comptabilité"), "ledger:entries", Perm.ACCOUNTING_VIEW),
 ]
+
+
+def _url(url_name: str) -> str | None:
+    """The entry's URL, or None when its screen is not installed."""
+    try:
+        return reverse(url_name)
+    except NoReverseMatch:
+        return None
 
 
 def menu_for(user, path: str = "") -> list[dict]:
     """The entries ``user`` may open; the one whose URL is the longest prefix of ``path`` is active."""
     scope = scope_for(user)
     items = [
-        {"label": item.label, "url": reverse(item.url_name), "url_name": item.url_name}
+        {"label": item.label, "url": url, "url_name": item.url_name}
         for item in NAV_ITEMS
-        if not item.perm or scope.allows(item.perm)
+        if (not item.perm or scope.allows(item.perm)) and (url := _url(item.url_name))
     ]
     matches = [
         i for i in items if path == i["url"] or (i["url"] != "/" and path.startswith(i["url"]))

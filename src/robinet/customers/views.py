@@ -263,6 +263,7 @@ class CustomerDetailView(AccountMixin, View):
             "can_export": scope.covers(Perm.CUSTOMER_EXPORT, account.centre),
             "can_history": scope.covers(Perm.AUDIT_VIEW, account.centre),
             "can_bill": scope.covers(Perm.BILLING_VIEW, account.centre),
+            "can_collect": scope.covers(Perm.COLLECTION_VIEW, account.centre),
             "naf_label": naf_get(account.naf_code) if account.naf_code else "",
             "history": history_rows(overview["events"]),
             "consistency_list": labelled_errors(overview["consistency_errors"]),
