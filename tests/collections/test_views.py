@@ -179,7 +179,6 @@ def test_coll2_issue_then_the_button_is_gone_and_notices_are_listed(
 
 
 def test_coll2_notice_pdf_is_inline(web, proposal_run, collector):
-    pytest.importorskip("robinet.collections.notices.pdf")
     services.dunning_issue(actor=collector, proposal_run=proposal_run)
     notice = DunningNotice.objects.get()
     response = web.login(collector).get("collections:notice-pdf", notice.pk)

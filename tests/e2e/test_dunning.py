@@ -3,7 +3,6 @@
 notices and reads one; on a phone, the proposal page stays usable."""
 
 import datetime as dt
-import importlib.util
 import re
 
 import pytest
@@ -17,13 +16,6 @@ from tests.collections.conftest import bill
 from tests.metering.factories import occupied_point
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def installed(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 @pytest.fixture
@@ -46,14 +38,7 @@ def collector(org, make_user):
     return make_user("recouvreur", Role.COLLECTION_OFFICER, org.centres[0])
 
 
-@pytest.fixture
-def no_sending(monkeypatch):
-    """Without the notice-sending module, issuing must not try to send (nothing to send with)."""
-    if not installed("robinet.collections.notices.messages"):
-        monkeypatch.setattr(services, "_send", lambda run_id: None)
-
-
-def test_coll2_propose_review_issue_and_read_a_notice(new_page, debtors, collector, no_sending):
+def test_coll2_propose_review_issue_and_read_a_notice(new_page, debtors, collector):
     first, second, bills = debtors
     page = new_page(user=collector)
     page.set_default_timeout(30_000)  # a shared two-core machine
@@ -99,13 +84,12 @@ def test_coll2_propose_review_issue_and_read_a_notice(new_page, debtors, collect
     expect(page.locator("#notice-items")).not_to_contain_text(bills[1].number)
     expect(page.locator("#notice-rules")).to_contain_text("FR-CASF-L115-3")
 
-    # 5. Its letter, when the notice module is installed.
-    if installed("robinet.collections.notices.pdf"):
-        href = page.locator("#notice-pdf").get_attribute("href")
-        response = page.request.get(href)
-        assert response.status == 200
-        assert response.headers["content-type"] == "application/pdf"
-        assert response.body().startswith(b"%PDF")
+    # 5. Its letter.
+    href = page.locator("#notice-pdf").get_attribute("href")
+    response = page.request.get(href)
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.body().startswith(b"%PDF")
 
     # 6. Back on the proposal: issued, no more review forms.
     page.goto(f"/collections/dunning/{notice.proposal.run_id}/")

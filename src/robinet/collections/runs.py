@@ -239,7 +239,9 @@ def _executemany(sql: str, rows: list[tuple]) -> None:
 def issue_proposals(run, proposal_ids: list[int]) -> ChunkResult:
     """Issue the notices of a chunk of proposals (the activity run's chunk function)."""
     result = ChunkResult()
-    on, now = run.run_date, clock.now()
+    on = run.run_date
+    # As Django writes it (SQLite stores naive UTC text: mixed forms would sort wrong).
+    now = connection.ops.adapt_datetimefield_value(clock.now())
     proposals = list(
         DunningProposal.objects.filter(pk__in=proposal_ids, status=ProposalStatus.PROPOSED)
         .order_by("pk")

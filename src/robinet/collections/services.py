@@ -26,6 +26,7 @@ from robinet.collections.models import (
     ProcedureClass,
     ProposalItem,
 )
+from robinet.collections.plans import plans_monitor
 from robinet.core import audit, clock
 from robinet.core.exceptions import ApplicationError, InvalidTransition, ValidationFailed
 from robinet.core.models import BatchRun, RunState
@@ -200,7 +201,11 @@ def dunning_propose(
     chunk_size: int | None = None,
     executor=None,
 ) -> BatchRun:
-    """Propose the day's dunning (nothing is sent): a run, planned, approved and executed."""
+    """Propose the day's dunning (nothing is sent): a run, planned, approved and executed.
+
+    Plans and promises are checked first (COLL-5): one broken on ``on``
+    no longer holds its account, so dunning resumes the same day.
+    """
     entity = _entity(entity_code)
     _require_run(actor, entity)
     if not DunningProcedure.objects.exists():
@@ -208,6 +213,7 @@ def dunning_propose(
             _("Aucune procédure de relance n'est paramétrée."), code="no_procedure"
         )
     on = on or clock.today()
+    plans_monitor(on=on, actor=_user(actor))
     with transaction.atomic():
         run = run_create(
             kind=runs.PROPOSAL,

@@ -172,7 +172,6 @@ def seed_demo(today: dt.date) -> dict[str, int]:
             for scene in scenes.get(days, ()):
                 scene(day)
             if days in PAST_RUNS or days == 0:
-                plans.plans_monitor(on=day)
                 proposal = services.dunning_propose(actor=None, on=day)
                 if days:
                     services.dunning_issue(actor=None, proposal_run=proposal, send=False)

@@ -2,7 +2,7 @@
 ``robinet dunning issue --run N``, ``robinet dunning print --run N --out FILE.pdf``,
 ``robinet dunning seed-procedures``.
 
-``run`` is the daily job: it first monitors payment plans and promises (a
+``run`` is the daily job: it first checks payment plans and promises (a
 broken plan resumes dunning the same day), then writes the proposal — what
 would be sent, nothing is sent; an officer reviews it on screen. ``issue``
 runs the activity of a reviewed proposal (``--issue`` on ``run`` does both
@@ -68,10 +68,6 @@ class Command(BaseCommand):
 
     def _run(self, *, date, entity, issue, **options):
         on = _date(date)
-        from robinet.collections.plans import plans_monitor
-
-        monitored = plans_monitor(on=on)
-        self.stdout.write(f"Échéanciers et promesses : {monitored}.")
         proposal = services.dunning_propose(actor=None, on=on, entity_code=entity)
         self._report(proposal, "Proposition")
         if issue:
