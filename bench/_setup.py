@@ -53,3 +53,42 @@ def _drop_postgres(name: str) -> None:
 def percentile(sorted_values: list[float], p: float) -> float:
     index = min(len(sorted_values) - 1, max(0, round(p / 100 * len(sorted_values)) - 1))
     return sorted_values[index]
+
+
+class ForkedExecutor:
+    """N forked workers take a run's pending chunks in turn (as N Celery workers would),
+    each on its own connection; the parent then finishes the run."""
+
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
+
+    def submit(self, run) -> None:
+        import multiprocessing
+
+        from django.db import connections
+
+        from robinet.core.runs import _pending_chunk_indexes, run_finish
+
+        label = run._meta.label_lower
+        indexes = list(_pending_chunk_indexes(run))
+        connections.close_all()  # each child opens its own
+        context = multiprocessing.get_context("fork")
+        workers = [
+            context.Process(target=_chunks, args=(label, run.pk, indexes[n :: self.processes]))
+            for n in range(self.processes)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        run_finish(run=run)
+
+
+def _chunks(label: str, run_id: int, indexes: list[int]) -> None:
+    from django.db import connections
+
+    from robinet.core.runs import execute_chunk
+
+    for index in indexes:
+        execute_chunk(label, run_id, index)
+    connections.close_all()

@@ -2,6 +2,7 @@
 
     uv run python bench/dunning_run.py --customers 100000                          # SQLite
     uv run python bench/dunning_run.py --customers 1000000 --database postgres
+    uv run python bench/dunning_run.py --customers 1000000 --database postgres --processes 2
 
 Builds a throwaway database (``bench/_setup.py``), generates the demo utility
 (customers, contracts; no readings), seeds the default procedures, issues
@@ -28,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _setup import setup_database  # noqa: E402
+from _setup import ForkedExecutor, setup_database  # noqa: E402
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -59,6 +60,7 @@ def main() -> int:
     parser.add_argument("--chunk-size", type=int, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
     parser.add_argument("--profile", action="store_true", help="cProfile the run (slower)")
+    parser.add_argument("--processes", type=int, default=1, help="chunks in N processes")
     args = parser.parse_args()
 
     url = setup_database(args.database, "robinet_bench_dunning", keep=args.keep)
@@ -91,17 +93,24 @@ def main() -> int:
     if profiler:
         profiler.enable()
     started = time.perf_counter()
-    proposal = dunning_propose(actor=None, on=TODAY, chunk_size=args.chunk_size)
+    executor = ForkedExecutor(args.processes) if args.processes > 1 else None
+    proposal = dunning_propose(actor=None, on=TODAY, chunk_size=args.chunk_size, executor=executor)
     proposed = time.perf_counter() - started
     mark = time.perf_counter()
     activity = dunning_issue(
-        actor=None, proposal_run=proposal, chunk_size=args.chunk_size, send=False
+        actor=None,
+        proposal_run=proposal,
+        chunk_size=args.chunk_size,
+        send=False,
+        executor=executor,
     )
     issued = time.perf_counter() - mark
     elapsed = time.perf_counter() - started
     if profiler:
         profiler.disable()
 
+    proposal.refresh_from_db()
+    activity.refresh_from_db()
     notices = DunningNotice.objects.count()
     print()
     print(
@@ -118,7 +127,7 @@ def main() -> int:
     print(
         f"dunning run end to end: {elapsed:.1f} s for {args.customers:,} customers, "
         f"{overdue:,} overdue items: {overdue / elapsed:,.0f} overdue items/s "
-        f"({connection.vendor})"
+        f"({connection.vendor}, {args.processes} process(es))"
     )
     if profiler:
         out = io.StringIO()

@@ -124,18 +124,18 @@ def live_blocks(account_ids: Sequence[int], on: dt.date) -> dict[int, list[Block
     """Blocks in force on ``on``: recorded ones, active plans, pending promises (COLL-3)."""
     blocks: dict[int, list[BlockFacts]] = defaultdict(list)
     recorded = CollectionBlock.objects.filter(
-        account_id__in=account_ids, lifted_on__isnull=True, starts_on__lte=on
+        account_id__any=account_ids, lifted_on__isnull=True, starts_on__lte=on
     ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
     for account_id, reason, starts, ends in recorded.values_list(
         "account_id", "reason", "starts_on", "ends_on"
     ):
         blocks[account_id].append(BlockFacts(reason, starts, ends))
     for account_id, agreed in PaymentPlan.objects.filter(
-        account_id__in=account_ids, state=PlanState.ACTIVE
+        account_id__any=account_ids, state=PlanState.ACTIVE
     ).values_list("account_id", "agreed_on"):
         blocks[account_id].append(BlockFacts(BlockReason.PAYMENT_PLAN, min(agreed, on)))
     for account_id, made in PaymentPromise.objects.filter(
-        account_id__in=account_ids, state=PromiseState.PENDING
+        account_id__any=account_ids, state=PromiseState.PENDING
     ).values_list("account_id", "made_on"):
         blocks[account_id].append(BlockFacts(BlockReason.PROMISE, min(made, on)))
     return blocks
@@ -146,14 +146,14 @@ def load_facts(
 ) -> list[AccountFacts]:
     accounts = {
         row[0]: row
-        for row in CustomerAccount.objects.filter(pk__in=account_ids).values_list(
+        for row in CustomerAccount.objects.filter(pk__any=account_ids).values_list(
             "pk", "customer_class", "centre_id", "mail_returned_on"
         )
     }
     items_by_account: dict[int, list[dict]] = defaultdict(list)
     item_rows = (
         OpenItem.objects.filter(
-            account_id__in=account_ids,
+            account_id__any=account_ids,
             cleared_on__isnull=True,
             open_amount__gt=0,
             kind__in=DUNNED_KINDS,
@@ -175,21 +175,21 @@ def load_facts(
         items_by_account[row["account_id"]].append(row)
         item_ids.append(row["pk"])
     charged = set(
-        DunningCharge.objects.filter(open_item_id__in=item_ids, kind="indemnity").values_list(
+        DunningCharge.objects.filter(open_item_id__any=item_ids, kind="indemnity").values_list(
             "open_item_id", flat=True
         )
     )
     blocks = live_blocks(account_ids, on)
     nec = set(
         Particularity.objects.filter(
-            account_id__in=account_ids, kind=ParticularityKind.NEC, started_on__lte=on
+            account_id__any=account_ids, kind=ParticularityKind.NEC, started_on__lte=on
         )
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on))
         .values_list("account_id", flat=True)
     )
     protected = set(
         Contract.objects.filter(
-            account_id__in=account_ids,
+            account_id__any=account_ids,
             status=ContractStatus.ACTIVE,
             service_point__premises_use__in=PROTECTED_PREMISES,
         ).values_list("account_id", flat=True)
@@ -197,7 +197,7 @@ def load_facts(
     last_notice: dict[int, tuple[dt.date, dt.date]] = {}
     formal: set[int] = set()
     for account_id, issued, pay_by, actions in (
-        DunningNotice.objects.filter(account_id__in=account_ids)
+        DunningNotice.objects.filter(account_id__any=account_ids)
         .order_by("account_id", "issued_on", "pk")
         .values_list("account_id", "issued_on", "pay_by", "actions")
     ):

@@ -243,7 +243,7 @@ def issue_proposals(run, proposal_ids: list[int]) -> ChunkResult:
     # As Django writes it (SQLite stores naive UTC text: mixed forms would sort wrong).
     now = connection.ops.adapt_datetimefield_value(clock.now())
     proposals = list(
-        DunningProposal.objects.filter(pk__in=proposal_ids, status=ProposalStatus.PROPOSED)
+        DunningProposal.objects.filter(pk__any=proposal_ids, status=ProposalStatus.PROPOSED)
         .order_by("pk")
         .values_list(
             "pk", "account_id", "procedure_id", "level_id", "actions", "rules", "fees",
@@ -253,14 +253,14 @@ def issue_proposals(run, proposal_ids: list[int]) -> ChunkResult:
     account_ids = [p[1] for p in proposals]
     accounts = {
         row[0]: row
-        for row in CustomerAccount.objects.filter(pk__in=account_ids).values_list(
+        for row in CustomerAccount.objects.filter(pk__any=account_ids).values_list(
             "pk", "centre_id", "payment_terms_days", "party__email", "party__mobile",
             "mail_returned_on",
         )
     }  # fmt: skip
     blocked = live_blocks(account_ids, on)
     items = defaultdict(list)
-    for row in ProposalItem.objects.filter(proposal_id__in=proposal_ids, excluded=False).values_list(
+    for row in ProposalItem.objects.filter(proposal_id__any=proposal_ids, excluded=False).values_list(
         "proposal_id", "open_item_id", "from_level", "to_level", "open_item__document_number",
         "open_item__due_date", "open_item__open_amount",
     ):  # fmt: skip
@@ -334,7 +334,7 @@ def issue_proposals(run, proposal_ids: list[int]) -> ChunkResult:
 def _debt_cases(notices: list[_Notice], *, on: dt.date) -> None:
     """The debtors' one debt case moves to (or opens at) the reminders stage."""
     existing = set(
-        DebtCase.objects.filter(account_id__in=[n.account_id for n in notices]).values_list(
+        DebtCase.objects.filter(account_id__any=[n.account_id for n in notices]).values_list(
             "account_id", flat=True
         )
     )

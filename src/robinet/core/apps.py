@@ -5,3 +5,8 @@ class CoreConfig(AppConfig):
     name = "robinet.core"
     label = "core"
     verbose_name = "Robinet — noyau"
+
+    def ready(self) -> None:
+        from robinet.core import lookups
+
+        lookups.register()
