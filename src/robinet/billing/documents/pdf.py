@@ -45,6 +45,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from robinet.core.money import round_money
+from robinet.core.pdf import CanvasPen
 
 from .data import DocumentLine, InvoiceDocument
 
@@ -178,48 +179,15 @@ def _add_output_intent(canvas: Canvas) -> None:
 # --- drawing ----------------------------------------------------------------
 
 
-class _Writer:
+class _Writer(CanvasPen):
     """A canvas with a y cursor that starts a new page when something does not fit."""
 
     def __init__(self, canvas: Canvas, doc: InvoiceDocument, *, embed_fonts: bool) -> None:
-        self.c = canvas
+        super().__init__(canvas)
         self.doc = doc
         self.regular, self.bold = fonts(embed_fonts)
         self.y = PAGE_H - 12 * mm
         self.page = 1
-        self._font: tuple[str, float] | None = None
-        self._fill: Color | None = None
-
-    def font(self, name: str, size: float) -> None:
-        if self._font != (name, size):
-            self.c.setFont(name, size)
-            self._font = (name, size)
-
-    def fill(self, color: Color) -> None:
-        if self._fill is not color:
-            self.c.setFillColor(color)
-            self._fill = color
-
-    def text(
-        self,
-        x: float,
-        y: float,
-        text: str,
-        size: float = 8,
-        *,
-        bold: bool = False,
-        color: Color = INK,
-        align: str = "left",
-    ) -> None:
-        c = self.c
-        self.font(self.bold if bold else self.regular, size)
-        self.fill(color)
-        if align == "right":
-            c.drawRightString(x, y, text)
-        elif align == "center":
-            c.drawCentredString(x, y, text)
-        else:
-            c.drawString(x, y, text)
 
     def wrap(self, text: str, size: float, width: float, *, bold: bool = False) -> list[str]:
         return simpleSplit(text, self.bold if bold else self.regular, size, width)

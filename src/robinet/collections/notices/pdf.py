@@ -36,6 +36,8 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
+from robinet.core.pdf import CanvasPen
+
 from . import wording as wd
 from .document import NoticeDocument
 
@@ -78,48 +80,22 @@ def _wrap(text: str, font: str, size: float, width: float) -> tuple[str, ...]:
     return tuple(simpleSplit(text, font, size, width))
 
 
-class _Letter:
+class _Letter(CanvasPen):
     """Draws one letter on a shared canvas with a y cursor; records every string drawn."""
 
+    regular, bold, text_size = REGULAR, BOLD, 9
+
     def __init__(self, canvas: Canvas, doc: NoticeDocument) -> None:
-        self.c = canvas
+        super().__init__(canvas)
         self.doc = doc
         self.y = PAGE_H - 15 * mm
         self.pages = 1
-        self.drawn: list[str] = []
-        self._font: tuple[str, float] | None = None
-        self._fill: Color | None = None
+        self.strings: list[str] = []
 
     # --- primitives ---------------------------------------------------------------------
 
-    def font(self, name: str, size: float) -> None:
-        if self._font != (name, size):
-            self.c.setFont(name, size)
-            self._font = (name, size)
-
-    def fill(self, color: Color) -> None:
-        if self._fill is not color:
-            self.c.setFillColor(color)
-            self._fill = color
-
-    def text(
-        self,
-        x: float,
-        y: float,
-        text: str,
-        size: float = 9,
-        *,
-        bold: bool = False,
-        color: Color = INK,
-        align: str = "left",
-    ) -> None:
-        self.drawn.append(text)
-        self.font(BOLD if bold else REGULAR, size)
-        self.fill(color)
-        if align == "right":
-            self.c.drawRightString(x, y, text)
-        else:
-            self.c.drawString(x, y, text)
+    def drawn(self, text: str) -> None:
+        self.strings.append(text)
 
     def wrap(self, text: str, size: float, width: float, *, bold: bool = False) -> list[str]:
         return list(_wrap(text, BOLD if bold else REGULAR, size, width))
@@ -375,7 +351,7 @@ def _draw(canvas: Canvas, doc: NoticeDocument) -> int:
     w.footer()
     canvas.showPage()
     # The guardrails see every string the page carries, table cells and footer included.
-    wd.check_wording(doc, "\n".join(w.drawn))
+    wd.check_wording(doc, "\n".join(w.strings))
     return w.pages
 
 
