@@ -45,3 +45,21 @@ def run_import(
     except ApplicationError as exc:
         raise CommandError(str(exc.message)) from None
     return result, time.perf_counter() - started
+
+
+def parse_date(value: str | None, *, default=None):
+    """A command's ``--date`` (AAAA-MM-JJ); ``default`` when absent, else a clear error."""
+    import datetime as dt
+
+    if not value and default is not None:
+        return default
+    try:
+        return dt.date.fromisoformat(value or "")
+    except ValueError:
+        raise CommandError(f"Date invalide : « {value} » (attendu AAAA-MM-JJ).") from None
+
+
+def command_error(exc: ApplicationError) -> CommandError:
+    """An application error as the command prints it: the message and each field's errors."""
+    details = "; ".join(f"{k} : {', '.join(map(str, v))}" for k, v in exc.fields.items())
+    return CommandError(f"{exc.message} {details}".strip())

@@ -10,28 +10,21 @@ at once, for sites that do not review). ``print`` renders the letters of an
 activity run into one PDF for the printer (COLL-2).
 """
 
-import datetime as dt
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from robinet.collections import runs, services
+from robinet.core.commands import command_error, parse_date
 from robinet.core.exceptions import ApplicationError
 from robinet.core.models import BatchRun
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"Date invalide : « {value} » (attendu AAAA-MM-JJ).") from None
 
 
 def _run(pk: int, kind: str) -> BatchRun:
     run = BatchRun.objects.filter(pk=pk, kind=kind).first()
     if run is None:
-        label = "proposition" if kind == runs.PROPOSAL else "émission"
-        raise CommandError(f"Aucun traitement de {label} de relances n° {pk}.")
+        label = "de proposition" if kind == runs.PROPOSAL else "d'émission"
+        raise CommandError(f"Aucun traitement {label} de relances n° {pk}.")
     return run
 
 
@@ -56,8 +49,7 @@ class Command(BaseCommand):
         try:
             getattr(self, f"_{action.replace('-', '_')}")(**options)
         except ApplicationError as exc:
-            details = "; ".join(f"{k} : {', '.join(v)}" for k, v in exc.fields.items())
-            raise CommandError(f"{exc.message} {details}".strip()) from None
+            raise command_error(exc) from None
 
     def _report(self, run: BatchRun, what: str) -> None:
         self.stdout.write(
@@ -67,7 +59,7 @@ class Command(BaseCommand):
         )
 
     def _run(self, *, date, entity, issue, **options):
-        on = _date(date)
+        on = parse_date(date)
         proposal = services.dunning_propose(actor=None, on=on, entity_code=entity)
         self._report(proposal, "Proposition")
         if issue:

@@ -6,22 +6,12 @@ resumes); promises are kept or broken the same way (COLL-5). Idempotent: run
 it every day, a second run on the same date changes nothing.
 """
 
-import datetime as dt
-
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from robinet.collections.plans import plans_monitor
 from robinet.core import clock
+from robinet.core.commands import command_error, parse_date
 from robinet.core.exceptions import ApplicationError
-
-
-def _date(value: str | None) -> dt.date:
-    if not value:
-        return clock.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"Date invalide : « {value} » (attendu AAAA-MM-JJ).") from None
 
 
 class Command(BaseCommand):
@@ -33,11 +23,11 @@ class Command(BaseCommand):
         monitor.add_argument("--date", help="AAAA-MM-JJ (par défaut : aujourd'hui)")
 
     def handle(self, *args, action: str, **options):
-        on = _date(options.get("date"))
+        on = parse_date(options.get("date"), default=clock.today())
         try:
             counts = plans_monitor(on=on)
         except ApplicationError as exc:
-            raise CommandError(str(exc.message)) from None
+            raise command_error(exc) from None
         self.stdout.write(
             f"Suivi au {on.strftime('%d/%m/%Y')} : {counts.plans_checked} échéancier(s) suivi(s), "
             f"{counts.plans_kept} respecté(s), {counts.plans_broken} rompu(s) ; "
