@@ -31,3 +31,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Dunning SMS stay in memory (e-mails do too: pytest-django's locmem backend).
+ROBINET_SMS_BACKEND = "locmem"

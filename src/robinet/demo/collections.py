@@ -174,7 +174,7 @@ def seed_demo(today: dt.date) -> dict[str, int]:
             if days in PAST_RUNS or days == 0:
                 proposal = services.dunning_propose(actor=None, on=day)
                 if days:
-                    services.dunning_issue(actor=None, proposal_run=proposal, send=False)
+                    services.dunning_issue(actor=None, proposal_run=proposal)
                     counts["dunning_runs"] += 1
     counts["notices"] = DunningNotice.objects.count()
     counts["proposals_today"] = DunningProposal.objects.filter(
