@@ -213,7 +213,7 @@ def dunning_propose(
             _("Aucune procédure de relance n'est paramétrée."), code="no_procedure"
         )
     on = on or clock.today()
-    plans_monitor(on=on, actor=_user(actor))
+    plans_monitor(on=on)  # a system check, on behalf of the run (its permission is checked)
     with transaction.atomic():
         run = run_create(
             kind=runs.PROPOSAL,
