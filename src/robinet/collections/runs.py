@@ -277,41 +277,23 @@ def issue_proposals(run, proposal_ids: list[int]) -> ChunkResult:
             issuing.append(proposal)
     if not issuing:
         return result
-    numbers = _numbers(len(issuing), on.year)
+    # Everything that needs no number is written first: the gapless numbers (notices,
+    # fee invoices, entries) are reserved last, so that a chunk holds their locks only
+    # for its last statements (workers wait on each other there). The foreign keys to
+    # the notices are checked at commit.
     ids = allocate_ids(DunningNotice, len(issuing))
-    notices, rows, item_rows, new_dunnings, raised, events = [], [], [], [], [], []
-    for proposal, number, notice_id in zip(issuing, numbers, ids, strict=True):
-        pk, account_id, procedure_id, level_id, actions, rules, fees, pay_by, label, delay = (
-            proposal
-        )
-        account = accounts[account_id]
+    notices, item_rows, new_dunnings, raised = [], [], [], []
+    for proposal, notice_id in zip(issuing, ids, strict=True):
+        pk, account_id, _procedure, _level, _actions, _rules, fees, pay_by, _label, delay = proposal
         live = items[pk]
         pay_by = pay_by or on + dt.timedelta(days=delay)
-        total = sum((row[6] for row in live), ZERO)
-        notices.append(_Notice(notice_id, number, pk, account_id, pay_by, fees, live))
-        rows.append(
-            (
-                notice_id, number, pk, run.pk, account_id, procedure_id, level_id, on, pay_by,
-                json_value(actions), json_value(rules), total, ZERO, None,
-                MAIN_RESIDENCE_RULE in rules,
-                (account[3] or "")[:254] if Action.EMAIL in actions else "",
-                (account[4] or "")[:20] if Action.SMS in actions else "",
-                None, None, None,
-            )
-        )  # fmt: skip
+        notices.append(_Notice(notice_id, "", pk, account_id, pay_by, fees, live))
         for _, item_id, from_level, to_level, document, due, open_amount in live:
             item_rows.append((notice_id, item_id, document, due, open_amount, to_level))
             if from_level:
                 raised.append((to_level, on, notice_id, item_id))
             else:
                 new_dunnings.append((item_id, account_id, to_level, on, notice_id))
-        events.append(
-            (
-                account_id, EventKind.NOTICE.value, on, now, run.created_by_id,
-                f"{number} — {label} — {total} €"[:255], NEXT_STEP, pay_by, notice_id, None, None,
-            )
-        )  # fmt: skip
-    insert_rows(DunningNotice, NOTICE_COLUMNS, rows)
     insert_rows(NoticeItem, NOTICE_ITEM_COLUMNS, item_rows)
     insert_rows(Dunning, DUNNING_COLUMNS, new_dunnings)
     table = Dunning._meta.db_table
@@ -319,7 +301,6 @@ def issue_proposals(run, proposal_ids: list[int]) -> ChunkResult:
         f"UPDATE {table} SET level = %s, reached_on = %s, notice_id = %s WHERE open_item_id = %s",
         raised,
     )
-    insert_rows(CollectionEvent, EVENT_COLUMNS, events)
     _debt_cases(notices, on=on)
     sql, params = in_ids("id", [n.proposal_id for n in notices])
     with connection.cursor() as cursor:
@@ -327,7 +308,35 @@ def issue_proposals(run, proposal_ids: list[int]) -> ChunkResult:
             f"UPDATE {DunningProposal._meta.db_table} SET status = %s WHERE {sql}",
             [ProposalStatus.ISSUED.value, *params],
         )
-    _charge_fees(notices, accounts, run=run)
+
+    for notice, number in zip(notices, _numbers(len(notices), on.year), strict=True):
+        notice.number = number
+    charged = _charge_fees(notices, accounts, run=run)
+    rows, events = [], []
+    for proposal, notice in zip(issuing, notices, strict=True):
+        _pk, account_id, procedure_id, level_id, actions, rules, _fees, _p, label, _d = proposal
+        account = accounts[account_id]
+        total = sum((row[6] for row in notice.items), ZERO)
+        fee_invoice_id, fee_total = charged.get(notice.id, (None, ZERO))
+        rows.append(
+            (
+                notice.id, notice.number, notice.proposal_id, run.pk, account_id, procedure_id,
+                level_id, on, notice.pay_by, json_value(actions), json_value(rules), total,
+                fee_total, fee_invoice_id, MAIN_RESIDENCE_RULE in rules,
+                (account[3] or "")[:254] if Action.EMAIL in actions else "",
+                (account[4] or "")[:20] if Action.SMS in actions else "",
+                None, None, None,
+            )
+        )  # fmt: skip
+        events.append(
+            (
+                account_id, EventKind.NOTICE.value, on, now, run.created_by_id,
+                f"{notice.number} — {label} — {total} €"[:255], NEXT_STEP, notice.pay_by,
+                notice.id, None, None,
+            )
+        )  # fmt: skip
+    insert_rows(DunningNotice, NOTICE_COLUMNS, rows)
+    insert_rows(CollectionEvent, EVENT_COLUMNS, events)
     return result
 
 
@@ -382,11 +391,12 @@ def _fee_line(fee: dict, document: str, price) -> Line:
     )
 
 
-def _charge_fees(notices: list[_Notice], accounts: dict, *, run) -> None:
+def _charge_fees(notices: list[_Notice], accounts: dict, *, run) -> dict[int, tuple[int, Decimal]]:
     """Professionals (COLL-1): the €40 indemnity per late invoice and late interest.
 
     One invoice per notice, all issued at once by the bulk invoice writer; a
-    ``DunningCharge`` per fee (unique per invoice for the indemnity).
+    ``DunningCharge`` per fee (unique per invoice for the indemnity). Returns,
+    per notice charged, its fees invoice and the total charged.
     """
     on = run.run_date
     batch, charges, billed = [], [], []
@@ -411,19 +421,15 @@ def _charge_fees(notices: list[_Notice], accounts: dict, *, run) -> None:
         charges.extend((notice.id, f["item"], f["kind"], Decimal(f["amount"])) for f in fees)
         billed.append((notice, sum((Decimal(f["amount"]) for f in fees), ZERO)))
     if not batch:
-        return
+        return {}
     invoice_ids = issue_line_invoices(
         batch, issue_date=on, kind=InvoiceKind.FEES, actor_id=run.created_by_id
     )
     insert_rows(DunningCharge, CHARGE_COLUMNS, charges)
-    _executemany(
-        f"UPDATE {DunningNotice._meta.db_table} SET fee_invoice_id = %s, fee_total = %s "
-        "WHERE id = %s",
-        [
-            (invoice_id, total, n.id)
-            for (n, total), invoice_id in zip(billed, invoice_ids, strict=True)
-        ],
-    )
+    return {
+        notice.id: (invoice_id, total)
+        for (notice, total), invoice_id in zip(billed, invoice_ids, strict=True)
+    }
 
 
 def register() -> None:
