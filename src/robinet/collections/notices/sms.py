@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import sys
 import unicodedata
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -84,14 +85,14 @@ def gsm_length(text: str) -> int:
     return sum(2 if ch in GSM_EXTENDED else 1 for ch in text)
 
 
-class SmsBackend:
+class SmsBackend(ABC):
     """The interface: ``send_messages(messages) -> int`` (how many were sent)."""
 
     def __init__(self, *, fail_silently: bool = False, **kwargs) -> None:
         self.fail_silently = fail_silently
 
-    def send_messages(self, messages: list[SmsMessage]) -> int:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def send_messages(self, messages: list[SmsMessage]) -> int: ...
 
 
 class FileSmsBackend(SmsBackend):
