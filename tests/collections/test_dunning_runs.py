@@ -177,3 +177,16 @@ def test_coll4_no_restriction_ever_proposed_for_a_main_residence(procedures, hou
     run = propose()
     proposal = DunningProposal.objects.get(run=run)
     assert "restriction" not in proposal.actions
+
+
+def test_coll13_the_debt_case_follows_the_notice_to_the_agency(procedures, household):
+    """The individuals' last level hands the debt to the agency: one case, one stage."""
+    bill(household, issued=TODAY - dt.timedelta(days=140))
+    day = TODAY
+    for _ in range(4):  # first reminder, second, formal notice, agency
+        issue(propose(on=day))
+        day += dt.timedelta(days=16)
+    notice = DunningNotice.objects.latest("pk")
+    assert "agency" in notice.actions
+    assert "FR-CPCE-R124-4" in notice.rules
+    assert DebtCase.objects.get(account=household).stage == "agency"

@@ -228,6 +228,16 @@ class _Notice:
     pay_by: dt.date
     fees: list
     items: list
+    actions: list
+
+    @property
+    def stage(self) -> str:
+        """Where the notice takes the debt case: the agency, litigation, or reminders."""
+        if Action.LITIGATION in self.actions:
+            return DebtStage.LITIGATION.value
+        if Action.AGENCY in self.actions:
+            return DebtStage.AGENCY.value
+        return DebtStage.REMINDERS.value
 
 
 def _executemany(sql: str, rows: list[tuple]) -> None:
@@ -284,10 +294,10 @@ def issue_proposals(run, proposal_ids: list[int]) -> ChunkResult:
     ids = allocate_ids(DunningNotice, len(issuing))
     notices, item_rows, new_dunnings, raised = [], [], [], []
     for proposal, notice_id in zip(issuing, ids, strict=True):
-        pk, account_id, _procedure, _level, _actions, _rules, fees, pay_by, _label, delay = proposal
+        pk, account_id, _procedure, _level, actions, _rules, fees, pay_by, _label, delay = proposal
         live = items[pk]
         pay_by = pay_by or on + dt.timedelta(days=delay)
-        notices.append(_Notice(notice_id, "", pk, account_id, pay_by, fees, live))
+        notices.append(_Notice(notice_id, "", pk, account_id, pay_by, fees, live, actions))
         for _, item_id, from_level, to_level, document, due, open_amount in live:
             item_rows.append((notice_id, item_id, document, due, open_amount, to_level))
             if from_level:
@@ -341,18 +351,17 @@ def issue_proposals(run, proposal_ids: list[int]) -> ChunkResult:
 
 
 def _debt_cases(notices: list[_Notice], *, on: dt.date) -> None:
-    """The debtors' one debt case moves to (or opens at) the reminders stage."""
+    """The debtors' one debt case moves to (or opens at) the notice's stage (COLL-13)."""
     existing = set(
         DebtCase.objects.filter(account_id__any=[n.account_id for n in notices]).values_list(
             "account_id", flat=True
         )
     )
-    stage = DebtStage.REMINDERS.value
     insert_rows(
         DebtCase,
         DEBT_CASE_COLUMNS,
         [
-            (n.account_id, stage, on, on, NEXT_STEP, n.pay_by)
+            (n.account_id, n.stage, on, on, NEXT_STEP, n.pay_by)
             for n in notices
             if n.account_id not in existing
         ],
@@ -361,7 +370,7 @@ def _debt_cases(notices: list[_Notice], *, on: dt.date) -> None:
         f"UPDATE {DebtCase._meta.db_table} SET stage = %s, updated_on = %s, next_step = %s, "
         "next_step_on = %s WHERE account_id = %s",
         [
-            (stage, on, NEXT_STEP, n.pay_by, n.account_id)
+            (n.stage, on, NEXT_STEP, n.pay_by, n.account_id)
             for n in notices
             if n.account_id in existing
         ],
