@@ -546,3 +546,8 @@ class CollectionEvent(models.Model):
             models.CheckConstraint(condition=Q(kind__in=EventKind.values), name="event_kind_valid")
         ]
         indexes = [models.Index(fields=["account", "occurred_on"], name="event_by_account")]
+
+
+# Models of the collection officer's desk, one module per capability.
+from robinet.collections.models_agencies import *  # noqa: E402, F403
+from robinet.collections.models_worklist import *  # noqa: E402, F403

@@ -1,5 +1,10 @@
-from robinet.collections import dunning_urls, plan_urls
+from robinet.collections import agencies_urls, dunning_urls, plan_urls, worklist_urls
 
 app_name = "collections"
 
-urlpatterns = [*dunning_urls.urlpatterns, *plan_urls.urlpatterns]
+urlpatterns = [
+    *dunning_urls.urlpatterns,
+    *plan_urls.urlpatterns,
+    *worklist_urls.urlpatterns,
+    *agencies_urls.urlpatterns,
+]

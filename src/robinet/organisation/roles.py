@@ -41,6 +41,11 @@ class Perm(models.TextChoices):
     DUNNING_RUN = "collection.dunning", _("Lancer et valider les relances")
     PLAN_MANAGE = "collection.plans", _("Accorder des échéanciers et noter des promesses")
     DUNNING_CONFIGURE = "collection.configure", _("Paramétrer les procédures de relance")
+    AGENCY_MANAGE = (
+        "collection.agencies",
+        _("Confier des dettes aux agences et suivre leurs comptes rendus"),
+    )
+    AGENCY_WORK = "collection.agency_work", _("Agence : voir et rendre compte des dettes confiées")
 
 
 _ALL = frozenset(Perm)
@@ -64,6 +69,7 @@ _COLLECTION = frozenset(
         Perm.VOUCHER_MANAGE,
         Perm.DUNNING_RUN,
         Perm.PLAN_MANAGE,
+        Perm.AGENCY_MANAGE,
     }
 )
 _OFFICER = _VIEW | {Perm.CUSTOMER_CHANGE, Perm.CONTRACT_CHANGE, Perm.QUALITY_VIEW}
@@ -90,7 +96,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.AUDITOR: frozenset(_VIEW | {Perm.QUALITY_VIEW, Perm.ACCOUNTING_VIEW}),
     # ORG-4: an agency sees only assigned debts; the collections issue gives it
     # its own limited screens. It has no access to the customer file.
-    Role.EXTERNAL_AGENCY: frozenset(),
+    Role.EXTERNAL_AGENCY: frozenset({Perm.AGENCY_WORK}),
 }
 
 

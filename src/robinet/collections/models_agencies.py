@@ -1,0 +1,1 @@
+"""Models of the agencies (filled by its module)."""

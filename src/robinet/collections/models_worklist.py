@@ -1,0 +1,1 @@
+"""Models of the worklist (filled by its module)."""
