@@ -55,9 +55,7 @@ def model(coefs, intercept=0.0) -> scoring.Params:
     n = len(scoring.FEATURE_NAMES)
     coefs = list(coefs)
     coefs[0] = abs(coefs[0])  # a trained model's amount coefficient is kept ≥ 0
-    return scoring.Params(
-        scoring.FEATURE_NAMES, tuple(coefs), intercept, (1.0,) * n, (2.0,) * n
-    )
+    return scoring.Params(scoring.FEATURE_NAMES, tuple(coefs), intercept, (1.0,) * n, (2.0,) * n)
 
 
 @given(feature_values, coefficients, st.floats(-5, 5))

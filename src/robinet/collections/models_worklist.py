@@ -71,9 +71,7 @@ class AccountScore(models.Model):
     level = models.PositiveSmallIntegerField(_("niveau de relance"), default=0)
     oldest_days = models.PositiveIntegerField(_("ancienneté (jours)"), default=0)
     reasons = models.JSONField(_("raisons principales"), default=list)
-    next_action = models.CharField(
-        _("prochaine action"), max_length=16, choices=NextAction.choices
-    )
+    next_action = models.CharField(_("prochaine action"), max_length=16, choices=NextAction.choices)
     features = models.JSONField(_("variables"), default=dict)
 
     class Meta:

@@ -78,9 +78,7 @@ def _overdue_q(on: dt.date, prefix: str = "") -> Q:
 
 def overdue_accounts(on: dt.date) -> list[int]:
     """Ids of the accounts with an overdue debit on ``on``, in id order."""
-    return sorted(
-        set(OpenItem.objects.filter(_overdue_q(on)).values_list("account_id", flat=True))
-    )
+    return sorted(set(OpenItem.objects.filter(_overdue_q(on)).values_list("account_id", flat=True)))
 
 
 def chunks(ids: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]:
@@ -335,13 +333,13 @@ def worklist(*, user, filters: Filters | None = None) -> QuerySet[AccountScore]:
         rows = rows.filter(
             Q(account__number__startswith=text) | Q(account__party__name__icontains=text)
         )
-    return rows.select_related("account__party", "account__centre").order_by(
-        "-expected_loss", "id"
-    )
+    return rows.select_related("account__party", "account__centre").order_by("-expected_loss", "id")
 
 
 def max_level() -> int:
-    return DunningLevel.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
+    return (
+        DunningLevel.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
+    )
 
 
 # --- call outcomes (COLL-13) -----------------------------------------------------------------
