@@ -295,7 +295,11 @@ def score_run(*, on: dt.date | None = None, chunk_size: int = CHUNK) -> ScoreRun
             AccountScore.objects.filter(account_id__any=list(chunk)).delete()
             AccountScore.objects.bulk_create(rows, batch_size=1000)
         scored += len(rows)
-    removed, _detail = AccountScore.objects.filter(scored_on__lt=on).delete()
+    # accounts no longer overdue (paid since the last run, or since earlier today)
+    stale = sorted(set(AccountScore.objects.values_list("account_id", flat=True)) - set(ids))
+    removed = 0
+    for chunk in chunks(stale, chunk_size):
+        removed += AccountScore.objects.filter(account_id__any=list(chunk)).delete()[0]
     return ScoreRunResult(on, scored, removed, model)
 
 
