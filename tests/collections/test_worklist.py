@@ -100,3 +100,12 @@ def test_coll_13_call_refused_without_permission_or_with_bad_input(debtors, read
         )  # fmt: skip
     assert set(exc.value.fields) == {"outcome", "note", "next_step", "next_step_on"}
     assert not CollectionEvent.objects.filter(kind="contact").exists()
+
+
+def test_coll_7_demo_scores_with_the_fallback_when_history_is_short(debtors):
+    from robinet.demo.worklist import seed_demo
+
+    figures = seed_demo(TODAY)
+    assert figures["risk_model"] is None
+    assert "Historique insuffisant" in figures["fallback_reason"]
+    assert figures["scored_accounts"] == 3
