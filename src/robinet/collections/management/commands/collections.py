@@ -1,0 +1,66 @@
+"""``robinet collections train-model [--as-of D] [--seed 7] [--horizon 60]``,
+``robinet collections score [--date D]`` (COLL-7).
+
+``train-model`` learns the probability that an overdue debt stays unpaid from
+the utility's own history, prints its evaluation on a held-back later period
+(AUC and calibration by deciles) and stores it. ``score`` is the nightly job:
+it scores every overdue account and refreshes the officers' worklist.
+"""
+
+from django.core.management.base import BaseCommand
+
+from robinet.collections import risk_model, worklist
+from robinet.core.commands import command_error, parse_date
+from robinet.core.exceptions import ApplicationError
+
+
+class Command(BaseCommand):
+    help = "Recouvrement : modèle de risque et liste de travail (COLL-7)."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        train = sub.add_parser("train-model", help="apprendre le modèle de risque sur l'historique")
+        train.add_argument("--as-of", default="", help="AAAA-MM-JJ (par défaut aujourd'hui)")
+        train.add_argument("--seed", type=int, default=7)
+        train.add_argument("--horizon", type=int, default=risk_model.HORIZON_DAYS)
+        score = sub.add_parser("score", help="calculer les scores des comptes en retard")
+        score.add_argument("--date", default="", help="AAAA-MM-JJ (par défaut aujourd'hui)")
+
+    def handle(self, *args, action: str, **options):
+        try:
+            getattr(self, f"_{action.replace('-', '_')}")(**options)
+        except ApplicationError as exc:
+            raise command_error(exc) from None
+
+    def _train_model(self, *, as_of, seed, horizon, **options):
+        model = risk_model.train(
+            as_of=parse_date(as_of) if as_of else None, seed=seed, horizon=horizon
+        )
+        m = model.metrics
+        self.stdout.write(
+            f"Modèle n° {model.pk} : apprentissage du {model.period_start:%d/%m/%Y} au "
+            f"{model.period_end:%d/%m/%Y} ({m['train_rows']} situations), contrôle à partir du "
+            f"{model.test_start:%d/%m/%Y} ({m['test_rows']} situations, "
+            f"{m['test_positive_rate']:.1%} encore impayées à {model.horizon_days} jours)."
+        )
+        self.stdout.write(f"AUC sur la période de contrôle : {m['auc']:.3f}")
+        self.stdout.write("Calibration par décile (prédit / observé, effectif) :")
+        for row in m["calibration"]:
+            self.stdout.write(
+                f"  {row['decile']:>2}  {row['predicted']:6.1%}  {row['observed']:6.1%}  "
+                f"{row['n']:>7}"
+            )
+        for name, coef in zip(model.features, model.coefficients, strict=True):
+            self.stdout.write(f"  {name:<16} {coef:+.3f}")
+
+    def _score(self, *, date, **options):
+        result = worklist.score_run(on=parse_date(date) if date else None)
+        how = (
+            "score de repli (aucun modèle appris)"
+            if result.fallback
+            else f"modèle n° {result.model.pk}"
+        )
+        self.stdout.write(
+            f"Scores du {result.on:%d/%m/%Y} : {result.scored} compte(s) en retard, "
+            f"{result.removed} score(s) retiré(s) — {how}."
+        )
