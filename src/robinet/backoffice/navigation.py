@@ -40,6 +40,7 @@ NAV_ITEMS = [
     NavItem(_("Prélèvements SEPA"), "payments:sepa-runs", Perm.PAYMENT_VIEW),
     NavItem(_("Rejets de prélèvement"), "payments:returns", Perm.PAYMENT_VIEW),
     NavItem(_("Remboursements"), "payments:refunds", Perm.PAYMENT_VIEW),
+    NavItem(_("Liste de travail"), "collections:worklist", Perm.COLLECTION_VIEW),
     NavItem(_("Relances"), "collections:dunning-runs", Perm.COLLECTION_VIEW),
     NavItem(_("Échéanciers"), "collections:plan-list", Perm.COLLECTION_VIEW),
     NavItem(_("Comptabilité"), "ledger:entries", Perm.ACCOUNTING_VIEW),
