@@ -353,7 +353,8 @@ def report_summary(report: AgencyReport) -> str:
     return " ; ".join(parts)
 
 
-def _write_report(*, actor, assignment, row: dict, import_file=None) -> AgencyReport:
+def report_write(*, actor, assignment, row: dict, import_file=None) -> AgencyReport:
+    """Write one report line checked by the caller, with its event on the timeline."""
     commission = row.get("commission")
     if commission is None:
         commission = commission_of(assignment.agency, row["kind"], row.get("amount"))
@@ -422,7 +423,7 @@ def report_record(
     ).first()
     if existing is not None:
         return existing
-    report = _write_report(
+    report = report_write(
         actor=actor,
         assignment=assignment,
         row={
