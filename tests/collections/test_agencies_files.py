@@ -51,7 +51,8 @@ def test_coll8_report_import_records_outcomes(assigned, agency, collector, debto
     outcome = agency_files.reports_import(
         actor=collector, agency=agency, source=data, filename="cr.csv"
     )
-    assert len(outcome.created) == 3 and outcome.skipped == 0
+    assert len(outcome.created) == 3
+    assert outcome.skipped == 0
     payment = AgencyReport.objects.get(external_reference="E1")
     assert payment.kind == ReportKind.PAYMENT
     assert payment.amount == Decimal("50.00")
@@ -92,7 +93,8 @@ def test_coll8_same_file_twice_is_refused_and_references_are_idempotent(
     outcome = agency_files.reports_import(
         actor=collector, agency=agency, source=again, filename="b.csv"
     )
-    assert len(outcome.created) == 1 and outcome.skipped == 1
+    assert len(outcome.created) == 1
+    assert outcome.skipped == 1
     assert AgencyReport.objects.count() == 2
 
 
