@@ -186,10 +186,15 @@ def _actor_is_agency(actor, agency) -> bool:
 def parse_reports(data: bytes, *, agency: CollectionAgency, actor=None) -> list[dict]:
     """Every line checked against the agency's assignments; raises ``InvalidImportFile``."""
     reader = imports.read_csv(data, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
-    errors = reader.errors
+    return check_reports(reader, errors=reader.errors, agency=agency, actor=actor)
+
+
+def check_reports(lines, *, errors, agency: CollectionAgency, actor=None) -> list[dict]:
+    """``lines`` yields ``(line, row)`` with every column as a string (file or API)."""
     today = clock.today()
     rows: list[dict] = []
-    for line, row in reader:
+    for line, row in lines:
+        row = {**dict.fromkeys((*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS), ""), **row}
         parsed = {"line": line, "reference": row["reference"], "note": row["note"][:255]}
         if not row["reference"]:
             errors.add(line, "reference", _("référence de l'agence absente."))
@@ -286,26 +291,38 @@ def parse_reports(data: bytes, *, agency: CollectionAgency, actor=None) -> list[
     return rows
 
 
+def _require_import(actor, agency) -> None:
+    if actor is not None and not _actor_is_agency(actor, agency):
+        require(actor, Perm.AGENCY_MANAGE)
+
+
+def _check_centres(actor, agency, rows) -> None:
+    """An officer reports only on the accounts of its centres."""
+    if actor is None or _actor_is_agency(actor, agency):
+        return
+    scope = scope_for(actor)
+    issues = [
+        imports.ImportIssue(row["line"], "assignment", _("compte hors de vos centres."))
+        for row in rows
+        if not scope.covers(Perm.AGENCY_MANAGE, row["assignment"].account.centre)
+    ]
+    if issues:
+        raise imports.InvalidImportFile(issues)
+
+
 def reports_import(*, actor, agency: CollectionAgency, source, filename: str) -> ReportImport:
     """Import an agency's report file (all or nothing; same file refused; known references
     skipped). Officers need ``Perm.AGENCY_MANAGE``; an agency user may send its own file."""
-    if actor is not None and not _actor_is_agency(actor, agency):
-        require(actor, Perm.AGENCY_MANAGE)
+    _require_import(actor, agency)
     data = imports.read_bytes(source)
     sha = imports.file_sha256(data)
     imports.ensure_not_imported(IMPORT_KIND, sha)
     rows = parse_reports(data, agency=agency, actor=actor)
-    if actor is not None and not _actor_is_agency(actor, agency):
-        scope = scope_for(actor)
-        for row in rows:
-            if not scope.covers(Perm.AGENCY_MANAGE, row["assignment"].account.centre):
-                raise imports.InvalidImportFile(
-                    [
-                        imports.ImportIssue(
-                            row["line"], "assignment", _("compte hors de vos centres.")
-                        )
-                    ]
-                )
+    _check_centres(actor, agency, rows)
+    return _write(actor=actor, agency=agency, rows=rows, sha=sha, filename=filename)
+
+
+def _write(*, actor, agency, rows, sha=None, filename="") -> ReportImport:
     known = set(
         AgencyReport.objects.filter(
             agency=agency, external_reference__in=[r["reference"] for r in rows]
@@ -313,14 +330,16 @@ def reports_import(*, actor, agency: CollectionAgency, source, filename: str) ->
     )
     fresh = [r for r in rows if r["reference"] not in known]
     with transaction.atomic(durable=True):
-        record = imports.record_import(
-            kind=IMPORT_KIND,
-            sha256=sha,
-            filename=filename,
-            rows=len(rows),
-            actor=actor,
-            outcome={"created": len(fresh), "skipped": len(rows) - len(fresh)},
-        )
+        record = None
+        if sha is not None:
+            record = imports.record_import(
+                kind=IMPORT_KIND,
+                sha256=sha,
+                filename=filename,
+                rows=len(rows),
+                actor=actor,
+                outcome={"created": len(fresh), "skipped": len(rows) - len(fresh)},
+            )
         created = [
             agencies.report_write(
                 actor=actor, assignment=row["assignment"], row=row, import_file=record
@@ -331,6 +350,28 @@ def reports_import(*, actor, agency: CollectionAgency, source, filename: str) ->
             actor=actor,
             verb="agency.reports_imported",
             target=agency,
-            data={"file": record.pk, "created": len(created), "skipped": len(rows) - len(fresh)},
+            data={
+                "file": record.pk if record else None,
+                "created": len(created),
+                "skipped": len(rows) - len(fresh),
+            },
         )
-    return ReportImport(created=created, skipped=len(rows) - len(fresh), filename=record.filename)
+    return ReportImport(
+        created=created,
+        skipped=len(rows) - len(fresh),
+        filename=record.filename if record else "",
+    )
+
+
+def reports_record(*, actor, agency: CollectionAgency, lines: list[dict]) -> ReportImport:
+    """Report lines sent through the API: the same checks as the file (``line`` is the
+    position in the list, from 1), all or nothing, known references skipped."""
+    _require_import(actor, agency)
+    errors = imports.ImportErrors()
+    numbered = (
+        (position, {k: "" if v is None else str(v).strip() for k, v in line.items()})
+        for position, line in enumerate(lines, start=1)
+    )
+    rows = check_reports(numbered, errors=errors, agency=agency, actor=actor)
+    _check_centres(actor, agency, rows)
+    return _write(actor=actor, agency=agency, rows=rows)
