@@ -151,7 +151,7 @@ def debts_assign(
     if not agency.active:
         raise ValidationFailed({"agency": [_("Cette agence n'est plus active.")]})
     accounts = list(
-        CustomerAccount.objects.select_for_update()
+        CustomerAccount.objects.select_for_update(of=("self",))
         .filter(pk__in=[a.pk for a in accounts])
         .select_related("centre")
         .order_by("pk")
