@@ -190,3 +190,11 @@ def test_coll13_the_debt_case_follows_the_notice_to_the_agency(procedures, house
     assert "agency" in notice.actions
     assert "FR-CPCE-R124-4" in notice.rules
     assert DebtCase.objects.get(account=household).stage == "agency"
+
+
+def test_coll8_an_agency_block_is_lifted_by_recalling_the_debt(household, collector):
+    block = services.block_create(actor=collector, account=household, reason=BlockReason.AGENCY)
+    with pytest.raises(InvalidTransition):
+        services.block_lift(actor=collector, block=block)
+    block.refresh_from_db()
+    assert block.lifted_on is None

@@ -409,6 +409,11 @@ def block_lift(*, actor, block: CollectionBlock, on: dt.date | None = None) -> C
     _require(actor, Perm.DUNNING_RUN, locked.account.centre)
     if locked.lifted_on is not None:
         raise InvalidTransition(_("Ce blocage est déjà levé."))
+    if locked.reason == BlockReason.AGENCY:
+        # COLL-8: the debt is with the agency until it is recalled from it.
+        raise InvalidTransition(
+            _("Cette dette est confiée à une agence : rappelez-la depuis l'agence.")
+        )
     locked.lifted_on = on or clock.today()
     locked.lifted_by = _user(actor)
     locked.save(update_fields=["lifted_on", "lifted_by"])

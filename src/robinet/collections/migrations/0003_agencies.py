@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collections', '0001_initial'),
+        ('collections', '0002_worklist'),
         ('core', '0003_kernel'),
         ('customers', '0008_billing_terms_db_defaults'),
         ('ledger', '0003_append_only_and_chart'),
