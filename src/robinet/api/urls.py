@@ -16,8 +16,10 @@ from robinet.billing.api_leaks import router as leaks_router
 from robinet.billing.api_works import router as works_router
 from robinet.collections.api import router as collections_router
 from robinet.collections.api_agencies import router as agencies_router
+from robinet.collections.api_litigation import router as litigation_router
 from robinet.collections.api_plans import router as plans_router
 from robinet.collections.api_worklist import router as worklist_router
+from robinet.collections.api_writeoffs import router as writeoffs_router
 from robinet.core.exceptions import ApplicationError
 from robinet.customers.api import router as customers_router
 from robinet.ledger.api import router as ledger_router
@@ -60,6 +62,8 @@ api.add_router("/", collections_router)
 api.add_router("/", plans_router)
 api.add_router("/", worklist_router)
 api.add_router("/", agencies_router)
+api.add_router("/", litigation_router)
+api.add_router("/", writeoffs_router)
 # Last: its "/payments/{number}" would otherwise catch the fixed paths above.
 api.add_router("/", payments_router)
 

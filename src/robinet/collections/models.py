@@ -550,4 +550,6 @@ class CollectionEvent(models.Model):
 
 # Models of the collection officer's desk, one module per capability.
 from robinet.collections.models_agencies import *  # noqa: E402, F403
+from robinet.collections.models_litigation import *  # noqa: E402, F403
 from robinet.collections.models_worklist import *  # noqa: E402, F403
+from robinet.collections.models_writeoffs import *  # noqa: E402, F403

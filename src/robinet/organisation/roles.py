@@ -46,6 +46,12 @@ class Perm(models.TextChoices):
         _("Confier des dettes aux agences et suivre leurs comptes rendus"),
     )
     AGENCY_WORK = "collection.agency_work", _("Agence : voir et rendre compte des dettes confiées")
+    LITIGATION_MANAGE = "collection.litigation", _("Constituer et suivre les dossiers contentieux")
+    WRITE_OFF_REQUEST = "collection.write_off", _("Proposer des admissions en non-valeur")
+    WRITE_OFF_APPROVE = (
+        "collection.write_off_approve",
+        _("Approuver les admissions en non-valeur et provisions"),
+    )
 
 
 _ALL = frozenset(Perm)
@@ -70,6 +76,8 @@ _COLLECTION = frozenset(
         Perm.DUNNING_RUN,
         Perm.PLAN_MANAGE,
         Perm.AGENCY_MANAGE,
+        Perm.LITIGATION_MANAGE,
+        Perm.WRITE_OFF_REQUEST,
     }
 )
 _OFFICER = _VIEW | {Perm.CUSTOMER_CHANGE, Perm.CONTRACT_CHANGE, Perm.QUALITY_VIEW}
@@ -90,7 +98,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.MANAGER: frozenset(
         _BILLING
         | _COLLECTION
-        | {Perm.CUSTOMER_EXPORT, Perm.ORG_MANAGE, Perm.ACCOUNTING_VIEW, Perm.DUNNING_CONFIGURE}
+        | {
+            Perm.CUSTOMER_EXPORT,
+            Perm.ORG_MANAGE,
+            Perm.ACCOUNTING_VIEW,
+            Perm.DUNNING_CONFIGURE,
+            Perm.WRITE_OFF_APPROVE,
+        }
     ),
     Role.ADMINISTRATOR: _ALL,
     Role.AUDITOR: frozenset(_VIEW | {Perm.QUALITY_VIEW, Perm.ACCOUNTING_VIEW}),

@@ -1,0 +1,1 @@
+"""Models of the litigation (filled by its module)."""

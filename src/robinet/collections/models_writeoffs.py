@@ -1,0 +1,1 @@
+"""Models of the writeoffs (filled by its module)."""

@@ -1,0 +1,3 @@
+"""URL patterns (filled by the views module)."""
+
+urlpatterns: list = []
