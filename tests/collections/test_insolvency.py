@@ -29,9 +29,11 @@ def test_coll12_over_indebtedness_freezes_prior_debt_and_dunning_is_blocked(
     file = ins.insolvency_record(
         household, "over_indebtedness", TODAY - dt.timedelta(days=5), collector
     )
-    assert file.prior_debt == Decimal("90.00") and file.items.count() == 1
+    assert file.prior_debt == Decimal("90.00")
+    assert file.items.count() == 1
     block = CollectionBlock.objects.get(account=household)
-    assert block.reason == BlockReason.OVER_INDEBTEDNESS and block.reference == file.number
+    assert block.reason == BlockReason.OVER_INDEBTEDNESS
+    assert block.reference == file.number
     run = services.dunning_propose(actor=None, on=TODAY)
     proposal = DunningProposal.objects.get(run=run, account=household)
     assert proposal.status == ProposalStatus.BLOCKED

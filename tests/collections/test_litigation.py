@@ -57,7 +57,7 @@ def test_coll9_eligible_debtor_passes_every_check():
 
 
 @pytest.mark.parametrize(
-    "kwargs, code",
+    ("kwargs", "code"),
     [
         ({"items": _items("80.00")}, "threshold"),
         ({"items": _items("200.00")}, "recovery"),
@@ -172,9 +172,11 @@ def test_coll9_stages_follow_the_declared_transitions_with_dates(debtor, collect
         ]
     ):
         file = lit.litigation_stage(file, stage, collector, on=TODAY + dt.timedelta(days=n))
-    assert file.filed_on == TODAY and file.enforcement_on == TODAY + dt.timedelta(days=4)
+    assert file.filed_on == TODAY
+    assert file.enforcement_on == TODAY + dt.timedelta(days=4)
     file = lit.litigation_close(file, "Saisie sur compte fructueuse", collector, paid=True)
-    assert file.stage == LitigationStage.PAID and file.closed_on == TODAY
+    assert file.stage == LitigationStage.PAID
+    assert file.closed_on == TODAY
     assert file.outcome == "Saisie sur compte fructueuse"
     assert not CollectionBlock.objects.filter(account=debtor, lifted_on__isnull=True).exists()
     with pytest.raises(InvalidTransition):
