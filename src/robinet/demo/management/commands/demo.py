@@ -197,14 +197,15 @@ class Command(BaseCommand):
         import time
 
         from robinet.core import clock
-        from robinet.demo import agencies, collections, worklist
+        from robinet.demo import agencies, collections, litigation, worklist
 
         self.stdout.write(
-            "Recouvrement (relances, échéanciers, promesses, blocages, agence, liste de travail)…"
+            "Recouvrement (relances, échéanciers, promesses, agence, contentieux, liste de travail)…"
         )
         started = time.perf_counter()
         counts = collections.seed_demo(clock.today())
         handed = agencies.seed_demo(clock.today())
+        court = litigation.seed_demo(clock.today())
         scored = worklist.seed_demo(clock.today())
         self.stdout.write(
             f"{_plural(counts['dunning_runs'], 'tournée de relance', 'tournées de relance')}, "
@@ -214,7 +215,9 @@ class Command(BaseCommand):
             f"{_plural(counts['promises'], 'promesse de paiement', 'promesses de paiement')}, "
             f"{_plural(counts['proposals_today'], 'relance proposée', 'relances proposées')} "
             f"aujourd'hui, {_plural(handed['assignments'], 'dette confiée', 'dettes confiées')} "
-            f"à une agence, {_plural(scored['scored_accounts'], 'compte classé', 'comptes classés')} "
+            f"à une agence, {_plural(court['litigation_files'], 'dossier contentieux', 'dossiers contentieux')}, "
+            f"{_plural(court['insolvency_files'], 'procédure d’insolvabilité', 'procédures d’insolvabilité')}, "
+            f"{_plural(scored['scored_accounts'], 'compte classé', 'comptes classés')} "
             f"dans la liste de travail en {time.perf_counter() - started:.1f} s".replace(".", ",")
         )
 
