@@ -369,6 +369,13 @@ class AccountCollectionView(StaffViewMixin, View):
                 "plan_create_url": url_or_none("collections:plan-create", account.number),
                 "promise_create_url": url_or_none("collections:promise-create", account.number),
                 "diagnosis_create_url": url_or_none("collections:diagnosis-create", account.number),
+                "can_litigate": scope.covers(Perm.LITIGATION_MANAGE, account.centre),
+                "litigation_create_url": url_or_none(
+                    "collections:litigation-create", account.number
+                ),
+                "insolvency_create_url": url_or_none(
+                    "collections:insolvency-create", account.number
+                ),
                 "plan_url": (
                     url_or_none("collections:plan-detail", summary.active_plan.number)
                     if summary.active_plan
