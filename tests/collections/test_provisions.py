@@ -145,3 +145,17 @@ def test_coll_11_a_collector_cannot_run_provisions(old_debtor, collector, approv
     run = provision_run(on=TODAY, actor=approver)
     assert run.by == approver
     assert run.increase == D("140.00")
+
+
+@pytest.mark.django_db
+def test_coll_11_the_provisions_command(old_debtor):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("provisions", "run", "--date", TODAY.isoformat(), stdout=out)
+    assert "dotation 140.00" in out.getvalue()
+    out = StringIO()
+    call_command("provisions", "run", "--date", TODAY.isoformat(), stdout=out)
+    assert "dotation 0.00" in out.getvalue()

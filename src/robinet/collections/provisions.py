@@ -114,19 +114,16 @@ def target(
 
 
 def _centre_filter(actor) -> Q:
+    """The centres a run covers: all for the command, the actor's approval scope otherwise."""
     if actor is None:
         return Q()
     from robinet.organisation.access import scope_for
-    from robinet.organisation.models import Entity, EntityKind
     from robinet.organisation.roles import Perm
 
     scope = scope_for(actor)
-    centres = [
-        c.pk
-        for c in Entity.objects.filter(kind=EntityKind.CENTRE)
-        if scope.covers(Perm.WRITE_OFF_APPROVE, c)
-    ]
-    return Q(account__centre_id__in=centres)
+    if scope.is_superuser:
+        return Q()
+    return Q(account__centre_id__in=scope.centre_ids(Perm.WRITE_OFF_APPROVE))
 
 
 def provision_run(*, on: dt.date, actor=None):
