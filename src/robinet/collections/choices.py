@@ -103,3 +103,6 @@ class EventKind(models.TextChoices):
     PROMISE_BROKEN = "promise_broken", _("Promesse non tenue")
     DIAGNOSIS = "diagnosis", _("Diagnostic de la situation")
     CONTACT = "contact", _("Contact avec le client")
+    WRITE_OFF_ASKED = "write_off_asked", _("Admission en non-valeur proposée")
+    WRITE_OFF = "write_off", _("Admission en non-valeur")
+    WRITE_OFF_DENIED = "write_off_denied", _("Admission en non-valeur refusée")

@@ -31,6 +31,7 @@ DEFAULT_CHART: tuple[tuple[str, str, str], ...] = (
     ("706110", "Ventes d'eau", "revenue.operator.water"),
     ("706120", "Redevances d'assainissement", "revenue.operator.sanitation"),
     ("706800", "Autres prestations de services", "revenue.operator"),
+    ("781700", "Reprises sur dépréciations des actifs circulants", "provision_income"),
 )
 
 

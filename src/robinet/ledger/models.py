@@ -33,10 +33,11 @@ class OpenItemKind(models.TextChoices):
     REVERSAL = "reversal", _("Rejet / annulation de règlement")
     REFUND = "refund", _("Remboursement")
     OPENING = "opening", _("Solde repris")
+    WRITE_OFF = "write_off", _("Admission en non-valeur")
 
 
 DEBIT_KINDS = (OpenItemKind.INVOICE, OpenItemKind.REVERSAL, OpenItemKind.REFUND)
-CREDIT_KINDS = (OpenItemKind.CREDIT_NOTE, OpenItemKind.PAYMENT)
+CREDIT_KINDS = (OpenItemKind.CREDIT_NOTE, OpenItemKind.PAYMENT, OpenItemKind.WRITE_OFF)
 
 
 class OpenItem(models.Model):
@@ -105,6 +106,11 @@ class OpenItem(models.Model):
                 condition=~Q(kind__in=(OpenItemKind.PAYMENT, OpenItemKind.REVERSAL))
                 | Q(payment__isnull=False),
                 name="open_item_payment_has_document",
+            ),
+            # A write-off (COLL-11) names the request it books.
+            models.CheckConstraint(
+                condition=~Q(kind=OpenItemKind.WRITE_OFF) | Q(document_number__gt=""),
+                name="open_item_write_off_has_document",
             ),
             # A payment posts once, and is reversed at most once.
             models.UniqueConstraint(

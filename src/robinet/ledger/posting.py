@@ -270,3 +270,95 @@ def post_invoices(invoice_ids: Sequence[int]) -> list[int]:
             for row in invoices
         ]
     )
+
+
+# --- doubtful debts, provisions and write-offs (COLL-11) ----------------------------------------
+
+DOUBTFUL = "doubtful"
+LOSSES = "losses"
+PROVISION = "provision"
+PROVISION_EXPENSE = "provision_expense"
+PROVISION_INCOME = "provision_income"
+
+
+def doubtful_transfer_entry(
+    *,
+    on: dt.date,
+    piece_ref: str,
+    centre_id: int,
+    moves: Iterable[tuple[int, Decimal]],
+    label: str = "",
+) -> EntrySpec:
+    """Customers to doubtful customers (411 → 416) per customer account; negative moves back.
+
+    ``moves`` are (customer account id, signed amount to put on 416).
+    """
+    acc = _Lines()
+    for account_id, amount in moves:
+        acc.add(DOUBTFUL, amount, account_id)
+        acc.add(CUSTOMERS, -amount, account_id)
+    return EntrySpec(
+        Journal.MISC,
+        on,
+        piece_ref,
+        label or "Transfert en clients douteux " + piece_ref,
+        centre_id,
+        "doubtful",
+        acc.specs(),
+    )
+
+
+def provision_entry(
+    *,
+    on: dt.date,
+    piece_ref: str,
+    centre_id: int,
+    increase: Decimal,
+    decrease: Decimal,
+    label: str = "",
+) -> EntrySpec:
+    """Provision for doubtful debts: dotation 6817 / 491 on ``increase``, reprise 491 / 7817 on
+    ``decrease`` (both positive amounts; gross, not netted, so both show in the P&L)."""
+    lines = []
+    if increase > 0:
+        lines += [LineSpec(PROVISION_EXPENSE, debit=increase), LineSpec(PROVISION, credit=increase)]
+    if decrease > 0:
+        lines += [LineSpec(PROVISION, debit=decrease), LineSpec(PROVISION_INCOME, credit=decrease)]
+    return EntrySpec(
+        Journal.MISC,
+        on,
+        piece_ref,
+        label or "Dépréciation des créances " + piece_ref,
+        centre_id,
+        "provision",
+        tuple(lines),
+    )
+
+
+def write_off_entry(
+    *,
+    on: dt.date,
+    number: str,
+    account_id: int,
+    centre_id: int,
+    from_customers: Decimal,
+    from_doubtful: Decimal,
+    label: str = "",
+) -> EntrySpec:
+    """A write-off (*admission en non-valeur*): losses 654 debited, 411 and/or 416 credited.
+
+    VAT regularisation is not posted (see docs/domain/write-offs.md).
+    """
+    acc = _Lines()
+    acc.add(LOSSES, from_customers + from_doubtful)
+    acc.add(CUSTOMERS, -from_customers, account_id)
+    acc.add(DOUBTFUL, -from_doubtful, account_id)
+    return EntrySpec(
+        Journal.MISC,
+        on,
+        number,
+        label or "Admission en non-valeur " + number,
+        centre_id,
+        "write_off",
+        acc.specs(),
+    )
