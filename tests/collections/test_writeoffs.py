@@ -207,10 +207,6 @@ def test_pay_7_every_entry_balanced_and_reconciliation_holds(old_debtor, collect
     assert D(totals["d"]) - D(totals["c"]) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ledger.services._source does not map the write_off kind to ShareSource.WRITE_OFF yet",
-)
 def test_pay_1a_write_off_shares_are_marked_written_off(old_debtor, collector, approver):
     from robinet.ledger.models import ShareSource
 

@@ -45,6 +45,7 @@ NAV_ITEMS = [
     NavItem(_("Échéanciers"), "collections:plan-list", Perm.COLLECTION_VIEW),
     NavItem(_("Agences de recouvrement"), "collections:agency-list", Perm.AGENCY_MANAGE),
     NavItem(_("Contentieux"), "collections:litigation-list", Perm.COLLECTION_VIEW),
+    NavItem(_("Non-valeurs et provisions"), "collections:writeoff-list", Perm.COLLECTION_VIEW),
     # ORG-4: what an external agency sees, and nothing else.
     NavItem(_("Dettes confiées"), "collections:agency-portal", Perm.AGENCY_WORK),
     NavItem(_("Comptabilité"), "ledger:entries", Perm.ACCOUNTING_VIEW),

@@ -189,6 +189,7 @@ def _source(credit_kind: str) -> str:
     return {
         OpenItemKind.PAYMENT: ShareSource.PAYMENT,
         OpenItemKind.CREDIT_NOTE: ShareSource.CREDIT_NOTE,
+        OpenItemKind.WRITE_OFF: ShareSource.WRITE_OFF,
     }.get(credit_kind, ShareSource.OTHER)
 
 

@@ -197,15 +197,16 @@ class Command(BaseCommand):
         import time
 
         from robinet.core import clock
-        from robinet.demo import agencies, collections, litigation, worklist
+        from robinet.demo import agencies, collections, litigation, worklist, writeoffs
 
         self.stdout.write(
-            "Recouvrement (relances, échéanciers, promesses, agence, contentieux, liste de travail)…"
+            "Recouvrement (relances, échéanciers, agence, contentieux, non-valeurs, liste de travail)…"
         )
         started = time.perf_counter()
         counts = collections.seed_demo(clock.today())
         handed = agencies.seed_demo(clock.today())
         court = litigation.seed_demo(clock.today())
+        lost = writeoffs.seed_demo(clock.today())
         scored = worklist.seed_demo(clock.today())
         self.stdout.write(
             f"{_plural(counts['dunning_runs'], 'tournée de relance', 'tournées de relance')}, "
@@ -217,6 +218,7 @@ class Command(BaseCommand):
             f"aujourd'hui, {_plural(handed['assignments'], 'dette confiée', 'dettes confiées')} "
             f"à une agence, {_plural(court['litigation_files'], 'dossier contentieux', 'dossiers contentieux')}, "
             f"{_plural(court['insolvency_files'], 'procédure d’insolvabilité', 'procédures d’insolvabilité')}, "
+            f"{_plural(lost['write_offs_booked'], 'admission en non-valeur', 'admissions en non-valeur')}, "
             f"{_plural(scored['scored_accounts'], 'compte classé', 'comptes classés')} "
             f"dans la liste de travail en {time.perf_counter() - started:.1f} s".replace(".", ",")
         )

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collections', '0003_agencies'),
+        ('collections', '0004_litigation'),
         ('customers', '0008_billing_terms_db_defaults'),
         ('ledger', '0004_write_off_kind'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
