@@ -1,13 +1,16 @@
 """The collection officer's morning in a real browser (COLL-7, COLL-13): open the worklist,
 see why the top account is first, open it, come back and record the call; on a phone too."""
 
+import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
 
 from robinet.collections import worklist
-from robinet.collections.models import CollectionEvent
+from robinet.collections.models import CollectionEvent, PaymentPromise
+from robinet.core import clock
 from robinet.organisation.roles import Role
 from tests.collections.plan_fixtures import debts
 from tests.customers import factories
@@ -64,6 +67,16 @@ def test_coll_7_the_officers_morning(new_page, officer, debtors):
     assert event.summary == "Appel : Promesse de paiement. Paiera 300 € vendredi."
     assert event.account_id == big.pk
     assert event.actor_id == officer.pk
+
+    # 4. The promise itself, from the row: dunning will hold until its date.
+    top.get_by_role("link", name="Promesse", exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/collections/accounts/{big.number}/promises/new/$"))
+    page.get_by_label("Montant promis (€)").fill("300,00")
+    page.get_by_label("Date promise").fill((clock.today() + dt.timedelta(days=4)).isoformat())
+    page.get_by_role("button", name="Enregistrer la promesse").click()
+    promise = PaymentPromise.objects.get(account=big)
+    assert promise.amount == Decimal("300.00")
+    assert promise.state == "pending"
 
 
 def test_coll_7_worklist_on_a_phone(new_page, officer, debtors):
