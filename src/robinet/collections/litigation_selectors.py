@@ -9,30 +9,20 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from robinet.collections.access import scoped
 from robinet.collections.models import (
     CollectionEvent,
     InsolvencyFile,
     LitigationFile,
 )
 from robinet.core.exceptions import NotFound
-from robinet.organisation.access import require, scope_for
 from robinet.organisation.roles import Perm
 
 VIEW = Perm.COLLECTION_VIEW
 
 
-def _scoped(queryset: QuerySet, user, perm: str = VIEW) -> QuerySet:
-    if user is None:
-        return queryset
-    require(user, perm)
-    scope = scope_for(user)
-    if scope.is_superuser:
-        return queryset
-    return queryset.filter(account__centre_id__in=scope.centre_ids(perm))
-
-
 def litigation_list(*, user, stage: str = "", account: str = "") -> QuerySet[LitigationFile]:
-    files = _scoped(LitigationFile.objects.select_related("account__party"), user)
+    files = scoped(LitigationFile.objects.select_related("account__party"), user)
     if stage:
         files = files.filter(stage=stage)
     if account:
@@ -60,7 +50,7 @@ def file_events(file) -> QuerySet[CollectionEvent]:
 
 
 def insolvency_list(*, user, state: str = "", kind: str = "") -> QuerySet[InsolvencyFile]:
-    files = _scoped(InsolvencyFile.objects.select_related("account__party"), user)
+    files = scoped(InsolvencyFile.objects.select_related("account__party"), user)
     if state:
         files = files.filter(state=state)
     if kind:

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
+from robinet.collections.access import scoped
 from robinet.collections.choices import BlockReason
 from robinet.collections.models import (
     CollectionBlock,
@@ -24,26 +25,15 @@ from robinet.collections.models import (
 )
 from robinet.core.exceptions import NotFound
 from robinet.ledger.models import OpenItem
-from robinet.organisation.access import require, scope_for
 from robinet.organisation.roles import Perm
 
 ZERO = Decimal("0")
 VIEW = Perm.COLLECTION_VIEW
 
 
-def _scoped(queryset: QuerySet, user, perm: str = VIEW) -> QuerySet:
-    if user is None:
-        return queryset
-    require(user, perm)
-    scope = scope_for(user)
-    if scope.is_superuser:
-        return queryset
-    return queryset.filter(account__centre_id__in=scope.centre_ids(perm))
-
-
 def plan_list(*, user, state: str = "", account: str = "") -> QuerySet[PaymentPlan]:
     """Plans of the accounts the user may see, newest first (filters: state, account number)."""
-    plans = _scoped(PaymentPlan.objects.select_related("account__party"), user)
+    plans = scoped(PaymentPlan.objects.select_related("account__party"), user)
     if state:
         plans = plans.filter(state=state)
     if account:
@@ -105,7 +95,7 @@ def account_active_plan(account) -> PaymentPlan | None:
 
 
 def promise_list(*, user, account: str = "", state: str = "") -> QuerySet[PaymentPromise]:
-    promises = _scoped(PaymentPromise.objects.select_related("account__party"), user)
+    promises = scoped(PaymentPromise.objects.select_related("account__party"), user)
     if state:
         promises = promises.filter(state=state)
     if account:

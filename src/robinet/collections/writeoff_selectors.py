@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 
+from robinet.collections.access import scoped
 from robinet.collections.models import (
     ProvisionRun,
     ProvisionSnapshot,
@@ -16,26 +17,16 @@ from robinet.collections.models import (
 from robinet.collections.provisions import DEFAULT_BUCKETS, buckets_for
 from robinet.core.exceptions import NotFound
 from robinet.ledger.models import OpenItem
-from robinet.organisation.access import require, scope_for
+from robinet.organisation.access import require
 from robinet.organisation.roles import Perm
 
 VIEW = Perm.COLLECTION_VIEW
 ZERO = Decimal("0.00")
 
 
-def _scoped(queryset: QuerySet, user, perm: str = VIEW, field: str = "account__centre_id"):
-    if user is None:
-        return queryset
-    require(user, perm)
-    scope = scope_for(user)
-    if scope.is_superuser:
-        return queryset
-    return queryset.filter(**{f"{field}__in": scope.centre_ids(perm)})
-
-
 def write_off_list(*, user, state: str = "", account: str = "") -> QuerySet[WriteOffRequest]:
     """Requests of the accounts the user may see, newest first (filters: state, account)."""
-    rows = _scoped(
+    rows = scoped(
         WriteOffRequest.objects.select_related("account__party", "requested_by", "decided_by"),
         user,
     )
@@ -92,7 +83,7 @@ def provision_runs(*, user, limit: int = 10) -> list[ProvisionRun]:
 def provision_by_bucket(*, user) -> list[dict]:
     """What is carried now on doubtful customers and provisioned, by bucket (viewer's centres)."""
     rows = (
-        _scoped(ProvisionSnapshot.objects.filter(doubtful__gt=0), user)
+        scoped(ProvisionSnapshot.objects.filter(doubtful__gt=0), user)
         .values("bucket")
         .annotate(doubtful=Sum("doubtful"), provision=Sum("provision"))
         .order_by("bucket")
