@@ -88,7 +88,7 @@ def test_reasons_are_the_top_positive_contributions(f, coefs):
 
 def test_reasons_are_worded_in_french_with_the_accounts_figures():
     result = scoring.score(scoring.FALLBACK, features())
-    assert result.reasons[0] == "montant en jeu : 250,00 €"
+    assert result.reasons[0] == "montant en jeu : 250,00\xa0€"
     assert "ancienneté de la dette : 140 jours" in result.reasons
     assert scoring.reason_text("rejects_12m", features()) == "2 rejets de prélèvement en 12 mois"
     assert scoring.reason_text("broken_plans", features(broken_plans=1)) == "1 échéancier rompu"

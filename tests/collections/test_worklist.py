@@ -35,7 +35,7 @@ def test_coll_7_scoring_run_writes_one_score_per_overdue_account(debtors):
         Decimal("0.01")
     )
     assert top.risk_model is None  # no model trained: the fallback rule
-    assert top.reasons[0] == "montant en jeu : 1\u202f350,00 €"
+    assert top.reasons[0] == "montant en jeu : 1\u202f350,00\xa0€"
     assert f"ancienneté de la dette : {top.oldest_days} jours" in top.reasons
     assert top.next_action == "call"
     assert scores[small.pk].next_action == "dunning"

@@ -27,7 +27,7 @@ def test_coll_7_worklist_through_the_api(officer, outsider, debtors):
     assert isinstance(top["expected_loss"], str)
     assert top["next_action"] == "call"
     assert top["next_action_label"] == "Appeler"
-    assert top["reasons"][0] == "montant en jeu : 1\u202f350,00 €"
+    assert top["reasons"][0] == "montant en jeu : 1\u202f350,00\xa0€"
     page = api.get("/collections/worklist", limit=1, offset=1).json()
     assert [r["account"] for r in page["results"]] == [medium.number]
     assert api.get("/collections/worklist", min_amount="300").json()["count"] == 1

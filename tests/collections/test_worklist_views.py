@@ -25,7 +25,7 @@ def test_coll_7_worklist_page_ranks_explains_and_links(web, officer, debtors):
     assert page.status_code == 200
     html = page.content.decode()
     assert html.index(big.number) < html.index(medium.number) < html.index(small.number)
-    assert "montant en jeu : 1\u202f350,00 €" in html
+    assert "montant en jeu : 1\u202f350,00\xa0€" in html
     assert "Appeler" in html
     assert "Score de repli" in html
     assert "table-responsive" in html

@@ -43,7 +43,7 @@ def test_coll_7_the_officers_morning(new_page, officer, debtors):
     expect(rows).to_have_count(2)
     top = rows.first
     expect(top).to_have_attribute("data-account", big.number)
-    expect(top.locator(".reasons")).to_contain_text("montant en jeu : 1\u202f350,00 €")
+    expect(top.locator(".reasons")).to_contain_text("montant en jeu : 1\u202f350,00\xa0€")
     expect(top.locator(".reasons")).to_contain_text("ancienneté de la dette")
     expect(top.locator(".next-action")).to_have_text("Appeler")
     expect(page.locator("#worklist-model")).to_contain_text("Score de repli")

@@ -52,7 +52,8 @@ class RiskModel(models.Model):
         ordering = ["-trained_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.as_of:%d/%m/%Y} (AUC {self.metrics.get('auc', 0):.3f})"
+        auc = self.metrics.get("auc")
+        return f"{self.as_of:%d/%m/%Y} (AUC {'—' if auc is None else f'{auc:.3f}'})"
 
 
 class AccountScore(models.Model):

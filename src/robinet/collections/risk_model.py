@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
@@ -41,7 +42,7 @@ MAX_ROWS = 200_000  # per training set; beyond, a seeded sample
 class Sample:
     on: dt.date
     account_id: int
-    x: list[float]
+    x: list[Decimal]
     y: int
 
 
@@ -80,7 +81,7 @@ def history(as_of: dt.date, horizon: int) -> list[Sample]:
 
 @dataclass(frozen=True)
 class Evaluation:
-    auc: float
+    auc: float | None  # statistics, as numpy computes them (None: one outcome only)
     calibration: list[dict]  # per decile: n, predicted, observed
     n: int
     positive_rate: float
@@ -88,28 +89,26 @@ class Evaluation:
 
 def evaluate(params: scoring.Params, samples: list[Sample]) -> Evaluation:
     """AUC and calibration by deciles, with the pure scorer (as used at run time)."""
+    import numpy as np
     from sklearn.metrics import roc_auc_score
 
-    predicted = [scoring.probability(params, s.x) for s in samples]
-    observed = [s.y for s in samples]
-    auc = roc_auc_score(observed, predicted) if len(set(observed)) == 2 else float("nan")
-    order = sorted(range(len(samples)), key=lambda i: (predicted[i], i))
+    predicted = np.array([scoring.probability(params, s.x) for s in samples], dtype=float)
+    observed = np.array([s.y for s in samples], dtype=int)
+    auc = round(roc_auc_score(observed, predicted), 4) if len(set(observed)) == 2 else None
+    order = np.lexsort((np.arange(len(samples)), predicted))
     table = []
-    for decile in range(10):
-        part = order[decile * len(order) // 10 : (decile + 1) * len(order) // 10]
-        if not part:
+    for decile, part in enumerate(np.array_split(order, 10), start=1):
+        if not len(part):
             continue
         table.append(
             {
-                "decile": decile + 1,
+                "decile": decile,
                 "n": len(part),
-                "predicted": round(sum(predicted[i] for i in part) / len(part), 4),
-                "observed": round(sum(observed[i] for i in part) / len(part), 4),
+                "predicted": predicted[part].mean().round(4).item(),
+                "observed": observed[part].mean().round(4).item(),
             }
         )
-    return Evaluation(
-        round(float(auc), 4), table, len(samples), round(sum(observed) / len(samples), 4)
-    )
+    return Evaluation(auc, table, len(samples), observed.mean().round(4).item())
 
 
 @dataclass(frozen=True)
@@ -157,16 +156,16 @@ def fit(samples: list[Sample], *, seed: int = 7) -> Fit:
     scales = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
     model = LogisticRegression(C=1.0, max_iter=1000, random_state=seed)
     model.fit((x - scaler.mean_) / scales, y)
-    coefficients = [float(c) for c in model.coef_[0]]
+    coefficients = model.coef_[0].round(8).tolist()
     # A larger debt must never lower the priority: the amount's coefficient is kept ≥ 0.
     amount = scoring.FEATURE_NAMES.index("log_amount")
-    coefficients[amount] = max(coefficients[amount], 0.0)
-    params = scoring.Params(
+    coefficients[amount] = max(coefficients[amount], 0)
+    params = scoring.Params(  # turns numpy's binary floats into decimals
         features=scoring.FEATURE_NAMES,
-        coefficients=tuple(round(c, 8) for c in coefficients),
-        intercept=round(float(model.intercept_[0]), 8),
-        means=tuple(round(float(m), 8) for m in scaler.mean_),
-        scales=tuple(round(float(s), 8) for s in scales),
+        coefficients=tuple(coefficients),
+        intercept=model.intercept_[0].round(8).item(),
+        means=tuple(scaler.mean_.round(8).tolist()),
+        scales=tuple(scales.round(8).tolist()),
     )
     evaluation = evaluate(params, test or train)
     return Fit(params, evaluation, len(train), (train[0].on, train[-1].on), test_start)
@@ -187,10 +186,10 @@ def train(*, as_of: dt.date | None = None, seed: int = 7, horizon: int = HORIZON
         horizon_days=horizon,
         seed=seed,
         features=list(result.params.features),
-        coefficients=list(result.params.coefficients),
+        coefficients=[str(c) for c in result.params.coefficients],
         intercept=result.params.intercept,
-        means=list(result.params.means),
-        scales=list(result.params.scales),
+        means=[str(m) for m in result.params.means],
+        scales=[str(s) for s in result.params.scales],
         metrics={
             "auc": e.auc,
             "calibration": e.calibration,

@@ -11,16 +11,30 @@ trained by :mod:`robinet.collections.risk_model` or the documented fallback
 The main reasons are the features with the largest contributions
 ``coef_i · z_i`` that push the probability up (at most three), worded in
 French with the account's own figures.
+
+Everything here is ``Decimal`` — features, parameters, the probability — so
+that ``amount × probability`` is exact and rounded once, by
+:func:`robinet.core.money.round_money`. Binary floats exist only inside
+numpy and scikit-learn while a model is trained; :class:`Params` turns
+whatever it is given into decimals.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import asdict, dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-CENT = Decimal("0.01")
+from robinet.core.money import format_money, round_money
+
+ZERO, ONE = Decimal(0), Decimal(1)
+DAYS_PER_YEAR = Decimal("365.25")
+
+
+def decimal(value) -> Decimal:
+    """A number as a decimal; a binary float (or numpy's) through its shortest repr."""
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
 
 # --- features --------------------------------------------------------------------------------
 
@@ -70,20 +84,20 @@ FEATURE_NAMES = (
 )
 
 
-def vector(f: Features) -> list[float]:
+def vector(f: Features) -> list[Decimal]:
     return [
-        math.log1p(max(float(f.amount), 0.0)),
-        float(f.oldest_days),
-        float(f.open_items),
-        float(f.level),
-        float(f.rejects_12m),
-        float(f.broken_promises),
-        float(f.broken_plans),
-        1.0 if f.professional else 0.0,
-        1.0 if f.public_body else 0.0,
-        f.tenure_days / 365.25,
-        float(f.notices),
-        1.0 if f.main_residence else 0.0,
+        (max(f.amount, ZERO) + ONE).ln(),
+        Decimal(f.oldest_days),
+        Decimal(f.open_items),
+        Decimal(f.level),
+        Decimal(f.rejects_12m),
+        Decimal(f.broken_promises),
+        Decimal(f.broken_plans),
+        ONE if f.professional else ZERO,
+        ONE if f.public_body else ZERO,
+        Decimal(f.tenure_days) / DAYS_PER_YEAR,
+        Decimal(f.notices),
+        ONE if f.main_residence else ZERO,
     ]
 
 
@@ -92,8 +106,7 @@ def _plural(n: int, one: str, many: str) -> str:
 
 
 def _euros(amount: Decimal) -> str:
-    text = f"{amount.quantize(CENT, ROUND_HALF_UP):,.2f}"
-    return text.replace(",", "\u202f").replace(".", ",") + " €"
+    return format_money(amount)
 
 
 def reason_text(name: str, f: Features) -> str:
@@ -119,7 +132,7 @@ def reason_text(name: str, f: Features) -> str:
     if name == "public_body":
         return "organisme public" if f.public_body else "client non public"
     if name == "tenure_years":
-        years = f.tenure_days / 365.25
+        years = Decimal(f.tenure_days) / DAYS_PER_YEAR
         return f"client depuis {years:.1f} an(s)".replace(".", ",")
     if name == "notices":
         return _plural(f.notices, "relance reçue", "relances reçues")
@@ -136,13 +149,16 @@ class Params:
     """A logistic regression on standardised features, as plain numbers."""
 
     features: tuple[str, ...]
-    coefficients: tuple[float, ...]
-    intercept: float
-    means: tuple[float, ...]
-    scales: tuple[float, ...]
+    coefficients: tuple[Decimal, ...]
+    intercept: Decimal
+    means: tuple[Decimal, ...]
+    scales: tuple[Decimal, ...]
     fallback: bool = False
 
     def __post_init__(self):
+        for name in ("coefficients", "means", "scales"):
+            object.__setattr__(self, name, tuple(decimal(v) for v in getattr(self, name)))
+        object.__setattr__(self, "intercept", decimal(self.intercept))
         n = len(self.features)
         if not (len(self.coefficients) == len(self.means) == len(self.scales) == n):
             raise ValueError("coefficients, means and scales must match the features")
@@ -154,10 +170,13 @@ class Params:
 #: broken promise, +1.0 per broken plan, +0.3 per unit of log(1 + €).
 FALLBACK = Params(
     features=FEATURE_NAMES,
-    coefficients=(0.3, 0.01, 0.1, 0.5, 0.6, 0.8, 1.0, 0.0, -0.5, -0.1, 0.1, 0.0),
-    intercept=-4.0,
-    means=(0.0,) * len(FEATURE_NAMES),
-    scales=(1.0,) * len(FEATURE_NAMES),
+    coefficients=tuple(
+        Decimal(c)
+        for c in ("0.3", "0.01", "0.1", "0.5", "0.6", "0.8", "1", "0", "-0.5", "-0.1", "0.1", "0")
+    ),
+    intercept=Decimal(-4),
+    means=(ZERO,) * len(FEATURE_NAMES),
+    scales=(ONE,) * len(FEATURE_NAMES),
     fallback=True,
 )
 
@@ -165,13 +184,13 @@ FALLBACK = Params(
 @dataclass(frozen=True)
 class Contribution:
     feature: str
-    value: float  # coef × standardised value (log-odds)
+    value: Decimal  # coef × standardised value (log-odds)
     text: str
 
 
 @dataclass(frozen=True)
 class Score:
-    probability: float
+    probability: Decimal
     contributions: tuple[Contribution, ...]  # sorted, largest first
     reasons: tuple[str, ...]  # the top (at most 3) positive contributions, in French
 
@@ -179,22 +198,22 @@ class Score:
         return expected_loss(amount, self.probability)
 
 
-def _sigmoid(x: float) -> float:
+def _sigmoid(x: Decimal) -> Decimal:
     if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
+        return ONE / (ONE + (-x).exp())
+    e = x.exp()
+    return e / (ONE + e)
 
 
-def linear(params: Params, x: list[float]) -> tuple[float, list[float]]:
+def linear(params: Params, x: list[Decimal]) -> tuple[Decimal, list[Decimal]]:
     contributions = [
-        c * ((v - m) / s if s else 0.0)
+        c * ((decimal(v) - m) / s if s else ZERO)
         for c, v, m, s in zip(params.coefficients, x, params.means, params.scales, strict=True)
     ]
-    return params.intercept + sum(contributions), contributions
+    return params.intercept + sum(contributions, ZERO), contributions
 
 
-def probability(params: Params, x: list[float]) -> float:
+def probability(params: Params, x: list[Decimal]) -> Decimal:
     return _sigmoid(linear(params, x)[0])
 
 
@@ -211,8 +230,8 @@ def score(params: Params, f: Features, *, reasons: int = 3) -> Score:
     return Score(_sigmoid(logit), tuple(contributions), top)
 
 
-def expected_loss(amount: Decimal, p: float) -> Decimal:
-    return (amount * Decimal(repr(round(p, 6)))).quantize(CENT, ROUND_HALF_UP)
+def expected_loss(amount: Decimal, p: Decimal) -> Decimal:
+    return round_money(amount * decimal(p))
 
 
 # --- next best action ------------------------------------------------------------------------

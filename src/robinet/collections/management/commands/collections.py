@@ -7,6 +7,8 @@ the utility's own history, prints its evaluation on a held-back later period
 it scores every overdue account and refreshes the officers' worklist.
 """
 
+from decimal import Decimal
+
 from django.core.management.base import BaseCommand
 
 from robinet.collections import risk_model, worklist
@@ -43,7 +45,8 @@ class Command(BaseCommand):
             f"{model.test_start:%d/%m/%Y} ({m['test_rows']} situations, "
             f"{m['test_positive_rate']:.1%} encore impayées à {model.horizon_days} jours)."
         )
-        self.stdout.write(f"AUC sur la période de contrôle : {m['auc']:.3f}")
+        auc = "non calculable (une seule issue)" if m["auc"] is None else f"{m['auc']:.3f}"
+        self.stdout.write(f"AUC sur la période de contrôle : {auc}")
         self.stdout.write("Calibration par décile (prédit / observé, effectif) :")
         for row in m["calibration"]:
             self.stdout.write(
@@ -51,7 +54,7 @@ class Command(BaseCommand):
                 f"{row['n']:>7}"
             )
         for name, coef in zip(model.features, model.coefficients, strict=True):
-            self.stdout.write(f"  {name:<16} {coef:+.3f}")
+            self.stdout.write(f"  {name:<16} {Decimal(coef):+.3f}")
 
     def _score(self, *, date, **options):
         result = worklist.score_run(on=parse_date(date) if date else None)
