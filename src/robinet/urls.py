@@ -19,6 +19,7 @@ urlpatterns = [
     path("billing/", include("robinet.billing.urls")),
     path("payments/", include("robinet.payments.urls")),
     path("collections/", include("robinet.collections.urls")),
+    path("cases/", include("robinet.cases.urls")),
     path("accounting/", include("robinet.ledger.urls")),
     path("", include("robinet.backoffice.urls")),
 ]

@@ -14,6 +14,8 @@ from robinet.billing.api_budget import router as budget_router
 from robinet.billing.api_contributions import router as contributions_router
 from robinet.billing.api_leaks import router as leaks_router
 from robinet.billing.api_works import router as works_router
+from robinet.cases.api import router as cases_router
+from robinet.cases.api_field import router as field_router
 from robinet.collections.api import router as collections_router
 from robinet.collections.api_agencies import router as agencies_router
 from robinet.collections.api_litigation import router as litigation_router
@@ -66,6 +68,8 @@ api.add_router("/", litigation_router)
 api.add_router("/", writeoffs_router)
 # Last: its "/payments/{number}" would otherwise catch the fixed paths above.
 api.add_router("/", payments_router)
+api.add_router("/", cases_router)
+api.add_router("/", field_router)
 
 
 def _error(request, status: int, code: str, message: str, fields=None):

@@ -362,8 +362,7 @@ def proposal_item_exclude(*, actor, item: ProposalItem, reason: str) -> Proposal
 # --- blocks (COLL-3) ---------------------------------------------------------------------------
 
 
-@transaction.atomic(durable=True)
-def block_create(
+def block_open(
     *,
     actor,
     account,
@@ -373,8 +372,11 @@ def block_create(
     reference: str = "",
     comment: str = "",
 ) -> CollectionBlock:
-    """Hold dunning on an account (a case, a dispute, over-indebtedness, FSL…)."""
-    _require(actor, Perm.DUNNING_RUN, account.centre)
+    """Hold dunning on an account, inside the caller's transaction (COLL-3).
+
+    For services that checked their own permission (a case opened, a plan
+    agreed…): the block is written with their change or not at all.
+    """
     if reason not in BlockReason.values:
         raise ValidationFailed({"reason": [_("Motif de blocage inconnu.")]})
     starts_on = starts_on or clock.today()
@@ -403,17 +405,11 @@ def block_create(
     return block
 
 
-@transaction.atomic(durable=True)
-def block_lift(*, actor, block: CollectionBlock, on: dt.date | None = None) -> CollectionBlock:
+def block_close(*, actor, block: CollectionBlock, on: dt.date | None = None) -> CollectionBlock:
+    """Lift a block inside the caller's transaction (no permission check; see :func:`block_open`)."""
     locked = CollectionBlock.objects.select_for_update().select_related("account").get(pk=block.pk)
-    _require(actor, Perm.DUNNING_RUN, locked.account.centre)
     if locked.lifted_on is not None:
         raise InvalidTransition(_("Ce blocage est déjà levé."))
-    if locked.reason == BlockReason.AGENCY:
-        # COLL-8: the debt is with the agency until it is recalled from it.
-        raise InvalidTransition(
-            _("Cette dette est confiée à une agence : rappelez-la depuis l'agence.")
-        )
     locked.lifted_on = on or clock.today()
     locked.lifted_by = _user(actor)
     locked.save(update_fields=["lifted_on", "lifted_by"])
@@ -426,3 +422,39 @@ def block_lift(*, actor, block: CollectionBlock, on: dt.date | None = None) -> C
     )
     audit.record(actor=actor, verb="dunning.unblocked", target=locked.account, data={})
     return locked
+
+
+@transaction.atomic(durable=True)
+def block_create(
+    *,
+    actor,
+    account,
+    reason: str,
+    starts_on: dt.date | None = None,
+    ends_on: dt.date | None = None,
+    reference: str = "",
+    comment: str = "",
+) -> CollectionBlock:
+    """Hold dunning on an account (a case, a dispute, over-indebtedness, FSL…)."""
+    _require(actor, Perm.DUNNING_RUN, account.centre)
+    return block_open(
+        actor=actor,
+        account=account,
+        reason=reason,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        reference=reference,
+        comment=comment,
+    )
+
+
+@transaction.atomic(durable=True)
+def block_lift(*, actor, block: CollectionBlock, on: dt.date | None = None) -> CollectionBlock:
+    locked = CollectionBlock.objects.select_related("account").get(pk=block.pk)
+    _require(actor, Perm.DUNNING_RUN, locked.account.centre)
+    if locked.reason == BlockReason.AGENCY and locked.lifted_on is None:
+        # COLL-8: the debt is with the agency until it is recalled from it.
+        raise InvalidTransition(
+            _("Cette dette est confiée à une agence : rappelez-la depuis l'agence.")
+        )
+    return block_close(actor=actor, block=locked, on=on)

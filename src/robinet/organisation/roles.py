@@ -52,6 +52,10 @@ class Perm(models.TextChoices):
         "collection.write_off_approve",
         _("Approuver les admissions en non-valeur et provisions"),
     )
+    CASE_VIEW = "case.view", _("Consulter les contacts et les dossiers")
+    CASE_HANDLE = "case.handle", _("Enregistrer les contacts, traiter et clôturer les dossiers")
+    CASE_SUPERVISE = "case.supervise", _("Piloter les dossiers (retards, rapports, équipes)")
+    FIELD_SCHEDULE = "case.field", _("Ordonnancer les interventions et les rendez-vous")
 
 
 _ALL = frozenset(Perm)
@@ -63,6 +67,7 @@ _VIEW = frozenset(
         Perm.BILLING_VIEW,
         Perm.PAYMENT_VIEW,
         Perm.COLLECTION_VIEW,
+        Perm.CASE_VIEW,
     }
 )
 # PAY-2: every officer at a counter takes payments.
@@ -80,7 +85,13 @@ _COLLECTION = frozenset(
         Perm.WRITE_OFF_REQUEST,
     }
 )
-_OFFICER = _VIEW | {Perm.CUSTOMER_CHANGE, Perm.CONTRACT_CHANGE, Perm.QUALITY_VIEW}
+# CASE-1: every officer who talks to customers records contacts and handles cases.
+_OFFICER = _VIEW | {
+    Perm.CUSTOMER_CHANGE,
+    Perm.CONTRACT_CHANGE,
+    Perm.QUALITY_VIEW,
+    Perm.CASE_HANDLE,
+}
 _BILLING = _OFFICER | {
     Perm.TARIFF_CHANGE,
     Perm.BILLING_RUN,
@@ -104,6 +115,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.ACCOUNTING_VIEW,
             Perm.DUNNING_CONFIGURE,
             Perm.WRITE_OFF_APPROVE,
+            Perm.CASE_SUPERVISE,
+            Perm.FIELD_SCHEDULE,
         }
     ),
     Role.ADMINISTRATOR: _ALL,

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "robinet.ledger",
     "robinet.payments",
     "robinet.collections",
+    "robinet.cases",
     "robinet.backoffice",
     "robinet.demo",
 ]

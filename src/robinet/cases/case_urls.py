@@ -1,0 +1,3 @@
+"""URLs of case_urls (filled by its module)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of field_urls (filled by its module)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of report_urls (filled by its module)."""
+
+urlpatterns: list = []
