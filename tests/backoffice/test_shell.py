@@ -64,8 +64,10 @@ def test_menu_shows_only_what_the_user_may_open(web, officer, agency_user):
 
 def test_active_menu_entry(web, officer):
     html = web.login(officer).get("customers:quality").content.decode()
-    assert 'class="nav-link active" href="/customers/quality/" aria-current="page"' in html
-    assert 'class="nav-link" href="/customers/"' in html
+    # The entry is active in its dropdown, and so is the dropdown's button.
+    assert 'class="dropdown-item active" href="/customers/quality/" aria-current="page"' in html
+    assert 'class="dropdown-item" href="/customers/"' in html
+    assert "dropdown-toggle btn btn-link active" in html
 
 
 def test_logout_is_a_post_form(web, officer):

@@ -75,3 +75,16 @@ def new_page(browser, live_server):
     yield make
     for context in contexts:
         context.close()
+
+
+def menu(page, entry: str, group: str | None = None) -> None:
+    """Open ``entry`` from the main menu: unfold the navbar on a phone and ``group``'s dropdown."""
+    nav = page.get_by_role("navigation", name="Navigation principale")
+    toggler = nav.get_by_role("button", name="Afficher le menu")
+    if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
+        toggler.click()
+    if group:
+        button = nav.get_by_role("button", name=group, exact=True)
+        if button.count():
+            button.click()
+    nav.get_by_role("link", name=entry, exact=True).click()

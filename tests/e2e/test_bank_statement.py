@@ -14,6 +14,7 @@ from robinet.payments.models import EntryStatus, Payment, StatementEntry
 from tests.billing import factories
 from tests.billing.conftest import occupied_point
 from tests.customers import factories as customer_factories
+from tests.e2e.conftest import menu
 from tests.metering.factories import read
 from tests.payments.statement_setup import camt, credit
 
@@ -48,7 +49,7 @@ def test_import_a_statement_accept_a_suggestion_and_split_one(
 
     # 1. From the menu, import the statement: one credit booked, two waiting.
     page.goto("/")
-    page.get_by_role("link", name="Relevés bancaires").first.click()
+    menu(page, "Relevés bancaires", "Encaissement")
     page.get_by_role("link", name="Importer un relevé").click()
     page.get_by_label("Relevé bancaire (camt.053 ou CFONB 120)").set_input_files(str(path))
     page.get_by_role("button", name="Importer et rapprocher").click()
@@ -58,7 +59,7 @@ def test_import_a_statement_accept_a_suggestion_and_split_one(
     expect(page.locator("#statement-entries tbody tr[data-status=unallocated]")).to_have_count(2)
 
     # 2. The worklist: the 7,00 € from a known IBAN has a suggestion; accept it.
-    page.get_by_role("link", name="Montants en instance").first.click()
+    menu(page, "Montants en instance", "Encaissement")
     rows = page.locator("#unallocated-list tbody tr")
     expect(rows).to_have_count(2)
     known = rows.filter(has_text="IBAN déjà connu pour ce compte")

@@ -12,6 +12,7 @@ from robinet.core.models import BatchRun
 from robinet.organisation.roles import Role
 from tests.billing import factories
 from tests.billing.conftest import occupied_point
+from tests.e2e.conftest import menu
 from tests.metering.factories import read
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -43,7 +44,7 @@ def test_run_from_the_ui_release_held_bill_pdf_and_credit_note(
 
     # 1. Start a billing run from the menu and watch its progress reach "terminé".
     page.goto("/")
-    page.get_by_role("link", name="Facturation", exact=True).click()
+    menu(page, "Facturation", "Facturation")
     page.get_by_role("link", name="Nouvelle facturation").click()
     page.get_by_label("Fin de période facturée").fill("2025-06-30")
     page.get_by_label("Date d'émission").fill("2025-07-05")
@@ -61,7 +62,7 @@ def test_run_from_the_ui_release_held_bill_pdf_and_credit_note(
 
     # 2. The held bill, from the worklist: its reason, its simulation, then Libérer.
     held = HeldBill.objects.get(account=big)
-    page.get_by_role("link", name="Factures bloquées").click()
+    menu(page, "Factures bloquées", "Facturation")
     row = page.locator(f"#held-{held.pk}")
     expect(row).to_contain_text("Consommation au-delà du seuil")
     row.get_by_role("link", name="Examiner").click()

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from robinet.organisation.roles import Role
 from tests.billing import factories
 from tests.billing.conftest import occupied_point
+from tests.e2e.conftest import menu
 from tests.metering.factories import read
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -30,7 +31,7 @@ def test_bill_12_statistics_page_draws_its_charts_and_downloads_the_csv(
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto("/")
-    page.get_by_role("link", name="Statistiques de facturation").click()
+    menu(page, "Statistiques de facturation", "Facturation")
     page.get_by_label("Émises du").fill("2025-01-01")
     page.get_by_label("Jusqu’au").fill("2025-12-31")
     page.get_by_role("button", name="Afficher").click()

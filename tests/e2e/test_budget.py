@@ -13,6 +13,7 @@ from robinet.organisation.roles import Role
 from tests.billing import factories
 from tests.billing.budget.conftest import TODAY, with_iban
 from tests.billing.conftest import occupied_point
+from tests.e2e.conftest import menu
 from tests.metering.factories import read
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -35,7 +36,7 @@ def test_enrol_in_monthly_payment_and_open_the_schedule(new_page, org, officer, 
 
     # 1. From the menu, enrol the contract: 10 debits on the 5th.
     page.goto("/")
-    page.get_by_role("link", name="Mensualisations").first.click()
+    menu(page, "Mensualisations", "Facturation")
     page.get_by_role("link", name="Mensualiser un abonnement").click()
     page.get_by_label("N° d'abonnement (ou de compte client)").fill(contract.number)
     page.get_by_label("Nombre de prélèvements").select_option("10")

@@ -14,6 +14,7 @@ from robinet.payments import cashdesk
 from robinet.payments.models import CashDay, ChequeDepositSlip, Payment
 from tests.billing import factories
 from tests.billing.conftest import occupied_point
+from tests.e2e.conftest import menu
 from tests.metering.factories import read
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -41,7 +42,7 @@ def test_take_a_cash_payment_open_the_receipt_and_close_the_day(new_page, billed
 
     # 1. From the menu, the counter of the officer's centre: take 25,40 € in cash.
     page.goto("/")
-    page.get_by_role("link", name="Caisse", exact=True).first.click()
+    menu(page, "Caisse", "Encaissement")
     expect(page).to_have_url(re.compile(r"/payments/cash/$"))
     page.get_by_label("N° de compte client").fill(billed.number)
     page.get_by_label("Moyen de paiement").select_option("cheque")

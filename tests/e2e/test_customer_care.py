@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from robinet.customers.models import Party
 from tests.backoffice.helpers import make_service_point, move_in
+from tests.e2e.conftest import menu
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -24,7 +25,7 @@ def test_officer_finds_edits_and_moves_out_a_customer(new_page, org, officer, pe
     expect(page.get_by_role("heading", name=re.compile("Bonjour"))).to_be_visible()
 
     # 2. Search by name without accents: live results (htmx), then open the customer page.
-    page.get_by_role("link", name="Clients", exact=True).click()
+    menu(page, "Clients", "Clients")
     page.get_by_label("Rechercher un client").press_sequentially("helene lefevre", delay=20)
     result = page.locator("#results-table").get_by_role("link", name="Mme Hélène Lefèvre")
     expect(result).to_be_visible()
@@ -92,4 +93,5 @@ def test_phone_sized_screens_do_not_overflow(new_page, org, officer, person):
     assert_no_horizontal_overflow()
 
     page.get_by_role("button", name="Afficher le menu").click()
+    page.get_by_role("button", name="Clients", exact=True).click()
     expect(page.get_by_role("link", name="Qualité des données")).to_be_visible()

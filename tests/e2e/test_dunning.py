@@ -13,6 +13,7 @@ from robinet.collections.models import DunningNotice, ProposalItem
 from robinet.core import clock
 from robinet.organisation.roles import Role
 from tests.collections.conftest import bill
+from tests.e2e.conftest import menu
 from tests.metering.factories import occupied_point
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -45,7 +46,7 @@ def test_coll2_propose_review_issue_and_read_a_notice(new_page, debtors, collect
 
     # 1. « Relances » from the menu, then the day's proposal for the centre.
     page.goto("/")
-    page.get_by_role("link", name="Relances", exact=True).first.click()
+    menu(page, "Relances", "Recouvrement")
     expect(page).to_have_url(re.compile(r"/collections/dunning/$"))
     page.get_by_label("Entité").select_option("CT11")
     page.get_by_role("button", name="Lancer une proposition").click()

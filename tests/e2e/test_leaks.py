@@ -13,6 +13,7 @@ from robinet.billing.models import Invoice
 from robinet.core import clock
 from robinet.organisation.roles import Role
 from tests.billing.leaks.conftest import TODAY, certificate, leak_bill
+from tests.e2e.conftest import menu
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -50,7 +51,7 @@ def test_approve_a_leak_relief_from_the_worklist(new_page, org, billing_officer)
 
     # 1. The worklist, filtered on received certificates, then the request.
     page.goto("/billing/")
-    page.get_by_role("link", name="Écrêtements pour fuite").first.click()
+    menu(page, "Écrêtements pour fuite", "Facturation")
     page.get_by_label("État").select_option("received")
     page.get_by_role("button", name="Filtrer").click()
     page.locator(f"#leak-{leak.pk}").get_by_role("link", name=f"n° {leak.pk}").click()

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from robinet.core import clock
 from robinet.metering.models import AbnormalConsumptionNotice, Reading
 from robinet.organisation.roles import Role
+from tests.e2e.conftest import menu
 from tests.metering.factories import occupied_point, read, regular_history
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -50,7 +51,7 @@ def test_import_then_resolve_an_anomaly_and_see_the_chart(
     )
     importing = new_page(user=importer)
     importing.goto("/")
-    importing.get_by_role("link", name="Import de relevés").click()
+    menu(importing, "Import de relevés", "Clients")
     expect(importing.get_by_role("heading", name="Importer des relevés")).to_be_visible()
     importing.get_by_label("Fichier de relevés (CSV)").set_input_files(str(bad))
     importing.get_by_role("button", name="Importer le fichier").click()
@@ -84,7 +85,7 @@ def test_import_then_resolve_an_anomaly_and_see_the_chart(
     # 3. The officer opens the worklist from the menu, filters by reason, validates it.
     page = new_page(user=officer)
     page.goto("/")
-    page.get_by_role("link", name="Anomalies de relève").click()
+    menu(page, "Anomalies de relève", "Clients")
     row = page.locator(f"#anomaly-{held.pk}")
     expect(row).to_contain_text(account.number)
     expect(row).to_contain_text("Consommation anormalement élevée")

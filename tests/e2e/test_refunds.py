@@ -11,6 +11,7 @@ from robinet.payments import pain001
 from robinet.payments.models import PaymentMeans, Refund, RefundStatus
 from robinet.payments.services import payment_record
 from tests.customers import factories as customers
+from tests.e2e.conftest import menu
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -35,7 +36,7 @@ def test_approve_a_refund_and_download_the_pain001(new_page, org, collector):
     page = new_page(user=collector)
 
     page.goto("/")
-    page.get_by_role("link", name="Remboursements").first.click()
+    menu(page, "Remboursements", "Encaissement")
     page.get_by_role("button", name="Rechercher les soldes à rembourser").click()
     refund = Refund.objects.get()
     row = page.locator(f"#refund-{refund.number}")
