@@ -267,6 +267,7 @@ NOT_TRIGGERS = [
     "Merci pour la télérelève.",
     "Le demeurant du 5 rue des Roses.",
     "Immédiatement, s'il vous plaît.",
+    "C'est une injustice.",
     "La police de caractère de votre courrier est illisible.",
     "Ci-joint mon attestation d'assurance habitation.",
     "Merci pour votre expertise et votre patience.",
