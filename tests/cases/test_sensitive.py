@@ -170,6 +170,7 @@ TRIGGERS = [
     ("Je vais saisir le tribunal.", C.LEGAL),
     ("La présente vaut MISE EN DEMEURE.", C.LEGAL),
     ("Un huissier est passé chez moi.", C.LEGAL),
+    ("L'huissière est passée.", C.LEGAL),
     ("Je mandate un commissaire de justice.", C.LEGAL),
     ("J'engagerai une procédure judiciaire.", C.LEGAL),
     ("Vous recevrez une assignation.", C.LEGAL),
@@ -222,6 +223,7 @@ TRIGGERS = [
     # local authority
     ("Copie à Monsieur le Maire.", C.LOCAL_AUTHORITY),
     ("J'ai prévenu la mairie.", C.LOCAL_AUTHORITY),
+    ("Un recours de la mairie est en cours.", C.LOCAL_AUTHORITY),
     ("Le conseil municipal a voté une motion.", C.LOCAL_AUTHORITY),
     ("La communauté de communes du Ried", C.LOCAL_AUTHORITY),
     ("Communauté d'agglomération de Haguenau", C.LOCAL_AUTHORITY),

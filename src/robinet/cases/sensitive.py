@@ -86,7 +86,7 @@ _STREET = (
 #: innocent phrases, blanked out before any category is looked for
 EXCLUSIONS: tuple[str, ...] = (
     # postal addresses and bus stops: « 3 place de la Mairie », « rue du Maire Kuss »
-    _STREET + r" (?:de la |de l |du |des )?(?:mairie|hotel de ville|maire(?: [a-z]+)?"
+    r"\b" + _STREET + r" (?:de la |de l |du |des )?(?:mairie|hotel de ville|maire(?: [a-z]+)?"
     r"|prefecture|sous prefecture|palais de justice|justice|tribunal|avocats?|presse"
     r"|gendarmerie|commune|senat)\b",
     # professions and modesty: « expert-comptable », « je ne suis pas expert »
@@ -120,7 +120,7 @@ _MY_DATA = (
 VOCABULARY: dict[SensitiveCategory, tuple[str, ...]] = {
     SensitiveCategory.LEGAL: (
         r"avocat(?:e|s|es)?",
-        r"huissiers?|huissiere?s?",
+        r"huissier(?:e|s|es)?",
         r"commissaires? de justice",
         r"justice",
         r"tribunal|tribunaux",
