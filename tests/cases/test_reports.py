@@ -425,3 +425,27 @@ def test_case_10_age_buckets_partition_the_past(today, back):
     low, high = next((b[2], b[3]) for b in reports.AGE_BUCKETS if b[0] == inside[0])
     assert low <= age
     assert high is None or age <= high
+
+
+@pytest.mark.parametrize("slug", list(reports.REPORTS))
+def test_case_10_figures_cost_the_same_queries_for_more_rows(slug, manager, org, teams):
+    """One aggregated query per source: more rows, more centres, no more queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        manager._robinet_scope = None
+        with CaptureQueriesContext(connection) as captured:
+            figures(manager, slug)
+        return len(captured)
+
+    team = teams[TeamKind.CONTRACTS]
+    case = make_case(org.centres[0], status=CaseStatus.PAUSED, team=team, channel=Channel.LETTER)
+    make_task(case, team)
+    few = queries()
+    for centre in org.centres:
+        for _ in range(3):
+            other = make_case(centre, anomaly="x", team=team, channel=Channel.EMAIL)
+            make_task(other, team)
+            make_contact(centre)
+    assert queries() == few
