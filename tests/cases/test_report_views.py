@@ -96,7 +96,7 @@ def test_case_10_report_csv(client, manager, org, anomalies):
         "Différés sans tâche ouverte",
         "Total à corriger",
     ]
-    assert lines[1:] == [["Centre 1.1", "3", "1", "0", "4"]]
+    assert lines[1:] == [["Centre 1.1", "3", "1", "0", "4"], ["Total", "3", "1", "0", "4"]]
 
 
 def test_case_10_rows_csv_has_one_line_per_counted_row(client, manager, org, anomalies):

@@ -193,6 +193,23 @@ def test_case_10_anomalies_counts_per_centre(manager, org, anomalies):
     assert got["Centre 2.1"]["to_fix"] == (1, 1)
 
 
+def test_case_10_total_line_sums_counts_and_recomputes_rates(manager, org, anomalies, household):
+    report = reports.report_get(user=manager, slug="anomalies")
+    measures, lines = reports.report_figures(user=manager, report=report)
+    total = {c.measure.key: c.value for c in reports.total_cells(measures, lines)}
+    assert total == {"anomaly": 2, "paused": 1, "deferred_no_task": 1, "to_fix": 4}
+    payer = customer_factories.person(org.centres[2])
+    payer.direct_debit = True
+    payer.save()
+    customer_factories.person(org.centres[2])
+    report = reports.report_get(user=manager, slug="payment-services")
+    measures, lines = reports.report_figures(user=manager, report=report)
+    total = {c.measure.key: (c.value, c.rows) for c in reports.total_cells(measures, lines)}
+    # 1 of 3 accounts: 0 % in centre 1.1 (1 account), 50 % in centre 2.1 (2 accounts).
+    assert total["direct_debit"] == (Decimal("33.3"), 2)
+    assert total["accounts"] == (3, 3)
+
+
 def test_case_10_anomalies_drill_down_lists_the_counted_cases(manager, org, anomalies):
     c0 = org.centres[0].pk
     assert drill(manager, "anomalies", c0, "anomaly") == [anomalies["anomaly"]]

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views import View
 
 from robinet.backoffice.http import StaffViewMixin
@@ -72,10 +73,16 @@ class ReportView(ReportMixin, View):
         measures, lines = reports.report_figures(user=request.user, report=report)
         if request.GET.get("format") == "csv":
             header = [report.group_label, *[m.label for m in measures]]
-            rows = ([line.label, *[cell.value for cell in line.cells]] for line in lines)
+            total = [_("Total"), *[c.value for c in reports.total_cells(measures, lines)]]
+            rows = [*([line.label, *[c.value for c in line.cells]] for line in lines), total]
             name = f"{report.slug}-{clock.today():%Y%m%d}.csv"
             return stream_csv(header, rows, name)
-        context = {"report": report, "measures": measures, "lines": lines}
+        context = {
+            "report": report,
+            "measures": measures,
+            "lines": lines,
+            "total": reports.total_cells(measures, lines) if len(lines) > 1 else None,
+        }
         return render(request, "cases/reports/report.html", context)
 
 

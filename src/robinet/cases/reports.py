@@ -111,6 +111,7 @@ class Cell:
     measure: Measure
     value: object = None
     rows: int = 0
+    of: int = 0  # rate: the rows the rate is computed on
 
 
 @dataclass
@@ -654,7 +655,7 @@ def _cell(measure: Measure, values: dict) -> Cell:
     rows = values.get(f"{key}__rows") or 0
     if measure.kind == "rate":
         total = values.get(f"{key}__of") or 0
-        return Cell(measure, rate(total - rows, total), rows)
+        return Cell(measure, rate(total - rows, total), rows, total)
     if measure.kind == "amount":
         if measure.unit is not None:
             return Cell(measure, measure.unit * rows, rows)
@@ -663,6 +664,25 @@ def _cell(measure: Measure, values: dict) -> Cell:
         oldest = values.get(f"{key}__min")
         return Cell(measure, (clock.now() - oldest).days if oldest else None, rows)
     return Cell(measure, rows, rows)
+
+
+def total_cells(measures: list[Measure], lines: list[Line]) -> list[Cell]:
+    """The "all groups" line: counts and amounts summed, rates recomputed, oldest the max."""
+    cells = []
+    for index, measure in enumerate(measures):
+        column = [line.cells[index] for line in lines]
+        rows = sum(c.rows for c in column)
+        if measure.kind == "rate":
+            of = sum(c.of for c in column)
+            cells.append(Cell(measure, rate(of - rows, of), rows, of))
+        elif measure.kind == "oldest":
+            ages = [c.value for c in column if c.value is not None]
+            cells.append(Cell(measure, max(ages) if ages else None, rows))
+        elif measure.kind == "amount":
+            cells.append(Cell(measure, sum((c.value for c in column), Decimal("0.00")), rows))
+        else:
+            cells.append(Cell(measure, rows, rows))
+    return cells
 
 
 def _group_key(value) -> str:
