@@ -48,10 +48,13 @@ def test_case_8_normal_has_no_take_charge_deadline():
 
 def test_take_charge_needs_aware_time():
     with pytest.raises(ValueError):
-        rules.take_charge_by(Urgency.URGENT, dt.datetime(2026, 3, 4, 10), ALSACE)
+        rules.take_charge_by(Urgency.URGENT, dt.datetime(2026, 3, 4, 10), ALSACE)  # noqa: DTZ001
 
 
-@given(moment=st.datetimes(min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2030, 1, 1)))
+NAIVE = dict(min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2030, 1, 1))  # noqa: DTZ001
+
+
+@given(moment=st.datetimes(**NAIVE))
 def test_case_8_priority_deadline_is_a_working_day_at_18_after_the_request(moment):
     moment = moment.replace(tzinfo=PARIS)
     due = rules.take_charge_by(Urgency.PRIORITY, moment, ALSACE)
