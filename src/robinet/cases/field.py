@@ -260,13 +260,13 @@ def _book(*, actor, intervention, team, day, starts_at) -> Appointment:
         booked_by=_user(actor),
     )
     intervention.status = InterventionStatus.SCHEDULED
-    intervention.save(update_fields=["status"])
+    intervention.save(update_fields=["status", "exported_at"])
     audit.record(
         actor=actor,
         verb="appointment.booked",
         target=appointment,
         subject=intervention,
-        data={"team": locked.code, "day": day, "starts_at": starts_at},
+        data={"team": locked.code, "day": day.isoformat(), "starts_at": f"{starts_at:%H:%M}"},
     )
     return appointment
 
@@ -319,9 +319,11 @@ def appointment_cancel(*, actor, appointment, reason: str) -> Appointment:
     appointment = _live_appointment(appointment)
     _cancel_appointment(actor=actor, appointment=appointment, reason=reason)
     intervention = appointment.intervention
-    if intervention.status == InterventionStatus.SCHEDULED:
+    if intervention.status in (InterventionStatus.SCHEDULED, InterventionStatus.DISPATCHED):
+        # Back in the book; sent again to the field once a new slot is booked.
         intervention.status = InterventionStatus.TO_SCHEDULE
-        intervention.save(update_fields=["status"])
+        intervention.exported_at = None
+        intervention.save(update_fields=["status", "exported_at"])
     return appointment
 
 
@@ -339,6 +341,7 @@ def appointment_reschedule(
     )
     intervention = Intervention.objects.select_for_update().get(pk=appointment.intervention_id)
     intervention.status = InterventionStatus.TO_SCHEDULE
+    intervention.exported_at = None
     return _book(actor=actor, intervention=intervention, team=team, day=day, starts_at=starts_at)
 
 
