@@ -391,3 +391,18 @@ def test_case_8_cancel_for_case_still_cancels(counsellor, customer, field_team):
     assert intervention.status == InterventionStatus.CANCELLED
     assert not Appointment.objects.filter(status=AppointmentStatus.BOOKED).exists()
     assert FieldTeam.objects.count() == 1
+
+
+def test_case_8_no_reminder_for_cancelled_and_sunday_reminds_monday(
+    counsellor, customer, field_team, sms_outbox
+):
+    cancelled = _booked(counsellor, customer, field_team)
+    field.intervention_cancel(actor=counsellor, intervention=cancelled, reason="Doublon")
+    monday = new_intervention(counsellor, customer)
+    field.appointment_book(
+        actor=counsellor, intervention=monday, team=field_team, day=dt.date(2026, 3, 9),
+        starts_at=T(16),
+    )  # fmt: skip
+    assert field.reminders_send(on=dt.date(2026, 3, 5)) == 0  # Friday's was cancelled
+    assert field.reminders_send(on=dt.date(2026, 3, 8)) == 1  # Sunday for Monday
+    assert [m.reference for m in sms_outbox] == [monday.number]

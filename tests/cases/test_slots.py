@@ -93,3 +93,19 @@ def test_case_8_free_slots_never_exceed_capacity(capacity, booked):
     offered = {s.start for s in free}
     for start, count in booked.items():
         assert (start in offered) == (count < capacity)
+
+
+times = st.integers(6 * 4, 20 * 4).map(lambda q: T(q // 4, (q % 4) * 15))
+
+
+@given(a=times, b=times, c=times, d=times)
+def test_case_8_slots_are_two_hours_inside_the_day_and_outside_the_break(a, b, c, d):
+    start, brk_from, brk_until, end = sorted([a, b, c, d])
+    hours = slots.TeamHours(start, end, brk_from, brk_until)
+    found = slots.day_slots(hours)
+    for s, e in found:
+        assert start <= s < e <= end
+        assert e <= brk_from or s >= brk_until
+        length = dt.datetime.combine(dt.date.min, e) - dt.datetime.combine(dt.date.min, s)
+        assert length == dt.timedelta(hours=2)
+    assert found == sorted(found)
