@@ -295,7 +295,7 @@ def _cancel_appointment(*, actor, appointment, reason: str) -> None:
 
 def _live_appointment(appointment) -> Appointment:
     locked = (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .select_related("intervention")
         .get(pk=appointment.pk)
     )
@@ -440,7 +440,7 @@ def reminders_send(*, on: dt.date | None = None) -> int:
     for pk in ids:
         with transaction.atomic():
             appointment = (
-                Appointment.objects.select_for_update()
+                Appointment.objects.select_for_update(of=("self",))
                 .select_related("intervention__case")
                 .filter(pk=pk, status=AppointmentStatus.BOOKED, reminder_sent_at__isnull=True)
                 .first()
