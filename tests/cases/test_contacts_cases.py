@@ -41,12 +41,14 @@ def test_case_1_first_contact_opens_a_numbered_case(counsellor, household, teams
     assert case.number == "DOS-2026-000001"
     assert case.status == CaseStatus.OPEN
     assert case.nature == Nature.REQUEST
-    assert case.contact_count == 1 and not case.multi_contact
+    assert case.contact_count == 1
+    assert not case.multi_contact
     assert case.team == teams[TeamKind.CONTACT_CENTRE]
     # CASE-3: a letter of Wednesday 10:00 is due next Wednesday 10:00.
     assert case.response_due == NOW.replace(day=11)
     contact = Contact.objects.get(case=case)
-    assert contact.direction == Direction.INBOUND and contact.body == "Bonjour"
+    assert contact.direction == Direction.INBOUND
+    assert contact.body == "Bonjour"
 
 
 def test_case_1_second_inbound_contact_makes_the_case_multi_contact(counsellor, household, teams):
@@ -55,7 +57,8 @@ def test_case_1_second_inbound_contact_makes_the_case_multi_contact(counsellor, 
     assert again.pk == case.pk
     case.refresh_from_db()
     assert case.contact_count == 2
-    assert case.multi_contact and case.priority
+    assert case.multi_contact
+    assert case.priority
     assert case.contacts.count() == 2
 
 
@@ -67,7 +70,8 @@ def test_case_2_claim_about_a_closed_case_opens_a_linked_new_case(counsellor, ho
     assert claim.previous_case == case
     assert claim.nature == Nature.CLAIM
     case.refresh_from_db()
-    assert case.contact_count == 1 and case.status == CaseStatus.CLOSED
+    assert case.contact_count == 1
+    assert case.status == CaseStatus.CLOSED
 
 
 def test_case_2_internal_nature_refused_for_an_inbound_contact(counsellor, household, teams):
@@ -77,7 +81,8 @@ def test_case_2_internal_nature_refused_for_an_inbound_contact(counsellor, house
     with pytest.raises(ValidationFailed) as refused:
         record(counsellor, household, code="NPAI")
     assert "case_type" in refused.value.fields
-    assert not Case.objects.exists() and not Contact.objects.exists()
+    assert not Case.objects.exists()
+    assert not Contact.objects.exists()
 
 
 def test_case_2_officer_may_choose_claim_on_a_request_type(counsellor, household, teams):
@@ -89,7 +94,8 @@ def test_case_2_internal_case_opened_without_contact(counsellor, org, teams):
     case = services.case_open(
         actor=counsellor, case_type=case_type("NPAI"), centre=org.centres[0], subject="NPAI"
     )
-    assert case.nature == Nature.INTERNAL and case.response_due is None
+    assert case.nature == Nature.INTERNAL
+    assert case.response_due is None
     assert case.team == teams[TeamKind.CONTRACTS]
 
 
@@ -109,7 +115,8 @@ def test_case_6_routing_to_the_nearest_team(counsellor, household, teams, org):
 
 def test_case_5_sensitive_letter_routed_to_the_sensitive_mail_team(counsellor, household, teams):
     case = record(counsellor, household, channel=Channel.LETTER, body="Mon avocat vous écrira.")
-    assert case.sensitive and case.sensitive_reasons == "juridique"
+    assert case.sensitive
+    assert case.sensitive_reasons == "juridique"
     assert case.team == teams[TeamKind.SENSITIVE_MAIL]
     # Spoken words are not checked (only written channels are).
     assert not record(counsellor, household, body="Mon avocat").sensitive
@@ -117,7 +124,8 @@ def test_case_5_sensitive_letter_routed_to_the_sensitive_mail_team(counsellor, h
 
 def test_case_6_handled_now_closes_at_once(counsellor, household, teams):
     case = record(counsellor, household, handled_now=True, resolution="Renseigné")
-    assert case.status == CaseStatus.CLOSED and case.closed_at == NOW
+    assert case.status == CaseStatus.CLOSED
+    assert case.closed_at == NOW
     with pytest.raises(ValidationFailed) as refused:
         record(counsellor, household, handled_now=True, resolution="")
     assert "resolution" in refused.value.fields
@@ -136,7 +144,8 @@ def test_case_6_deferred_case_closed_after_its_task(counsellor, household, teams
     case = record(counsellor, household)
     task = services.case_defer(actor=counsellor, case=case, action="Vérifier le relevé")
     case.refresh_from_db()
-    assert case.status == CaseStatus.DEFERRED and task.team == case.team
+    assert case.status == CaseStatus.DEFERRED
+    assert task.team == case.team
     assert list(selectors.team_tasks(user=counsellor, team=case.team)) == [task]
     with pytest.raises(ValidationFailed) as refused:
         services.case_close(actor=counsellor, case=case, resolution="Fait")
@@ -167,7 +176,8 @@ def test_case_6_cancel_cancels_the_tasks(counsellor, household, teams):
     services.case_cancel(actor=counsellor, case=case, reason="Doublon")
     case.refresh_from_db()
     task.refresh_from_db()
-    assert case.status == CaseStatus.CANCELLED and task.status == TaskStatus.CANCELLED
+    assert case.status == CaseStatus.CANCELLED
+    assert task.status == TaskStatus.CANCELLED
 
 
 def test_case_1_contact_recorded_alone_then_attached(counsellor, household, teams):
@@ -178,7 +188,8 @@ def test_case_1_contact_recorded_alone_then_attached(counsellor, household, team
     assert list(selectors.unattached_contacts(user=counsellor)) == [contact]
     services.contact_attach(actor=counsellor, contact=contact, case=case)
     case.refresh_from_db()
-    assert case.multi_contact and case.contact_count == 2
+    assert case.multi_contact
+    assert case.contact_count == 2
     assert not selectors.unattached_contacts(user=counsellor).exists()
 
 
@@ -223,7 +234,8 @@ def test_case_9_services_missing_and_offer(counsellor, household, teams):
     from robinet.cases.choices import OfferOutcome, Service
 
     missing = services.services_missing(household)
-    assert Service.ONLINE_ACCOUNT in missing and Service.E_INVOICE in missing
+    assert Service.ONLINE_ACCOUNT in missing
+    assert Service.E_INVOICE in missing
     case = record(counsellor, household)
     offer = services.offer_record(
         actor=counsellor,

@@ -101,11 +101,13 @@ def test_case_3_unknown_rule_or_channel_is_refused():
     with pytest.raises(ValueError):
         due(Channel.LETTER, at(2026, 3, 4), rule="soon")
     with pytest.raises(ValueError):
-        due(Channel.LETTER, dt.datetime(2026, 3, 4, 10))
+        due(Channel.LETTER, at(2026, 3, 4).replace(tzinfo=None))
 
 
 moments = st.datetimes(
-    min_value=dt.datetime(2024, 1, 1), max_value=dt.datetime(2030, 12, 31), timezones=st.just(PARIS)
+    min_value=at(2024, 1, 1, 0).replace(tzinfo=None),
+    max_value=at(2030, 12, 31, 0).replace(tzinfo=None),
+    timezones=st.just(PARIS),
 )
 departments = st.sampled_from([None, "75", "57", "67", "68", "974", "2A"])
 channels = st.sampled_from(Channel.values)
