@@ -61,7 +61,8 @@ def test_case_7_dunning_blocked_while_the_case_is_open(counsellor, household, te
     block = CollectionBlock.objects.get(account=household)
     assert case.blocks_dunning
     assert case.dunning_block == block
-    assert block.reference == case.number and block.lifted_on is None
+    assert block.reference == case.number
+    assert block.lifted_on is None
     services.case_cancel(actor=counsellor, case=case, reason="Saisie en double")
     block.refresh_from_db()
     assert block.lifted_on == NOW.date()
@@ -91,7 +92,8 @@ def test_case_7_claim_not_solved_same_day_holds_the_direct_debit(counsellor, hou
         case.refresh_from_db()
         assert case.debit_action == DebitAction.DIRECT_DEBIT_SUSPENDED
         hold = DirectDebitHold.objects.get(account=household)
-        assert hold.reference == case.number and hold.is_live
+        assert hold.reference == case.number
+        assert hold.is_live
         answer_and_close(counsellor, case)
     hold.refresh_from_db()
     assert not hold.is_live
