@@ -250,3 +250,23 @@ def test_case_9_services_missing_and_offer(counsellor, household, teams):
             actor=counsellor, account=household, service="fax", outcome=OfferOutcome.LATER
         )
     assert "service" in refused.value.fields
+
+
+def test_case_3_overdue_list_uses_the_partial_index(counsellor, household, teams):
+    """The overdue list filters the open statuses literally: SQLite picks the partial index."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("query plan checked on SQLite")
+    record(counsellor, household, channel=Channel.EMAIL)
+
+    def plan_of(qs):
+        sql, params = qs.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+            return " ".join(str(row) for row in cursor.fetchall())
+
+    assert "case_open_due_idx" in plan_of(selectors.overdue_cases(user=counsellor))
+    team = teams[TeamKind.CONTACT_CENTRE]
+    assert "case_open_" in plan_of(selectors.overdue_cases(user=counsellor, team=team))
+    assert "case_open_" in plan_of(selectors.due_soon_cases(user=counsellor))

@@ -16,6 +16,7 @@ from robinet.cases.models import Case
 from robinet.collections.models import CollectionBlock
 from robinet.core import clock
 from robinet.core.exceptions import ValidationFailed
+from robinet.core.numbering import current_number
 from robinet.customers.models import CustomerAccount
 from robinet.payments import sepa
 from robinet.payments.models import DirectDebitHold
@@ -180,6 +181,7 @@ def test_case_7_nothing_written_when_the_dunning_block_fails(
         claim(counsellor, household)
     assert not Case.objects.exists()
     assert not household.contacts.exists()
+    assert current_number("DOS", 2026) == 0
 
 
 def test_case_7_collectable_excludes_held_accounts_until_close(counsellor, household, teams):
@@ -192,3 +194,18 @@ def test_case_7_collectable_excludes_held_accounts_until_close(counsellor, house
     assert "NOT EXISTS" in str(held.query).upper()
     assert DirectDebitHold.objects.filter(account=household, lifted_at__isnull=True).exists()
     assert case.status == CaseStatus.OPEN
+
+
+def test_case_7_command_errors_and_dictionary_seed(capsys):
+    from django.core.management.base import CommandError
+
+    from robinet.cases.models import CaseType
+
+    with pytest.raises(CommandError, match="Date invalide"):
+        call_command("cases", "claim-effects", "--date", "2026-13-01")
+    CaseType.objects.filter(code="RGPD").delete()
+    call_command("cases", "seed-dictionary")
+    assert "1 type(s) ajouté(s)" in capsys.readouterr().out
+    assert CaseType.objects.filter(code="RGPD").exists()
+    call_command("cases", "claim-effects")
+    assert "0 dossier(s)" in capsys.readouterr().out
