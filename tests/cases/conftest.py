@@ -28,7 +28,7 @@ def teams(org):
         kind: Team.objects.create(
             code=f"EQ-{kind.upper()[:12]}", name=str(kind.label), kind=kind, entity=org.region
         )
-        for kind in TeamKind.values
+        for kind in TeamKind
     }
 
 

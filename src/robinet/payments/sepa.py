@@ -26,7 +26,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from schwifty import BIC, IBAN
@@ -43,6 +43,7 @@ from robinet.payments import pain008, target2
 from robinet.payments.booking import IncomingPayment, book_payments
 from robinet.payments.models import (
     AmendedField,
+    DirectDebitHold,
     DirectDebitItem,
     DirectDebitRun,
     Mandate,
@@ -351,6 +352,12 @@ def collectable(collection_date: dt.date, *, prenotice: int | None = None):
             # the consumption invoices themselves (that would collect twice).
             account__monthly_payment=False,
             account__mandates__status=MandateStatus.ACTIVE,
+        )
+        # CASE-7: a claim not solved the same day holds the account's direct debit.
+        .filter(
+            ~Exists(
+                DirectDebitHold.objects.filter(account=OuterRef("account"), lifted_at__isnull=True)
+            )
         )
         .select_related("invoice", "account", "account__party")
         .order_by("account_id", "due_date", "id")

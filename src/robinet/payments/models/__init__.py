@@ -10,6 +10,7 @@ from .cash import ChequeDepositSlipLine as ChequeDepositSlipLine
 from .core import Payment as Payment
 from .core import PaymentMeans as PaymentMeans
 from .core import PaymentReversal as PaymentReversal
+from .holds import DirectDebitHold as DirectDebitHold
 from .mandates import AmendedField as AmendedField
 from .mandates import DirectDebitItem as DirectDebitItem
 from .mandates import DirectDebitRun as DirectDebitRun
