@@ -51,13 +51,13 @@ def test_case_10_report_table_links_each_figure_to_its_rows(client, manager, org
     html = client.get(reverse("cases:report", args=["anomalies"])).content.decode()
     assert "En anomalie" in html
     assert "Centre 1.1" in html
-    rows_url = reverse("cases:report_rows", args=["anomalies"])
+    rows_url = reverse("cases:report-rows", args=["anomalies"])
     assert f"{rows_url}?group={org.centres[0].pk}&amp;measure=anomaly" in html
 
 
 def test_case_10_drill_down_rows_match_the_figure(client, manager, org, anomalies):
     client.force_login(manager)
-    url = reverse("cases:report_rows", args=["anomalies"])
+    url = reverse("cases:report-rows", args=["anomalies"])
     response = client.get(url, {"group": org.centres[0].pk, "measure": "anomaly"})
     assert response.status_code == 200
     html = response.content.decode()
@@ -73,7 +73,7 @@ def test_case_10_drill_down_is_paginated(client, manager, org, monkeypatch):
     monkeypatch.setattr(report_views, "PER_PAGE", 2)
     cases = [make_case(org.centres[0], anomaly="x") for _ in range(3)]
     client.force_login(manager)
-    url = reverse("cases:report_rows", args=["anomalies"])
+    url = reverse("cases:report-rows", args=["anomalies"])
     query = {"group": org.centres[0].pk, "measure": "anomaly"}
     first = client.get(url, query).content.decode()
     second = client.get(url, {**query, "page": 2}).content.decode()
@@ -101,7 +101,7 @@ def test_case_10_report_csv(client, manager, org, anomalies):
 
 def test_case_10_rows_csv_has_one_line_per_counted_row(client, manager, org, anomalies):
     client.force_login(manager)
-    url = reverse("cases:report_rows", args=["anomalies"])
+    url = reverse("cases:report-rows", args=["anomalies"])
     query = {"group": org.centres[0].pk, "measure": "to_fix", "format": "csv"}
     lines = _csv(client.get(url, query))
     assert lines[0][:3] == ["N° de dossier", "Ouvert le", "Type"]
@@ -123,7 +123,7 @@ def test_case_10_rate_csv_uses_a_decimal_comma(client, manager, org, household):
 
 def test_case_10_bad_measure_is_a_400_naming_the_problem(client, manager, org):
     client.force_login(manager)
-    url = reverse("cases:report_rows", args=["anomalies"])
+    url = reverse("cases:report-rows", args=["anomalies"])
     response = client.get(url, {"group": org.centres[0].pk, "measure": "inconnu"})
     assert response.status_code == 400
     assert "Indicateur inconnu" in response.content.decode()
@@ -136,7 +136,7 @@ def test_case_10_unknown_report_is_a_404(client, manager):
 
 @pytest.mark.parametrize(
     ("name", "args"),
-    [("cases:reports", []), ("cases:report", ["anomalies"]), ("cases:report_rows", ["anomalies"])],
+    [("cases:reports", []), ("cases:report", ["anomalies"]), ("cases:report-rows", ["anomalies"])],
 )
 def test_case_10_reports_are_forbidden_without_case_supervise(client, counsellor, name, args):
     client.force_login(counsellor)

@@ -109,6 +109,11 @@ TEMPLATES: dict[str, AnswerTemplate] = {
 }
 
 
+def template_choices() -> list[tuple[str, str]]:
+    """The answer templates an officer may pick (the holding reply has its own button)."""
+    return [(t.code, t.label) for t in TEMPLATES.values() if t.code != HOLDING_TEMPLATE]
+
+
 class _Missing(dict):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"

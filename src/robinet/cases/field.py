@@ -498,7 +498,7 @@ def parse_index(value) -> Decimal | None:
 
 
 def missed_fee_code() -> str:
-    return (getattr(settings, "ROBINET_MISSED_APPOINTMENT_FEE", "") or "").strip()
+    return settings.ROBINET_MISSED_APPOINTMENT_FEE.strip()
 
 
 @transaction.atomic

@@ -8,18 +8,18 @@ urlpatterns = [
     path(
         "<int:case_pk>/interventions/new/",
         views.InterventionCreateView.as_view(),
-        name="intervention_create",
+        name="intervention-create",
     ),
     path("interventions/scheduler/", views.SchedulerView.as_view(), name="scheduler"),
     path(
         "interventions/<int:pk>/",
         views.InterventionDetailView.as_view(),
-        name="intervention_detail",
+        name="intervention-detail",
     ),
     path(
         "interventions/<int:pk>/slots/",
         views.AppointmentSlotsView.as_view(),
-        name="appointment_slots",
+        name="appointment-slots",
     ),
-    path("appointments/", views.AppointmentBookView.as_view(), name="appointment_book"),
+    path("appointments/", views.AppointmentBookView.as_view(), name="appointment-book"),
 ]

@@ -108,8 +108,8 @@ class InterventionCreateView(StaffViewMixin, View):
             },
         )
         if intervention.appointment_required:
-            return redirect("cases:appointment_slots", intervention.pk)
-        return redirect("cases:intervention_detail", intervention.pk)
+            return redirect("cases:appointment-slots", intervention.pk)
+        return redirect("cases:intervention-detail", intervention.pk)
 
 
 class InterventionDetailView(StaffViewMixin, View):
@@ -159,7 +159,7 @@ class InterventionDetailView(StaffViewMixin, View):
                     add_service_errors(form, exc)
                 else:
                     messages.success(request, _("Compte rendu enregistré."))
-                    return redirect("cases:intervention_detail", pk)
+                    return redirect("cases:intervention-detail", pk)
             context = self._context(request, intervention, report_form=form)
             return render(request, self.template_name, context, status=422)
         require_covered(request.user, HANDLE, intervention.centre)
@@ -182,7 +182,7 @@ class InterventionDetailView(StaffViewMixin, View):
             raise
         except ApplicationError as exc:
             messages.error(request, _error_text(exc))
-        return redirect("cases:intervention_detail", pk)
+        return redirect("cases:intervention-detail", pk)
 
 
 class AppointmentSlotsView(StaffViewMixin, View):
@@ -228,7 +228,7 @@ class AppointmentSlotsView(StaffViewMixin, View):
                     form.add_error(None, str(exc.message))
                 return self._render(request, intervention, form, status=422)
             messages.success(request, _("Transmise à l'ordonnancement, qui rappellera le client."))
-            return redirect("cases:intervention_detail", pk)
+            return redirect("cases:intervention-detail", pk)
         try:
             team = FieldTeam.objects.filter(pk=request.POST.get("team") or 0).first()
             if team is None:
@@ -250,13 +250,13 @@ class AppointmentSlotsView(StaffViewMixin, View):
             raise
         except ApplicationError as exc:
             messages.error(request, _error_text(exc))
-            return redirect("cases:appointment_slots", pk)
+            return redirect("cases:appointment-slots", pk)
         messages.success(
             request,
             _("Rendez-vous pris le %(day)s à %(time)s. Le client recevra un SMS la veille.")
             % {"day": f"{day:%d/%m/%Y}", "time": f"{starts_at:%H:%M}"},
         )
-        return redirect("cases:intervention_detail", pk)
+        return redirect("cases:intervention-detail", pk)
 
 
 class SchedulerView(StaffViewMixin, View):

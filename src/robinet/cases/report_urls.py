@@ -7,5 +7,5 @@ from robinet.cases import report_views as views
 urlpatterns = [
     path("reports/", views.ReportIndexView.as_view(), name="reports"),
     path("reports/<slug:slug>/", views.ReportView.as_view(), name="report"),
-    path("reports/<slug:slug>/rows/", views.ReportRowsView.as_view(), name="report_rows"),
+    path("reports/<slug:slug>/rows/", views.ReportRowsView.as_view(), name="report-rows"),
 ]

@@ -16,13 +16,16 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
 from robinet.backoffice.http import StaffViewMixin
 from robinet.cases import reports
+from robinet.cases.models import Case, Contact, Intervention, Task
 from robinet.core import clock
 from robinet.core.exceptions import ValidationFailed
+from robinet.customers.models import CustomerAccount
 
 PER_PAGE = 50
 
@@ -86,6 +89,19 @@ class ReportView(ReportMixin, View):
         return render(request, "cases/reports/report.html", context)
 
 
+def _link(obj) -> str:
+    """Where a drill-down row leads: the case (of a task or contact), the intervention, the account."""
+    if isinstance(obj, Case):
+        return reverse("cases:case-detail", args=[obj.pk])
+    if isinstance(obj, Task | Contact) and obj.case_id:
+        return reverse("cases:case-detail", args=[obj.case_id])
+    if isinstance(obj, Intervention):
+        return reverse("cases:intervention-detail", args=[obj.pk])
+    if isinstance(obj, CustomerAccount):
+        return reverse("customers:detail", args=[obj.number])
+    return ""
+
+
 class ReportRowsView(ReportMixin, View):
     def get(self, request, slug):
         report = reports.report_get(user=request.user, slug=slug)
@@ -110,7 +126,9 @@ class ReportRowsView(ReportMixin, View):
             "group_label": reports.group_label(report, group),
             "header": header,
             "page": page,
-            "table": [[c.value(obj) for c in source.columns] for obj in page.object_list],
+            "table": [
+                ([c.value(obj) for c in source.columns], _link(obj)) for obj in page.object_list
+            ],
             "query": urlencode({"group": group, "measure": key}),
         }
         return render(request, "cases/reports/rows.html", context)

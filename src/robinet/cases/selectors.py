@@ -109,14 +109,34 @@ def due_soon_cases(
     return _open_by_due(user, team).filter(response_due__gte=now, response_due__lt=limit)
 
 
-def team_tasks(*, user, team: Team) -> QuerySet[Task]:
-    """The open tasks of a team (CASE-6), by due date."""
+def team_tasks(*, user, team: Team | None) -> QuerySet[Task]:
+    """The open tasks of a team (of every team with ``None``) (CASE-6), by due date."""
+    tasks = Task.objects.filter(status=TaskStatus.OPEN)
+    if team is not None:
+        tasks = tasks.filter(team=team)
     return (
-        Task.objects.filter(team=team, status=TaskStatus.OPEN)
-        .filter(scope_for(user).entity_filter(VIEW, "case__centre"))
-        .select_related("case", "case__account__party")
+        tasks.filter(scope_for(user).entity_filter(VIEW, "case__centre"))
+        .select_related("case", "case__account__party", "team")
         .order_by("due_at", "id")
     )
+
+
+def task_get_for_user(*, user, pk: int) -> Task:
+    require(user, VIEW)
+    task = (
+        Task.objects.filter(pk=pk)
+        .filter(scope_for(user).entity_filter(VIEW, "case__centre"))
+        .select_related("case", "case__centre")
+        .first()
+    )
+    if task is None:
+        raise NotFound(_("Tâche introuvable."))
+    return task
+
+
+def is_due_soon(due: dt.datetime | None, now: dt.datetime, department: str | None = None) -> bool:
+    """An open case's deadline falls within the due-soon threshold, not passed yet (CASE-3)."""
+    return due is not None and now <= due < deadlines.due_soon_threshold(now, department)
 
 
 def open_cases_of(account) -> QuerySet[Case]:

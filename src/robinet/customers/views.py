@@ -264,6 +264,8 @@ class CustomerDetailView(AccountMixin, View):
             "can_history": scope.covers(Perm.AUDIT_VIEW, account.centre),
             "can_bill": scope.covers(Perm.BILLING_VIEW, account.centre),
             "can_collect": scope.covers(Perm.COLLECTION_VIEW, account.centre),
+            "can_see_cases": scope.covers(Perm.CASE_VIEW, account.centre),
+            "can_handle_cases": scope.covers(Perm.CASE_HANDLE, account.centre),
             "naf_label": naf_get(account.naf_code) if account.naf_code else "",
             "history": history_rows(overview["events"]),
             "consistency_list": labelled_errors(overview["consistency_errors"]),

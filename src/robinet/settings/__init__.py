@@ -227,6 +227,9 @@ ROBINET_LATE_INTEREST_RATE = env_str("ROBINET_LATE_INTEREST_RATE", "12.15")
 ROBINET_PUBLIC_REGIE = env_bool("ROBINET_PUBLIC_REGIE", False)
 # COLL-2: where dunning SMS go ("console" prints them, "file" appends them to var/sms/).
 ROBINET_SMS_BACKEND = env_str("ROBINET_SMS_BACKEND", "file")
+# CASE-8: price-list code billed for an appointment the customer missed ("" = not billed;
+# only when the service regulations provide for it, e.g. FRAIS-RDV-MANQUE).
+ROBINET_MISSED_APPOINTMENT_FEE = env_str("ROBINET_MISSED_APPOINTMENT_FEE", "")
 EMAIL_BACKEND = env_str("ROBINET_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env_str("ROBINET_FROM_EMAIL", "service-clients@robinet.example")
