@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from robinet.cases import field, services
+from robinet.cases.answers import Signature
 from robinet.cases.choices import (
     Channel,
     Direction,
@@ -32,10 +33,11 @@ from robinet.core import clock
 from robinet.core.calendar import working_calendar
 from robinet.core.exceptions import ApplicationError
 from robinet.customers.models import CustomerAccount
-from robinet.demo import data
 from robinet.organisation.models import Entity, EntityKind
 
 PARIS = ZoneInfo("Europe/Paris")
+#: who signs the demo's written answers (seed 003 §5.1.7.4)
+SIGNER = Signature("Julien", "Weber", "Conseiller clientèle")
 
 #: how often each request type comes, and through which channels
 TYPE_WEIGHTS = (
@@ -94,15 +96,20 @@ def _moment(day: dt.date, rng: random.Random) -> dt.datetime:
 
 
 def ensure_teams() -> dict[str, Team]:
-    """One routing team per trade for the region, and a field team per centre."""
-    region = Entity.objects.get(code=data.REGION[0])
+    """One routing team per trade for the region, and a field team per centre but the last.
+
+    The last centre's visits are planned by the scheduling team (no appointment book):
+    its requests show the scheduler's call-back list (CASE-8).
+    """
+    region = Entity.objects.filter(kind=EntityKind.REGION).order_by("path").first()
     teams = {}
     for kind in TeamKind:
         teams[kind.value], _ = Team.objects.get_or_create(
             code=f"RM-{kind.value.upper().replace('_', '-')}"[:24],
             defaults={"name": kind.label, "kind": kind, "entity": region},
         )
-    for centre in Entity.objects.filter(kind=EntityKind.CENTRE).order_by("code"):
+    centres = list(Entity.objects.filter(kind=EntityKind.CENTRE).order_by("code"))
+    for centre in centres[:-1] if len(centres) > 1 else centres:
         FieldTeam.objects.get_or_create(
             code=f"TER-{centre.code}"[:24],
             defaults={"name": f"Équipe terrain {centre.name}", "centre": centre, "capacity": 2},
@@ -144,6 +151,7 @@ def _finish(case: Case, day: dt.date, rng: random.Random) -> None:
             services.answer_send(
                 actor=None,
                 case=case,
+                signature=SIGNER,
                 body="Nous avons vérifié votre dossier et corrigé ce qui devait l'être. "
                 "Nous vous prions de nous excuser pour la gêne occasionnée.",
             )
@@ -194,8 +202,12 @@ def seed_demo(today: dt.date, *, count: int = 420) -> dict:
             if day < recent:
                 _finish(case, day + dt.timedelta(days=rng.randint(1, 6)), rng)
         # Customers who call again about an unclosed request: multi-contact, priority (CASE-1).
-        still_open = [c for c, _d in opened if c.is_open and c.account_id]
-        for case in still_open[:6]:
+        still_open = list(
+            Case.objects.filter(
+                status="open", account__isnull=False, nature__in=("request", "claim")
+            ).order_by("-opened_at")[:12]
+        )
+        for case in still_open[:4]:
             with clock.as_of(_moment(today - dt.timedelta(days=1), rng)):
                 services.request_record(
                     actor=None,
@@ -205,6 +217,12 @@ def seed_demo(today: dt.date, *, count: int = 420) -> dict:
                     subject="Relance du client",
                     body="Le client rappelle : toujours pas de réponse.",
                     attach_to=case,
+                )
+        # Deferred treatment: the responsible service has a task (CASE-6).
+        for case in still_open[4:8]:
+            with clock.as_of(_moment(today - dt.timedelta(days=1), rng)):
+                services.case_defer(
+                    actor=None, case=case, action="Vérifier le dossier et rappeler le client"
                 )
         _internal(today, accounts, types, rng)
         _offers(rng)
@@ -267,7 +285,10 @@ def _field(today, accounts, types, rng) -> int:
     booked = 0
     now = _moment(today, rng).replace(hour=9, minute=30)
     with clock.as_of(now):
-        candidates = [a for a in accounts if a.party.mobile][:20]
+        with_team = set(FieldTeam.objects.values_list("centre_id", flat=True))
+        reachable = [a for a in accounts if a.party.mobile]
+        candidates = [a for a in reachable if a.centre_id in with_team][:11]
+        candidates += [a for a in reachable if a.centre_id not in with_team][:2]
         kinds = (
             InterventionKind.INDEX_DISPUTE,
             InterventionKind.METER_ACCURACY,
@@ -293,7 +314,7 @@ def _field(today, accounts, types, rng) -> int:
             except ApplicationError:
                 continue
             slots = field.slots_available(intervention=intervention)
-            if n >= 10 or not slots:
+            if not slots:
                 field.to_scheduler(actor=None, intervention=intervention, phone_checked=True)
                 continue
             team, day, start, _end, _free = slots[(n * 3) % len(slots)]
@@ -301,7 +322,7 @@ def _field(today, accounts, types, rng) -> int:
                 actor=None, intervention=intervention, team=team, day=day, starts_at=start
             )
             booked += 1
-        for account in candidates[12:13]:
+        for account in candidates[:1]:
             case = services.request_record(
                 actor=None,
                 account=account,

@@ -126,6 +126,7 @@ class Command(BaseCommand):
             self._generate(customers=customers, seed=seed, readings=not no_readings)
             if not no_readings and not no_billing:
                 self._bill(log=customers >= 100_000)
+            self._cases(customers)
         from robinet.demo.users import ensure_demo_users
 
         users = ensure_demo_users()
@@ -221,6 +222,23 @@ class Command(BaseCommand):
             f"{_plural(lost['write_offs_booked'], 'admission en non-valeur', 'admissions en non-valeur')}, "
             f"{_plural(scored['scored_accounts'], 'compte classé', 'comptes classés')} "
             f"dans la liste de travail en {time.perf_counter() - started:.1f} s".replace(".", ",")
+        )
+
+    def _cases(self, customers: int) -> None:
+        import time
+
+        from robinet.core import clock
+        from robinet.demo import cases
+
+        self.stdout.write("Demandes clients (contacts, dossiers, rendez-vous)…")
+        started = time.perf_counter()
+        figures = cases.seed_demo(clock.today(), count=min(420, max(40, customers * 2)))
+        self.stdout.write(
+            f"{_plural(figures['cases'], 'dossier')} sur un an, dont "
+            f"{_plural(figures['open'], 'ouvert', 'ouverts')} "
+            f"({figures['overdue']} en retard de réponse), "
+            f"{_plural(figures['appointments'], 'rendez-vous pris', 'rendez-vous pris')} "
+            f"en {time.perf_counter() - started:.1f} s".replace(".", ",")
         )
 
     def _pay(self) -> None:
