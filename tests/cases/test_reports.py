@@ -24,7 +24,7 @@ from robinet.cases.choices import (
     TeamKind,
     Urgency,
 )
-from robinet.cases.models import Case, Contact, Intervention, Task, Team
+from robinet.cases.models import Case, Contact, Intervention, Task
 from robinet.core.calendar import working_calendar
 from robinet.core.exceptions import NotFound, PermissionDenied, ValidationFailed
 from robinet.customers.models import Party, ServicePoint
@@ -131,17 +131,6 @@ def figures(user, slug):
 def drill(user, slug, group, measure):
     report = reports.report_get(user=user, slug=slug)
     return list(reports.report_rows(user=user, report=report, group=str(group), measure=measure)[2])
-
-
-@pytest.fixture
-def teams(org):
-    """One team of every kind on the region (the shared fixture's loop reads ``.label`` on a str)."""
-    return {
-        kind: Team.objects.create(
-            code=f"EQ-{kind.upper()[:12]}", name=str(kind.label), kind=kind, entity=org.region
-        )
-        for kind in TeamKind
-    }
 
 
 @pytest.fixture
