@@ -33,3 +33,5 @@ STORAGES = {
 }
 # Dunning SMS stay in memory (e-mails do too: pytest-django's locmem backend).
 ROBINET_SMS_BACKEND = "locmem"
+# Customers' uploads (portal) go to a throwaway folder.
+ROBINET_PRIVATE_FILES = Path(tempfile.mkdtemp(prefix="robinet-private-"))

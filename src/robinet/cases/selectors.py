@@ -134,11 +134,6 @@ def task_get_for_user(*, user, pk: int) -> Task:
     return task
 
 
-def is_due_soon(due: dt.datetime | None, now: dt.datetime, department: str | None = None) -> bool:
-    """An open case's deadline falls within the due-soon threshold, not passed yet (CASE-3)."""
-    return due is not None and now <= due < deadlines.due_soon_threshold(now, department)
-
-
 def open_cases_of(account) -> QuerySet[Case]:
     """The unclosed cases of a customer (contacts attach to them; the portal shows them)."""
     return (

@@ -17,7 +17,7 @@ from django.views import View
 
 from robinet.backoffice.forms import add_service_errors
 from robinet.backoffice.http import StaffViewMixin, require_covered
-from robinet.cases import answers, selectors, services
+from robinet.cases import answers, deadlines, selectors, services
 from robinet.cases.answer_pdf import answer_pdf
 from robinet.cases.choices import CaseStatus, Nature, OfferOutcome
 from robinet.cases.forms import (
@@ -48,13 +48,21 @@ def _account(request, number: str):
     return customer_selectors.account_get_for_user(user=request.user, number=number, perm=VIEW)
 
 
-def _deadline_state(case, now) -> str:
-    """``overdue``, ``soon`` or ``""`` for the badge of an open case (CASE-3)."""
-    if not case.is_open or case.response_due is None:
-        return ""
-    if case.response_due < now:
-        return "overdue"
-    return "soon" if selectors.is_due_soon(case.response_due, now) else ""
+def _mark_deadlines(cases, now) -> None:
+    """Set ``deadline_state`` (``overdue``, ``soon`` or ``""``) for the badges (CASE-3).
+
+    One due-soon threshold for the whole list (the national calendar): a list
+    shows up to a hundred cases.
+    """
+    soon = deadlines.due_soon_threshold(now)
+    for case in cases:
+        due = case.response_due
+        if not case.is_open or due is None:
+            case.deadline_state = ""
+        elif due < now:
+            case.deadline_state = "overdue"
+        else:
+            case.deadline_state = "soon" if due < soon else ""
 
 
 # --- the customer page's card and the request form -------------------------------------------
@@ -69,8 +77,7 @@ class AccountCasesCardView(StaffViewMixin, View):
         account = _account(request, number)
         now = clock.now()
         open_cases = list(selectors.open_cases_of(account))
-        for case in open_cases:
-            case.deadline_state = _deadline_state(case, now)
+        _mark_deadlines(open_cases, now)
         context = {
             "account": account,
             "open_cases": open_cases,
@@ -164,9 +171,7 @@ class CaseListView(StaffViewMixin, View):
             q=q or None,
         )
         page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-        now = clock.now()
-        for case in page:
-            case.deadline_state = _deadline_state(case, now)
+        _mark_deadlines(page, clock.now())
         context = {
             "page": page,
             "statuses": CaseStatus.choices,
@@ -191,8 +196,7 @@ class OverdueView(StaffViewMixin, View):
         now = clock.now()
         overdue = list(selectors.overdue_cases(user=request.user, now=now, team=team)[:PAGE_SIZE])
         soon = list(selectors.due_soon_cases(user=request.user, now=now, team=team)[:PAGE_SIZE])
-        for case in overdue + soon:
-            case.deadline_state = _deadline_state(case, now)
+        _mark_deadlines(overdue + soon, now)
         context = {
             "overdue": overdue,
             "soon": soon,
@@ -235,7 +239,7 @@ class CaseDetailView(CaseMixin, View):
         scope = scope_for(request.user)
         can_handle = scope.covers(HANDLE, case.centre) and case.is_open
         now = clock.now()
-        case.deadline_state = _deadline_state(case, now)
+        _mark_deadlines([case], now)
         context = {
             "case": case,
             "contacts": list(case.contacts.select_related("recorded_by").order_by("occurred_at")),

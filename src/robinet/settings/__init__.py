@@ -1,5 +1,7 @@
 """Django settings, all from the environment (see ``docs/operations.md``)."""
 
+from pathlib import Path
+
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
@@ -53,6 +55,7 @@ INSTALLED_APPS = [
     "robinet.payments",
     "robinet.collections",
     "robinet.cases",
+    "robinet.portal",
     "robinet.backoffice",
     "robinet.demo",
 ]
@@ -65,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "robinet.portal.access.PortalUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -88,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "robinet.backoffice.context_processors.navigation",
+                "robinet.portal.context_processors.portal",
             ],
         },
     },
@@ -134,6 +139,8 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
+# PORTAL: files customers upload; never served by URL, only through an owner-checking view.
+ROBINET_PRIVATE_FILES = Path(env_str("ROBINET_PRIVATE_FILES", str(VAR_DIR / "private")))
 
 SESSION_COOKIE_AGE = 8 * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
