@@ -49,13 +49,17 @@ def _account(request, number: str):
 
 
 def _mark_deadlines(cases, now) -> None:
-    """Set ``deadline_state`` (``overdue``, ``soon`` or ``""``) for the badges (CASE-3).
+    """Set ``deadline_state`` (``overdue``, ``soon`` or ``""``) and the labels a row shows (CASE-3).
 
-    One due-soon threshold for the whole list (the national calendar): a list
-    shows up to a hundred cases.
+    One due-soon threshold for the whole list (the national calendar), and the
+    choice labels translated once: a list shows up to a hundred cases.
     """
     soon = deadlines.due_soon_threshold(now)
+    natures, statuses = dict(Nature.choices), dict(CaseStatus.choices)
+    natures = {k: str(v) for k, v in natures.items()}
+    statuses = {k: str(v) for k, v in statuses.items()}
     for case in cases:
+        case.nature_label, case.status_label = natures[case.nature], statuses[case.status]
         due = case.response_due
         if not case.is_open or due is None:
             case.deadline_state = ""
