@@ -10,8 +10,9 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
+from robinet.cases import dictionary
 from robinet.cases.choices import AppointmentStatus, Nature, TeamKind
-from robinet.cases.models import Appointment, Case, FieldTeam, Team
+from robinet.cases.models import Appointment, Case, CaseType, FieldTeam, Team
 from robinet.organisation.roles import Role
 from tests.metering.factories import occupied_point
 
@@ -23,6 +24,8 @@ CALL = dt.datetime(2026, 3, 4, 9, 0, tzinfo=PARIS)  # a Wednesday
 
 @pytest.fixture
 def desk(org, make_user):
+    # Transactional tests flush the tables, data migrations included: reload the dictionary.
+    dictionary.seed(CaseType)
     for kind in TeamKind:
         Team.objects.create(code=kind.value[:20], name=kind.label, kind=kind, entity=org.region)
     FieldTeam.objects.create(code="TERRAIN", name="Équipe terrain", centre=org.centres[0])
