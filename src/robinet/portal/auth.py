@@ -86,7 +86,7 @@ def hash_secret(raw: str) -> str:
 
 def _code_hash(account: CustomerAccount, code: str, created_at: dt.datetime) -> str:
     # a 6-digit code is not unique: salt it with the account and the moment it was issued
-    return hash_secret(f"link_code:{account.pk}:{created_at.isoformat()}:{code}")
+    return hash_secret(f"link_code:{account.pk}:{created_at.timestamp():.6f}:{code}")
 
 
 def issue_token(*, user: PortalUser, purpose: str, lifetime: dt.timedelta) -> str:
