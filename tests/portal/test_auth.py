@@ -16,8 +16,6 @@ from robinet.portal import auth
 from robinet.portal.models import AccountLink, LoginAttempt, PortalToken, PortalUser, TokenPurpose
 from tests.portal.conftest import NOW, PASSWORD, make_portal_user
 
-LATER = dt.timedelta
-
 
 def url_for(raw):
     return f"https://eau.example/espace-client/lien/{raw}/"
@@ -91,7 +89,8 @@ def test_portal1_signup_with_an_invoice_number_links_the_account(household, invo
     assert message.to == ["nouvel.abonne@example.fr"]
     raw = link_from(message)
     token = PortalToken.objects.get(user=user, purpose=TokenPurpose.VERIFY_EMAIL)
-    assert token.token_hash != raw and token.token_hash == auth.hash_secret(raw)
+    assert token.token_hash != raw
+    assert token.token_hash == auth.hash_secret(raw)
     assert token.expires_at == NOW + dt.timedelta(hours=48)
 
 
@@ -149,7 +148,8 @@ def test_portal1_code_by_email_links_the_account(household, mailoutbox):
     assert message.to == [household.party.email]
     code = code_from(message.body)
     token = PortalToken.objects.get(purpose=TokenPurpose.LINK_CODE)
-    assert token.account == household and code not in token.token_hash
+    assert token.account == household
+    assert code not in token.token_hash
     assert token.expires_at == NOW + dt.timedelta(minutes=15)
 
     user = signup(household, code=code)
@@ -170,7 +170,8 @@ def test_portal1_code_request_is_silent_for_unknown_numbers_and_missing_contacts
 ):
     auth.request_link_code(account_number="C99999999", channel="email")
     auth.request_link_code(account_number=household.number, channel="sms")  # no mobile
-    assert mailoutbox == [] and sms_outbox == []
+    assert mailoutbox == []
+    assert sms_outbox == []
     assert not PortalToken.objects.exists()
 
 
@@ -222,7 +223,8 @@ def test_portal1_verification_link_marks_the_email_once(household, invoice, mail
     raw = link_from(mailoutbox[0])
 
     verified = auth.verify_email(raw)
-    assert verified == user and verified.email_verified_at == NOW
+    assert verified == user
+    assert verified.email_verified_at == NOW
     auth.require_verified(verified)
     with pytest.raises(ApplicationError):
         auth.verify_email(raw)  # single use

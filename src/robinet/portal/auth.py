@@ -73,6 +73,10 @@ def login_failed_message() -> str:
     return _("Adresse e-mail ou mot de passe incorrect.")
 
 
+def invalid_link_message() -> str:
+    return _("Ce lien n'est plus valable : il a déjà servi ou il a expiré.")
+
+
 def too_many_attempts_message() -> str:
     return _("Trop de tentatives. Réessayez dans 15 minutes.")
 
@@ -126,16 +130,12 @@ def live_token(raw: str, purpose: str) -> PortalToken | None:
 def _consume(raw: str, purpose: str) -> PortalToken:
     token = live_token(raw, purpose)
     if token is None:
-        raise ApplicationError(
-            _("Ce lien n'est plus valable : il a déjà servi ou il a expiré."), code="token_invalid"
-        )
+        raise ApplicationError(invalid_link_message(), code="token_invalid")
     updated = PortalToken.objects.filter(pk=token.pk, used_at__isnull=True).update(
         used_at=clock.now()
     )
     if not updated:  # spent meanwhile by a concurrent request
-        raise ApplicationError(
-            _("Ce lien n'est plus valable : il a déjà servi ou il a expiré."), code="token_invalid"
-        )
+        raise ApplicationError(invalid_link_message(), code="token_invalid")
     return token
 
 
@@ -222,7 +222,9 @@ def _check_code(account: CustomerAccount, code: str) -> bool:
     )
     if token is None:
         return False
-    if secrets.compare_digest(token.token_hash, _code_hash(account, code.strip(), token.created_at)):
+    if secrets.compare_digest(
+        token.token_hash, _code_hash(account, code.strip(), token.created_at)
+    ):
         PortalToken.objects.filter(pk=token.pk).update(used_at=clock.now())
         return True
     token.attempts += 1
@@ -266,7 +268,9 @@ def _validate_new_password(password: str, user: PortalUser, field: str = "passwo
         validate_password(password, user=user)
     except ValidationError as exc:
         raise ApplicationError(
-            _("Ce mot de passe ne convient pas."), code="password_invalid", fields={field: exc.messages}
+            _("Ce mot de passe ne convient pas."),
+            code="password_invalid",
+            fields={field: exc.messages},
         ) from exc
 
 
@@ -447,7 +451,7 @@ def reset_password(*, raw: str, password: str) -> PortalUser:
     """
     token = live_token(raw, TokenPurpose.RESET_PASSWORD)
     if token is None:
-        _consume(raw, TokenPurpose.RESET_PASSWORD)  # raises the invalid-link error
+        raise ApplicationError(invalid_link_message(), code="token_invalid")
     _validate_new_password(password, token.user)
     token = _consume(raw, TokenPurpose.RESET_PASSWORD)
     user = token.user
@@ -456,7 +460,9 @@ def reset_password(*, raw: str, password: str) -> PortalUser:
     user.failed_logins = 0
     user.email_verified_at = user.email_verified_at or clock.now()
     user.save(update_fields=["password", "locked_until", "failed_logins", "email_verified_at"])
-    audit.record(actor=None, verb="portal.password_reset", target=user, data={"portal_user": user.pk})
+    audit.record(
+        actor=None, verb="portal.password_reset", target=user, data={"portal_user": user.pk}
+    )
     return user
 
 

@@ -10,7 +10,9 @@ ACCOUNT_HELP = _("Il figure en haut de vos factures (par exemple C00012345).")
 class ProofFields(forms.Form):
     """An account and its proof: one of its invoice numbers, or a code we sent."""
 
-    account_number = forms.CharField(label=_("Numéro client"), max_length=16, help_text=ACCOUNT_HELP)
+    account_number = forms.CharField(
+        label=_("Numéro client"), max_length=16, help_text=ACCOUNT_HELP
+    )
     invoice_number = forms.CharField(
         label=_("Numéro d'une facture de ce compte"),
         max_length=20,
@@ -53,7 +55,9 @@ class LinkForm(ProofFields):
 
 
 class CodeRequestForm(forms.Form):
-    account_number = forms.CharField(label=_("Numéro client"), max_length=16, help_text=ACCOUNT_HELP)
+    account_number = forms.CharField(
+        label=_("Numéro client"), max_length=16, help_text=ACCOUNT_HELP
+    )
     channel = forms.ChoiceField(
         label=_("Recevoir le code par"),
         choices=[

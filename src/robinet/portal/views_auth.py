@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
@@ -171,9 +172,10 @@ class VerifyResendView(PortalLoginRequiredMixin, View):
         user = current_user(request)
         if not auth.is_verified(user):
             auth.send_verification(user, _absolute(request, "portal:verify"))
-        messages.info(request, _("Un nouveau lien de confirmation a été envoyé à %(email)s.") % {
-            "email": user.email
-        })
+        messages.info(
+            request,
+            _("Un nouveau lien de confirmation a été envoyé à %(email)s.") % {"email": user.email},
+        )
         return redirect("portal:profile")
 
 
@@ -243,14 +245,14 @@ class PasswordResetConfirmView(FormView):
 
     def dispatch(self, request, *args, **kwargs):
         if auth.live_token(kwargs["token"], TokenPurpose.RESET_PASSWORD) is None:
-            return render(
-                request, self.template_name, {"invalid": True, "form": None}, status=400
-            )
+            return render(request, self.template_name, {"invalid": True, "form": None}, status=400)
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
         try:
-            user = auth.reset_password(raw=self.kwargs["token"], password=form.cleaned_data["password"])
+            user = auth.reset_password(
+                raw=self.kwargs["token"], password=form.cleaned_data["password"]
+            )
         except ApplicationError as exc:
             add_service_error(form, exc)
             return self.form_invalid(form)
@@ -311,7 +313,8 @@ class LinkAccountView(ProfileView):
                 add_service_error(form, exc)
             else:
                 messages.success(
-                    request, _("Le compte %(number)s est rattaché.") % {"number": link.account.number}
+                    request,
+                    _("Le compte %(number)s est rattaché.") % {"number": link.account.number},
                 )
                 return redirect("portal:profile")
         return self.invalid(link_form=form)
@@ -350,9 +353,9 @@ class UnlinkAccountView(ProfileView):
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, _("Le compte %(number)s n'est plus rattaché.") % {
-                "number": account.number
-            })
+            messages.success(
+                request, _("Le compte %(number)s n'est plus rattaché.") % {"number": account.number}
+            )
         return redirect("portal:profile")
 
 
@@ -386,8 +389,6 @@ class LanguageView(ProfileView):
             return self.invalid(language_form=form)
         auth.set_language(user=current_user(request), language=form.cleaned_data["language"])
         response = redirect("portal:profile")
-        from django.conf import settings
-
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,
             form.cleaned_data["language"],
