@@ -213,6 +213,15 @@ def test_portal1_codes_are_capped_per_day(household, mailoutbox):
     assert len(mailoutbox) == auth.MAX_CODES_PER_DAY
 
 
+def test_portal1_code_requests_are_capped_per_address(household, neighbour, mailoutbox):
+    for _n in range(auth.MAX_CODE_REQUESTS_PER_IP):
+        auth.request_link_code(account_number="C99999999", channel="email", ip="192.0.2.9")
+    auth.request_link_code(account_number=household.number, channel="email", ip="192.0.2.9")
+    assert mailoutbox == []
+    auth.request_link_code(account_number=household.number, channel="email", ip="192.0.2.10")
+    assert len(mailoutbox) == 1
+
+
 # --- e-mail verification ------------------------------------------------------------------
 
 
@@ -272,6 +281,16 @@ def test_portal1_five_failures_lock_the_account_for_15_minutes(customer):
     assert exc.value.code == "throttled"
     with at(dt.timedelta(minutes=15, seconds=1)):
         assert auth.authenticate(email=customer.email, password=PASSWORD, ip="10.0.0.2")
+
+
+def test_portal1_trying_during_the_lock_does_not_prolong_it(customer):
+    for _n in range(5):
+        with pytest.raises(ApplicationError):
+            auth.authenticate(email=customer.email, password="faux", ip="10.0.0.1")
+    with at(dt.timedelta(minutes=14)), pytest.raises(ApplicationError):
+        auth.authenticate(email=customer.email, password=PASSWORD, ip="10.0.0.1")
+    with at(dt.timedelta(minutes=15, seconds=1)):
+        assert auth.authenticate(email=customer.email, password=PASSWORD, ip="10.0.0.1")
 
 
 def test_portal1_an_unknown_email_is_throttled_like_a_known_one(db):

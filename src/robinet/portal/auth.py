@@ -55,6 +55,8 @@ MAX_PROOF_FAILURES = 5
 CODE_LIFETIME = dt.timedelta(minutes=15)
 CODE_ATTEMPTS = 5
 MAX_CODES_PER_DAY = 5
+#: code requests from one address in an hour (each may cost an SMS)
+MAX_CODE_REQUESTS_PER_IP = 10
 VERIFY_LIFETIME = dt.timedelta(hours=48)
 RESET_LIFETIME = dt.timedelta(hours=1)
 
@@ -166,12 +168,21 @@ def _record_proof(account_number: str, ip: str | None, succeeded: bool) -> None:
     )
 
 
-def request_link_code(*, account_number: str, channel: str, user: PortalUser | None = None) -> None:
+def request_link_code(
+    *, account_number: str, channel: str, user: PortalUser | None = None, ip: str | None = None
+) -> None:
     """Send a 6-digit code to the e-mail (``channel="email"``) or mobile (``"sms"``) on file.
 
-    Says nothing back: an unknown number, an account without that contact or
-    too many codes today all end silently (the page shows the same notice).
+    Says nothing back: an unknown number, an account without that contact,
+    too many codes today for the account or too many requests from the
+    address all end silently (the page shows the same notice).
     """
+    if ip:
+        since = clock.now() - dt.timedelta(hours=1)
+        requests = LoginAttempt.objects.filter(email="code-request", ip=ip, at__gte=since)
+        if requests.count() >= MAX_CODE_REQUESTS_PER_IP:
+            return
+        LoginAttempt.objects.create(email="code-request", ip=ip, at=clock.now(), succeeded=True)
     account = (
         CustomerAccount.objects.select_related("party")
         .filter(number=_normalise_number(account_number), status="active")
@@ -400,12 +411,15 @@ def authenticate(*, email: str, password: str, ip: str | None = None) -> PortalU
     """The user behind the e-mail and password, or an ApplicationError (the same for all)."""
     email = (email or "").strip().lower()
     moment = clock.now()
-    if _ip_refused(ip) or _email_failures(email) >= MAX_FAILURES_PER_EMAIL:
-        LoginAttempt.objects.create(email=email[:254], ip=ip, at=moment, succeeded=False)
-        raise ApplicationError(too_many_attempts_message(), code="throttled")
     user = PortalUser.objects.filter(email=email).first()
-    if user is not None and user.locked_until and user.locked_until > moment:
-        LoginAttempt.objects.create(email=email[:254], ip=ip, at=moment, succeeded=False)
+    if (
+        _ip_refused(ip)
+        or _email_failures(email) >= MAX_FAILURES_PER_EMAIL
+        or (user is not None and user.locked_until and user.locked_until > moment)
+    ):
+        # counted against the address, not the e-mail: the lock lasts 15 minutes, it is
+        # not prolonged by whoever keeps trying
+        LoginAttempt.objects.create(email="", ip=ip, at=moment, succeeded=False)
         raise ApplicationError(too_many_attempts_message(), code="throttled")
     good = check_password(password, user.password if user else _dummy_hash())
     if user is None or not good or not user.is_active:

@@ -148,6 +148,7 @@ class SignupCodeView(View):
         auth.request_link_code(
             account_number=form.cleaned_data["account_number"],
             channel=form.cleaned_data["channel"],
+            ip=client_ip(request),
         )
         messages.info(request, _code_sent_message())
         number = form.cleaned_data["account_number"].strip().upper()
@@ -337,6 +338,7 @@ class LinkCodeView(ProfileView):
             account_number=form.cleaned_data["account_number"],
             channel=form.cleaned_data["channel"],
             user=user,
+            ip=client_ip(request),
         )
         messages.info(request, _code_sent_message())
         return HttpResponseRedirect(reverse("portal:profile") + "#link")
