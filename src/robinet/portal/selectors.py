@@ -22,7 +22,7 @@ from robinet.billing.models import Invoice
 from robinet.core import clock
 from robinet.customers.choices import CustomerClass
 from robinet.ledger import selectors as ledger
-from robinet.ledger.models import OpenItem, OpenItemKind
+from robinet.ledger.models import OpenItem
 from robinet.metering import selectors as metering
 from robinet.payments.models import CardTransaction, Payment
 from robinet.portal.access import account_for, linked_accounts
@@ -252,7 +252,6 @@ def open_requests_count(account) -> int:
     from robinet.cases.selectors import open_cases_of
 
     return open_cases_of(account).count()
-
 
 
 # --- the public bill calculator (BILL-11) ------------------------------------------------------
