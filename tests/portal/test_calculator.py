@@ -71,11 +71,12 @@ def test_bill_11_an_unpublished_commune_or_diameter_is_refused(client, tariff):
 
 
 def test_bill_11_a_diameter_without_price_is_an_error_on_the_diameter(client, tariff):
-    """The tariff prices 15, 20 and 30 mm meters only: the engine's refusal is shown."""
+    """The tariff prices 15, 20 and 30 mm meters only: the customer is told which."""
     response = client.get(URL, {"commune": "67482", "diameter": "40", "volume": "120"})
     assert response.status_code == 422
     html = response.content.decode()
-    assert "id_commune_errors" in html or "id_diameter_errors" in html
+    errors = html.split('id="id_diameter_errors"')[1].split("</div>")[0]
+    assert "15, 20, 30 mm" in errors
 
 
 def test_bill_11_without_published_tariff(client, db):

@@ -314,6 +314,18 @@ def estimate(*, commune: str, diameter_mm: int, volume: Decimal) -> Estimate:
     if zone is None:
         raise ValidationFailed({"commune": [_("Aucun tarif publié pour cette commune.")]})
     version = zone.version
+    priced = [d for d, _price in _diameter_prices(version)]
+    if priced and diameter_mm not in priced:
+        raise ValidationFailed(
+            {
+                "diameter": [
+                    _(
+                        "Pas de tarif publié pour ce diamètre dans cette commune (diamètres : %(d)s mm)."
+                    )
+                    % {"d": ", ".join(str(d) for d in sorted(priced))}
+                ]
+            }
+        )
     start = today
     end = _year_after(start)
     if version.valid_to is not None and version.valid_to < end:
@@ -337,6 +349,16 @@ def estimate(*, commune: str, diameter_mm: int, volume: Decimal) -> Estimate:
         diameter_mm=diameter_mm,
         bill=bill,
     )
+
+
+def _diameter_prices(version) -> tuple:
+    """The (diameter, price) table of the version's subscription, when it depends on the meter."""
+    from robinet.tariffs.selectors import priced
+
+    for component in priced(version).components:
+        if component.annual_price_by_diameter:
+            return component.annual_price_by_diameter
+    return ()
 
 
 def _year_after(day: dt.date) -> dt.date:
