@@ -193,9 +193,23 @@ def test_meter_5_an_old_notice_is_not_shown(household, portal):
     assert "Consommation anormalement élevée" not in html
 
 
-def test_portal_1_home_counts_open_requests(household, portal):
+def test_portal_1_home_counts_open_requests(household, neighbour, portal, teams):
+    from robinet.cases import services as case_services
+    from robinet.cases.choices import Channel
+    from robinet.cases.models import CaseType
+
     html = portal.get(reverse("portal:home")).content.decode()
     assert "Demandes en cours : 0" in html
+    for account in (household, neighbour):
+        case_services.request_record(
+            actor=None,
+            account=account,
+            channel=Channel.WEB_FORM,
+            case_type=CaseType.objects.get(code="REGLEMENT"),
+            subject="Question sur ma facture",
+        )
+    html = portal.get(reverse("portal:home")).content.decode()
+    assert "Demandes en cours : 1" in html  # not the neighbour's
 
 
 def test_portal_1_a_user_with_two_accounts_picks_one(household, neighbour, billed):
