@@ -40,6 +40,8 @@ def test_bill_11_a_year_of_120_m3_in_strasbourg_to_the_cent(client, tariff):
     assert "510,80 €" in html
     assert "Abonnement eau potable" in html
     assert "Assainissement collectif" in html
+    assert "1 an" in html
+    assert "90 m³" in html
     assert "du 04/03/2026 au 03/03/2027" in html
     bill = simulate(
         tariff_code=tariff.code,

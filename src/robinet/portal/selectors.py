@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from robinet.billing.choices import InvoiceKind
 from robinet.billing.models import Invoice
@@ -260,6 +261,13 @@ def open_requests_count(account) -> int:
 DIAMETERS = (15, 20, 25, 30, 40, 50, 60, 80, 100)
 #: the reference yearly volume of a household (the RPQS price indicator's 120 m³)
 REFERENCE_VOLUME = Decimal(120)
+UNITS = {
+    "m3": "m³",
+    "year": gettext_lazy("an"),
+    "month": gettext_lazy("mois"),
+    "day": gettext_lazy("jour"),
+    "unit": "u",
+}
 
 
 def published_communes(on: dt.date | None = None) -> list[tuple[str, str]]:
@@ -291,6 +299,11 @@ class Estimate:
     volume: Decimal
     diameter_mm: int
     bill: Any  # robinet.tariffs.pricing.Bill
+
+    @property
+    def lines(self) -> list[dict[str, Any]]:
+        """The bill's lines with a readable unit (``m3`` → m³, ``year`` → an)."""
+        return [{"line": line, "unit": UNITS.get(line.unit, line.unit)} for line in self.bill.lines]
 
 
 def estimate(*, commune: str, diameter_mm: int, volume: Decimal) -> Estimate:
