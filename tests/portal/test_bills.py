@@ -144,3 +144,16 @@ def test_portal_1_anonymous_documents_go_to_login(billed, client):
         response = client.get(url)
         assert response.status_code == 302
         assert response.url.startswith(reverse("portal:login"))
+
+
+def test_portal_1_a_credit_note_is_listed_and_settles_its_invoice(billed, portal):
+    from robinet.billing.services import credit_note_issue
+
+    first, _second = _invoices(billed)
+    note = credit_note_issue(actor=None, invoice=first, reason="Index erroné")
+    html = portal.get(reverse("portal:bills")).content.decode()
+    row = html.split(f'id="bill-{note.number}"')[1].split("</tr>")[0]
+    assert "Avoir" in row
+    assert "-19,10 €" in row
+    assert "66,57 € à payer" in html  # 85,67 − 19,10
+    assert portal.get(reverse("portal:bill-pdf", args=[note.number])).status_code == 200

@@ -124,6 +124,10 @@ def bill_rows(account) -> list[dict[str, Any]]:
             {
                 "invoice": invoice,
                 "is_credit_note": invoice.kind == InvoiceKind.CREDIT_NOTE,
+                # a credit note is money back: shown negative, as on the account statement
+                "amount": -abs(invoice.total_incl_vat)
+                if invoice.kind == InvoiceKind.CREDIT_NOTE
+                else invoice.total_incl_vat,
                 "open_amount": item.open_amount if item is not None else ZERO,
                 "status": code,
                 "status_label": label,
