@@ -70,7 +70,7 @@ class HomeView(AccountPageMixin, View):
                 open_requests=selectors.open_requests_count(account),
                 requests_url=optional_url("portal:requests"),
                 leak_relief_url=optional_url("portal:leak-relief"),
-                link_url=optional_url("portal:link"),
+                link_url=optional_url("portal:profile"),
             )
         return render(request, "portal/account/home.html", context)
 
