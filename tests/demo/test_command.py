@@ -38,6 +38,17 @@ def test_demo_generates_data_users_and_prints_credentials(client):
     assert admin.is_staff
     assert not User.objects.get(username="gestion").is_staff
     assert client.login(username="gestion", password=DEMO_PASSWORD)
+    # PORTAL-1: a dozen customers have a portal login with the same demo password.
+    assert "Espace client" in output
+    from robinet.portal.models import PortalUser
+
+    portal_user = PortalUser.objects.order_by("email").first()
+    assert portal_user.links.exists()
+    response = client.post(
+        "/espace-client/connexion/", {"email": portal_user.email, "password": DEMO_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert client.get("/espace-client/factures/").status_code == 200
 
 
 @pytest.mark.django_db

@@ -130,7 +130,10 @@ class Command(BaseCommand):
         from robinet.demo.users import ensure_demo_users
 
         users = ensure_demo_users()
-        self._summary(users, addrport)
+        from robinet.demo import portal
+
+        customers_logins = portal.seed_demo()
+        self._summary(users, addrport, customers_logins)
         if not no_serve:
             call_command("runserver", addrport, use_reloader=False)
 
@@ -277,7 +280,7 @@ class Command(BaseCommand):
             f"en {time.perf_counter() - started:.1f} s".replace(".", ",")
         )
 
-    def _summary(self, users, addrport: str) -> None:
+    def _summary(self, users, addrport: str, portal_users=()) -> None:
         from django.db.models import Count
 
         from robinet.customers.choices import ContractStatus, CustomerClass
@@ -387,3 +390,14 @@ class Command(BaseCommand):
             if spec.superuser:
                 role += " + admin Django"
             write(f"  {spec.username:<14} {role:<48} {entity.name}")
+        if portal_users:
+            write("")
+            write(
+                self.style.MIGRATE_HEADING(
+                    f"Espace client : http://{host}:{port}/espace-client/ "
+                    f"(mot de passe : {DEMO_PASSWORD}) — démo uniquement"
+                )
+            )
+            for login in portal_users:
+                accounts = ", ".join(login.accounts)
+                write(f"  {login.email:<34} {accounts:<24} {login.why}")
