@@ -141,6 +141,8 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
     args = parser.parse_args()
 
+    # Sessions are signed: the server and this process must share the key.
+    os.environ["ROBINET_SECRET_KEY"] = "bench-portal-" + "k" * 50
     url = setup_database(args.database, "robinet_bench_portal", keep=args.keep)
     import allocation
     from django.db import connection
@@ -159,8 +161,7 @@ def main() -> int:
     connection.close()
     port = free_port()
     env = {**os.environ, "ROBINET_DATABASE_URL": url, "ROBINET_DEBUG": "0",
-           "ROBINET_ALLOWED_HOSTS": "127.0.0.1", "ROBINET_SECRET_KEY": "bench-" + "x" * 50,
-           "ROBINET_SECURE_COOKIES": "0"}  # fmt: skip
+           "ROBINET_ALLOWED_HOSTS": "127.0.0.1", "ROBINET_SECURE_COOKIES": "0"}  # fmt: skip
     server = start_server(args.server, port, args.workers, env)
     base = f"http://127.0.0.1:{port}"
     try:
