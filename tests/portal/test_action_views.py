@@ -45,10 +45,9 @@ urlpatterns = [
 
 
 @pytest.fixture(autouse=True)
-def portal_urlconf(settings, tmp_path):
-    """This module's URLs (placeholders for unwired portal pages) and private files in tmp."""
+def portal_urlconf(settings):
+    """This module's URLs (placeholders for the portal pages built alongside)."""
     settings.ROOT_URLCONF = __name__
-    settings.ROBINET_PRIVATE_FILES = tmp_path / "private"
     return settings
 
 
