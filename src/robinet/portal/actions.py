@@ -42,6 +42,7 @@ from robinet.cases.choices import OPEN_STATUSES, CaseStatus, Channel, Direction
 from robinet.cases.models import Case, CaseType, Contact
 from robinet.core import audit, clock
 from robinet.core.exceptions import ApplicationError, ValidationFailed
+from robinet.core.money import format_money
 from robinet.customers.choices import ContractStatus
 from robinet.customers.models import Contract
 from robinet.portal.models import PortalUpload
@@ -284,8 +285,8 @@ def plan_policy(
         reasons.append(_("Il n'y a pas de somme restant due à échelonner."))
     elif amount > max_amount:
         reasons.append(
-            _("Le montant dépasse %(m)s € : un conseiller étudie votre demande.")
-            % {"m": max_amount}
+            _("Le montant dépasse %(m)s : un conseiller étudie votre demande.")
+            % {"m": format_money(max_amount)}
         )
     if instalments < 1 or instalments > max_instalments:
         reasons.append(
@@ -346,10 +347,11 @@ def plan_request(
         )
     decision = plan_policy(amount, count, broken_in_12_months(account, today))
     details = (
-        _("Promesse de payer %(a)s € au plus tard le %(d)s.")
-        % {"a": amount, "d": due_on.strftime("%d/%m/%Y")}
+        _("Promesse de payer %(a)s au plus tard le %(d)s.")
+        % {"a": format_money(amount), "d": due_on.strftime("%d/%m/%Y")}
         if kind == "promise"
-        else _("Échéancier demandé : %(a)s € en %(n)s échéance(s).") % {"a": amount, "n": count}
+        else _("Échéancier demandé : %(a)s en %(n)s échéance(s).")
+        % {"a": format_money(amount), "n": count}
     )
     body = "\n".join(filter(None, [details, (message or "").strip()]))
     plan = promise = None

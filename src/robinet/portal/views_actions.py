@@ -21,6 +21,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from robinet.core.exceptions import ApplicationError
+from robinet.core.money import format_money
 from robinet.portal import actions
 from robinet.portal import forms_actions as forms
 from robinet.portal.access import (
@@ -180,8 +181,8 @@ class PlanRequestView(ActionFormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["intro"] = _("Somme restant due : %(a)s €.") % {
-            "a": actions.debt_of(self.get_account())
+        context["intro"] = _("Somme restant due : %(a)s.") % {
+            "a": format_money(actions.debt_of(self.get_account()))
         }
         return context
 
