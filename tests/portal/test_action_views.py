@@ -80,7 +80,8 @@ ACTION_URLS = [
 def test_portal1_anonymous_visitor_is_sent_to_login(client, household, url):
     response = client.get(url)
     assert response.status_code == 302
-    assert "/espace-client/" in response["Location"] and "next=" in response["Location"]
+    assert "/espace-client/" in response["Location"]
+    assert "next=" in response["Location"]
 
 
 @pytest.mark.parametrize("url", ACTION_URLS)
@@ -152,7 +153,8 @@ def test_portal2_reading_form_errors_next_to_field(portal, household):
         "/espace-client/demarches/releve/", {"compte": household.number, "index": "abc"}
     )
     page = response.content.decode()
-    assert 'aria-invalid="true"' in page and "id_index_errors" in page
+    assert 'aria-invalid="true"' in page
+    assert "id_index_errors" in page
 
 
 def test_portal2_move_out_opens_depart_case(portal, household, teams):
@@ -161,9 +163,11 @@ def test_portal2_move_out_opens_depart_case(portal, household, teams):
         {"compte": household.number, "kind": "out", "on": "2026-03-31", "index": "245"},
     )
     case = _last_case(household)
-    assert response.status_code == 302 and response["Location"].endswith(f"/{case.number}/")
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"/{case.number}/")
     assert case.case_type.code == "DEPART"
-    assert "31/03/2026" in case.description and "245" in case.description
+    assert "31/03/2026" in case.description
+    assert "245" in case.description
     # no contract change from the portal: the officer does it
     assert household.contracts.get().status == "active"
 
@@ -183,9 +187,11 @@ def test_portal2_case2_free_claim_with_attachment(portal, customer, household, t
     )
     assert response.status_code == 302
     case = _last_case(household)
-    assert case.nature == "claim" and case.case_type.code == "FACTURE"
+    assert case.nature == "claim"
+    assert case.case_type.code == "FACTURE"
     upload = PortalUpload.objects.get(case=case)
-    assert upload.owner == customer and upload.original_name == "facture.pdf"
+    assert upload.owner == customer
+    assert upload.original_name == "facture.pdf"
 
 
 def test_portal2_free_request_rejects_renamed_file_naming_the_field(portal, household, teams):
@@ -203,7 +209,8 @@ def test_portal2_free_request_rejects_renamed_file_naming_the_field(portal, hous
     )
     page = response.content.decode()
     assert response.status_code == 200
-    assert "id_attachments_errors" in page and "PDF, JPEG ou PNG" in page
+    assert "id_attachments_errors" in page
+    assert "PDF, JPEG ou PNG" in page
     assert not Case.objects.filter(account=household).exists()
     assert not PortalUpload.objects.exists()
 
@@ -257,7 +264,8 @@ def test_portal2_cust5_contact_data_needs_bloctel_notice(portal, household, team
     assert household.party.email == "h.lefevre@example.fr"
     assert household.party.bloctel_notice_at is not None
     case = _last_case(household)
-    assert case.case_type.code == "DONNEES" and case.status == CaseStatus.CLOSED
+    assert case.case_type.code == "DONNEES"
+    assert case.status == CaseStatus.CLOSED
 
 
 def test_portal2_pay3_bank_details_and_mandate(portal, household, teams):
@@ -272,9 +280,11 @@ def test_portal2_pay3_bank_details_and_mandate(portal, household, teams):
     mandate = Mandate.objects.get(account=household, status=MandateStatus.ACTIVE)
     assert mandate.iban == IBAN
     household.refresh_from_db()
-    assert household.iban == IBAN and household.direct_debit
+    assert household.iban == IBAN
+    assert household.direct_debit
     case = _last_case(household)
-    assert case.case_type.code == "SERVICES" and case.status == CaseStatus.CLOSED
+    assert case.case_type.code == "SERVICES"
+    assert case.status == CaseStatus.CLOSED
 
 
 def test_portal2_e_invoice_closed_at_once(portal, household, teams):
@@ -284,7 +294,8 @@ def test_portal2_e_invoice_closed_at_once(portal, household, teams):
     assert response.status_code == 302
     assert CustomerAccount.objects.get(pk=household.pk).e_invoice
     case = _last_case(household)
-    assert case.case_type.code == "SERVICES" and case.status == CaseStatus.CLOSED
+    assert case.case_type.code == "SERVICES"
+    assert case.status == CaseStatus.CLOSED
 
 
 def test_portal2_monthly_payment_opens_services_case(portal, household, teams):
@@ -293,7 +304,8 @@ def test_portal2_monthly_payment_opens_services_case(portal, household, teams):
     )
     assert response.status_code == 302
     case = _last_case(household)
-    assert case.case_type.code == "SERVICES" and case.is_open
+    assert case.case_type.code == "SERVICES"
+    assert case.is_open
 
 
 def test_cust8_gdpr_export_of_own_account(portal, household):
@@ -320,7 +332,8 @@ def test_portal2_plan_request_approved_at_once(portal, household, teams):
     )
     assert response.status_code == 302
     case = _last_case(household)
-    assert case.case_type.code == "REGLEMENT" and case.status == CaseStatus.CLOSED
+    assert case.case_type.code == "REGLEMENT"
+    assert case.status == CaseStatus.CLOSED
     assert household.payment_plans.get().total == Decimal("300.00")
 
 
@@ -340,5 +353,5 @@ def test_portal2_several_accounts_each_rechecked(household, neighbour, teams):
 
 def test_portal3_moving_date_is_a_labelled_input(portal):
     page = portal.get("/espace-client/demarches/demenagement/").content.decode()
-    assert 'for="id_on"' in page and 'type="date"' in page
-
+    assert 'for="id_on"' in page
+    assert 'type="date"' in page

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from robinet.cases.choices import CaseStatus, TeamKind
 from robinet.collections.choices import PlanState, PromiseState
 from robinet.collections.models import PaymentPlan, PaymentPromise
-from robinet.core.models import AuditEvent
 from robinet.core.exceptions import ValidationFailed
+from robinet.core.models import AuditEvent
 from robinet.portal import actions
 from tests.collections.plan_fixtures import debts
 from tests.metering.factories import read
@@ -51,7 +51,8 @@ def test_portal2_coll5_plan_granted_within_policy(customer, household, teams):
     outcome = actions.plan_request(user=customer, account=household, kind="plan", instalments=3)
     assert outcome.approved
     plan = PaymentPlan.objects.get(account=household)
-    assert plan.state == PlanState.ACTIVE and plan.total == Decimal("450.50")
+    assert plan.state == PlanState.ACTIVE
+    assert plan.total == Decimal("450.50")
     assert plan.instalments.count() == 3
     assert outcome.case.case_type.code == "REGLEMENT"
     assert outcome.case.status == CaseStatus.CLOSED
@@ -64,7 +65,8 @@ def test_portal2_coll6_promise_granted(customer, household, teams):
     outcome = actions.plan_request(user=customer, account=household, kind="promise", due_on=due)
     assert outcome.approved
     promise = PaymentPromise.objects.get(account=household)
-    assert promise.state == PromiseState.PENDING and promise.amount == Decimal("80.00")
+    assert promise.state == PromiseState.PENDING
+    assert promise.amount == Decimal("80.00")
     assert promise.due_on == due
 
 
@@ -82,11 +84,14 @@ def test_portal2_case6_over_policy_goes_to_collection_team(customer, household, 
     outcome = actions.plan_request(
         user=customer, account=household, kind="plan", instalments=10, message="Je suis au chômage."
     )
-    assert not outcome.approved and len(outcome.reasons) == 2
+    assert not outcome.approved
+    assert len(outcome.reasons) == 2
     case = outcome.case
-    assert case.case_type.code == "REGLEMENT" and case.is_open
+    assert case.case_type.code == "REGLEMENT"
+    assert case.is_open
     assert case.team == teams[TeamKind.COLLECTION]
-    assert "2\u202f000,00\xa0€" in case.description and "10 échéance" in case.description
+    assert "2\u202f000,00\xa0€" in case.description
+    assert "10 échéance" in case.description
     assert "chômage" in case.description
     assert not PaymentPlan.objects.filter(account=household).exists()
 
@@ -96,21 +101,27 @@ def test_portal2_broken_promise_in_12_months_refuses(customer, household, teams)
 
     debts(household, "100.00")
     promise = promise_create(
-        account=household, due_on=dt.date(2025, 12, 1), amount="50", made_on=dt.date(2025, 11, 20), actor=None
+        account=household,
+        due_on=dt.date(2025, 12, 1),
+        amount="50",
+        made_on=dt.date(2025, 11, 20),
+        actor=None,
     )
     PaymentPromise.objects.filter(pk=promise.pk).update(
         state=PromiseState.BROKEN, closed_on=dt.date(2025, 12, 5)
     )
     assert actions.broken_in_12_months(household) == 1
     outcome = actions.plan_request(user=customer, account=household, kind="plan", instalments=2)
-    assert not outcome.approved and outcome.case.is_open
+    assert not outcome.approved
+    assert outcome.case.is_open
 
 
 def test_portal2_existing_plan_falls_back_to_a_case(customer, household, teams):
     debts(household, "300.00")
     actions.plan_request(user=customer, account=household, kind="plan", instalments=2)
     again = actions.plan_request(user=customer, account=household, kind="plan", instalments=3)
-    assert not again.approved and again.case.is_open
+    assert not again.approved
+    assert again.case.is_open
     assert PaymentPlan.objects.filter(account=household).count() == 1
 
 
@@ -123,14 +134,16 @@ def test_portal2_meter2_reading_held_with_reason(customer, household):
     )
     assert outcome.status in ("held", "rejected")
     assert outcome.reading.source == "self"
-    assert ":" in outcome.message and outcome.message.split(":", 1)[1].strip()
+    assert ":" in outcome.message
+    assert outcome.message.split(":", 1)[1].strip()
 
 
 def test_portal2_meter2_reading_in_the_future_not_accepted(customer, household):
     outcome = actions.reading_submit(
         user=customer, account=household, index="150", read_on=dt.date(2026, 3, 10)
     )
-    assert outcome.status in ("held", "rejected") and outcome.message
+    assert outcome.status in ("held", "rejected")
+    assert outcome.message
 
 
 def test_case1_second_request_of_same_type_attaches(customer, household, teams):
@@ -142,7 +155,8 @@ def test_case1_second_request_of_same_type_attaches(customer, household, teams):
     )
     assert second.pk == first.pk
     second.refresh_from_db()
-    assert second.contact_count == 2 and second.multi_contact
+    assert second.contact_count == 2
+    assert second.multi_contact
 
 
 def test_cust8_gdpr_export_traced(customer, household):

@@ -22,7 +22,8 @@ def test_portal2_allowed_types_by_magic_bytes(content, expected):
     upload = SimpleUploadedFile("x.bin", content, "application/octet-stream")
     content_type, digest, size = uploads.validate_upload(upload, "certificate")
     assert content_type == expected
-    assert digest == hashlib.sha256(content).hexdigest() and size == len(content)
+    assert digest == hashlib.sha256(content).hexdigest()
+    assert size == len(content)
 
 
 @pytest.mark.parametrize(
@@ -54,7 +55,8 @@ def test_portal2_file_of_exactly_10_mb_accepted():
     content_type, _digest, size = uploads.validate_upload(
         SimpleUploadedFile("juste.pdf", exact, "application/pdf")
     )
-    assert content_type == "application/pdf" and size == 10 * 1024 * 1024
+    assert content_type == "application/pdf"
+    assert size == 10 * 1024 * 1024
 
 
 def test_portal2_stored_privately_with_its_hash(customer, household, settings):
@@ -69,8 +71,10 @@ def test_portal2_stored_privately_with_its_hash(customer, household, settings):
     assert record.original_name == "Attestation plombier.pdf"
     path = record.file.path
     private = str(PortalUpload._meta.get_field("file").storage.location)
-    assert path.startswith(private) and not path.startswith(str(settings.MEDIA_ROOT))
-    assert ".." not in record.file.name and "plombier" not in record.file.name
+    assert path.startswith(private)
+    assert not path.startswith(str(settings.MEDIA_ROOT))
+    assert ".." not in record.file.name
+    assert "plombier" not in record.file.name
     with open(path, "rb") as handle:
         assert handle.read() == PDF
 

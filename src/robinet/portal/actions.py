@@ -32,7 +32,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case as When_, IntegerField, Q, Sum, Value, When
+from django.db.models import Case as When_
+from django.db.models import IntegerField, Q, Sum, Value, When
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -74,7 +75,9 @@ def _case_type(code: str) -> CaseType:
 
 
 def _trace(user, verb: str, target, **data) -> None:
-    audit.record(actor=None, verb=f"portal.{verb}", target=target, data={"portal_user": user.pk, **data})
+    audit.record(
+        actor=None, verb=f"portal.{verb}", target=target, data={"portal_user": user.pk, **data}
+    )
 
 
 def _open(
@@ -341,10 +344,10 @@ def plan_request(
     amount = debt_of(account)
     count = 1 if kind == "promise" else int(instalments)
     today = clock.today()
-    if kind == "promise" and (due_on is None or due_on < today or due_on > today + dt.timedelta(days=30)):
-        raise ValidationFailed(
-            {"due_on": [_("Indiquez une date dans les 30 prochains jours.")]}
-        )
+    if kind == "promise" and (
+        due_on is None or due_on < today or due_on > today + dt.timedelta(days=30)
+    ):
+        raise ValidationFailed({"due_on": [_("Indiquez une date dans les 30 prochains jours.")]})
     decision = plan_policy(amount, count, broken_in_12_months(account, today))
     details = (
         _("Promesse de payer %(a)s au plus tard le %(d)s.")
@@ -375,7 +378,9 @@ def plan_request(
             user,
             account,
             "REGLEMENT",
-            _("Demande d'échéancier en ligne") if kind == "plan" else _("Promesse de paiement en ligne"),
+            _("Demande d'échéancier en ligne")
+            if kind == "plan"
+            else _("Promesse de paiement en ligne"),
             body,
             channel=Channel.WEB_SERVICE,
             handled_now=True,
@@ -398,7 +403,9 @@ def plan_request(
 # --- leak relief, moves, free requests ---------------------------------------------------------
 
 
-def leak_relief_request(*, user, account, certificate, repaired_on, location: str, message="") -> Case:
+def leak_relief_request(
+    *, user, account, certificate, repaired_on, location: str, message=""
+) -> Case:
     """A DEGREVEMENT case with the plumber's certificate (BILL-9; the officer opens the relief)."""
     uploads_validate([certificate], "certificate")
     body = _("Fuite réparée le %(d)s. Emplacement : %(l)s.") % {

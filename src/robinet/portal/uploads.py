@@ -47,9 +47,7 @@ def validate_upload(upload, field: str = "file") -> tuple[str, str, int]:
     upload.seek(0)
     content_type = sniff(upload.read(16))
     if content_type is None:
-        raise ValidationFailed(
-            {field: [_("Seuls les fichiers PDF, JPEG ou PNG sont acceptés.")]}
-        )
+        raise ValidationFailed({field: [_("Seuls les fichiers PDF, JPEG ou PNG sont acceptés.")]})
     upload.seek(0)
     digest = hashlib.sha256()
     for chunk in upload.chunks():

@@ -90,7 +90,9 @@ class ActionFormView(AccountMixin, FormView):
         messages.success(
             self.request,
             text
-            or _("Votre demande %(n)s est enregistrée. Vous pouvez la suivre dans « Mes demandes ».")
+            or _(
+                "Votre demande %(n)s est enregistrée. Vous pouvez la suivre dans « Mes demandes »."
+            )
             % {"n": case.number},
         )
         return redirect("portal:request-detail", number=case.number)
@@ -196,7 +198,10 @@ class PlanRequestView(ActionFormView):
             message=data.get("message", ""),
         )
         if outcome.approved:
-            return self.done(outcome.case, _("Votre demande est acceptée (dossier %(n)s).") % {"n": outcome.case.number})
+            return self.done(
+                outcome.case,
+                _("Votre demande est acceptée (dossier %(n)s).") % {"n": outcome.case.number},
+            )
         return self.done(
             outcome.case,
             _("Votre demande %(n)s est transmise à un conseiller, qui vous répondra.")
