@@ -255,7 +255,7 @@ def test_portal2_cust5_contact_data_needs_bloctel_notice(portal, household, team
     data = {"compte": household.number, "email": "h.lefevre@example.fr", "mobile": "0612345678"}
     response = portal.post("/espace-client/demarches/coordonnees/", data)
     assert response.status_code == 200
-    assert "Bloctel" in response.content.decode()
+    assert "id_bloctel_ack_errors" in response.content.decode()
     household.party.refresh_from_db()
     assert household.party.mobile != "0612345678"
     response = portal.post("/espace-client/demarches/coordonnees/", {**data, "bloctel_ack": "on"})
@@ -353,5 +353,6 @@ def test_portal2_several_accounts_each_rechecked(household, neighbour, teams):
 
 def test_portal3_moving_date_is_a_labelled_input(portal):
     page = portal.get("/espace-client/demarches/demenagement/").content.decode()
+    assert "<legend" in page and 'for="id_kind_0"' in page  # the choice is a labelled group
     assert 'for="id_on"' in page
     assert 'type="date"' in page

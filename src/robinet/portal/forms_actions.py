@@ -24,6 +24,7 @@ class MultipleFileField(forms.FileField):
         return [super().clean(data, initial)] if data else []
 
 
+RADIO = forms.RadioSelect(attrs={"class": "form-check-input"})
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 FILE_HELP = _("PDF, JPEG ou PNG, 10 Mo au plus.")
 
@@ -46,7 +47,7 @@ class PlanRequestForm(forms.Form):
             ("plan", _("Payer en plusieurs fois (échéancier)")),
             ("promise", _("Payer la totalité à une date proche (promesse)")),
         ],
-        widget=forms.RadioSelect,
+        widget=RADIO,
     )
     instalments = forms.IntegerField(
         label=_("Nombre d'échéances (échéancier)"), min_value=1, max_value=36, required=False
@@ -88,7 +89,7 @@ class MoveForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Type de démarche"),
         choices=[("in", _("J'arrive dans un logement")), ("out", _("Je quitte mon logement"))],
-        widget=forms.RadioSelect,
+        widget=RADIO,
     )
     on = forms.DateField(label=_("Date d'arrivée ou de départ"), widget=DATE)
     index = forms.DecimalField(
@@ -134,7 +135,7 @@ class ServicesForm(forms.Form):
             ("monthly", _("La mensualisation (paiement chaque mois)")),
             ("e_invoice", _("La facture électronique")),
         ],
-        widget=forms.RadioSelect,
+        widget=RADIO,
     )
 
 

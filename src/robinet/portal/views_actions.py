@@ -259,15 +259,23 @@ class ContactDataView(ActionFormView):
         }
 
     def act(self, user, account, data):
-        case = actions.contact_data_update(
-            user=user,
-            account=account,
-            email=data["email"],
-            mobile=data["mobile"],
-            landline=data["landline"],
-            preferred=data["preferred"],
-            bloctel_ack=data["bloctel_ack"],
-        )
+        from robinet.customers.services import BloctelNoticeRequired
+
+        try:
+            case = actions.contact_data_update(
+                user=user,
+                account=account,
+                email=data["email"],
+                mobile=data["mobile"],
+                landline=data["landline"],
+                preferred=data["preferred"],
+                bloctel_ack=data["bloctel_ack"],
+            )
+        except BloctelNoticeRequired as exc:
+            message = _("Cochez cette case après avoir lu l'information Bloctel.")
+            raise ApplicationError(
+                str(exc.message), fields={**exc.fields, "bloctel_ack": [message]}
+            ) from None
         return self.done(case, _("Vos coordonnées sont mises à jour."))
 
 
