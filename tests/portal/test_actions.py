@@ -164,3 +164,29 @@ def test_cust8_gdpr_export_traced(customer, household):
     assert data["format"] == "robinet-gdpr-export/1"
     event = AuditEvent.objects.get(verb="portal.gdpr_export")
     assert event.data["portal_user"] == customer.pk
+
+
+def test_portal2_bill10_monthly_payment_without_iban_goes_to_an_officer(customer, household, teams):
+    outcome = actions.monthly_payment_request(user=customer, account=household)
+    assert not outcome.enrolled and outcome.reasons
+    assert outcome.case.case_type.code == "SERVICES" and outcome.case.is_open
+    assert "IBAN" in outcome.case.description
+
+
+def test_portal2_bill10_monthly_payment_enrolled_when_accepted(customer, household, teams):
+    from robinet.billing.models import BudgetPlan
+    from tests.billing.factories import tariff
+    from tests.metering.factories import regular_history
+
+    tariff()
+    regular_history(household.contracts.get().service_point, start=dt.date(2025, 1, 2), periods=4)
+    actions.bank_details_update(
+        user=customer, account=household, iban="FR7630006000011234567890189", consent=True
+    )
+    outcome = actions.monthly_payment_request(
+        user=customer, account=household, instalment_count=12, day_of_month=10
+    )
+    assert outcome.enrolled, outcome.reasons
+    plan = BudgetPlan.objects.get(contract__account=household)
+    assert plan.instalment_count == 12
+    assert outcome.case.status == CaseStatus.CLOSED

@@ -19,9 +19,10 @@ Decisions:
 * leak relief opens a DEGREVEMENT case with the certificate attached: the
   billing service opens a relief request only with a billing officer's
   permission on a chosen consumption bill, so the officer does it from the case;
-* monthly payment opens a SERVICES case (enrolment needs an officer's
-  permission and the schedule agreed); e-invoice, contact data and bank
-  details are applied at once and their case is closed at once.
+* monthly payment is enrolled through ``billing.budget.plan_enrol`` when it
+  accepts it (a SERVICES case closed at once), else a SERVICES case tells the
+  officer why; e-invoice, contact data and bank details are applied at once
+  and their case is closed at once.
 """
 
 from __future__ import annotations
@@ -541,15 +542,67 @@ def e_invoice_subscribe(*, user, account) -> Case:
         )
 
 
-def monthly_payment_request(*, user, account, message: str = "") -> Case:
-    """A SERVICES case: the officer agrees the schedule (BILL-10)."""
-    return _open(
-        user,
-        account,
-        "SERVICES",
-        _("Demande de mensualisation"),
-        (message or "").strip() or _("Le client demande la mensualisation."),
+@dataclass(frozen=True)
+class MonthlyOutcome:
+    enrolled: bool
+    case: Case
+    reasons: tuple[str, ...] = ()
+
+
+def monthly_payment_request(
+    *, user, account, instalment_count: int = 10, day_of_month: int = 5, message: str = ""
+) -> MonthlyOutcome:
+    """Monthly payment (BILL-10) through ``billing.budget.plan_enrol`` when it accepts it
+    (an IBAN on the account, an active contract): a SERVICES case closed at once; otherwise
+    a SERVICES case for an officer with the reasons."""
+    from robinet.billing.budget import plan_enrol
+    from robinet.payments.models import Mandate, MandateStatus
+
+    contract = active_contract(account)
+    reasons: tuple[str, ...] = ()
+    plan = None
+    if contract is None:
+        reasons = (_("Aucun abonnement en cours sur ce compte."),)
+    else:
+        mandate = Mandate.objects.filter(account=account, status=MandateStatus.ACTIVE).first()
+        try:
+            with transaction.atomic():
+                plan = plan_enrol(
+                    actor=None,
+                    contract=contract,
+                    instalment_count=instalment_count,
+                    day_of_month=day_of_month,
+                    mandate_reference=mandate.umr if mandate is not None else "",
+                )
+        except ApplicationError as exc:
+            reasons = tuple(m for ms in exc.fields.values() for m in ms) or (str(exc.message),)
+    if plan is not None:
+        case = _open(
+            user,
+            account,
+            "SERVICES",
+            _("Mensualisation"),
+            _("Mensualisation demandée en ligne : %(n)s échéances le %(d)s du mois.")
+            % {"n": instalment_count, "d": day_of_month},
+            channel=Channel.WEB_SERVICE,
+            handled_now=True,
+            resolution=_("Mensualisation mise en place en ligne."),
+        )
+        _trace(user, "monthly_payment", case, plan=plan.pk)
+        return MonthlyOutcome(True, case)
+    body = "\n".join(
+        filter(
+            None,
+            [
+                _("Le client demande la mensualisation (%(n)s échéances, le %(d)s du mois).")
+                % {"n": instalment_count, "d": day_of_month},
+                (message or "").strip(),
+                *reasons,
+            ],
+        )
     )
+    case = _open(user, account, "SERVICES", _("Demande de mensualisation"), body)
+    return MonthlyOutcome(False, case, reasons)
 
 
 def gdpr_export(*, user, account) -> dict:

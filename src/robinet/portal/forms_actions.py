@@ -137,6 +137,21 @@ class ServicesForm(forms.Form):
         ],
         widget=RADIO,
     )
+    instalment_count = forms.TypedChoiceField(
+        label=_("Nombre de mensualités (mensualisation)"),
+        choices=[(10, "10"), (12, "12")],
+        coerce=int,
+        initial=10,
+        required=False,
+    )
+    day_of_month = forms.IntegerField(
+        label=_("Jour du prélèvement (mensualisation)"),
+        min_value=1,
+        max_value=28,
+        initial=5,
+        required=False,
+        help_text=_("Entre le 1er et le 28 du mois."),
+    )
 
 
 class FreeRequestForm(forms.Form):

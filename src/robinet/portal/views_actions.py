@@ -300,7 +300,19 @@ class ServicesView(ActionFormView):
         if data["service"] == "e_invoice":
             case = actions.e_invoice_subscribe(user=user, account=account)
             return self.done(case, _("La facture électronique est activée."))
-        return self.done(actions.monthly_payment_request(user=user, account=account))
+        outcome = actions.monthly_payment_request(
+            user=user,
+            account=account,
+            instalment_count=data.get("instalment_count") or 10,
+            day_of_month=data.get("day_of_month") or 5,
+        )
+        if outcome.enrolled:
+            return self.done(outcome.case, _("Votre mensualisation est mise en place."))
+        return self.done(
+            outcome.case,
+            _("Votre demande %(n)s est transmise à un conseiller : %(r)s")
+            % {"n": outcome.case.number, "r": " ".join(outcome.reasons)},
+        )
 
 
 class FreeRequestView(ActionFormView):
