@@ -353,6 +353,7 @@ def test_portal2_several_accounts_each_rechecked(household, neighbour, teams):
 
 def test_portal3_moving_date_is_a_labelled_input(portal):
     page = portal.get("/espace-client/demarches/demenagement/").content.decode()
-    assert "<legend" in page and 'for="id_kind_0"' in page  # the choice is a labelled group
+    assert "<legend" in page
+    assert 'for="id_kind_0"' in page
     assert 'for="id_on"' in page
     assert 'type="date"' in page

@@ -168,8 +168,10 @@ def test_cust8_gdpr_export_traced(customer, household):
 
 def test_portal2_bill10_monthly_payment_without_iban_goes_to_an_officer(customer, household, teams):
     outcome = actions.monthly_payment_request(user=customer, account=household)
-    assert not outcome.enrolled and outcome.reasons
-    assert outcome.case.case_type.code == "SERVICES" and outcome.case.is_open
+    assert not outcome.enrolled
+    assert outcome.reasons
+    assert outcome.case.case_type.code == "SERVICES"
+    assert outcome.case.is_open
     assert "IBAN" in outcome.case.description
 
 
