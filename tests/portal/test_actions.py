@@ -192,3 +192,64 @@ def test_portal2_bill10_monthly_payment_enrolled_when_accepted(customer, househo
     plan = BudgetPlan.objects.get(contract__account=household)
     assert plan.instalment_count == 12
     assert outcome.case.status == CaseStatus.CLOSED
+
+
+def test_portal2_bill9_leak_relief_through_billing_when_notice(
+    customer, org, teams, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from robinet.billing.models import LeakReliefRequest
+    from tests.billing.leaks.conftest import leak_bill
+    from tests.portal.conftest import make_portal_user
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    invoice = leak_bill(org.centres[0])
+    owner = make_portal_user("fuite@example.fr", invoice.account)
+    case = actions.leak_relief_request(
+        user=owner,
+        account=invoice.account,
+        certificate=SimpleUploadedFile("scan.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"),
+        repaired_on=dt.date(2026, 2, 25),
+        location="Canalisation enterrée",
+        leak_after_meter=True,
+    )
+    relief = LeakReliefRequest.objects.get(invoice=invoice)
+    assert relief.status == "received"
+    assert relief.leak_after_meter
+    assert not relief.appliance_leak
+    assert relief.repair_date == dt.date(2026, 2, 25)
+    assert case.case_type.code == "DEGREVEMENT"
+    assert invoice.number in case.description
+    assert case.portal_uploads.count() == 1
+
+
+def test_portal2_leak_relief_without_notice_is_a_case_only(customer, household, teams):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from robinet.billing.models import LeakReliefRequest
+
+    case = actions.leak_relief_request(
+        user=customer,
+        account=household,
+        certificate=SimpleUploadedFile("scan.png", b"\x89PNG\r\n\x1a\n0000", "image/png"),
+        repaired_on=dt.date(2026, 2, 25),
+        location="Cave",
+    )
+    assert case.case_type.code == "DEGREVEMENT"
+    assert case.is_open
+    assert not LeakReliefRequest.objects.exists()
+
+
+def test_portal2_leak_relief_repair_date_not_in_future(customer, household, teams):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    with pytest.raises(ValidationFailed) as exc:
+        actions.leak_relief_request(
+            user=customer,
+            account=household,
+            certificate=SimpleUploadedFile("a.pdf", b"%PDF-1.4", "application/pdf"),
+            repaired_on=dt.date(2026, 4, 1),
+            location="Cave",
+        )
+    assert "repaired_on" in exc.value.fields

@@ -16,9 +16,10 @@ Decisions:
   allows it (amount and instalments within the settings, nothing broken in the
   last 12 months) and recorded with the collections services; otherwise a
   REGLEMENT case goes to the collection team with the details;
-* leak relief opens a DEGREVEMENT case with the certificate attached: the
-  billing service opens a relief request only with a billing officer's
-  permission on a chosen consumption bill, so the officer does it from the case;
+* leak relief opens a DEGREVEMENT case with the certificate attached and, when
+  a bill of the account carries a METER-5 notice, the billing relief request on
+  it (``billing.leaks``: opened, certificate and answers recorded; an officer
+  decides); without a notice the officer opens it (the reference is theirs);
 * monthly payment is enrolled through ``billing.budget.plan_enrol`` when it
   accepts it (a SERVICES case closed at once), else a SERVICES case tells the
   officer why; e-invoice, contact data and bank details are applied at once
@@ -404,24 +405,97 @@ def plan_request(
 # --- leak relief, moves, free requests ---------------------------------------------------------
 
 
+def relief_bill(account):
+    """The latest consumption bill of ``account`` carrying a METER-5 notice and no relief
+    request yet, with that notice — (None, None) when there is none."""
+    from robinet.billing.choices import BILL_KINDS
+    from robinet.billing.leaks import active_request_of, may_request_relief
+    from robinet.billing.models import Invoice
+    from robinet.metering.models import AbnormalConsumptionNotice
+
+    bills = Invoice.objects.filter(account=account, kind__in=BILL_KINDS).order_by(
+        "-issue_date", "-id"
+    )
+    for invoice in bills[:4]:
+        notice = invoice.abnormal_notice if invoice.abnormal_notice_id else None
+        if notice is None and invoice.new_reading_id:
+            notice = AbnormalConsumptionNotice.objects.filter(
+                reading_id=invoice.new_reading_id
+            ).first()
+        if notice is not None and may_request_relief(invoice) and not active_request_of(invoice):
+            return invoice, notice
+    return None, None
+
+
 def leak_relief_request(
-    *, user, account, certificate, repaired_on, location: str, message=""
+    *,
+    user,
+    account,
+    certificate,
+    repaired_on,
+    location: str,
+    leak_after_meter: bool = False,
+    appliance_leak: bool = False,
+    message="",
 ) -> Case:
-    """A DEGREVEMENT case with the plumber's certificate (BILL-9; the officer opens the relief)."""
-    uploads_validate([certificate], "certificate")
+    """Leak relief (BILL-9, METER-5) with the plumber's certificate, and a DEGREVEMENT case.
+
+    When the account has a bill with a METER-5 notice, the billing service opens the
+    relief request on it and records the certificate and the answers (the officer then
+    decides); otherwise the officer opens it from the case (the reference average is theirs
+    to set).
+    """
+    from django.core.files.base import ContentFile
+
+    from robinet.billing import leaks
+    from robinet.portal.uploads import EXTENSIONS, validate_upload
+
+    content_type, _sha, _size = validate_upload(certificate, "certificate")
+    if repaired_on > clock.today():
+        raise ValidationFailed(
+            {"repaired_on": [_("La date de réparation ne peut pas être dans le futur.")]}
+        )
     body = _("Fuite réparée le %(d)s. Emplacement : %(l)s.") % {
         "d": repaired_on.strftime("%d/%m/%Y"),
         "l": location.strip(),
     }
+    answers = [
+        _("Fuite sur la canalisation après le compteur : %(a)s.")
+        % {"a": _("oui") if leak_after_meter else _("non")},
+        _("Fuite d'un appareil, d'un sanitaire ou d'un chauffe-eau : %(a)s.")
+        % {"a": _("oui") if appliance_leak else _("non")},
+    ]
     with transaction.atomic():
+        invoice, notice = relief_bill(account)
+        relief = None
+        if invoice is not None:
+            relief = leaks.leak_relief_open(actor=None, invoice=invoice, notice=notice)
+            certificate.seek(0)
+            leaks.leak_relief_record_certificate(
+                actor=None,
+                request=relief,
+                certificate=ContentFile(
+                    certificate.read(), name=f"attestation{EXTENSIONS[content_type]}"
+                ),
+                repair_date=repaired_on,
+                leak_location=location,
+                leak_after_meter=leak_after_meter,
+                appliance_leak=appliance_leak,
+            )
+            certificate.seek(0)
+            answers.append(
+                _("Demande d'écrêtement enregistrée sur la facture %(n)s.") % {"n": invoice.number}
+            )
         case = _open(
             user,
             account,
             "DEGREVEMENT",
             _("Demande d'écrêtement pour fuite"),
-            "\n".join(filter(None, [body, (message or "").strip()])),
+            "\n".join(filter(None, [body, *answers, (message or "").strip()])),
         )
         _attach(user, account, case, [certificate])
+        if relief is not None:
+            _trace(user, "leak_relief", relief, case=case.number)
     return case
 
 

@@ -79,6 +79,13 @@ class LeakReliefForm(forms.Form):
         max_length=200,
         help_text=_("Par exemple : canalisation enterrée après le compteur."),
     )
+    leak_after_meter = forms.BooleanField(
+        label=_("La fuite était sur une canalisation après le compteur."), required=False
+    )
+    appliance_leak = forms.BooleanField(
+        label=_("La fuite venait d'un appareil ménager, d'un sanitaire ou d'un chauffe-eau."),
+        required=False,
+    )
     certificate = forms.FileField(label=_("Attestation du plombier"), help_text=FILE_HELP)
     message = forms.CharField(
         label=_("Message (facultatif)"), widget=forms.Textarea(attrs={"rows": 3}), required=False

@@ -222,6 +222,8 @@ class LeakReliefView(ActionFormView):
             certificate=data["certificate"],
             repaired_on=data["repaired_on"],
             location=data["location"],
+            leak_after_meter=data["leak_after_meter"],
+            appliance_leak=data["appliance_leak"],
             message=data.get("message", ""),
         )
         return self.done(case)
