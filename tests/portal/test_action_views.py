@@ -10,6 +10,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse
 from django.urls import include, path
 
@@ -357,3 +358,19 @@ def test_portal3_moving_date_is_a_labelled_input(portal):
     assert 'for="id_kind_0"' in page
     assert 'for="id_on"' in page
     assert 'type="date"' in page
+
+
+def test_portal2_service_error_shown_next_to_its_field(portal, household, teams):
+    response = portal.post(
+        "/espace-client/demarches/fuite/",
+        {
+            "compte": household.number,
+            "repaired_on": "2026-04-01",
+            "location": "Cave",
+            "certificate": SimpleUploadedFile("a.pdf", PDF, "application/pdf"),
+        },
+    )
+    page = response.content.decode()
+    assert "id_repaired_on_errors" in page
+    assert 'role="alert"' in page
+    assert not Case.objects.filter(account=household).exists()

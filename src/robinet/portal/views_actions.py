@@ -60,6 +60,8 @@ class ActionFormView(AccountMixin, FormView):
     """One action: the form, the service call, its errors next to the fields."""
 
     heading = ""
+    #: service field name → form field name, where they differ
+    field_map: dict[str, str] = {}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -78,6 +80,7 @@ class ActionFormView(AccountMixin, FormView):
             response = self.act(user, self.get_account(), form.cleaned_data)
         except ApplicationError as exc:
             for name, errors in exc.fields.items():
+                name = self.field_map.get(name, name)
                 target = name if name in form.fields else None
                 for error in errors:
                     form.add_error(target, error)
@@ -213,6 +216,7 @@ class LeakReliefView(ActionFormView):
     template_name = "portal/actions/form.html"
     form_class = forms.LeakReliefForm
     heading = gettext_lazy("Demander un écrêtement après une fuite")
+    field_map = {"repair_date": "repaired_on", "leak_location": "location"}
     multipart = True
 
     def act(self, user, account, data):
@@ -250,6 +254,7 @@ class ContactDataView(ActionFormView):
     template_name = "portal/actions/contact_data.html"
     form_class = forms.ContactDataForm
     heading = gettext_lazy("Modifier mes coordonnées")
+    field_map = {"preferred_contact_method": "preferred"}
 
     def get_initial(self):
         party = self.get_account().party
