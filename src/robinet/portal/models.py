@@ -17,9 +17,16 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 
+class PrivateStorage(FileSystemStorage):
+    """A storage with no URL: its files are only ever streamed by an owner-checking view."""
+
+    def url(self, name):
+        raise ValueError("private files have no URL")
+
+
 def private_storage() -> FileSystemStorage:
     """Customers' files: outside MEDIA_ROOT and never served by URL (PORTAL security)."""
-    return FileSystemStorage(location=settings.ROBINET_PRIVATE_FILES, base_url=None)
+    return PrivateStorage(location=settings.ROBINET_PRIVATE_FILES)
 
 
 class PortalUser(models.Model):
