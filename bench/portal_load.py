@@ -10,7 +10,9 @@ their account (sessions written directly: the sign-in form and its rate
 limiting are not what is measured), starts the application under gunicorn
 (``--workers`` processes, the documented production server) on 127.0.0.1, then
 runs ``--clients`` concurrent simulated customers for ``--seconds``: each one
-loops over home → bills → the PDF of its last bill, with no think time.
+loops over home → bills → the PDF of its last bill, reading each page for
+``--think`` seconds on average (``--think 0``: back to back, which measures
+the server's saturation throughput rather than what customers see).
 Prints, per kind of request, the count, p50, p95 and max, and the errors.
 Not a test: figures depend on the machine. Targets (issue): p95 < 150 ms for
 pages and < 300 ms for a PDF, 0 errors, 50 concurrent customers.
@@ -46,41 +48,62 @@ def free_port() -> int:
 
 
 def make_users(count: int) -> list[tuple[str, str, str]]:
-    """``count`` portal users linked to accounts with an invoice: (session key, account, invoice)."""
+    """``count`` portal users, each with a bill of its own: (session key, account, invoice).
+
+    The bulk-issued invoices of ``allocation`` have no lines (they only feed the
+    ledger), so each portal customer gets a real one-line bill from the billing
+    writer, whose PDF is what the load test downloads.
+    """
+    from decimal import Decimal
+
     from django.contrib.auth.hashers import make_password
     from django.contrib.sessions.backends.db import SessionStore
+    from django.db import transaction
     from django.utils import timezone
 
-    from robinet.billing.models import Invoice
+    from robinet.billing.choices import InvoiceKind
+    from robinet.billing.fees import Line, invoice_issue_lines
+    from robinet.customers.models import CustomerAccount
     from robinet.portal.access import SESSION_HASH_KEY, SESSION_KEY, _session_hash
     from robinet.portal.models import AccountLink, PortalUser
 
     now = timezone.now()
     password = make_password("bench-portal-2026")
+    line = Line(
+        code="BENCH",
+        label="Consommation d'eau",
+        service="water",
+        beneficiary="operator",
+        quantity=Decimal(1),
+        unit="unit",
+        unit_price=Decimal("84.30"),
+        amount_excl_vat=Decimal("84.30"),
+        vat_rate=Decimal("5.5"),
+    )
     result = []
-    invoices = Invoice.objects.select_related("account").order_by("account_id", "-issue_date")
-    seen = set()
-    for invoice in invoices.iterator(2000):
-        if invoice.account_id in seen:
-            continue
-        seen.add(invoice.account_id)
-        user = PortalUser.objects.create(
-            email=f"client{len(result)}@bench.example",
-            password=password,
-            email_verified_at=now,
-            created_at=now,
-        )
-        AccountLink.objects.create(
-            user=user, account=invoice.account, linked_at=now, method="invoice"
-        )
+    accounts = CustomerAccount.objects.filter(status="active").order_by("pk")[:count]
+    for n, account in enumerate(accounts):
+        with transaction.atomic():
+            invoice = invoice_issue_lines(
+                actor=None,
+                kind=InvoiceKind.FEES,
+                account=account,
+                lines=[line],
+                issue_date=now.date(),
+            )
+            user = PortalUser.objects.create(
+                email=f"client{n}@bench.example",
+                password=password,
+                email_verified_at=now,
+                created_at=now,
+            )
+            AccountLink.objects.create(user=user, account=account, linked_at=now, method="invoice")
         session = SessionStore()
         session[SESSION_KEY] = user.pk
         session[SESSION_HASH_KEY] = _session_hash(user)
         session.set_expiry(3600)
         session.create()
-        result.append((session.session_key, invoice.account.number, invoice.number))
-        if len(result) == count:
-            break
+        result.append((session.session_key, account.number, invoice.number))
     return result
 
 
@@ -107,7 +130,7 @@ def start_server(kind: str, port: int, workers: int, env: dict) -> subprocess.Po
     sys.exit("the server did not start")
 
 
-def client_loop(base, session_key, invoice, stop, timings, errors, lock) -> None:
+def client_loop(base, session_key, invoice, stop, timings, errors, lock, think=0.0) -> None:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     opener.addheaders = [("Cookie", f"sessionid={session_key}"), ("Accept-Language", "fr")]
@@ -127,6 +150,9 @@ def client_loop(base, session_key, invoice, stop, timings, errors, lock) -> None
                 timings.setdefault(kind, []).append(elapsed)
                 if not ok:
                     errors.append((kind, path, body[:120]))
+            if think:
+                # A person reads the page before the next click (0.5 to 1.5 × the mean).
+                stop.wait(think * (0.5 + random.random()))
 
 
 def main() -> int:
@@ -137,6 +163,9 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--think", type=float, default=2.0, help="mean seconds a customer reads a page (0: none)"
+    )
     parser.add_argument("--server", choices=("gunicorn", "runserver"), default="gunicorn")
     parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
     args = parser.parse_args()
@@ -188,7 +217,8 @@ def main() -> int:
         chosen = rng.sample(users, min(args.clients, len(users)))
         threads = [
             threading.Thread(
-                target=client_loop, args=(base, key, invoice, stop, timings, errors, lock)
+                target=client_loop,
+                args=(base, key, invoice, stop, timings, errors, lock, args.think),
             )
             for key, _account, invoice in chosen
         ]
@@ -205,7 +235,8 @@ def main() -> int:
         server.wait(timeout=30)
     total = sum(len(v) for v in timings.values())
     print(
-        f"\n{len(chosen)} concurrent customers for {elapsed:.0f} s against {args.server} "
+        f"\n{len(chosen)} concurrent customers (think time {args.think:g} s) for {elapsed:.0f} s "
+        f"against {args.server} "
         f"({args.workers} workers): {total:,} requests ({total / elapsed:.0f}/s), "
         f"{len(errors)} errors"
     )
