@@ -263,11 +263,11 @@ class PolicyDecision:
 
 
 def plan_max_amount() -> Decimal:
-    return Decimal(str(getattr(settings, "ROBINET_PORTAL_PLAN_MAX_AMOUNT", 1500)))
+    return Decimal(str(settings.ROBINET_PORTAL_PLAN_MAX_AMOUNT))
 
 
 def plan_max_instalments() -> int:
-    return int(getattr(settings, "ROBINET_PORTAL_PLAN_MAX_INSTALMENTS", 6))
+    return int(settings.ROBINET_PORTAL_PLAN_MAX_INSTALMENTS)
 
 
 def plan_policy(

@@ -234,6 +234,9 @@ ROBINET_LATE_INTEREST_RATE = env_str("ROBINET_LATE_INTEREST_RATE", "12.15")
 ROBINET_PUBLIC_REGIE = env_bool("ROBINET_PUBLIC_REGIE", False)
 # COLL-2: where dunning SMS go ("console" prints them, "file" appends them to var/sms/).
 ROBINET_SMS_BACKEND = env_str("ROBINET_SMS_BACKEND", "file")
+# PORTAL-2: a plan asked on the portal is granted at once up to this amount and count.
+ROBINET_PORTAL_PLAN_MAX_AMOUNT = env_str("ROBINET_PORTAL_PLAN_MAX_AMOUNT", "1500")
+ROBINET_PORTAL_PLAN_MAX_INSTALMENTS = int(env_str("ROBINET_PORTAL_PLAN_MAX_INSTALMENTS", "6"))
 # CASE-8: price-list code billed for an appointment the customer missed ("" = not billed;
 # only when the service regulations provide for it, e.g. FRAIS-RDV-MANQUE).
 ROBINET_MISSED_APPOINTMENT_FEE = env_str("ROBINET_MISSED_APPOINTMENT_FEE", "")
