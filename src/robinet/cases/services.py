@@ -927,7 +927,7 @@ def holding_reply_send(*, actor, case: Case, signature=None) -> Contact:
 def services_missing(account) -> list[str]:
     """The free services the customer has not subscribed (CASE-9).
 
-    There is no portal account yet: the online account is always offered.
+    The online account is the customer portal: offered until a login is linked to the account.
     """
     missing = []
     if not account.direct_debit:
@@ -936,7 +936,7 @@ def services_missing(account) -> list[str]:
         missing.append(Service.MONTHLY_PAYMENT)
     if not account.e_invoice:
         missing.append(Service.E_INVOICE)
-    if not getattr(account, "online_account", False):
+    if not account.portal_links.exists():
         missing.append(Service.ONLINE_ACCOUNT)
     return missing
 

@@ -59,7 +59,12 @@ class PortalUserMiddleware:
 
     def __call__(self, request):
         request.portal_user = SimpleLazyObject(lambda: _get_user(request))
-        return self.get_response(request)
+        response = self.get_response(request)
+        # The portal session expires after 30 idle minutes, counted from the last page seen:
+        # saving it on each portal request moves its expiry (staff sessions are untouched).
+        if request.path.startswith("/espace-client/") and SESSION_KEY in request.session:
+            request.session.modified = True
+        return response
 
 
 def current_user(request) -> PortalUser | None:

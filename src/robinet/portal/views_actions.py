@@ -22,7 +22,7 @@ from django.views.generic import FormView, TemplateView
 
 from robinet.core.exceptions import ApplicationError
 from robinet.core.money import format_money
-from robinet.portal import actions
+from robinet.portal import actions, auth
 from robinet.portal import forms_actions as forms
 from robinet.portal.access import (
     PortalLoginRequiredMixin,
@@ -34,7 +34,20 @@ from robinet.portal.uploads import upload_for
 
 
 class AccountMixin(PortalLoginRequiredMixin):
-    """The account acted on: ``compte`` (query or POST), re-checked; else the first linked."""
+    """The account acted on: ``compte`` (query or POST), re-checked; else the first linked.
+
+    An unverified e-mail may read but not act: every POST waits for the verification.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        user = current_user(request)
+        if request.method == "POST" and user is not None:
+            try:
+                auth.require_verified(user)
+            except ApplicationError as exc:
+                messages.error(request, str(exc.message))
+                return redirect(request.get_full_path())
+        return super().dispatch(request, *args, **kwargs)
 
     def get_account(self):
         if hasattr(self, "_account"):
