@@ -7,11 +7,10 @@ import pytest
 from django.contrib.auth.hashers import make_password
 from django.test import Client
 
-from robinet.cases.choices import TeamKind
-from robinet.cases.models import Team
 from robinet.core import clock
 from robinet.portal.access import SESSION_HASH_KEY, SESSION_KEY, _session_hash
 from robinet.portal.models import AccountLink, PortalUser
+from tests.cases.conftest import teams  # noqa: F401  (the routing teams)
 from tests.metering.factories import occupied_point
 
 #: a Wednesday, 10:00 in Paris
@@ -23,17 +22,6 @@ PASSWORD = "Un-mot-de-passe-solide-2026"
 def now():
     with clock.as_of(NOW):
         yield NOW
-
-
-@pytest.fixture
-def teams(org):
-    """The routing teams (the requests customers make open cases)."""
-    return {
-        kind: Team.objects.create(
-            code=f"EQ-{kind.value[:12]}", name=str(kind.label), kind=kind, entity=org.region
-        )
-        for kind in TeamKind
-    }
 
 
 def make_portal_user(email: str, *accounts) -> PortalUser:
