@@ -8,6 +8,8 @@ object is reached through the accounts the user has linked; anything else is
 
 from __future__ import annotations
 
+import time
+
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.urls import reverse
@@ -20,6 +22,9 @@ from robinet.portal.models import PortalUser
 SESSION_KEY = "_portal_user_id"
 #: the password hash is part of the session: changing the password ends other sessions
 SESSION_HASH_KEY = "_portal_user_hash"
+#: when the session was last moved forward (sliding expiry, see the middleware)
+SEEN_KEY = "_portal_seen"
+SLIDE_EVERY_SECONDS = 60
 
 
 def _session_hash(user: PortalUser) -> str:
@@ -61,9 +66,12 @@ class PortalUserMiddleware:
         request.portal_user = SimpleLazyObject(lambda: _get_user(request))
         response = self.get_response(request)
         # The portal session expires after 30 idle minutes, counted from the last page seen:
-        # saving it on each portal request moves its expiry (staff sessions are untouched).
+        # saving it moves its expiry. Saved at most once a minute (one write, not one per page);
+        # staff sessions are untouched.
         if request.path.startswith("/espace-client/") and SESSION_KEY in request.session:
-            request.session.modified = True
+            now = int(time.time())
+            if now - request.session.get(SEEN_KEY, 0) >= SLIDE_EVERY_SECONDS:
+                request.session[SEEN_KEY] = now
         return response
 
 
