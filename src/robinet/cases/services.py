@@ -86,7 +86,8 @@ def _choice(value, choices, field: str) -> str:
 
 def _locked(case: Case) -> Case:
     return (
-        Case.objects.select_for_update()
+        # Only the case's row: its customer is a nullable join PostgreSQL cannot lock.
+        Case.objects.select_for_update(of=("self",))
         .select_related("case_type", "account", "centre")
         .get(pk=case.pk)
     )
