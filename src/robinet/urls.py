@@ -20,6 +20,7 @@ urlpatterns = [
     path("payments/", include("robinet.payments.urls")),
     path("collections/", include("robinet.collections.urls")),
     path("cases/", include("robinet.cases.urls")),
+    path("reporting/", include("robinet.reporting.urls")),
     path("espace-client/", include("robinet.portal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounting/", include("robinet.ledger.urls")),

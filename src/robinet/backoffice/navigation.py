@@ -70,6 +70,7 @@ NAV_ITEMS = [
     # ORG-4: what an external agency sees, and nothing else.
     NavItem(_("Dettes confiées"), "collections:agency-portal", Perm.AGENCY_WORK),
     NavItem(_("Comptabilité"), "ledger:entries", Perm.ACCOUNTING_VIEW),
+    NavItem(_("Pilotage"), "reporting:index", Perm.REPORT_VIEW),
 ]
 
 

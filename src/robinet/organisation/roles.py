@@ -56,6 +56,7 @@ class Perm(models.TextChoices):
     CASE_HANDLE = "case.handle", _("Enregistrer les contacts, traiter et clôturer les dossiers")
     CASE_SUPERVISE = "case.supervise", _("Piloter les dossiers (retards, rapports, équipes)")
     FIELD_SCHEDULE = "case.field", _("Ordonnancer les interventions et les rendez-vous")
+    REPORT_VIEW = "report.view", _("Consulter les tableaux de bord et rapports de gestion")
 
 
 _ALL = frozenset(Perm)
@@ -103,7 +104,10 @@ _BILLING = _OFFICER | {
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CUSTOMER_OFFICER: frozenset(_OFFICER | _COUNTER | {Perm.CUSTOMER_EXPORT}),
     Role.BILLING_OFFICER: frozenset(_BILLING),
-    Role.COLLECTION_OFFICER: frozenset(_OFFICER | _COLLECTION | {Perm.ACCOUNTING_VIEW}),
+    # REP: collection officers follow their own centres' figures.
+    Role.COLLECTION_OFFICER: frozenset(
+        _OFFICER | _COLLECTION | {Perm.ACCOUNTING_VIEW, Perm.REPORT_VIEW}
+    ),
     # Contact-centre staff agree plans and record promises on the phone (COLL-5).
     Role.CONTACT_CENTRE_OFFICER: frozenset(_OFFICER | {Perm.PLAN_MANAGE}),
     Role.MANAGER: frozenset(
@@ -117,10 +121,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.WRITE_OFF_APPROVE,
             Perm.CASE_SUPERVISE,
             Perm.FIELD_SCHEDULE,
+            Perm.REPORT_VIEW,
         }
     ),
     Role.ADMINISTRATOR: _ALL,
-    Role.AUDITOR: frozenset(_VIEW | {Perm.QUALITY_VIEW, Perm.ACCOUNTING_VIEW}),
+    Role.AUDITOR: frozenset(
+        _VIEW | {Perm.QUALITY_VIEW, Perm.ACCOUNTING_VIEW, Perm.REPORT_VIEW}
+    ),
     # ORG-4: an agency sees only assigned debts; the collections issue gives it
     # its own limited screens. It has no access to the customer file.
     Role.EXTERNAL_AGENCY: frozenset({Perm.AGENCY_WORK}),

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "robinet.collections",
     "robinet.cases",
     "robinet.portal",
+    "robinet.reporting",
     "robinet.backoffice",
     "robinet.demo",
 ]

@@ -1,0 +1,91 @@
+"""Which centres a report covers, and how per-centre figures add up the tree (REP-4).
+
+Figures are computed per centre by set-based queries; :func:`tree_rows` sums
+them to the level just below the chosen entity (a region's agencies, an
+agency's centres), so that every report consolidates and drills down the same
+way: region → agency → centre → accounts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from robinet.organisation.access import scope_for
+from robinet.organisation.models import Entity, EntityKind
+from robinet.reporting.registry import PERM
+
+
+def centre_ids(user, entity: Entity | None) -> list[int]:
+    """The centres under ``entity`` (all of the user's when None) that ``user`` may report on."""
+    mine = scope_for(user).centre_ids(PERM)
+    if entity is None:
+        return mine
+    if entity.kind == EntityKind.CENTRE:
+        return [entity.pk] if entity.pk in mine else []
+    allowed = set(
+        Entity.objects.filter(kind=EntityKind.CENTRE, path__startswith=entity.path).values_list(
+            "pk", flat=True
+        )
+    )
+    return [pk for pk in mine if pk in allowed]
+
+
+def children_of(user, entity: Entity | None) -> list[Entity]:
+    """The entities one level below ``entity`` (the user's top entities when None), with centres."""
+    centres = set(centre_ids(user, entity))
+    if entity is not None and entity.kind == EntityKind.CENTRE:
+        return []
+    entities = list(Entity.objects.filter(kind__in=EntityKind.values).order_by("path"))
+    by_pk = {e.pk: e for e in entities}
+    if entity is not None:
+        level = [e for e in entities if e.parent_id == entity.pk]
+    else:
+        # The user's top level: regions holding at least one of the user's centres.
+        level = [e for e in entities if e.kind == EntityKind.REGION]
+    result = []
+    for child in level:
+        if any(by_pk[c].path.startswith(child.path) for c in centres if c in by_pk):
+            result.append(child)
+    return result
+
+
+def centres_of_child(child: Entity, centre_paths: Mapping[int, str]) -> list[int]:
+    return [pk for pk, path in centre_paths.items() if path.startswith(child.path)]
+
+
+def tree_rows(
+    user,
+    entity: Entity | None,
+    per_centre: Mapping[int, Mapping[str, Any]],
+    *,
+    combine: Callable[[list[Mapping[str, Any]]], dict[str, Any]] | None = None,
+) -> list[tuple[Entity, dict[str, Any]]]:
+    """``per_centre`` figures summed for each entity one level below ``entity``.
+
+    ``combine`` turns the figures of several centres into one row (default: sum
+    every number; rates must be recomputed by the caller's ``combine`` from
+    their summed parts). A centre as ``entity`` gives no rows (drill to accounts).
+    """
+    combine = combine or sum_figures
+    paths = dict(Entity.objects.filter(pk__in=list(per_centre) or [0]).values_list("pk", "path"))
+    rows = []
+    for child in children_of(user, entity):
+        parts = [per_centre[pk] for pk in centres_of_child(child, paths)]
+        rows.append((child, combine(parts)))
+    return rows
+
+
+def sum_figures(parts: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Sum each numeric key over ``parts`` (Decimals stay Decimals, ints stay ints)."""
+    total: dict[str, Any] = {}
+    for part in parts:
+        for key, value in part.items():
+            if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+                total[key] = total.get(key, 0) + value
+    return total
+
+
+def money_zero() -> Decimal:
+    return Decimal("0.00")

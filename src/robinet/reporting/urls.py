@@ -1,0 +1,10 @@
+from django.urls import path
+
+from robinet.reporting import views
+
+app_name = "reporting"
+
+urlpatterns = [
+    path("", views.ReportIndexView.as_view(), name="index"),
+    path("<slug:name>/", views.ReportView.as_view(), name="report"),
+]
