@@ -36,9 +36,11 @@ _NUMBER_FORMATS = {
 }
 
 
-def csv_cell(value: Any) -> str:
+def csv_cell(value: Any, kind: str = Kind.TEXT) -> str:
     if value is None:
         return ""
+    if kind == Kind.MONEY and isinstance(value, Decimal | int):
+        value = Decimal(value).quantize(Decimal("0.01"))
     if isinstance(value, Decimal):
         return str(value).replace(".", ",")
     if isinstance(value, dt.date):
@@ -58,7 +60,7 @@ def to_csv(tables: list[Table]) -> bytes:
             writer.writerow([str(table.title)])
         writer.writerow([str(c.label) for c in table.columns])
         for row in table.all_rows():
-            writer.writerow([csv_cell(row.cells.get(c.key)) for c in table.columns])
+            writer.writerow([csv_cell(row.cells.get(c.key), c.kind) for c in table.columns])
     return buffer.getvalue().encode("utf-8")
 
 

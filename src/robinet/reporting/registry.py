@@ -73,5 +73,10 @@ def report_run(*, user, name: str, params: Params) -> tuple[ReportDef, list[Tabl
     return definition, definition.build(user, params)
 
 
+def find(name: str) -> ReportDef | None:
+    """A report by name, without permission check (for composing reports)."""
+    return _REPORTS.get(name)
+
+
 def all_names() -> list[str]:
     return sorted(_REPORTS)

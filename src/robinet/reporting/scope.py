@@ -33,22 +33,26 @@ def centre_ids(user, entity: Entity | None) -> list[int]:
 
 
 def children_of(user, entity: Entity | None) -> list[Entity]:
-    """The entities one level below ``entity`` (the user's top entities when None), with centres."""
-    centres = set(centre_ids(user, entity))
+    """The entities one level below ``entity`` that hold some of the user's centres.
+
+    With no entity, the user's top level: the regions; a perimeter within a
+    single region (or agency) starts one level lower, where rows differ.
+    """
     if entity is not None and entity.kind == EntityKind.CENTRE:
         return []
-    entities = list(Entity.objects.filter(kind__in=EntityKind.values).order_by("path"))
+    entities = list(Entity.objects.order_by("path"))
     by_pk = {e.pk: e for e in entities}
+    centre_paths = [by_pk[c].path for c in centre_ids(user, entity) if c in by_pk]
+
+    def holding(candidates: list[Entity]) -> list[Entity]:
+        return [e for e in candidates if any(p.startswith(e.path) for p in centre_paths)]
+
     if entity is not None:
-        level = [e for e in entities if e.parent_id == entity.pk]
-    else:
-        # The user's top level: regions holding at least one of the user's centres.
-        level = [e for e in entities if e.kind == EntityKind.REGION]
-    result = []
-    for child in level:
-        if any(by_pk[c].path.startswith(child.path) for c in centres if c in by_pk):
-            result.append(child)
-    return result
+        return holding([e for e in entities if e.parent_id == entity.pk])
+    level = holding([e for e in entities if e.kind == EntityKind.REGION])
+    while len(level) == 1 and level[0].kind != EntityKind.CENTRE:
+        level = holding([e for e in entities if e.parent_id == level[0].pk])
+    return level
 
 
 def centres_of_child(child: Entity, centre_paths: Mapping[int, str]) -> list[int]:

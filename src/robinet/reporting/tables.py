@@ -83,6 +83,13 @@ def total_row(columns: list[Column], rows: list[Row], label_key: str, label: str
     return Row(cells, total=True)
 
 
+def money(value) -> Decimal:
+    """A database sum as euros to the cent (SQLite sums decimals as floats; None is zero)."""
+    from robinet.core.money import round_money
+
+    return round_money(value or 0)
+
+
 def rate(
     part: Decimal | int | None, whole: Decimal | int | None, places: int = 1
 ) -> Decimal | None:

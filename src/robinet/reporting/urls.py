@@ -5,6 +5,6 @@ from robinet.reporting import views
 app_name = "reporting"
 
 urlpatterns = [
-    path("", views.ReportIndexView.as_view(), name="index"),
+    path("", views.DashboardView.as_view(), name="index"),
     path("<slug:name>/", views.ReportView.as_view(), name="report"),
 ]

@@ -15,6 +15,7 @@ from robinet.core.exceptions import ValidationFailed
 from robinet.organisation.access import scope_for
 from robinet.organisation.models import Entity
 from robinet.reporting import exports, params, registry
+from robinet.reporting.reports import dashboard
 
 
 class ReportingMixin(StaffViewMixin):
@@ -57,7 +58,30 @@ class ReportView(ReportingMixin, View):
         return render(request, "reporting/report.html", context)
 
 
-class ReportIndexView(ReportingMixin, View):
+class DashboardView(ReportingMixin, View):
+    """The managers' home (REP-5): key figures, charts, and the catalogue of reports."""
+
     def get(self, request):
-        context = {"reports": registry.report_list(user=request.user)}
+        context = {
+            "reports": [
+                r for r in registry.report_list(user=request.user) if r.name != "dashboard"
+            ],
+            "entities": entity_choices(request.user),
+            "form": request.GET,
+        }
+        try:
+            chosen = params.parse(request.GET)
+            _definition, tables = registry.report_run(
+                user=request.user, name="dashboard", params=chosen
+            )
+        except ValidationFailed as exc:
+            context["errors"] = exc.fields
+            return render(request, "reporting/index.html", context, status=400)
+        context.update(
+            params=chosen,
+            tables=tables,
+            tiles=dashboard.key_figures(request.user, chosen),
+            query=chosen.query(),
+            charts=[t for t in tables if t.chart],
+        )
         return render(request, "reporting/index.html", context)
