@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.views import View
 
 from robinet.backoffice.http import StaffViewMixin
+from robinet.core import clock
 from robinet.core.exceptions import ValidationFailed
 from robinet.organisation.access import scope_for
 from robinet.organisation.models import Entity
@@ -41,7 +42,7 @@ class ReportView(ReportingMixin, View):
             chosen = params.parse(request.GET, extra_keys=definition.extra)
             definition, tables = registry.report_run(user=request.user, name=name, params=chosen)
         except ValidationFailed as exc:
-            context["errors"] = exc.fields
+            context.update(errors=exc.fields, params=params.Params(on=clock.today()))
             return render(request, "reporting/report.html", context, status=400)
         fmt = request.GET.get("format", "")
         if fmt in exports.FORMATS:
@@ -75,7 +76,7 @@ class DashboardView(ReportingMixin, View):
                 user=request.user, name="dashboard", params=chosen
             )
         except ValidationFailed as exc:
-            context["errors"] = exc.fields
+            context.update(errors=exc.fields, params=params.Params(on=clock.today()))
             return render(request, "reporting/index.html", context, status=400)
         context.update(
             params=chosen,
