@@ -390,6 +390,10 @@ class Command(BaseCommand):
             if spec.superuser:
                 role += " + admin Django"
             write(f"  {spec.username:<14} {role:<48} {entity.name}")
+        write(
+            f"Tableau de bord et rapports de gestion (« responsable ») : "
+            f"http://{host}:{port}/reporting/"
+        )
         if portal_users:
             write("")
             write(
