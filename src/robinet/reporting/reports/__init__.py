@@ -3,6 +3,7 @@
 from robinet.reporting.reports import (  # noqa: F401
     aged_balance,
     consolidation,
+    outcomes,
     recovery,
     rpqs,
 )
