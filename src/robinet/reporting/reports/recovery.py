@@ -214,11 +214,17 @@ def _notes() -> list[str]:
     ]
 
 
-def entity_table(user, params: Params, centres: list[int]) -> Table:
-    """(a) One row per entity one level below the chosen one, with the whole scope's total."""
+def entity_table(user, params: Params, centres: list[int], by_month: dict) -> Table:
+    """(a) One row per entity one level below the chosen one, with the whole scope's total.
+
+    ``by_month``: :func:`cohort_figures` per (centre, month), summed here per centre
+    so that the cohort query runs once for both tables.
+    """
     start, end = params.start, min(params.end, params.on)
     days = rules.days_in(start, end)
-    per_centre = cohort_figures(centres, start, end, params.on, by_month=False)
+    per_centre: dict[int, dict] = {}
+    for (centre, _month), figures in by_month.items():
+        per_centre[centre] = sum_figures([per_centre.get(centre, {}), figures])
     balances = balance_figures(centres, start, end)
     merged: dict[int, dict] = {}
     for pk in centres:
@@ -266,10 +272,9 @@ def _month_end(month: dt.date) -> dt.date:
     return (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
 
 
-def cohort_table(params: Params, centres: list[int]) -> Table:
+def cohort_table(params: Params, per_key: dict) -> Table:
     """(b) One row per billing cohort month; a rate is blank until the whole cohort is N days old."""
     start, end = params.start, min(params.end, params.on)
-    per_key = cohort_figures(centres, start, end, params.on, by_month=True)
     by_month: dict[dt.date, dict] = {}
     for (_centre, month), figures in per_key.items():
         by_month[month] = sum_figures([by_month.get(month, {}), figures])
@@ -387,7 +392,9 @@ def detail_table(params: Params, centres: list[int]) -> Table:
 
 def build(user, params: Params) -> list[Table]:
     centres = centre_ids(user, params.entity)
-    tables = [entity_table(user, params, centres), cohort_table(params, centres)]
+    start, end = params.start, min(params.end, params.on)
+    by_month = cohort_figures(centres, start, end, params.on, by_month=True)
+    tables = [entity_table(user, params, centres, by_month), cohort_table(params, by_month)]
     if params.entity is not None and params.entity.kind == EntityKind.CENTRE:
         tables.append(detail_table(params, centres))
     return tables
