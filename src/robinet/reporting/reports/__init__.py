@@ -4,6 +4,7 @@ from robinet.reporting.reports import (  # noqa: F401
     aged_balance,
     consolidation,
     dashboard,
+    outcomes,
     recovery,
     rpqs,
 )
