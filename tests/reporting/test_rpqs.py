@@ -3,12 +3,12 @@
 import datetime as dt
 import io
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from robinet.billing.choices import InvoiceKind
 from robinet.billing.fees import Line, invoice_issue_lines
@@ -26,6 +26,7 @@ from tests.metering.factories import occupied_point
 pytestmark = pytest.mark.django_db
 
 D = Decimal
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def invoice(account, issued, *lines, kind=InvoiceKind.FEES):
@@ -134,7 +135,7 @@ def test_p155_1_written_claims_per_thousand_customers(manager, household, org, m
     officer = make_user("agent", Role.CUSTOMER_OFFICER, org.region)
     other, _sp = occupied_point(org.centres[1], start=dt.date(2025, 3, 1))
     claim = CaseType.objects.filter(default_nature=Nature.CLAIM, active=True).first()
-    when = timezone.make_aware(dt.datetime(2025, 6, 2, 10))
+    when = dt.datetime(2025, 6, 2, 10, tzinfo=PARIS)
     for account, channel in (
         (household, Channel.LETTER),
         (household, Channel.EMAIL),
@@ -158,7 +159,7 @@ def test_p155_1_written_claims_per_thousand_customers(manager, household, org, m
         subject="Contestation",
         nature=Nature.CLAIM,
         channel=Channel.LETTER,
-        opened_at=timezone.make_aware(dt.datetime(2026, 1, 5, 10)),
+        opened_at=dt.datetime(2026, 1, 5, 10, tzinfo=PARIS),
     )
     p155 = indicator(rows(manager, 2025), "P155.1")
     assert p155["numerator"] == 3
@@ -242,7 +243,8 @@ def test_p154_drills_down_to_the_accounts_unpaid_at_31_december(manager, househo
     late = invoice(household, dt.date(2024, 3, 1), ("water", "45.00", "0", None))
     pay(household, late, "45.00", dt.date(2026, 2, 1))
     row = rows(manager, 2025)[0].rows[0]
-    assert "rpqs-unpaid" in row.link and "service=water" in row.link
+    assert "rpqs-unpaid" in row.link
+    assert "service=water" in row.link
     (table,) = rows(manager, 2025, name="rpqs-unpaid", service="water")
     (account_row,) = table.rows
     assert account_row.cells["account"] == household.number
