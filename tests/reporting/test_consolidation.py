@@ -169,3 +169,17 @@ def test_rep4_exports_open_as_xlsx(web, manager, activity):
         book = openpyxl.load_workbook(io.BytesIO(response.content))
         values = [c.value for row in book.worksheets[0].iter_rows() for c in row]
         assert any(isinstance(v, str) and v.startswith(first) for v in values)
+
+
+def test_rep4_screens_render_with_their_drill_links(web, manager, activity):
+    """REP-4: the screens render the tables, the chart and the drill-down links."""
+    web.login(manager)
+    url = reverse("reporting:report", args=["consolidation"])
+    page = web.get(url + "?start=2026-01-01&end=2026-02-28&entity=DR-TEST")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "entity=AG1" in html
+    assert reverse("ledger:reconciliation") in html
+    page = web.get(reverse("reporting:report", args=["collection-statement"]) + "?entity=AG1")
+    assert page.status_code == 200
+    assert "CT11" in page.content.decode()

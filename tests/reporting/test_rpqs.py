@@ -262,3 +262,13 @@ def test_rep3_xlsx_export_opens(web, manager, household):
     sheet = book.worksheets[0]
     values = [cell.value for row in sheet.iter_rows() for cell in row]
     assert "P154.0" in values
+
+
+def test_rep3_screen_renders_both_tables(web, manager, tariff):
+    """REP-3: the screen shows the indicators and the 120 m³ prices per zone."""
+    web.login(manager)
+    page = web.get(reverse("reporting:report", args=["rpqs"]) + "?year=2026")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "P154.0" in html
+    assert "STRASBOURG-2026" in html
