@@ -261,8 +261,11 @@ def zone_prices(year: int) -> list[dict]:
             if not any(_part(c) == service for c in parsed.components):
                 row[service] = None
                 continue
-            bill = price_of_120_m3(parsed, year, service)
-            row[service] = bill.total_incl_vat
+            try:
+                row[service] = price_of_120_m3(parsed, year, service).total_incl_vat
+            except pricing.PricingError:
+                # e.g. no subscription price for the reference meter: no price to publish
+                row[service] = None
         result.append(row)
     return result
 
@@ -491,7 +494,7 @@ def build(user, params: Params) -> list[Table]:
 UNPAID_COLUMNS = [
     Column("account", _("Compte")),
     Column("name", _("Client")),
-    Column("invoices", _("Factures %(p)s") % {"p": "N−1"}, Kind.INT),
+    Column("invoices", _("Factures N−1"), Kind.INT),
     Column("billed", _("Facturé TTC"), Kind.MONEY),
     Column("unpaid", _("Impayé au 31/12/N"), Kind.MONEY),
 ]
