@@ -127,7 +127,7 @@ def test_rep1_an_unallocation_reopens_the_item_from_its_date_only(org, manager, 
     due_on(household, dt.date(2026, 1, 5), "80.00")
     pay(household, "80.00", dt.date(2026, 1, 10))
     allocation = Allocation.objects.get(reverses__isnull=True)
-    with clock.as_of(timezone.make_aware(dt.datetime(2026, 2, 10, 12))):
+    with clock.as_of(timezone.make_aware(dt.datetime.combine(dt.date(2026, 2, 10), dt.time(12)))):
         unallocate(actor=manager, allocation=allocation, reason="Mauvaise affectation")
     centre = org.centres[0].code
     between = run(manager, date="2026-02-01", entity=centre)
@@ -158,7 +158,8 @@ def test_rep1_state_and_administrations_are_their_own_rows(org, manager, househo
     state = row(classes, "customer_class", str(CustomerClass.ADMINISTRATION.label))
     assert state.cells["d91_180"] == Decimal("500.00")
     subtotal = classes.rows[1]
-    assert subtotal.total and subtotal.cells["net"] == Decimal("500.00")
+    assert subtotal.total
+    assert subtotal.cells["net"] == Decimal("500.00")
     individual = row(classes, "customer_class", str(CustomerClass.INDIVIDUAL.label))
     assert individual.cells["d0_30"] == Decimal("70.00")
     assert footer(classes, "net") == Decimal("570.00")  # subtotals are not summed twice
@@ -174,7 +175,8 @@ def test_rep1_consolidates_up_the_tree_with_drill_links(org, manager, household,
     assert [r.cells["entity"] for r in region.rows] == [a.name for a in org.agencies]
     assert region.rows[0].cells["net"] == Decimal("100.00")
     assert "entity=AG1" in region.rows[0].link
-    assert region.chart["stacked"] and len(region.chart["datasets"]) == 8
+    assert region.chart["stacked"]
+    assert len(region.chart["datasets"]) == 8
     agency = run(manager, date=D, entity="AG1")["entities"]
     assert [r.cells["net"] for r in agency.rows] == [Decimal("70.00"), Decimal("30.00")]
     centre = run(manager, date=D, entity=org.centres[0].code)
@@ -210,7 +212,7 @@ def test_rep1_aged_total_equals_open_items_and_general_ledger(org, manager, hous
     pay(ministry, "300.00", dt.date(2026, 1, 10))  # 50 € of credit left
     due_on(household, dt.date(2026, 1, 20), "60.00")
     allocation = Allocation.objects.filter(reverses__isnull=True).order_by("pk").first()
-    with clock.as_of(timezone.make_aware(dt.datetime(2026, 2, 1, 12))):
+    with clock.as_of(timezone.make_aware(dt.datetime.combine(dt.date(2026, 2, 1), dt.time(12)))):
         unallocate(actor=manager, allocation=allocation, reason="Erreur")
     centres = [c.pk for c in org.centres]
     for on in (dt.date(2025, 11, 1), dt.date(2025, 12, 15), dt.date(2026, 1, 15), D):

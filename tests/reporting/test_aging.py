@@ -71,4 +71,5 @@ def test_rep1_boundaries_are_exact():
 def test_rep1_buckets_tile_the_ages_without_gaps():
     for previous, bucket in zip(aging.BUCKETS, aging.BUCKETS[1:], strict=False):
         assert bucket.min_days == previous.max_days + 1
-    assert aging.BUCKETS[0].min_days is None and aging.BUCKETS[-1].max_days is None
+    assert aging.BUCKETS[0].min_days is None
+    assert aging.BUCKETS[-1].max_days is None
