@@ -14,9 +14,11 @@ set-based ``INSERT … SELECT generate_series`` a ledger of this shape:
   2 % local authorities, 10 % professionals, the rest individuals;
 - per account 5 bills and 5 payments over the last 3 years (a bill every
   219 days, shifted by up to 150 days per account, due 15 days later; its
-  payment 20–59 days after it), posted as opening-balance items (the report
-  reads the items, not the documents; bills and payments would need their own
-  tables filled, for no change to the query);
+  payment 20–59 days after it), posted as invoice and payment items. The
+  reports read the items and allocations, never the invoice and payment
+  documents, so the bench database (thrown away) drops the two checks that
+  tie an invoice or payment item to its document instead of writing
+  10 million documents for nothing;
 - each payment allocated to its bill on the payment date (5 allocations per
   account); the last payment pays half for 20 % of the accounts (the bill stays
   open) and 30 € too much for 10 % (an unallocated credit); 1 % of the accounts
@@ -160,15 +162,20 @@ def _build(items: int, today: dt.date) -> int:
             FROM generate_series(1, {n}) g""",
         ),
         (
+            "item checks relaxed (bench database only)",
+            f"""ALTER TABLE {item} DROP CONSTRAINT open_item_invoice_has_document,
+                DROP CONSTRAINT open_item_payment_has_document""",
+        ),
+        (
             "open items",
             f"""{pairs}
             INSERT INTO {item} (id, account_id, kind, document_number, label, posted_on,
                 due_date, amount, open_amount, cleared_on)
-            SELECT (a - 1) * 10 + 2 * k + 1, a, 'opening', 'F' || a || '-' || k, '', dpost,
+            SELECT (a - 1) * 10 + 2 * k + 1, a, 'invoice', 'F' || a || '-' || k, '', dpost,
                    dpost + 15, amt, amt - alloc, CASE WHEN amt = alloc THEN cleared END
             FROM r
             UNION ALL
-            SELECT (a - 1) * 10 + 2 * k + 2, a, 'opening', 'R' || a || '-' || k, '', cpost,
+            SELECT (a - 1) * 10 + 2 * k + 2, a, 'payment', 'R' || a || '-' || k, '', cpost,
                    cpost, -paid, alloc - paid, CASE WHEN paid = alloc THEN cleared END
             FROM r""",
         ),
@@ -214,16 +221,18 @@ def _build(items: int, today: dt.date) -> int:
 
 def _time(name: str, on: dt.date, runs: int) -> list[float]:
     from robinet.reporting.management.commands.report import operator
-    from robinet.reporting.params import Params
+    from robinet.reporting.params import parse
     from robinet.reporting.registry import report_run
 
+    chosen = parse({"date": on.isoformat()})  # the defaults a user gets: 12 months to the date
+
     started = time.perf_counter()
-    report_run(user=operator(), name=name, params=Params(on=on))
+    report_run(user=operator(), name=name, params=chosen)
     print(f"  {name} at {on}: first (cold) run {time.perf_counter() - started:.2f} s", flush=True)
     timings = []
     for _ in range(runs):
         started = time.perf_counter()
-        report_run(user=operator(), name=name, params=Params(on=on))
+        report_run(user=operator(), name=name, params=chosen)
         timings.append(time.perf_counter() - started)
     return timings
 

@@ -245,3 +245,21 @@ def test_rep1_exports_xlsx_from_the_screen_and_json_from_the_command(org, manage
     call_command("report", "aged-balance", "--date", D.isoformat(), "--format", "json", stdout=out)
     data = json.loads(out.getvalue())
     assert "70.00" in json.dumps(data) or 70.0 in json.dumps(data)
+
+
+def test_rep_1_an_item_is_cleared_as_of_its_latest_allocation(household, manager):
+    """PAY-1 / REP-1: a payment entered late but dated earlier does not clear the bill "before".
+
+    The bill was half paid on 20 January (entered first), the rest by a payment
+    dated 5 January entered afterwards: the bill is cleared on 20 January, its
+    latest allocation, and was still half open at D = 10 January.
+    """
+    invoice = bill(household, issued=dt.date(2025, 12, 15), amount="100.00")
+    pay(household, "40.00", dt.date(2026, 1, 20))
+    pay(household, "60.00", dt.date(2026, 1, 5))
+    item = OpenItem.objects.get(invoice=invoice)
+    assert item.open_amount == 0
+    assert item.cleared_on == dt.date(2026, 1, 20)
+    tables = {t.key: t for t in run(manager, date=dt.date(2026, 1, 10))}
+    assert tables["entities"].footer[0].cells["debits"] == Decimal("40.00")
+    assert tables["entities"].footer[0].cells["net"] == Decimal("40.00")

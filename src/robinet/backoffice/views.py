@@ -19,6 +19,7 @@ class HomeView(StaffViewMixin, TemplateView):
             can_search=scope.allows(Perm.CUSTOMER_VIEW),
             can_create=scope.allows(Perm.CUSTOMER_CHANGE),
             can_quality=scope.allows(Perm.QUALITY_VIEW),
+            can_report=scope.allows(Perm.REPORT_VIEW),
             **kwargs,
         )
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
 from robinet.core import audit, clock
@@ -272,7 +272,35 @@ def _write_allocations(
         OpenItem.objects.filter(pk=item.pk).update(
             open_amount=item.open_amount, cleared_on=item.cleared_on
         )
+    clearing_dates_settle(list(moved))
     return allocations
+
+
+def clearing_dates_settle(item_ids: Sequence[int]) -> None:
+    """Move ``cleared_on`` of cleared items to their latest allocation date when it is later.
+
+    Allocations may be dated before others recorded earlier (a payment entered
+    late but dated from its receipt); an item is cleared as of the date of its
+    last allocation, which the as-of reports rely on: no allocation of an item
+    is dated after its ``cleared_on``.
+    """
+    if not item_ids:
+        return
+    latest: dict[int, dt.date] = {}
+    for side in ("debit_id", "credit_id"):
+        rows = (
+            Allocation.objects.filter(**{f"{side}__in": item_ids})
+            .values(side)
+            .annotate(latest=Max("allocated_on"))
+            .values_list(side, "latest")
+        )
+        for item_id, day in rows:
+            if item_id not in latest or day > latest[item_id]:
+                latest[item_id] = day
+    cleared = OpenItem.objects.filter(pk__in=list(latest), cleared_on__isnull=False)
+    for item_id, cleared_on in cleared.values_list("pk", "cleared_on"):
+        if latest[item_id] > cleared_on:
+            OpenItem.objects.filter(pk=item_id).update(cleared_on=latest[item_id])
 
 
 def _locked_open_items(account_id: int) -> list[OpenItem]:

@@ -34,6 +34,7 @@ from robinet.ledger.models import (
 from robinet.ledger.services import (
     FEE_KINDS,
     category_order,
+    clearing_dates_settle,
     invoice_parts,
     share_amounts,
     spread_order,
@@ -229,6 +230,7 @@ def book_payments(
                 )  # fmt: skip
         insert_rows(AllocationShare, SHARE_COLUMNS, shares)
         _update_debits(changed)
+        clearing_dates_settle([i for i, (_open, cleared) in changed.items() if cleared])
     posting.post(
         [
             posting.payment_entry(

@@ -78,5 +78,16 @@ def find(name: str) -> ReportDef | None:
     return _REPORTS.get(name)
 
 
+def report_url(name: str, params: Params | None = None, **changes) -> str:
+    """The screen of report ``name`` with ``params`` (and ``changes``) in its query string."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    url = reverse("reporting:report", args=[name])
+    query = params.query(**changes) if params is not None else {}
+    return f"{url}?{urlencode(query)}" if query else url
+
+
 def all_names() -> list[str]:
     return sorted(_REPORTS)

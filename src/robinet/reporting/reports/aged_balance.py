@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from urllib.parse import urlencode
 
 from django.db import connection, transaction
 from django.db.models import Sum
@@ -36,7 +35,7 @@ from robinet.ledger.reconciliation import customer_accounts_q
 from robinet.organisation.models import EntityKind
 from robinet.reporting import aging, scope
 from robinet.reporting.params import Params
-from robinet.reporting.registry import ReportDef, register
+from robinet.reporting.registry import ReportDef, register, report_url
 from robinet.reporting.tables import Column, Kind, Row, Table, total_row
 
 NAME = "aged-balance"
@@ -67,30 +66,36 @@ def _bucket_case(on: dt.date, params: list) -> str:
     return " ".join(parts)
 
 
-def _movements(on: dt.date, params: list) -> str:
+def _movements() -> tuple[str, str]:
     """What was open of each item at ``on``, as movements to sum (several rows per item).
 
-    Today's open part of the items posted by ``on``, plus the allocations dated
-    after ``on`` put back (+ on the debit side, − on the credit side). Items
-    cleared by ``on`` are left out of the first part (their open part is 0);
-    the second must not rely on ``cleared_on``: allocation dates need not
-    follow the order allocations were recorded in (the demo ledger has items
-    cleared on or before D with allocations dated after D). Each allocation
-    is unfolded into its two sides so that the allocations are read once.
+    Returns the ``candidates`` common table (the items posted by ``on`` and not
+    cleared by ``on``) and the movements over it: today's open part of each
+    candidate, plus the allocations dated after ``on`` put back (+ on the debit
+    side, − on the credit side). An item cleared by ``on`` has no allocation
+    dated after ``on`` (the ledger keeps ``cleared_on`` at the item's latest
+    allocation date, ``ledger.services.clearing_dates_settle``), so its open
+    part at ``on`` is 0 and it is left out. The candidates are read once; the
+    allocations after ``on`` come from the date index, once per side, each
+    hashed against the (few) candidates.
     """
     item = _q(OpenItem._meta.db_table)
     allocation = _q(Allocation._meta.db_table)
-    candidate = "i.posted_on <= %s AND (i.cleared_on IS NULL OR i.cleared_on > %s)"
-    params.extend([on, on, on, on])
-    return (
-        f"SELECT i.id AS item_id, i.account_id, i.due_date, i.amount, i.open_amount AS v "
-        f"FROM {item} i WHERE {candidate} "
-        f"UNION ALL "
-        f"SELECT i.id, i.account_id, i.due_date, i.amount, x.v FROM ("
-        f"SELECT CASE WHEN s.side = 1 THEN al.debit_id ELSE al.credit_id END AS item_id, "
-        f"s.side * al.amount AS v FROM {allocation} al "
-        f"CROSS JOIN (SELECT 1 AS side UNION ALL SELECT -1) s WHERE al.allocated_on > %s"
-        f") x JOIN {item} i ON i.id = x.item_id WHERE i.posted_on <= %s"
+    candidates = (
+        f"SELECT id, account_id, due_date, amount, open_amount FROM {item} "
+        f"WHERE posted_on <= %s AND (cleared_on IS NULL OR cleared_on > %s)"
+    )
+    after = (
+        "SELECT c.id, c.account_id, c.due_date, c.amount, {sign}al.amount "
+        f"FROM {allocation} al JOIN candidates c ON c.id = al.{{side}} "
+        "WHERE al.allocated_on > %s"
+    )
+    return candidates, (
+        "SELECT c.id AS item_id, c.account_id, c.due_date, c.amount, c.open_amount AS v "
+        "FROM candidates c UNION ALL "
+        + after.format(sign="", side="debit_id")
+        + " UNION ALL "
+        + after.format(sign="-", side="credit_id")
     )
 
 
@@ -123,9 +128,11 @@ def aged_figures(
     """
     if not centres:
         return []
-    params: list = []
+    # Parameters in statement order: the candidates (WITH), the buckets, the movements.
+    params: list = [on, on]
     case = _bucket_case(on, params)
-    movements = _movements(on, params)
+    params.extend([on, on])
+    candidates, movements = _movements()
     account = _q(CustomerAccount._meta.db_table)
     where = [_in("a.centre_id", centres, params)]
     if customer_class:
@@ -138,15 +145,23 @@ def aged_figures(
         "centre_id": "a.centre_id",
         "customer_class": "a.customer_class",
         "account_id": "a.id",
-        "item_id": "m.item_id",
+        "item_id": "p.item_id",
     }
+    # Movements summed per account (and item) and bucket first: the accounts are joined
+    # to far fewer rows.
+    by_item = "item_id" in group
+    per_account = (
+        f"SELECT m.account_id, {'m.item_id' if by_item else 'NULL'} AS item_id, "
+        f"{case} AS bucket, SUM(m.v) AS v FROM ({movements}) m GROUP BY 1, 2, 3"
+    )
     sums = ", ".join(f"SUM(CASE WHEN b.bucket = '{k}' THEN b.v ELSE 0 END)" for k in FIGURES)
     inner = (
-        f"SELECT {', '.join(f'{columns[g]} AS {g}' for g in group)}, m.v, {case} AS bucket "
-        f"FROM ({movements}) m JOIN {account} a ON a.id = m.account_id "
+        f"SELECT {', '.join(f'{columns[g]} AS {g}' for g in group)}, p.v, p.bucket "
+        f"FROM ({per_account}) p JOIN {account} a ON a.id = p.account_id "
         f"WHERE {' AND '.join(where)}"
     )
     sql = (
+        f"WITH candidates AS MATERIALIZED ({candidates}) "
         f"SELECT {', '.join(f'b.{g}' for g in group)}, {sums} FROM ({inner}) b "
         f"GROUP BY {', '.join(f'b.{g}' for g in group)} "
         f"HAVING SUM(CASE WHEN b.v <> 0 THEN 1 ELSE 0 END) > 0"
@@ -208,7 +223,7 @@ def _cells(figures: dict) -> dict:
 
 
 def _url(params: Params, **changes) -> str:
-    return reverse("reporting:report", args=[NAME]) + "?" + urlencode(params.query(**changes))
+    return report_url(NAME, params, **changes)
 
 
 def _class_label(value: str) -> str:

@@ -24,7 +24,7 @@ from robinet.ledger.models import Allocation, OpenItem
 from robinet.organisation.models import Entity, EntityKind
 from robinet.payments.models import Payment, PaymentMeans, PaymentReversal
 from robinet.reporting.params import Params
-from robinet.reporting.registry import ReportDef, register
+from robinet.reporting.registry import ReportDef, register, report_url
 from robinet.reporting.scope import centre_ids, sum_figures, tree_rows
 from robinet.reporting.tables import Column, Kind, Row, Table, total_row
 
@@ -33,10 +33,6 @@ CENTRE = "account__centre_id"
 ACCOUNT = "account_id"
 
 FIGURES = ("invoices", "billed", "credit_notes", "net_billed", "collected", "reversed", "unpaid")
-
-
-def _report_url(name: str, query: dict) -> str:
-    return reverse("reporting:report", args=[name]) + "?" + urlencode(query)
 
 
 def _statement_url(account_number: str) -> str:
@@ -139,7 +135,7 @@ def build(user, params: Params) -> list[Table]:
             rows.append(
                 Row(
                     _cells(f"{child.code} — {child.name}", values),
-                    link=_report_url("consolidation", params.query(entity=child.code)),
+                    link=report_url("consolidation", params, entity=child.code),
                     level=level,
                 )
             )
@@ -301,12 +297,14 @@ def build_statement(user, params: Params) -> list[Table]:
             "reversed": values["reversed"],
             "net": gross - values["reversed"],
         }
-        query = params.query(
+        link = report_url(
+            "consolidation",
+            params,
             entity=centre.code,
             start=max(month, start).isoformat(),
             end=min(_month_end(month), end).isoformat(),
         )
-        rows.append(Row(cells, link=_report_url("consolidation", query)))
+        rows.append(Row(cells, link=link))
     footer = [total_row(STATEMENT_COLUMNS, rows, "centre", str(_("Total")))] if rows else []
     months = sorted({r.cells["month"] for r in rows}, key=lambda m: (m[3:], m[:2]))
     chart = None

@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from urllib.parse import urlencode
 
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
@@ -246,7 +245,7 @@ def entity_rows(user, params: Params, per_centre: dict[int, dict]):
 
 
 def report_link(name: str, params: Params, **changes) -> str:
-    return reverse("reporting:report", args=[name]) + "?" + urlencode(params.query(**changes))
+    return registry.report_url(name, params, **changes)
 
 
 def _as_date(value) -> dt.date:

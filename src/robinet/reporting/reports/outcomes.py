@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from urllib.parse import urlencode
 
 from django.db.models import Count, DateField, ExpressionWrapper, F, Q, Sum
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -33,6 +31,7 @@ from robinet.collections.models_litigation import (
 )
 from robinet.ledger.models import OpenItemKind
 from robinet.reporting import recovery_rules as rules
+from robinet.reporting import registry
 from robinet.reporting.params import Params
 from robinet.reporting.registry import ReportDef, register
 from robinet.reporting.scope import centre_ids, sum_figures, tree_rows
@@ -223,7 +222,7 @@ def keep_rates(parts: list[dict]) -> dict:
 
 
 def _url(params: Params, **changes) -> str:
-    return reverse("reporting:report", args=[NAME]) + "?" + urlencode(params.query(**changes))
+    return registry.report_url(NAME, params, **changes)
 
 
 def commitments_table(user, params: Params, centres: list[int]) -> Table:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from urllib.parse import urlencode
 
 from django.db.models import Case, DateField, ExpressionWrapper, F, Q, Sum, When
 from django.db.models.functions import TruncMonth
@@ -21,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from robinet.ledger.models import Allocation, OpenItem, OpenItemKind
 from robinet.organisation.models import EntityKind
 from robinet.reporting import recovery_rules as rules
+from robinet.reporting import registry
 from robinet.reporting.params import Params
 from robinet.reporting.registry import ReportDef, register
 from robinet.reporting.scope import centre_ids, sum_figures, tree_rows
@@ -193,7 +193,7 @@ def _cells(label: str, figures: dict) -> dict:
 
 
 def _url(params: Params, **changes) -> str:
-    return reverse("reporting:report", args=[NAME]) + "?" + urlencode(params.query(**changes))
+    return registry.report_url(NAME, params, **changes)
 
 
 def _notes() -> list[str]:
