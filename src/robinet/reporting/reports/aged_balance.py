@@ -23,6 +23,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -446,7 +447,7 @@ def build(user, params: Params) -> list[Table]:
     ledger = customers_ledger_balance(params.on, centres=centres)
     tables[-1].notes.append(
         _("Solde des comptes clients (411 et 416) au grand livre à cette date : %(amount)s €.")
-        % {"amount": f"{ledger:.2f}"}
+        % {"amount": number_format(ledger, 2, force_grouping=True)}
     )
     return tables
 
