@@ -151,3 +151,23 @@ def test_rep2_screen_renders_and_xlsx_opens(cohort, manager, web):
     assert response.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     assert len(book.sheetnames) == 2
+
+
+def test_rep2_receivables_at_past_dates_take_back_later_items_and_allocations(household, manager):
+    """REP-2 as of the period's dates, not today: what was posted or allocated after the end.
+
+    Opening 200 (December bill); January: billed 100 (due in February), 30 paid on it by
+    the end; after the end, a February bill of 50 and payments clearing both bills. At
+    31/01: closing 270, current 70; CEI = (200 + 100 − 270) ÷ (200 + 100 − 70) = 13.0 %.
+    """
+    december = bill(household, issued=dt.date(2024, 12, 1), amount="200.00")
+    january = bill(household, issued=dt.date(2025, 1, 28), amount="100.00")
+    pay(manager, household, dt.date(2025, 1, 30), "30.00", invoice=january)
+    bill(household, issued=dt.date(2025, 2, 5), amount="50.00")
+    pay(manager, household, dt.date(2025, 2, 10), "70.00", invoice=january)
+    pay(manager, household, dt.date(2025, 2, 15), "200.00", invoice=december)
+    total = run(manager)["by-entity"].footer[0].cells
+    assert total["closing"] == Decimal("270.00")
+    assert total["dso"] == Decimal("83.7")  # 270 ÷ 100 × 31
+    assert total["cei"] == Decimal("13.0")
+    assert total["r30"] == Decimal("100.0")  # 30 + 70 within 13 days

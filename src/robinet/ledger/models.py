@@ -126,6 +126,15 @@ class OpenItem(models.Model):
                 condition=Q(cleared_on__isnull=True),
                 name="open_item_open_by_account",
             ),
+            # The few items that are neither invoices nor payments (credit notes,
+            # write-offs, openings, reversals, refunds): the recovery report (REP-2) tells
+            # a payment from the other credits by these, without joining every
+            # allocation to its credit item.
+            models.Index(
+                fields=["id"],
+                condition=~Q(kind__in=(OpenItemKind.INVOICE, OpenItemKind.PAYMENT)),
+                name="open_item_other_kinds",
+            ),
         ]
 
     def __str__(self) -> str:

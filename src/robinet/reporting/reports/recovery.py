@@ -1,7 +1,8 @@
 """Recovery rates by billing cohort, DSO and collection effectiveness (REP-2).
 
-Set-based: three aggregate queries grouped by centre (and cohort month), never
-one per account; the figures add up the tree through :func:`scope.tree_rows`,
+Set-based: two aggregate queries grouped by centre (and invoice date), never
+one per account, reading neither the whole item history nor the allocations'
+credit items; the figures add up the tree through :func:`scope.tree_rows`,
 rates being recomputed from the summed parts. Definitions and formulas are in
 ``docs/domain/recovery.md``.
 """
@@ -11,12 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Case, DateField, ExpressionWrapper, F, Q, Sum, When
-from django.db.models.functions import TruncMonth
+from django.db import connection, transaction
+from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from robinet.core.money import round_money
+from robinet.customers.models import CustomerAccount
 from robinet.ledger.models import Allocation, OpenItem, OpenItemKind
 from robinet.organisation.models import EntityKind
 from robinet.reporting import recovery_rules as rules
@@ -46,111 +49,168 @@ def _r(days: int) -> str:
 # --- reads ---------------------------------------------------------------------------------------
 
 
-def _collected_sums() -> dict:
-    """``c30``… : payments allocated to the invoice within N days of its date (REP-2)."""
-    sums = {}
-    for days in DAYS:
-        limit = ExpressionWrapper(
-            F("debit__posted_on") + dt.timedelta(days=days), output_field=DateField()
-        )
-        sums[_c(days)] = Sum(Case(When(allocated_on__lte=limit, then=F("amount"))))
-    return sums
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
 
 
-def cohort_figures(centres: list[int], start: dt.date, end: dt.date, on: dt.date, *, by_month):
-    """Billed and collected-within-N-days per centre (and per cohort month when ``by_month``).
+def _in(column: str, values: list, params: list) -> str:
+    if connection.vendor == "postgresql":
+        params.append(list(values))
+        return f"{column} = ANY(%s)"
+    params.extend(values)
+    return f"{column} IN ({', '.join(['%s'] * len(values)) or 'NULL'})"
 
-    Keys are ``centre_id`` or ``(centre_id, month)``. Only payments count as
-    collected (credit notes and write-offs clear an invoice without money);
-    allocations made after ``on`` are not yet known; un-allocations (negative
-    rows) count on their own date.
+
+def _plus_days(column: str, days: int) -> str:
+    """``column + days`` as a date, in SQL (dates are ISO text on SQLite)."""
+    if connection.vendor == "postgresql":
+        return f"({column} + {int(days)})"
+    return f"date({column}, '+{int(days)} days')"
+
+
+def _money(value) -> Decimal:
+    # SQLite sums decimals as floats: back to cents.
+    return round_money(Decimal(str(value or 0)))
+
+
+def _date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    return value
+
+
+def _items_sql(centres: list[int], start: dt.date, end: dt.date, params: list) -> str:
+    """Per centre and invoice date in the period (NULL for every other item): item sums.
+
+    Receivables at a date D are the sum of the items posted by D. As every
+    allocation moves the same amount off a debit and a credit of the same
+    account, the sum of all the items of a centre is the sum of what is open of
+    them today, that is of the items not cleared (``cleared_on`` is NULL); so
+    receivables at D = Σ open amounts of the items not cleared − Σ amounts of
+    the items posted after D. The query reads the items posted from the start
+    (or after the end), those not cleared and the debits not due at the end,
+    never the whole history.
+    """
+    item, account = _q(OpenItem._meta.db_table), _q(CustomerAccount._meta.db_table)
+    invoice, credit_note = OpenItemKind.INVOICE.value, OpenItemKind.CREDIT_NOTE.value
+    in_period = "i.posted_on >= %s AND i.posted_on <= %s"
+    sql = (
+        f"SELECT a.centre_id, CASE WHEN i.kind = '{invoice}' AND {in_period} "
+        "THEN i.posted_on END AS day, "
+        f"SUM(CASE WHEN i.kind = '{invoice}' AND {in_period} THEN i.amount ELSE 0 END), "
+        f"SUM(CASE WHEN i.kind IN ('{invoice}', '{credit_note}') AND {in_period} "
+        "THEN i.amount ELSE 0 END), "
+        "SUM(CASE WHEN i.cleared_on IS NULL THEN i.open_amount ELSE 0 END), "
+        "SUM(CASE WHEN i.posted_on >= %s THEN i.amount ELSE 0 END), "
+        "SUM(CASE WHEN i.posted_on > %s THEN i.amount ELSE 0 END), "
+        "SUM(CASE WHEN i.amount > 0 AND i.due_date > %s AND i.posted_on <= %s "
+        "THEN i.amount ELSE 0 END) "
+        f"FROM {item} i JOIN {account} a ON a.id = i.account_id "
+        "WHERE (i.posted_on >= %s OR i.posted_on > %s OR i.cleared_on IS NULL "
+        "OR (i.due_date > %s AND i.posted_on <= %s)) AND "
+    )
+    params.extend([start, end, start, end, start, end, start, end, end, end, start, end, end, end])
+    return sql + _in("a.centre_id", centres, params) + " GROUP BY 1, 2"
+
+
+def _allocations_sql(
+    centres: list[int], start: dt.date, end: dt.date, on: dt.date, params: list
+) -> str:
+    """Per centre and invoice date: payments collected within N days; and what cleared the
+    debits not due at the end (any credit), by the end.
+
+    The credit is a payment unless it is one of the other items (neither invoice nor
+    payment: an invoice is never a credit), found through their small partial index.
+    """
+    item, allocation = _q(OpenItem._meta.db_table), _q(Allocation._meta.db_table)
+    account = _q(CustomerAccount._meta.db_table)
+    invoice, payment = OpenItemKind.INVOICE.value, OpenItemKind.PAYMENT.value
+    cohort = f"d.kind = '{invoice}' AND d.posted_on >= %s AND d.posted_on <= %s"
+    collected = ", ".join(
+        f"SUM(CASE WHEN {cohort} AND c.id IS NULL "
+        f"AND al.allocated_on <= {_plus_days('d.posted_on', days)} "
+        "THEN al.amount ELSE 0 END)"
+        for days in DAYS
+    )
+    not_due = "d.due_date > %s AND d.posted_on <= %s"
+    sql = (
+        f"SELECT a.centre_id, CASE WHEN {cohort} THEN d.posted_on END AS day, {collected}, "
+        f"SUM(CASE WHEN {not_due} AND al.allocated_on <= %s THEN al.amount ELSE 0 END) "
+        f"FROM {allocation} al JOIN {item} d ON d.id = al.debit_id "
+        f"JOIN {account} a ON a.id = al.account_id "
+        f"LEFT JOIN {item} c ON c.id = al.credit_id AND c.kind NOT IN ('{invoice}', '{payment}') "
+        f"WHERE al.allocated_on <= %s AND (({cohort}) OR ({not_due})) AND "
+    )
+    params.extend([start, end, *[start, end] * len(DAYS), end, end, end, on, start, end, end, end])
+    return sql + _in("a.centre_id", centres, params) + " GROUP BY 1, 2"
+
+
+def recovery_figures(
+    centres: list[int], start: dt.date, end: dt.date, on: dt.date
+) -> tuple[dict, dict[int, dict]]:
+    """The report's figures in two aggregate queries: ``(by_month, balances)``.
+
+    ``by_month`` maps ``(centre_id, month)`` to the cohort's ``billed`` and
+    ``c30``… (payments allocated to the month's invoices within N days of their
+    date, and by ``on``). Only payments count as collected (credit notes and
+    write-offs clear an invoice without money); allocations made after ``on``
+    are not yet known; un-allocations (negative rows) count on their own date.
+
+    ``balances`` maps ``centre_id`` to the receivables at the opening
+    (``start`` − 1) and closing (``end``) dates, net billing of the period and
+    current receivables: debits posted by ``end`` and not yet due then, less
+    what was allocated to them by ``end``. ``end`` is cut to ``on``.
     """
     end = min(end, on)
-    invoices = OpenItem.objects.filter(
-        kind=OpenItemKind.INVOICE,
-        posted_on__gte=start,
-        posted_on__lte=end,
-        account__centre_id__in=centres,
-    )
-    allocations = Allocation.objects.filter(
-        account__centre_id__in=centres,
-        debit__kind=OpenItemKind.INVOICE,
-        debit__posted_on__gte=start,
-        debit__posted_on__lte=end,
-        credit__kind=OpenItemKind.PAYMENT,
-        allocated_on__lte=on,
-    )
-    billed_keys = ["account__centre_id"]
-    paid_keys = ["account__centre_id"]
-    if by_month:
-        invoices = invoices.annotate(month=TruncMonth("posted_on"))
-        allocations = allocations.annotate(month=TruncMonth("debit__posted_on"))
-        billed_keys.append("month")
-        paid_keys.append("month")
-
-    def key(row):
-        if by_month:
-            month = row["month"]
-            if isinstance(month, dt.datetime):
-                month = month.date()
-            return (row["account__centre_id"], month)
-        return row["account__centre_id"]
-
-    figures: dict = {}
+    by_month: dict = {}
+    balances: dict[int, dict] = {}
+    if not centres:
+        return by_month, balances
 
     def blank() -> dict:
         return {"billed": ZERO, **{_c(d): ZERO for d in DAYS}}
 
-    for row in invoices.values(*billed_keys).annotate(billed=Sum("amount")).order_by():
-        figures.setdefault(key(row), blank())["billed"] = row["billed"] or ZERO
-    for row in allocations.values(*paid_keys).annotate(**_collected_sums()).order_by():
-        target = figures.setdefault(key(row), blank())
-        for days in DAYS:
-            target[_c(days)] = row[_c(days)] or ZERO
-    return figures
-
-
-def balance_figures(centres: list[int], start: dt.date, end: dt.date) -> dict[int, dict]:
-    """Per centre: receivables at the opening and closing dates, net billing, current receivables.
-
-    Receivables at a date are the signed sum of the items posted by then (the
-    customers' balances); *current* receivables are debits posted by ``end``
-    and not yet due then, less what was allocated to them by ``end``.
-    """
-    opening_day = start - dt.timedelta(days=1)
-    billing = (OpenItemKind.INVOICE, OpenItemKind.CREDIT_NOTE)
-    rows = (
-        OpenItem.objects.filter(account__centre_id__in=centres, posted_on__lte=end)
-        .values("account__centre_id")
-        .annotate(
-            opening=Sum(Case(When(posted_on__lte=opening_day, then=F("amount")))),
-            closing=Sum("amount"),
-            net_billed=Sum(Case(When(Q(posted_on__gte=start, kind__in=billing), then=F("amount")))),
-            current=Sum(Case(When(Q(due_date__gt=end, amount__gt=0), then=F("amount")))),
+    def balance(centre: int) -> dict:
+        return balances.setdefault(
+            centre, {"opening": ZERO, "closing": ZERO, "net_billed": ZERO, "current": ZERO}
         )
-        .order_by()
-    )
-    figures: dict[int, dict] = {}
-    for row in rows:
-        figures[row["account__centre_id"]] = {
-            k: row[k] or ZERO for k in ("opening", "closing", "net_billed", "current")
-        }
-    cleared = (
-        Allocation.objects.filter(
-            account__centre_id__in=centres,
-            allocated_on__lte=end,
-            debit__posted_on__lte=end,
-            debit__due_date__gt=end,
-        )
-        .values("account__centre_id")
-        .annotate(cleared=Sum("amount"))
-        .order_by()
-    )
-    for row in cleared:
-        target = figures.get(row["account__centre_id"])
-        if target is not None:
-            target["current"] -= row["cleared"] or ZERO
-    return figures
+
+    items_params: list = []
+    items_sql = _items_sql(centres, start, end, items_params)
+    allocations_params: list = []
+    allocations_sql = _allocations_sql(centres, start, end, on, allocations_params)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # JIT costs more than it saves on these aggregates; the hash joins (a million
+            # accounts, the period's invoices) need room not to spill in batches.
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute(items_sql, items_params)
+        items = cursor.fetchall()
+        cursor.execute(allocations_sql, allocations_params)
+        allocations = cursor.fetchall()
+    for centre, day, billed, net_billed, open_now, from_start, after_end, current in items:
+        if day is not None:
+            key = (centre, _date(day).replace(day=1))
+            target = by_month.setdefault(key, blank())
+            target["billed"] += _money(billed)
+        target = balance(centre)
+        open_now = _money(open_now)
+        target["opening"] += open_now - _money(from_start)
+        target["closing"] += open_now - _money(after_end)
+        target["net_billed"] += _money(net_billed)
+        target["current"] += _money(current)
+    for centre, day, *sums in allocations:
+        *collected, cleared = sums
+        if day is not None:
+            target = by_month.setdefault((centre, _date(day).replace(day=1)), blank())
+            for days, value in zip(DAYS, collected, strict=True):
+                target[_c(days)] += _money(value)
+        if centre in balances:
+            balances[centre]["current"] -= _money(cleared)
+    return by_month, balances
 
 
 # --- figures -------------------------------------------------------------------------------------
@@ -214,18 +274,19 @@ def _notes() -> list[str]:
     ]
 
 
-def entity_table(user, params: Params, centres: list[int], by_month: dict) -> Table:
+def entity_table(
+    user, params: Params, centres: list[int], by_month: dict, balances: dict[int, dict]
+) -> Table:
     """(a) One row per entity one level below the chosen one, with the whole scope's total.
 
-    ``by_month``: :func:`cohort_figures` per (centre, month), summed here per centre
-    so that the cohort query runs once for both tables.
+    ``by_month`` and ``balances``: :func:`recovery_figures`, the cohorts per (centre,
+    month) summed here per centre, so that the queries run once for both tables.
     """
     start, end = params.start, min(params.end, params.on)
     days = rules.days_in(start, end)
     per_centre: dict[int, dict] = {}
     for (centre, _month), figures in by_month.items():
         per_centre[centre] = sum_figures([per_centre.get(centre, {}), figures])
-    balances = balance_figures(centres, start, end)
     merged: dict[int, dict] = {}
     for pk in centres:
         merged[pk] = {
@@ -393,8 +454,11 @@ def detail_table(params: Params, centres: list[int]) -> Table:
 def build(user, params: Params) -> list[Table]:
     centres = centre_ids(user, params.entity)
     start, end = params.start, min(params.end, params.on)
-    by_month = cohort_figures(centres, start, end, params.on, by_month=True)
-    tables = [entity_table(user, params, centres, by_month), cohort_table(params, by_month)]
+    by_month, balances = recovery_figures(centres, start, end, params.on)
+    tables = [
+        entity_table(user, params, centres, by_month, balances),
+        cohort_table(params, by_month),
+    ]
     if params.entity is not None and params.entity.kind == EntityKind.CENTRE:
         tables.append(detail_table(params, centres))
     return tables
