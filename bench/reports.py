@@ -27,7 +27,8 @@ set-based ``INSERT … SELECT generate_series`` a ledger of this shape:
 
 then ``VACUUM ANALYZE``, and times each report of ``--report`` (default the aged
 balance and the recovery report when registered) for the whole tree at today's
-date and at a date one year back: ``--runs`` runs each, min / median / max.
+date, at the last month end and at a date one year back: ``--runs`` runs
+each, min / median / max.
 Not a test: figures depend on the machine.
 """
 
@@ -263,9 +264,14 @@ def main() -> None:
         names = args.report or [
             n for n in ("aged-balance", "recovery") if n in registry.all_names()
         ]
-        past = today - dt.timedelta(days=365)
+        month_end = today.replace(day=1) - dt.timedelta(days=1)
+        dates = (
+            ("today", today),
+            ("last month end", month_end),
+            ("one year back", today - dt.timedelta(days=365)),
+        )
         for name in names:
-            for label, on in (("today", today), ("one year back", past)):
+            for label, on in dates:
                 try:
                     timings = _time(name, on, args.runs)
                 except Exception as error:  # a report not built yet, for instance

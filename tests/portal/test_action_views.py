@@ -374,4 +374,3 @@ def test_portal2_service_error_shown_next_to_its_field(portal, household, teams)
     assert "id_repaired_on_errors" in page
     assert 'role="alert"' in page
     assert not Case.objects.filter(account=household).exists()
-

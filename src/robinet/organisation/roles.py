@@ -125,9 +125,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     Role.ADMINISTRATOR: _ALL,
-    Role.AUDITOR: frozenset(
-        _VIEW | {Perm.QUALITY_VIEW, Perm.ACCOUNTING_VIEW, Perm.REPORT_VIEW}
-    ),
+    Role.AUDITOR: frozenset(_VIEW | {Perm.QUALITY_VIEW, Perm.ACCOUNTING_VIEW, Perm.REPORT_VIEW}),
     # ORG-4: an agency sees only assigned debts; the collections issue gives it
     # its own limited screens. It has no access to the customer file.
     Role.EXTERNAL_AGENCY: frozenset({Perm.AGENCY_WORK}),
