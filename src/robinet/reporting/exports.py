@@ -90,9 +90,9 @@ def to_xlsx(tables: list[Table], *, title: str = "") -> bytes:
             values = []
             for column in table.columns:
                 value = row.cells.get(column.key)
-                if isinstance(value, Decimal):
-                    value = float(value) if column.kind != Kind.TEXT else str(value)
-                elif value is not None and not isinstance(value, (int, float, dt.date)):
+                # openpyxl writes Decimals as numbers: no float on the way.
+                numeric = isinstance(value, Decimal | int | dt.date) and column.kind != Kind.TEXT
+                if value is not None and not numeric:
                     value = str(value)
                 values.append(value)
             sheet.append(values)

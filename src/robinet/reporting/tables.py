@@ -6,6 +6,7 @@ render the same :class:`Table`, so that a figure exported is the figure shown.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -72,15 +73,34 @@ class Table:
         return [*self.rows, *self.footer]
 
 
-def total_row(columns: list[Column], rows: list[Row], label_key: str, label: str) -> Row:
-    """A footer summing the money and integer columns of ``rows`` (not the sub-totals)."""
+def total_row(
+    columns: list[Column],
+    rows: list[Row],
+    label_key: str,
+    label: str,
+    *,
+    rates: dict[str, tuple[str, str]] | None = None,
+) -> Row:
+    """A footer summing the money and integer columns of ``rows`` (not the sub-totals).
+
+    ``rates`` maps a rate column to its (part, whole) columns: a total's rate is
+    recomputed from the summed parts, never summed or averaged.
+    """
     cells: dict[str, Any] = {label_key: label}
     for column in columns:
         if column.kind in (Kind.MONEY, Kind.INT):
             values = [r.cells.get(column.key) for r in rows if not r.total]
             zero = Decimal("0.00") if column.kind == Kind.MONEY else 0
             cells[column.key] = sum((v for v in values if v is not None), zero)
+    for key, (part, whole) in (rates or {}).items():
+        cells[key] = rate(cells[part], cells[whole])
     return Row(cells, total=True)
+
+
+def chart_data(values: Iterable[Decimal | int | None]) -> list[str | int | None]:
+    """Chart values as JSON keeps them exact: Decimals as strings (Chart.js reads numeric
+    strings), None for a gap."""
+    return [str(v) if isinstance(v, Decimal) else v for v in values]
 
 
 def money(value) -> Decimal:

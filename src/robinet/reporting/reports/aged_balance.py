@@ -37,7 +37,7 @@ from robinet.organisation.models import EntityKind
 from robinet.reporting import aging, scope
 from robinet.reporting.params import Params
 from robinet.reporting.registry import ReportDef, register, report_url
-from robinet.reporting.tables import Column, Kind, Row, Table, total_row
+from robinet.reporting.tables import Column, Kind, Row, Table, chart_data, total_row
 
 NAME = "aged-balance"
 CREDITS = "credits"
@@ -243,7 +243,7 @@ def _chart(labels: list[str], rows: list[dict]) -> dict:
         "type": "bar",
         "labels": labels,
         "datasets": [
-            {"label": str(b.label), "data": [float(r[b.key]) for r in rows], "stack": "age"}
+            {"label": str(b.label), "data": chart_data(r[b.key] for r in rows), "stack": "age"}
             for b in aging.BUCKETS
         ],
         "stacked": True,

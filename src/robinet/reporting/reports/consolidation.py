@@ -26,7 +26,7 @@ from robinet.payments.models import Payment, PaymentMeans, PaymentReversal
 from robinet.reporting.params import Params
 from robinet.reporting.registry import ReportDef, register, report_url
 from robinet.reporting.scope import centre_ids, sum_figures, tree_rows
-from robinet.reporting.tables import Column, Kind, Row, Table, total_row
+from robinet.reporting.tables import Column, Kind, Row, Table, chart_data, total_row
 
 ZERO = Decimal("0.00")
 CENTRE = "account__centre_id"
@@ -157,11 +157,11 @@ def build(user, params: Params) -> list[Table]:
             "datasets": [
                 {
                     "label": str(_("Facturé net TTC")),
-                    "data": [float(r.cells["net_billed"]) for r in rows][:30],
+                    "data": chart_data(r.cells["net_billed"] for r in rows[:30]),
                 },
                 {
                     "label": str(_("Encaissé")),
-                    "data": [float(r.cells["collected"]) for r in rows][:30],
+                    "data": chart_data(r.cells["collected"] for r in rows[:30]),
                 },
             ],
             "stacked": False,
@@ -315,12 +315,10 @@ def build_statement(user, params: Params) -> list[Table]:
             "datasets": [
                 {
                     "label": str(m.label),
-                    "data": [
-                        float(
-                            sum((r.cells[m.value] for r in rows if r.cells["month"] == month), ZERO)
-                        )
+                    "data": chart_data(
+                        sum((r.cells[m.value] for r in rows if r.cells["month"] == month), ZERO)
                         for month in months
-                    ],
+                    ),
                     "stack": "means",
                 }
                 for m in MEANS

@@ -34,7 +34,16 @@ from robinet.core import clock
 from robinet.ledger.models import OpenItem, OpenItemKind
 from robinet.reporting import registry, scope
 from robinet.reporting.params import Params
-from robinet.reporting.tables import Column, Kind, Row, Table, money, rate, total_row
+from robinet.reporting.tables import (
+    Column,
+    Kind,
+    Row,
+    Table,
+    chart_data,
+    money,
+    rate,
+    total_row,
+)
 
 ZERO = Decimal("0.00")
 BILLED_KINDS = (OpenItemKind.INVOICE, OpenItemKind.CREDIT_NOTE)
@@ -55,9 +64,46 @@ def _items(centres: list[int]):
     return OpenItem.objects.filter(account__centre_id__in=centres)
 
 
+def _monthly_table(
+    months: list[dt.date],
+    queryset,
+    columns: list[Column],
+    *,
+    ratio: tuple[str, str, str],
+    sign: dict[str, int],
+    **table,
+) -> Table:
+    """One row per month of ``months`` from ``queryset`` (sums per ``month``), with totals.
+
+    ``ratio`` is (rate column, part, whole); ``sign`` flips sums stored negative
+    (credits). The chart draws the rate when the table is a ``line`` chart, else
+    the amounts.
+    """
+    by_month = {_as_date(r["month"]): r for r in queryset}
+    keys = [c.key for c in columns if c.kind == Kind.MONEY]
+    rate_key, part, whole = ratio
+    rows = []
+    for month in months:
+        figures = by_month.get(month, {})
+        cells = {k: sign.get(k, 1) * money(figures.get(k)) for k in keys}
+        cells.update(month=_month_label(month), **{rate_key: rate(cells[part], cells[whole])})
+        rows.append(Row(cells))
+    footer = total_row(columns, rows, "month", _("Total"), rates={rate_key: (part, whole)})
+    plotted = [rate_key] if table["chart"]["type"] == "line" else keys
+    table["chart"].update(
+        labels=[r.cells["month"] for r in rows],
+        datasets=[
+            {"label": str(c.label), "data": chart_data(r.cells[c.key] for r in rows)}
+            for c in columns
+            if c.key in plotted
+        ],
+    )
+    return Table(columns=columns, rows=rows, footer=[footer], **table)
+
+
 def billed_and_collected(centres: list[int], on: dt.date) -> Table:
     months = months_ending(on)
-    rows = (
+    sums = (
         _items(centres)
         .filter(posted_on__gte=months[0], posted_on__lte=on)
         .filter(kind__in=(*BILLED_KINDS, *COLLECTED_KINDS))
@@ -68,51 +114,21 @@ def billed_and_collected(centres: list[int], on: dt.date) -> Table:
             collected=Sum("amount", filter=Q(kind__in=COLLECTED_KINDS), default=ZERO),
         )
     )
-    by_month = {_as_date(r["month"]): r for r in rows}
     columns = [
         Column("month", _("Mois")),
         Column("billed", _("Facturé TTC"), Kind.MONEY),
         Column("collected", _("Encaissé"), Kind.MONEY),
         Column("ratio", _("Encaissé / facturé"), Kind.RATE),
     ]
-    table_rows = []
-    for month in months:
-        figures = by_month.get(month, {})
-        billed = money(figures.get("billed"))
-        collected = -money(figures.get("collected"))
-        table_rows.append(
-            Row(
-                {
-                    "month": _month_label(month),
-                    "billed": billed,
-                    "collected": collected,
-                    "ratio": rate(collected, billed),
-                }
-            )
-        )
-    footer = total_row(columns, table_rows, "month", _("Total"))
-    footer.cells["ratio"] = rate(footer.cells["collected"], footer.cells["billed"])
-    return Table(
+    return _monthly_table(
+        months,
+        sums,
+        columns,
+        ratio=("ratio", "collected", "billed"),
+        sign={"collected": -1},  # payments are credits
         title=_("Facturé et encaissé par mois"),
         key="billed_collected",
-        columns=columns,
-        rows=table_rows,
-        footer=[footer],
-        chart={
-            "type": "bar",
-            "labels": [r.cells["month"] for r in table_rows],
-            "datasets": [
-                {
-                    "label": str(_("Facturé TTC")),
-                    "data": [float(r.cells["billed"]) for r in table_rows],
-                },
-                {
-                    "label": str(_("Encaissé")),
-                    "data": [float(r.cells["collected"]) for r in table_rows],
-                },
-            ],
-            "y_label": "€",
-        },
+        chart={"type": "bar", "y_label": "€"},
         notes=[
             _(
                 "Facturé : factures et avoirs comptabilisés dans le mois, TTC. Encaissé : "
@@ -124,53 +140,28 @@ def billed_and_collected(centres: list[int], on: dt.date) -> Table:
 
 def unpaid_trend(centres: list[int], on: dt.date) -> Table:
     months = months_ending(on)
-    rows = (
+    sums = (
         _items(centres)
         .filter(kind=OpenItemKind.INVOICE, posted_on__gte=months[0], posted_on__lte=on)
         .annotate(month=TruncMonth("posted_on"))
         .values("month")
         .annotate(billed=Sum("amount", default=ZERO), unpaid=Sum("open_amount", default=ZERO))
     )
-    by_month = {_as_date(r["month"]): r for r in rows}
     columns = [
         Column("month", _("Mois de facturation")),
         Column("billed", _("Facturé TTC"), Kind.MONEY),
         Column("unpaid", _("Reste dû aujourd'hui"), Kind.MONEY),
         Column("rate", _("Taux d'impayés"), Kind.RATE),
     ]
-    table_rows = []
-    for month in months:
-        figures = by_month.get(month, {})
-        billed, unpaid = money(figures.get("billed")), money(figures.get("unpaid"))
-        table_rows.append(
-            Row(
-                {
-                    "month": _month_label(month),
-                    "billed": billed,
-                    "unpaid": unpaid,
-                    "rate": rate(unpaid, billed),
-                }
-            )
-        )
-    footer = total_row(columns, table_rows, "month", _("Total"))
-    footer.cells["rate"] = rate(footer.cells["unpaid"], footer.cells["billed"])
-    return Table(
+    return _monthly_table(
+        months,
+        sums,
+        columns,
+        ratio=("rate", "unpaid", "billed"),
+        sign={},
         title=_("Taux d'impayés par mois de facturation"),
         key="unpaid_trend",
-        columns=columns,
-        rows=table_rows,
-        footer=[footer],
-        chart={
-            "type": "line",
-            "labels": [r.cells["month"] for r in table_rows],
-            "datasets": [
-                {
-                    "label": str(_("Taux d'impayés")),
-                    "data": [float(r.cells["rate"] or 0) for r in table_rows],
-                }
-            ],
-            "y_label": "%",
-        },
+        chart={"type": "line", "y_label": "%"},
         notes=[
             _(
                 "Part de chaque mois de facturation encore due aujourd'hui (factures seules, "

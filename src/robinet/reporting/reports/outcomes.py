@@ -135,8 +135,7 @@ def dunning_table(params: Params, centres: list[int]) -> Table:
         )
         for (procedure, sequence, label), values in sorted(figures.items())
     ]
-    footer = total_row(columns, rows, "procedure", _("Total"))
-    footer.cells["rate"] = rate(footer.cells["paid"], footer.cells["dunned"])
+    footer = total_row(columns, rows, "procedure", _("Total"), rates={"rate": ("paid", "dunned")})
     return Table(
         title=_("Résultats par niveau de relance"),
         columns=columns,
@@ -318,8 +317,9 @@ def agencies_table(params: Params, centres: list[int]) -> Table:
         )
         for (code, name), values in sorted(figures.items())
     ]
-    footer = total_row(columns, rows, "agency", _("Total"))
-    footer.cells["rate"] = rate(footer.cells["recovered"], footer.cells["assigned"])
+    footer = total_row(
+        columns, rows, "agency", _("Total"), rates={"rate": ("recovered", "assigned")}
+    )
     return Table(
         title=_("Agences de recouvrement"),
         columns=columns,
@@ -396,8 +396,7 @@ def litigation_table(params: Params, centres: list[int]) -> Table:
         for stage, values in figures.items()
         if values["files"] or values["closed"]
     ]
-    footer = total_row(columns, rows, "stage", _("Total"))
-    footer.cells["rate"] = rate(footer.cells["recovered"], footer.cells["claimed"])
+    footer = total_row(columns, rows, "stage", _("Total"), rates={"rate": ("recovered", "claimed")})
     return Table(
         title=_("Contentieux"),
         columns=columns,

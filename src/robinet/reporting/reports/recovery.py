@@ -27,7 +27,7 @@ from robinet.reporting import registry
 from robinet.reporting.params import Params
 from robinet.reporting.registry import ReportDef, register
 from robinet.reporting.scope import centre_ids, sum_figures, tree_rows
-from robinet.reporting.tables import Column, Kind, Row, Table
+from robinet.reporting.tables import Column, Kind, Row, Table, chart_data
 
 NAME = "recovery"
 ZERO = Decimal("0.00")
@@ -359,9 +359,7 @@ def cohort_table(params: Params, per_key: dict) -> Table:
         "datasets": [
             {
                 "label": _("Recouvré à %(d)s j") % {"d": d},
-                "data": [
-                    float(r.cells[_r(d)]) if r.cells[_r(d)] is not None else None for r in rows
-                ],
+                "data": chart_data(r.cells[_r(d)] for r in rows),
             }
             for d in CHART_DAYS
         ],
