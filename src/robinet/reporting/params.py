@@ -16,7 +16,7 @@ from robinet.core import clock
 from robinet.core.exceptions import ValidationFailed
 from robinet.organisation.models import Entity
 
-#: the parameters a report may declare, with their French labels (form and errors)
+#: the parameters a report may declare in ``ReportDef.params`` (the screen shows those fields)
 KNOWN = ("date", "entity", "start", "end", "year")
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from robinet.core.exceptions import NotFound
@@ -80,10 +82,6 @@ def find(name: str) -> ReportDef | None:
 
 def report_url(name: str, params: Params | None = None, **changes) -> str:
     """The screen of report ``name`` with ``params`` (and ``changes``) in its query string."""
-    from urllib.parse import urlencode
-
-    from django.urls import reverse
-
     url = reverse("reporting:report", args=[name])
     query = params.query(**changes) if params is not None else {}
     return f"{url}?{urlencode(query)}" if query else url
