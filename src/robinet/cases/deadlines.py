@@ -17,9 +17,11 @@ Conventions (decided here, relied on by the lists of overdue cases):
   holiday intervenes);
 * letter, phone, counter visit and web service: 5 working days;
 * e-mail, web form and SMS: 48 hours counted as 2 working days, at the same
-  wall-clock time; a message that arrives on a day that is not a working day
-  (weekend, holiday) therefore runs from the next working day (Saturday 10:00
-  → Tuesday 10:00);
+  wall-clock time;
+* a request received on a day that is not a working day (weekend, holiday)
+  counts as received at 00:00 on the next working day, which does not count
+  either (an e-mail of Saturday 10:00 is due at the end of Tuesday, Wednesday
+  00:00): a later request is never due before an earlier one;
 * a request needing a field intervention or another service: 15 working days;
 * ``third_party`` and ``none``: no deadline (``None``).
 """
@@ -59,6 +61,12 @@ def _after_working_days(moment: dt.datetime, days: int, department: str | None) 
         raise ValueError("an aware datetime is needed")
     calendar = working_calendar(department)
     local = moment.astimezone(calendar.time_zone)
+    if not calendar.is_working_day(local.date()):
+        # Received on a weekend or holiday: counted as received when the next working day
+        # opens, so that a later request is never due earlier than an earlier one.
+        local = dt.datetime.combine(
+            calendar.next_working_day(local.date()), dt.time(0), calendar.time_zone
+        )
     due_day = calendar.add_working_days(local.date(), days)
     return dt.datetime.combine(due_day, local.time().replace(tzinfo=None), calendar.time_zone)
 
