@@ -136,6 +136,10 @@ def client_loop(base, session_key, invoice, stop, timings, errors, lock, think=0
     opener.addheaders = [("Cookie", f"sessionid={session_key}"), ("Accept-Language", "fr")]
     pages = (("home", "/espace-client/"), ("bills", "/espace-client/factures/"))
     pdf = ("pdf", f"/espace-client/factures/{invoice}.pdf")
+    if think:
+        # Customers arrive at random moments of a round, not all in the same millisecond:
+        # a synchronised start would queue 50 home pages at once and measure only that burst.
+        stop.wait(think * 3 * random.random())
     while not stop.is_set():
         for kind, path in (*pages, pdf):
             mark = time.perf_counter()

@@ -63,3 +63,36 @@ def test_bill_8_estimated_bill_says_so(org, tariff):
     assert latest.estimated
     assert latest.volume > 0
     assert "estim" in _text(selectors.invoice_pdf(latest)[0]).lower()
+
+
+def test_bill_8_a_bill_opened_again_is_not_rendered_again(billed, monkeypatch):
+    """The PDF is cached under a digest of the document: same document, same bytes, one render."""
+    from django.core.cache import caches
+
+    from robinet.billing import documents
+
+    caches[selectors.DOCUMENT_CACHE].clear()
+    renders = []
+    real_render = documents.render_pdf
+    monkeypatch.setattr(
+        documents, "render_pdf", lambda document: renders.append(document) or real_render(document)
+    )
+    first, _name = selectors.invoice_pdf(billed)
+    second, _name = selectors.invoice_pdf(billed)
+    assert second == first
+    assert len(renders) == 1
+
+
+def test_bill_8_a_changed_document_is_rendered_again(billed, monkeypatch):
+    """Whatever the document says is in the key: a new address gives a new render, never stale bytes."""
+    from django.core.cache import caches
+
+    caches[selectors.DOCUMENT_CACHE].clear()
+    before, _name = selectors.invoice_pdf(billed)
+    party = billed.account.party
+    party.name = "Nouveau-Nom"
+    party.save(update_fields=["name"])
+    billed.account.refresh_from_db()
+    after, _name = selectors.invoice_pdf(billed)
+    assert after != before
+    assert "Nouveau-Nom" in _text(after)

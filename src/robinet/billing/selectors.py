@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 from stdnum.fr import siren as siren_number
 from stdnum.fr import tva
 
+import robinet
 from robinet.billing import documents as doc
 from robinet.billing.choices import BILL_KINDS, HeldBillStatus, InvoiceKind
 from robinet.billing.models import HeldBill, Invoice
@@ -339,11 +342,32 @@ def invoice_document(invoice: Invoice) -> doc.InvoiceDocument:
 
 
 def invoice_pdf(invoice: Invoice) -> tuple[bytes, str]:
-    """The document a customer receives: Factur-X for professionals and public bodies."""
+    """The document a customer receives: Factur-X for professionals and public bodies.
+
+    Rendering is deterministic (same document, same bytes), so the bytes are cached under a
+    digest of the document's data: a bill opened again costs its queries, not a new render,
+    and any change of what the document says changes the key.
+    """
     document = invoice_document(invoice)
-    if document.buyer.needs_facturx:
-        return doc.render_facturx(document), f"{invoice.number}-facturx.pdf"
-    return doc.render_pdf(document), f"{invoice.number}.pdf"
+    facturx = document.buyer.needs_facturx
+    render = doc.render_facturx if facturx else doc.render_pdf
+    filename = f"{invoice.number}-facturx.pdf" if facturx else f"{invoice.number}.pdf"
+    cache = caches[DOCUMENT_CACHE]
+    key = _document_key("facturx" if facturx else "pdf", document)
+    content = cache.get(key)
+    if content is None:
+        content = render(document)
+        cache.set(key, content)
+    return content, filename
+
+
+DOCUMENT_CACHE = "documents"
+
+
+def _document_key(kind: str, document: doc.InvoiceDocument) -> str:
+    # The dataclasses are frozen and hold only values, so their repr is the whole document.
+    digest = hashlib.sha256(repr(document).encode()).hexdigest()
+    return f"invoice-{kind}:{robinet.__version__}:{digest}"
 
 
 def invoice_facturx_xml(invoice: Invoice) -> bytes:

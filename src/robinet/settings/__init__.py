@@ -145,6 +145,21 @@ MEDIA_ROOT = VAR_DIR / "media"
 # PORTAL: files customers upload; never served by URL, only through an owner-checking view.
 ROBINET_PRIVATE_FILES = Path(env_str("ROBINET_PRIVATE_FILES", str(VAR_DIR / "private")))
 
+# Rendered bill PDFs, keyed by a digest of the document (billing.selectors.invoice_pdf):
+# per process by default; ROBINET_DOCUMENT_CACHE_DIR shares them between workers on disk.
+_document_cache_dir = env_str("ROBINET_DOCUMENT_CACHE_DIR", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "documents": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache"
+        if _document_cache_dir
+        else "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": _document_cache_dir or "robinet-documents",
+        "TIMEOUT": 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": int(env_str("ROBINET_DOCUMENT_CACHE_ENTRIES", "500"))},
+    },
+}
+
 SESSION_COOKIE_AGE = 8 * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
