@@ -51,6 +51,7 @@ def new_page(browser, live_server):
     With ``user``, the page starts logged in (session cookie set directly).
     """
     contexts = []
+    refused: list[str] = []  # what the Content-Security-Policy blocked, on any page
 
     def make(width: int = 1280, height: int = 900, user=None):
         context = browser.new_context(
@@ -70,11 +71,19 @@ def new_page(browser, live_server):
             context.add_cookies(
                 [{"name": "sessionid", "value": cookie.value, "url": live_server.url}]
             )
-        return context.new_page()
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda message: (
+                refused.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    assert refused == [], "the Content-Security-Policy blocked something the page needs"
 
 
 def menu(page, entry: str, group: str | None = None) -> None:

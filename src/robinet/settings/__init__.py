@@ -34,6 +34,19 @@ else:
         raise ImproperlyConfigured("ROBINET_ALLOWED_HOSTS must be set when ROBINET_DEBUG is off.")
     SESSION_COOKIE_SECURE = env_bool("ROBINET_SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # HTTPS only, remembered by browsers for a year (HSTS), unless explicitly served over HTTP
+    # (the load test on 127.0.0.1 turns ROBINET_SECURE_COOKIES off).
+    SECURE_SSL_REDIRECT = env_bool("ROBINET_SSL_REDIRECT", default=SESSION_COOKIE_SECURE)
+    SECURE_HSTS_SECONDS = int(
+        env_str("ROBINET_HSTS_SECONDS", "31536000" if SESSION_COOKIE_SECURE else "0")
+    )
+    # On the application's own host name these cover only its subdomains; preloading takes
+    # a submission of the apex domain besides (see operations.md).
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("ROBINET_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env_bool("ROBINET_HSTS_PRELOAD", default=True)
+    if env_bool("ROBINET_BEHIND_PROXY", default=False):
+        # The reverse proxy terminates TLS and says so in this header (see operations.md).
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -63,6 +76,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "robinet.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

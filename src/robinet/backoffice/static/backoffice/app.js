@@ -30,7 +30,15 @@
 
   function init(root) {
     applyConditional(root);
+    // A notice the officer must read first (e.g. the Bloctel notice, CUST-5).
+    var notice = root.querySelector && root.querySelector("[data-scroll-into-view]");
+    if (notice) notice.scrollIntoView({block: "center"});
   }
+
+  // Read-only fields whose value is meant to be copied (a new API token).
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches && event.target.matches("[data-select-on-focus]")) event.target.select();
+  });
 
   document.addEventListener("change", function (event) {
     if (event.target.matches("select")) applyConditional(document);
