@@ -134,7 +134,9 @@ def test_coll13_report_on_screen_goes_to_the_timeline(assigned, agency_user, deb
         amount=Decimal("100.00"),
     )
     assert report.commission == Decimal("12.50")
-    assert CollectionEvent.objects.filter(account=debtor, kind=EventKind.AGENCY_REPORTED).count() == 1
+    assert (
+        CollectionEvent.objects.filter(account=debtor, kind=EventKind.AGENCY_REPORTED).count() == 1
+    )
     again = agencies.report_record(
         actor=agency_user,
         assignment=assigned,

@@ -94,9 +94,7 @@ def test_coll3_a_manual_over_indebtedness_block_without_file_holds_the_account(
     procedures, household, collector
 ):
     bill(household, issued=TODAY - dt.timedelta(days=45))
-    services.block_create(
-        actor=collector, account=household, reason=BlockReason.OVER_INDEBTEDNESS
-    )
+    services.block_create(actor=collector, account=household, reason=BlockReason.OVER_INDEBTEDNESS)
     assert live_blocks([household.pk], TODAY)[household.pk][0].reason == "over_indebtedness"
     proposal = _proposal(services.dunning_propose(actor=None, on=TODAY), household)
     assert proposal.status == ProposalStatus.BLOCKED
