@@ -142,3 +142,19 @@ def test_coll13_timeline_labels_are_french():
     assert EventKind.PLAN_SIGNED.label == "Accord d'échéancier signé"
     assert BlockReason.LITIGATION.label == "Dossier contentieux en cours"
     assert max(len(v) for v in EventKind.values) <= 24
+
+
+def test_coll12_an_insolvency_block_is_lifted_by_closing_its_file_a_manual_one_by_the_button(
+    procedures, household, collector
+):
+    bill(household, issued=TODAY - dt.timedelta(days=60), amount="90.00")
+    file = ins.insolvency_record(household, "over_indebtedness", TODAY, collector)
+    block = CollectionBlock.objects.get(account=household, reference=file.number)
+    with pytest.raises(InvalidTransition):
+        services.block_lift(actor=collector, block=block)
+    manual = services.block_create(
+        actor=collector, account=household, reason=BlockReason.OVER_INDEBTEDNESS
+    )
+    services.block_lift(actor=collector, block=manual)
+    manual.refresh_from_db()
+    assert manual.lifted_on == TODAY

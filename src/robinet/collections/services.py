@@ -19,6 +19,7 @@ from robinet.collections import runs
 from robinet.collections.blocks import FILE_BLOCK_MESSAGES, block_close, block_open
 from robinet.collections.choices import (
     FILE_BLOCK_REASONS,
+    INSOLVENCY_BLOCK_REASONS,
     Action,
     EventKind,
     ProposalStatus,
@@ -29,6 +30,8 @@ from robinet.collections.models import (
     DunningLevel,
     DunningProcedure,
     DunningProposal,
+    InsolvencyFile,
+    InsolvencyState,
     ProcedureClass,
     ProposalItem,
 )
@@ -392,11 +395,27 @@ def block_create(
     )
 
 
+def _held_by_a_file(block: CollectionBlock) -> bool:
+    """A block a file opened: agency and litigation always; insolvency while its file lives.
+
+    An officer's own over-indebtedness block (no file) is lifted like any other.
+    """
+    if block.reason not in FILE_BLOCK_REASONS:
+        return False
+    if block.reason not in INSOLVENCY_BLOCK_REASONS:
+        return True
+    return (
+        InsolvencyFile.objects.filter(account_id=block.account_id, number=block.reference)
+        .exclude(state=InsolvencyState.CLOSED)
+        .exists()
+    )
+
+
 @transaction.atomic(durable=True)
 def block_lift(*, actor, block: CollectionBlock, on: dt.date | None = None) -> CollectionBlock:
     locked = CollectionBlock.objects.select_related("account").get(pk=block.pk)
     _require(actor, Perm.DUNNING_RUN, locked.account.centre)
-    if locked.lifted_on is None and locked.reason in FILE_BLOCK_REASONS:
+    if locked.lifted_on is None and _held_by_a_file(locked):
         # COLL-8, COLL-9, COLL-12: the hold lasts as long as its file; closing the file lifts it.
         raise InvalidTransition(FILE_BLOCK_MESSAGES[locked.reason])
     return block_close(actor=actor, block=locked, on=on)
