@@ -69,7 +69,7 @@ def test_coll8_coll3_assignment_holds_dunning(procedures, assigned, debtor, coll
     assert block.reason == BlockReason.AGENCY
     assert block.reference == assigned.reference
     assert DebtCase.objects.get(account=debtor).stage == DebtStage.AGENCY
-    assert CollectionEvent.objects.filter(account=debtor, kind=EventKind.BLOCK).exists()
+    assert CollectionEvent.objects.filter(account=debtor, kind=EventKind.AGENCY_ASSIGNED).exists()
     run = services.dunning_propose(actor=None, on=TODAY)
     proposal = DunningProposal.objects.get(run=run, account=debtor)
     assert proposal.status == ProposalStatus.BLOCKED
@@ -86,7 +86,7 @@ def test_coll8_recall_releases_dunning(procedures, assigned, debtor, collector):
     assert recalled.state == AssignmentState.RECALLED
     assert CollectionBlock.objects.get(account=debtor).lifted_on == TODAY
     assert DebtCase.objects.get(account=debtor).stage == DebtStage.REMINDERS
-    assert CollectionEvent.objects.filter(account=debtor, kind=EventKind.UNBLOCK).exists()
+    assert CollectionEvent.objects.filter(account=debtor, kind=EventKind.AGENCY_RECALLED).exists()
     run = services.dunning_propose(actor=None, on=TODAY)
     assert DunningProposal.objects.get(run=run, account=debtor).status != ProposalStatus.BLOCKED
     with pytest.raises(InvalidTransition):
@@ -134,7 +134,9 @@ def test_coll13_report_on_screen_goes_to_the_timeline(assigned, agency_user, deb
         amount=Decimal("100.00"),
     )
     assert report.commission == Decimal("12.50")
-    assert CollectionEvent.objects.filter(account=debtor, kind=EventKind.CONTACT).count() == 1
+    assert (
+        CollectionEvent.objects.filter(account=debtor, kind=EventKind.AGENCY_REPORTED).count() == 1
+    )
     again = agencies.report_record(
         actor=agency_user,
         assignment=assigned,

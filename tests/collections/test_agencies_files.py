@@ -59,7 +59,7 @@ def test_coll8_report_import_records_outcomes(assigned, agency, collector, debto
     assert payment.commission == Decimal("5.00")
     promise = AgencyReport.objects.get(external_reference="P1")
     assert str(promise.promised_on) == "2026-03-15"
-    assert CollectionEvent.objects.filter(account=debtor, kind="contact").count() == 3
+    assert CollectionEvent.objects.filter(account=debtor, kind="agency_reported").count() == 3
 
 
 def test_coll8_import_errors_name_line_and_field_and_write_nothing(assigned, agency, collector):

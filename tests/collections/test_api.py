@@ -136,8 +136,10 @@ def test_coll3_history_lists_blocks(api, debtor, collector):
     history = api.get(f"/collections/accounts/{debtor.number}/history").json()
     (block,) = history["blocks"]
     assert block["reason"] == "dispute"
+    assert block["reason_label"] == "Contestation"
     assert block["in_force"] is True
     assert history["events"][0]["kind"] == "block"
+    assert history["events"][0]["kind_label"] == "Blocage"
 
 
 def test_coll2_another_centre_gets_404(stranger_api, debtor, collector):

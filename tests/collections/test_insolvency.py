@@ -7,8 +7,13 @@ import pytest
 
 from robinet.collections import insolvency as ins
 from robinet.collections import services
-from robinet.collections.choices import BlockReason, ProposalStatus
-from robinet.collections.models import CollectionBlock, DunningProposal, InsolvencyState
+from robinet.collections.choices import BlockReason, EventKind
+from robinet.collections.models import (
+    CollectionBlock,
+    CollectionEvent,
+    DunningProposal,
+    InsolvencyState,
+)
 from robinet.core.exceptions import InvalidTransition
 from tests.collections.conftest import TODAY, bill
 
@@ -22,9 +27,10 @@ def test_coll12_deadline_is_bodacc_plus_two_months():
     assert ins.claim_deadline("safeguard", None) is None
 
 
-def test_coll12_over_indebtedness_freezes_prior_debt_and_dunning_is_blocked(
+def test_coll12_over_indebtedness_freezes_prior_debt_and_its_block_is_item_level(
     procedures, household, collector
 ):
+    """COLL-12 over COLL-3: the file's block freezes its items; nothing else is overdue here."""
     bill(household, issued=TODAY - dt.timedelta(days=60), amount="90.00")
     file = ins.insolvency_record(
         household, "over_indebtedness", TODAY - dt.timedelta(days=5), collector
@@ -35,11 +41,12 @@ def test_coll12_over_indebtedness_freezes_prior_debt_and_dunning_is_blocked(
     assert block.reason == BlockReason.OVER_INDEBTEDNESS
     assert block.reference == file.number
     run = services.dunning_propose(actor=None, on=TODAY)
-    proposal = DunningProposal.objects.get(run=run, account=household)
-    assert proposal.status == ProposalStatus.BLOCKED
-    assert proposal.blocks == ["over_indebtedness"]
+    assert not DunningProposal.objects.filter(run=run, account=household).exists()
     ins.insolvency_close(file, TODAY, collector)
     assert CollectionBlock.objects.get(account=household).lifted_on == TODAY
+    assert CollectionEvent.objects.filter(
+        account=household, kind=EventKind.INSOLVENCY_CLOSED
+    ).exists()
 
 
 def test_coll12_collective_procedure_tracks_declaration_plan_and_erasure(

@@ -130,7 +130,7 @@ def test_coll9_open_holds_dunning_and_moves_the_debt_case(debtor, collector):
     assert file.principal == Decimal("550.00")
     assert file.items.count() == 2
     block = CollectionBlock.objects.get(account=debtor, lifted_on__isnull=True)
-    assert (block.reason, block.reference) == (BlockReason.MANUAL, file.number)
+    assert (block.reason, block.reference) == (BlockReason.LITIGATION, file.number)
     assert DebtCase.objects.get(account=debtor).stage == DebtStage.LITIGATION
     assert CollectionEvent.objects.filter(account=debtor, summary__contains=file.number).exists()
 

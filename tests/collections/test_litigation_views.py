@@ -94,3 +94,31 @@ def test_coll12_record_from_the_account_and_close(web, procedures, household, co
     client.post("collections:insolvency-action", file.number,
                 data={"action": "close", "on": "2026-03-02"})  # fmt: skip
     assert not CollectionBlock.objects.filter(lifted_on__isnull=True).exists()
+
+
+def test_coll9_book_recovery_reinvoice_and_unenforceable_from_the_file(web, debtor, collector):
+    from robinet.collections import litigation as lit
+
+    file = lit.litigation_open(debtor, actor=collector)
+    lit.litigation_cost_add(file, "bailiff", "45.00", collector)
+    client = web.login(collector)
+    page = client.get("collections:litigation-detail", file.number).content.decode()
+    assert "Refacturer" in page
+    assert "seulement sur décision de justice" in page
+    client.post("collections:litigation-outcome", file.number, data={"action": "reinvoice"})
+    refused = client.get("collections:litigation-detail", file.number)
+    assert "COLL-1" in refused.content.decode()
+    assert not file.costs.filter(invoice__isnull=False).exists()
+    client.post("collections:litigation-outcome", file.number,
+                data={"action": "reinvoice", "court_order": "1"})  # fmt: skip
+    assert file.costs.filter(invoice__isnull=False).count() == 1
+    client.post("collections:litigation-outcome", file.number,
+                data={"action": "recovery", "amount": "150,00", "on": "2026-03-02"})  # fmt: skip
+    assert file.recoveries.get().amount == 150
+    page = client.get("collections:litigation-detail", file.number).content.decode()
+    assert "150,00" in page
+    client.post("collections:litigation-outcome", file.number,
+                data={"action": "unenforceable", "reason": "PV de carence"})  # fmt: skip
+    file.refresh_from_db()
+    assert file.stage == LitigationStage.ABANDONED
+    assert file.write_off_request is not None

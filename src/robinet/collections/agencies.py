@@ -1,12 +1,14 @@
 """Writes of external agencies (COLL-8, COLL-3, COLL-13, ORG-4).
 
-* :func:`agency_create`, :func:`member_link` — an agency, linked to its PAY-8
-  collection operator (its transfers and statements are booked there), and
-  the external users who work for it;
+* :func:`agency_create`, :func:`member_link`, :func:`member_unlink` — an
+  agency, linked to its PAY-8 collection operator (its transfers and
+  statements are booked there), and the external users who work for it (the
+  administrator's « Utilisateurs de l'agence » screen);
 * :func:`debts_assign` — the accounts an officer selected go to the agency:
   an assignment with its items, a ``CollectionBlock`` of reason ``agency``
-  (the utility's own dunning stops, COLL-3), the debt case at stage
-  ``agency`` and an event on the timeline;
+  opened by :func:`~robinet.collections.blocks.block_open` (the utility's own
+  dunning stops, COLL-3), the debt case at stage ``agency`` and an
+  ``agency_assigned`` event on the timeline;
 * :func:`assignment_recall` — the agency gives the debt back: the block is
   lifted, the debt case returns to reminders;
 * :func:`assignments_close_paid` — assignments whose items are all paid are
@@ -34,6 +36,7 @@ from robinet.collections.agency_selectors import (
     assignable_items,
     held_account_ids,
 )
+from robinet.collections.blocks import block_close, block_open, blocks_of
 from robinet.collections.choices import BlockReason, DebtStage, EventKind
 from robinet.collections.events import debt_case_stage, event_record
 from robinet.collections.models import (
@@ -43,7 +46,6 @@ from robinet.collections.models import (
     AssignmentItem,
     AssignmentState,
     CollectionAgency,
-    CollectionBlock,
     ReportKind,
 )
 from robinet.core import audit, clock
@@ -131,6 +133,15 @@ def member_link(*, actor, agency: CollectionAgency, user) -> AgencyMember:
     return member
 
 
+@transaction.atomic
+def member_unlink(*, actor, member: AgencyMember) -> None:
+    """Detach an agency user: it sees no assigned debt any more (ORG-4)."""
+    _require(actor, Perm.AGENCY_MANAGE)
+    agency, user_id = member.agency, member.user_id
+    AgencyMember.objects.filter(pk=member.pk).delete()
+    audit.record(actor=actor, verb="agency.member_unlinked", target=agency, data={"user": user_id})
+
+
 # --- assignment (COLL-8, COLL-3) ---------------------------------------------------------------
 
 
@@ -191,28 +202,22 @@ def debts_assign(
             )
             for item in candidate.items
         )
-        CollectionBlock.objects.create(
-            account=account,
-            reason=BlockReason.AGENCY,
-            reference=assignment.reference,
-            starts_on=on,
-            comment=_("Confié à %(a)s") % {"a": agency.name},
-            created_by=_user(actor),
-            created_at=now,
-        )
         debt_case_stage(
             account_id=account.pk,
             stage=DebtStage.AGENCY,
             on=on,
             next_step=_("Compte rendu de l'agence"),
         )
-        event_record(
+        block_open(
+            actor=actor,
             account=account,
-            kind=EventKind.BLOCK,
+            reason=BlockReason.AGENCY,
+            reference=assignment.reference,
+            starts_on=on,
+            comment=_("Confié à %(a)s") % {"a": agency.name},
+            event_kind=EventKind.AGENCY_ASSIGNED,
             summary=_("Dette de %(m)s confiée à l'agence %(a)s (%(r)s) ; relances suspendues")
             % {"m": format_money(candidate.total), "a": agency.name, "r": assignment.reference},
-            actor=actor,
-            on=on,
             next_step=_("Compte rendu de l'agence"),
         )
         audit.record(
@@ -223,19 +228,6 @@ def debts_assign(
         )
         result.append(assignment)
     return result
-
-
-def _live_block(assignment: AgencyAssignment) -> CollectionBlock | None:
-    return (
-        CollectionBlock.objects.select_for_update()
-        .filter(
-            account_id=assignment.account_id,
-            reason=BlockReason.AGENCY,
-            reference=assignment.reference,
-            lifted_on__isnull=True,
-        )
-        .first()
-    )
 
 
 @transaction.atomic
@@ -257,15 +249,14 @@ def assignment_recall(
     on = on or clock.today()
     locked.state, locked.recalled_on, locked.reason = AssignmentState.RECALLED, on, reason[:255]
     locked.save(update_fields=["state", "recalled_on", "reason"])
-    _release(locked, actor, on)
     debt_case_stage(account_id=locked.account_id, stage=DebtStage.REMINDERS, on=on)
-    event_record(
-        account=locked.account,
-        kind=EventKind.UNBLOCK,
-        summary=_("Dette rappelée de l'agence %(a)s (%(r)s) : %(m)s ; relances reprises")
+    _release(
+        locked,
+        actor,
+        on,
+        EventKind.AGENCY_RECALLED,
+        _("Dette rappelée de l'agence %(a)s (%(r)s) : %(m)s ; relances reprises")
         % {"a": locked.agency.name, "r": locked.reference, "m": reason},
-        actor=actor,
-        on=on,
     )
     audit.record(
         actor=actor,
@@ -276,12 +267,19 @@ def assignment_recall(
     return locked
 
 
-def _release(assignment: AgencyAssignment, actor, on: dt.date) -> None:
-    block = _live_block(assignment)
-    if block is not None:
-        block.lifted_on = max(on, block.starts_on)
-        block.lifted_by = _user(actor)
-        block.save(update_fields=["lifted_on", "lifted_by"])
+def _release(assignment: AgencyAssignment, actor, on: dt.date, kind: str, summary: str) -> None:
+    """Lift the assignment's block (through the one block path) with one event of ``kind``."""
+    blocks = blocks_of(assignment.account_id, BlockReason.AGENCY, assignment.reference)
+    for index, block in enumerate(blocks):
+        block_close(
+            actor=actor,
+            block=block,
+            on=max(on, block.starts_on),
+            event_kind=kind if index == 0 else None,
+            summary=summary,
+        )
+    if not blocks:
+        event_record(account=assignment.account, kind=kind, summary=summary, actor=actor, on=on)
 
 
 @transaction.atomic
@@ -303,15 +301,14 @@ def assignments_close_paid(
     ):
         assignment.state, assignment.closed_on = AssignmentState.CLOSED, on
         assignment.save(update_fields=["state", "closed_on"])
-        _release(assignment, actor, on)
         debt_case_stage(account_id=assignment.account_id, stage=DebtStage.CLOSED, on=on)
-        event_record(
-            account=assignment.account,
-            kind=EventKind.UNBLOCK,
-            summary=_("Dette confiée à l'agence %(a)s soldée (%(r)s)")
+        _release(
+            assignment,
+            actor,
+            on,
+            EventKind.AGENCY_CLOSED,
+            _("Dette confiée à l'agence %(a)s soldée (%(r)s)")
             % {"a": assignment.agency.name, "r": assignment.reference},
-            actor=actor,
-            on=on,
         )
         closed.append(assignment)
     return closed
@@ -374,7 +371,7 @@ def report_write(*, actor, assignment, row: dict, import_file=None) -> AgencyRep
     )
     event_record(
         account=assignment.account,
-        kind=EventKind.CONTACT,
+        kind=EventKind.AGENCY_REPORTED,
         summary=report_summary(report),
         actor=actor,
         on=report.reported_on,

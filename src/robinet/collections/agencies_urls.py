@@ -15,6 +15,7 @@ urlpatterns = [
     path("agencies/<str:code>/", views.AgencyDetailView.as_view(), name="agency-detail"),
     path("agencies/<str:code>/export/", views.AgencyExportView.as_view(), name="agency-export"),
     path("agencies/<str:code>/import/", views.AgencyImportView.as_view(), name="agency-import"),
+    path("agencies/<str:code>/users/", views.AgencyMembersView.as_view(), name="agency-members"),
     path(
         "agencies/<str:code>/close-paid/",
         views.AgencyClosePaidView.as_view(),

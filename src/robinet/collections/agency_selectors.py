@@ -341,3 +341,29 @@ def collected_by_assignment(assignment_ids: Iterable[int]) -> dict[int, Decimal]
     ):
         totals[row["assignment_id"]] = row["total"] or ZERO
     return totals
+
+
+def agency_members(*, agency: CollectionAgency) -> list[AgencyMember]:
+    """The users linked to ``agency`` (ORG-4), by username."""
+    return list(
+        AgencyMember.objects.filter(agency=agency).select_related("user").order_by("user__username")
+    )
+
+
+def linkable_users(*, agency: CollectionAgency) -> list:
+    """Active users holding the external-agency role and not linked to ``agency`` yet.
+
+    A user linked to another agency is listed too: linking moves it (one agency per user).
+    """
+    from django.contrib.auth import get_user_model
+
+    from robinet.organisation.roles import Role
+
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, role_assignments__role=Role.EXTERNAL_AGENCY)
+        .exclude(agency_member__agency=agency)
+        .select_related("agency_member__agency")
+        .distinct()
+        .order_by("username")
+    )

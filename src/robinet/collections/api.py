@@ -210,7 +210,15 @@ class DebtCaseOut(Schema):
 
 
 class EventOut(Schema):
-    kind: str
+    kind: str = Field(
+        description="notice | exclusion | block | unblock | plan_created | plan_signed | "
+        "plan_kept | plan_broken | plan_cancelled | promise_made | promise_kept | "
+        "promise_broken | promise_cancelled | diagnosis | contact | write_off_asked | write_off "
+        "| write_off_denied | agency_assigned | agency_reported | agency_recalled | "
+        "agency_closed | litigation_opened | litigation_stage | litigation_cost | "
+        "litigation_closed | insolvency_opened | insolvency_stage | insolvency_closed"
+    )
+    kind_label: str = Field("", description="The kind in French, as on the timeline")
     occurred_on: dt.date
     at: dt.datetime
     actor: str | None = None
@@ -227,16 +235,28 @@ class EventOut(Schema):
     def resolve_notice(obj) -> str | None:
         return obj.notice.number if obj.notice_id else None
 
+    @staticmethod
+    def resolve_kind_label(obj) -> str:
+        return str(obj.get_kind_display())
+
 
 class BlockOut(Schema):
     id: int
-    reason: str
+    reason: str = Field(
+        description="case | payment_plan | promise | agency | litigation | returned_mail | "
+        "over_indebtedness | collective_procedure | dispute | fsl_pending | manual"
+    )
+    reason_label: str = Field("", description="The reason in French")
     reference: str
     starts_on: dt.date
     ends_on: dt.date | None
     comment: str
     lifted_on: dt.date | None
     in_force: bool = False
+
+    @staticmethod
+    def resolve_reason_label(obj) -> str:
+        return str(obj.get_reason_display())
 
 
 class HistoryOut(Schema):

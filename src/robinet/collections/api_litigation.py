@@ -6,6 +6,15 @@
 * ``POST /collections/litigation/{number}/stage``: move to a stage (409 when
   the move is not allowed);
 * ``GET /collections/litigation/{number}/bundle``: the order-for-payment bundle (PDF);
+* ``POST /collections/litigation/{number}/costs``: record a legal cost (posted
+  as an expense, 6227 / 401);
+* ``POST /collections/litigation/{number}/reinvoice``: re-invoice the costs
+  not invoiced yet (a ``fees`` invoice; 422 ``costs_not_rechargeable`` for a
+  consumer without ``court_order``, COLL-1);
+* ``POST /collections/litigation/{number}/recoveries``: an amount recovered,
+  booked as a payment (the file closes as paid when its items are);
+* ``POST /collections/litigation/{number}/unenforceable``: the judgment cannot
+  be enforced: the file closes and a write-off request is proposed;
 * ``GET /collections/insolvency`` (filters ``state``, ``kind``);
 * ``POST /collections/insolvency``: record an over-indebtedness file or a
   collective procedure (201), which freezes the prior debt.
@@ -24,6 +33,7 @@ from ninja import Field, Router, Schema, Status
 from robinet.billing.api import _page
 from robinet.collections import insolvency as ins
 from robinet.collections import litigation as lit
+from robinet.collections import litigation_booking as booking
 from robinet.collections import litigation_selectors as selectors
 from robinet.collections.litigation_pdf import bundle_pdf
 from robinet.core.exceptions import NotFound, ValidationFailed
@@ -58,7 +68,19 @@ class LitigationOut(Schema):
     principal: Decimal
     costs: Decimal
     outcome: str
+    recovered: Decimal = Field(description="Total recovered on the file (booked as payments)")
+    write_off_request: str | None = Field(
+        None, description="Number of the write-off proposed for an unenforceable judgment"
+    )
     items: list[LitigationItemOut]
+
+    @staticmethod
+    def resolve_recovered(obj) -> Decimal:
+        return booking.recovered_total(obj)
+
+    @staticmethod
+    def resolve_write_off_request(obj) -> str | None:
+        return obj.write_off_request.number if obj.write_off_request_id else None
 
     @staticmethod
     def resolve_costs(obj) -> Decimal:
@@ -81,6 +103,37 @@ class StageIn(Schema):
     stage: str
     on: dt.date | None = None
     note: str = Field("", max_length=200)
+
+
+class CostIn(Schema):
+    kind: str = Field(description="court_fee | bailiff | lawyer")
+    amount: Decimal
+    on: dt.date | None = None
+    label: str = Field("", max_length=120)
+
+
+class ReinvoiceIn(Schema):
+    court_order: bool = Field(
+        False, description="A court decision awards the costs against the debtor (CPCE L111-8)"
+    )
+    on: dt.date | None = None
+
+
+class ReinvoiceOut(Schema):
+    invoice: str
+    total: Decimal
+
+
+class RecoveryIn(Schema):
+    amount: Decimal
+    on: dt.date | None = None
+    means: str = Field("transfer", description="Payment means (PAY): transfer, cheque…")
+    note: str = Field("", max_length=200)
+
+
+class UnenforceableIn(Schema):
+    reason: str = Field(..., max_length=200)
+    on: dt.date | None = None
 
 
 class InsolvencyOut(Schema):
@@ -168,6 +221,56 @@ def litigation_bundle(request, number: str):
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@router.post(
+    "/collections/litigation/{number}/costs",
+    response={201: LitigationOut},
+    summary="Frais de procédure (comptabilisés)",
+)
+def litigation_cost(request, number: str, payload: CostIn):
+    file = selectors.litigation_get_for_user(user=request.user, number=number)
+    lit.litigation_cost_add(
+        file, payload.kind, payload.amount, request.user, on=payload.on, label=payload.label
+    )
+    return Status(201, selectors.litigation_get_for_user(user=request.user, number=number))
+
+
+@router.post(
+    "/collections/litigation/{number}/reinvoice",
+    response={201: ReinvoiceOut},
+    summary="Refacturer les frais de procédure (COLL-1)",
+)
+def litigation_reinvoice(request, number: str, payload: ReinvoiceIn):
+    file = selectors.litigation_get_for_user(user=request.user, number=number)
+    invoice = booking.costs_reinvoice(
+        file, request.user, court_order=payload.court_order, on=payload.on
+    )
+    return Status(201, {"invoice": invoice.number, "total": invoice.total_incl_vat})
+
+
+@router.post(
+    "/collections/litigation/{number}/recoveries",
+    response={201: LitigationOut},
+    summary="Enregistrer un montant recouvré (règlement)",
+)
+def litigation_recovery(request, number: str, payload: RecoveryIn):
+    file = selectors.litigation_get_for_user(user=request.user, number=number)
+    booking.recovery_book(
+        file, payload.amount, request.user, on=payload.on, means=payload.means, note=payload.note
+    )
+    return Status(201, selectors.litigation_get_for_user(user=request.user, number=number))
+
+
+@router.post(
+    "/collections/litigation/{number}/unenforceable",
+    response=LitigationOut,
+    summary="Jugement inexécutable : clore et proposer l'admission en non-valeur",
+)
+def litigation_unenforceable(request, number: str, payload: UnenforceableIn):
+    file = selectors.litigation_get_for_user(user=request.user, number=number)
+    booking.unenforceable_record(file, request.user, reason=payload.reason, on=payload.on)
+    return selectors.litigation_get_for_user(user=request.user, number=number)
 
 
 @router.get(

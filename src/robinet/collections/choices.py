@@ -27,12 +27,24 @@ class BlockReason(models.TextChoices):
     PAYMENT_PLAN = "payment_plan", _("Échéancier en cours")
     PROMISE = "promise", _("Promesse de paiement en cours")
     AGENCY = "agency", _("Confié à une agence de recouvrement")
+    LITIGATION = "litigation", _("Dossier contentieux en cours")
     RETURNED_MAIL = "returned_mail", _("Courrier revenu (NPAI)")
     OVER_INDEBTEDNESS = "over_indebtedness", _("Surendettement (Banque de France)")
     COLLECTIVE_PROCEDURE = "collective_procedure", _("Procédure collective")
     DISPUTE = "dispute", _("Contestation")
     FSL_PENDING = "fsl_pending", _("Demande d'aide FSL en cours")
     MANUAL = "manual", _("Blocage manuel")
+
+
+#: Blocks a file opens and only closing that file lifts (not the « lever » button, COLL-8/9/12).
+FILE_BLOCK_REASONS = (
+    BlockReason.AGENCY,
+    BlockReason.LITIGATION,
+    BlockReason.OVER_INDEBTEDNESS,
+    BlockReason.COLLECTIVE_PROCEDURE,
+)
+#: Blocks of an insolvency file: they freeze the file's prior items, not the account (COLL-12).
+INSOLVENCY_BLOCK_REASONS = (BlockReason.OVER_INDEBTEDNESS, BlockReason.COLLECTIVE_PROCEDURE)
 
 
 class ProposalStatus(models.TextChoices):
@@ -95,14 +107,40 @@ class EventKind(models.TextChoices):
     BLOCK = "block", _("Blocage")
     UNBLOCK = "unblock", _("Levée de blocage")
     PLAN_CREATED = "plan_created", _("Échéancier accordé")
+    PLAN_SIGNED = "plan_signed", _("Accord d'échéancier signé")
     PLAN_KEPT = "plan_kept", _("Échéancier respecté")
     PLAN_BROKEN = "plan_broken", _("Échéancier rompu")
     PLAN_CANCELLED = "plan_cancelled", _("Échéancier annulé")
     PROMISE_MADE = "promise_made", _("Promesse de paiement")
     PROMISE_KEPT = "promise_kept", _("Promesse tenue")
     PROMISE_BROKEN = "promise_broken", _("Promesse non tenue")
+    PROMISE_CANCELLED = "promise_cancelled", _("Promesse annulée")
     DIAGNOSIS = "diagnosis", _("Diagnostic de la situation")
     CONTACT = "contact", _("Contact avec le client")
     WRITE_OFF_ASKED = "write_off_asked", _("Admission en non-valeur proposée")
     WRITE_OFF = "write_off", _("Admission en non-valeur")
     WRITE_OFF_DENIED = "write_off_denied", _("Admission en non-valeur refusée")
+    AGENCY_ASSIGNED = "agency_assigned", _("Dette confiée à une agence")
+    AGENCY_REPORTED = "agency_reported", _("Compte rendu de l'agence")
+    AGENCY_RECALLED = "agency_recalled", _("Dette rappelée de l'agence")
+    AGENCY_CLOSED = "agency_closed", _("Dette confiée soldée")
+    LITIGATION_OPENED = "litigation_opened", _("Dossier contentieux ouvert")
+    LITIGATION_STAGE = "litigation_stage", _("Étape du contentieux")
+    LITIGATION_COST = "litigation_cost", _("Frais de contentieux")
+    LITIGATION_CLOSED = "litigation_closed", _("Dossier contentieux clos")
+    INSOLVENCY_OPENED = "insolvency_opened", _("Surendettement ou procédure collective")
+    INSOLVENCY_STAGE = "insolvency_stage", _("Suivi du surendettement ou de la procédure")
+    INSOLVENCY_CLOSED = "insolvency_closed", _("Surendettement ou procédure clos")
+
+
+#: Events that were all written as ``contact`` before they had their own kind: the worklist
+#: counts them as the last contact with the debtor, as it always did (COLL-7).
+CONTACT_KINDS = (
+    EventKind.CONTACT,
+    EventKind.PLAN_SIGNED,
+    EventKind.PROMISE_CANCELLED,
+    EventKind.AGENCY_REPORTED,
+    EventKind.LITIGATION_STAGE,
+    EventKind.LITIGATION_COST,
+    EventKind.INSOLVENCY_STAGE,
+)

@@ -5,6 +5,12 @@ turns rows into its dataclasses: overdue items with their level, blocks in
 force (recorded ones and those that follow from the account: an active plan,
 a pending promise, returned mail), the premises (main residence), the NEC
 flag, the previous notice and whether a formal notice was already sent.
+
+COLL-12 over COLL-3: the items frozen by a live over-indebtedness file or
+collective procedure (its ``InsolvencyItem`` rows, the debt prior to the
+admissibility / judgment date) are left out, and the file's block does not
+hold the account: bills issued after that date are dunned normally, within
+the rule pack.
 """
 
 from __future__ import annotations
@@ -18,13 +24,22 @@ from django.conf import settings
 from django.db.models import Q
 
 from robinet.billing.choices import InvoiceKind
-from robinet.collections.choices import Action, BlockReason, PlanState, PromiseState
+from robinet.collections.choices import (
+    INSOLVENCY_BLOCK_REASONS,
+    Action,
+    BlockReason,
+    PlanState,
+    PromiseState,
+)
 from robinet.collections.models import (
     CollectionBlock,
     DunningCharge,
     DunningLevel,
     DunningNotice,
     DunningProcedure,
+    InsolvencyFile,
+    InsolvencyItem,
+    InsolvencyState,
     PaymentPlan,
     PaymentPromise,
 )
@@ -45,6 +60,8 @@ from robinet.ledger.models import OpenItem, OpenItemKind
 DUNNED_KINDS = (OpenItemKind.INVOICE, OpenItemKind.REVERSAL, OpenItemKind.OPENING)
 # Premises where cutting off or reducing the flow is never possible (COLL-4).
 PROTECTED_PREMISES = (PremisesUse.MAIN_RESIDENCE, PremisesUse.RESIDENTIAL_BUILDING)
+# Files whose prior items stay frozen (an erased debt waits for its write-off, still frozen).
+LIVE_INSOLVENCY_STATES = (InsolvencyState.OPEN, InsolvencyState.PLAN, InsolvencyState.ERASED)
 # Fees are not themselves charged a recovery indemnity.
 NO_INDEMNITY_KINDS = (InvoiceKind.FEES,)
 
@@ -120,15 +137,47 @@ def load_procedures() -> Procedures:
     return Procedures(by_code, ids, level_ids, by_class, default)
 
 
-def live_blocks(account_ids: Sequence[int], on: dt.date) -> dict[int, list[BlockFacts]]:
-    """Blocks in force on ``on``: recorded ones, active plans, pending promises (COLL-3)."""
+@dataclass(frozen=True)
+class Frozen:
+    """What live insolvency files freeze (COLL-12): their items, not their accounts."""
+
+    item_ids: frozenset[int]
+    files: frozenset[tuple[int, str]]  # (account id, file number): blocks that are item-level
+
+
+def frozen_items(account_ids: Sequence[int]) -> Frozen:
+    """The prior items of the live over-indebtedness / collective procedure files (COLL-12)."""
+    files = frozenset(
+        InsolvencyFile.objects.filter(account_id__any=account_ids)
+        .exclude(state=InsolvencyState.CLOSED)
+        .values_list("account_id", "number")
+    )
+    if not files:
+        return Frozen(frozenset(), files)
+    items = InsolvencyItem.objects.filter(
+        file__account_id__any=account_ids, file__state__in=LIVE_INSOLVENCY_STATES
+    ).values_list("open_item_id", flat=True)
+    return Frozen(frozenset(items), files)
+
+
+def live_blocks(
+    account_ids: Sequence[int], on: dt.date, frozen: Frozen | None = None
+) -> dict[int, list[BlockFacts]]:
+    """Blocks in force on ``on``: recorded ones, active plans, pending promises (COLL-3).
+
+    The block of a live insolvency file is not an account block: its file's
+    items are left out instead (:func:`frozen_items`, COLL-12).
+    """
+    frozen = frozen if frozen is not None else frozen_items(account_ids)
     blocks: dict[int, list[BlockFacts]] = defaultdict(list)
     recorded = CollectionBlock.objects.filter(
         account_id__any=account_ids, lifted_on__isnull=True, starts_on__lte=on
     ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
-    for account_id, reason, starts, ends in recorded.values_list(
-        "account_id", "reason", "starts_on", "ends_on"
+    for account_id, reason, starts, ends, reference in recorded.values_list(
+        "account_id", "reason", "starts_on", "ends_on", "reference"
     ):
+        if reason in INSOLVENCY_BLOCK_REASONS and (account_id, reference) in frozen.files:
+            continue
         blocks[account_id].append(BlockFacts(reason, starts, ends))
     for account_id, agreed in PaymentPlan.objects.filter(
         account_id__any=account_ids, state=PlanState.ACTIVE
@@ -170,8 +219,11 @@ def load_facts(
         )
         .order_by("account_id", "due_date", "pk")
     )
+    frozen = frozen_items(account_ids)
     item_ids = []
     for row in item_rows:
+        if row["pk"] in frozen.item_ids:
+            continue  # prior debt of a live insolvency file: frozen, never dunned (COLL-12)
         items_by_account[row["account_id"]].append(row)
         item_ids.append(row["pk"])
     charged = set(
@@ -179,7 +231,7 @@ def load_facts(
             "open_item_id", flat=True
         )
     )
-    blocks = live_blocks(account_ids, on)
+    blocks = live_blocks(account_ids, on, frozen)
     nec = set(
         Particularity.objects.filter(
             account_id__any=account_ids, kind=ParticularityKind.NEC, started_on__lte=on

@@ -60,7 +60,15 @@ class NoticeFilterForm(forms.Form):
 class BlockForm(forms.Form):
     """Hold dunning on an account (COLL-3)."""
 
-    reason = forms.ChoiceField(label=_("Motif"), choices=BlockReason.choices)
+    # An agency or litigation hold comes with its file (assign the debt, open the file).
+    reason = forms.ChoiceField(
+        label=_("Motif"),
+        choices=[
+            (value, label)
+            for value, label in BlockReason.choices
+            if value not in (BlockReason.AGENCY, BlockReason.LITIGATION)
+        ],
+    )
     starts_on = date_field(_("À partir du"))
     ends_on = date_field(_("Jusqu'au"), help_text=_("Vide : jusqu'à la levée."))
     reference = forms.CharField(label=_("Référence"), max_length=40, required=False)

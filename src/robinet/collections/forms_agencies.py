@@ -55,6 +55,23 @@ class AssignForm(forms.Form):
         self.fields["accounts"].choices = [(n, n) for n in accounts]
 
 
+class MemberForm(forms.Form):
+    """Link an external agency user (the service checks the role, ORG-4)."""
+
+    user = forms.ChoiceField(label=_("Utilisateur de l'agence"))
+
+    def __init__(self, *args, users=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = []
+        for user in users:
+            label = user.get_full_name() or user.get_username()
+            member = getattr(user, "agency_member", None)
+            if member is not None:
+                label = _("%(u)s (actuellement : %(a)s)") % {"u": label, "a": member.agency.name}
+            choices.append((str(user.pk), f"{user.get_username()} — {label}"))
+        self.fields["user"].choices = [("", "—")] + choices
+
+
 class RecallForm(forms.Form):
     reason = forms.CharField(label=_("Motif du rappel"), max_length=255, required=False)
 

@@ -3,14 +3,16 @@
 Recording a file freezes the collection of the prior debt: the open items
 due before the opening date (admissibility of the Banque de France file, or
 the judgment opening the collective procedure) are listed with their amount
-at that date, and a ``CollectionBlock`` of reason ``over_indebtedness`` or
-``collective_procedure`` holds dunning.
+at that date (:class:`InsolvencyItem`), and a ``CollectionBlock`` of reason
+``over_indebtedness`` or ``collective_procedure`` (reference: the file
+number) records the hold on the timeline.
 
-In this version the block applies to the whole account, so current
-consumption (billed after the opening date) is billed but not dunned while
-the file is live. Splitting would need the dunning fetch to hold only the
-items of the file (an item-level exclusion rather than an account-level
-block); the items frozen are already recorded for that purpose.
+That block freezes exactly the file's items, not the account (COLL-12 over
+COLL-3, see docs/domain/litigation.md): the dunning fetch
+(:mod:`robinet.collections.fetch`) leaves out the items of a live file and
+duns the bills issued after the opening date normally, within the rule pack
+(no cut-off of a main residence…). A block of these reasons with no live file
+behind it (an officer's manual block) still holds the whole account.
 
 For a collective procedure, the claim is declared to the *mandataire
 judiciaire* within two months of the BODACC publication (C. com. L622-24,
@@ -27,10 +29,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from robinet.collections.blocks import block_close, block_open, blocks_of
 from robinet.collections.choices import BlockReason, EventKind
 from robinet.collections.events import event_record
 from robinet.collections.models import (
-    CollectionBlock,
     InsolvencyFile,
     InsolvencyItem,
     InsolvencyKind,
@@ -139,22 +141,17 @@ def insolvency_record(
     InsolvencyItem.objects.bulk_create(
         InsolvencyItem(file=file, open_item=i, amount=i.open_amount) for i in items
     )
-    CollectionBlock.objects.create(
+    block_open(
+        actor=actor,
         account=account,
         reason=block_reason(kind),
         reference=number,
         starts_on=opened_on,
         comment=str(InsolvencyKind(kind).label),
-        created_by=_user(actor),
-        created_at=now,
-    )
-    event_record(
-        account=account,
-        kind=EventKind.BLOCK,
+        event_kind=EventKind.INSOLVENCY_OPENED,
         summary=_("%(k)s %(n)s : dette antérieure de %(m)s gelée")
         % {"k": InsolvencyKind(kind).label, "n": number, "m": format_money(prior)},
-        actor=actor,
-        on=clock.today(),
+        event_on=clock.today(),
         next_step=_("Déclarer la créance") if file.claim_deadline else "",
         next_step_on=file.claim_deadline,
     )
@@ -185,7 +182,7 @@ def claim_declare(
     late = file.claim_deadline and declared_on > file.claim_deadline
     event_record(
         account=file.account,
-        kind=EventKind.CONTACT,
+        kind=EventKind.INSOLVENCY_STAGE,
         summary=_("%(n)s : créance de %(m)s déclarée")
         % {"n": file.number, "m": format_money(file.declared_amount)}
         + (_(" (hors délai)") if late else ""),
@@ -207,7 +204,7 @@ def plan_apply(file: InsolvencyFile, terms: str, on: dt.date, actor=None) -> Ins
     file.save(update_fields=["state", "plan_terms", "plan_on"])
     event_record(
         account=file.account,
-        kind=EventKind.CONTACT,
+        kind=EventKind.INSOLVENCY_STAGE,
         summary=_("%(n)s : plan adopté") % {"n": file.number},
         actor=actor,
         on=on,
@@ -229,7 +226,7 @@ def erasure_apply(
     file.save(update_fields=["state", "erased_on", "write_off_reference"])
     event_record(
         account=file.account,
-        kind=EventKind.CONTACT,
+        kind=EventKind.INSOLVENCY_STAGE,
         summary=_("%(n)s : effacement de la dette antérieure (%(m)s)")
         % {"n": file.number, "m": format_money(file.prior_debt)},
         actor=actor,
@@ -248,19 +245,21 @@ def insolvency_close(file: InsolvencyFile, on: dt.date, actor=None) -> Insolvenc
         raise InvalidTransition(_("Le dossier est déjà clos."))
     file.state, file.closed_on = InsolvencyState.CLOSED, on
     file.save(update_fields=["state", "closed_on"])
-    CollectionBlock.objects.filter(
-        account_id=file.account_id,
-        reference=file.number,
-        lifted_on__isnull=True,
-        reason=block_reason(file.kind),
-    ).update(lifted_on=on, lifted_by=_user(actor))
-    event_record(
-        account=file.account,
-        kind=EventKind.UNBLOCK,
-        summary=_("%(n)s clos ; relances rétablies") % {"n": file.number},
-        actor=actor,
-        on=on,
-    )
+    summary = _("%(n)s clos ; relances rétablies") % {"n": file.number}
+    blocks = blocks_of(file.account_id, block_reason(file.kind), file.number)
+    for index, block in enumerate(blocks):
+        block_close(
+            actor=actor,
+            block=block,
+            on=max(on, block.starts_on),
+            event_kind=EventKind.INSOLVENCY_CLOSED if index == 0 else None,
+            summary=summary,
+        )
+    if not blocks:
+        event_record(
+            account=file.account, kind=EventKind.INSOLVENCY_CLOSED, summary=summary, actor=actor,
+            on=on,
+        )  # fmt: skip
     return file
 
 

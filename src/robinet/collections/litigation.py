@@ -6,11 +6,13 @@ file (refusing an ineligible one, naming the reasons), move it through the
 stages declared in :data:`TRANSITIONS`, add costs and close it.
 
 While a file is live, dunning of the account is held with a
-``CollectionBlock`` of reason ``manual`` whose ``reference`` is the file
-number (the block vocabulary has no litigation reason in this version; the
-reference ties the block to its file and closing the file lifts it).
-Timeline events use the existing kinds: ``block`` when the file opens,
-``contact`` for each stage and cost, ``unblock`` when it closes.
+``CollectionBlock`` of reason ``litigation`` whose ``reference`` is the file
+number, opened and lifted through :mod:`robinet.collections.blocks`; closing
+the file lifts it (the « lever » button refuses it). Timeline events have
+their own kinds: ``litigation_opened``, ``litigation_stage``,
+``litigation_cost`` and ``litigation_closed``.
+
+Costs are posted and the outcome is booked by :mod:`robinet.collections.litigation_booking`.
 """
 
 from __future__ import annotations
@@ -23,10 +25,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from robinet.collections.blocks import block_close, block_open, blocks_of
 from robinet.collections.choices import Action, BlockReason, DebtStage, EventKind
 from robinet.collections.events import debt_case_stage, event_record
 from robinet.collections.models import (
-    CollectionBlock,
     CostKind,
     DunningNotice,
     InsolvencyFile,
@@ -350,28 +352,22 @@ def litigation_open(
     LitigationItem.objects.bulk_create(
         LitigationItem(file=file, open_item=i, amount=i.open_amount) for i in chosen
     )
-    CollectionBlock.objects.create(
-        account=account,
-        reason=BlockReason.MANUAL,
-        reference=number,
-        starts_on=on,
-        comment=_("Contentieux %(n)s") % {"n": number},
-        created_by=_user(actor),
-        created_at=clock.now(),
-    )
     debt_case_stage(
         account_id=account.pk,
         stage=DebtStage.LITIGATION,
         on=on,
         next_step=_("Déposer la requête en injonction de payer"),
     )
-    event_record(
+    block_open(
+        actor=actor,
         account=account,
-        kind=EventKind.BLOCK,
+        reason=BlockReason.LITIGATION,
+        reference=number,
+        starts_on=on,
+        comment=_("Contentieux %(n)s") % {"n": number},
+        event_kind=EventKind.LITIGATION_OPENED,
         summary=_("Dossier contentieux %(n)s ouvert pour %(m)s ; relances suspendues")
         % {"n": number, "m": format_money(result.total)},
-        actor=actor,
-        on=on,
         next_step=_("Déposer la requête en injonction de payer"),
     )
     audit.record(
@@ -387,13 +383,22 @@ def allowed_stages(file: LitigationFile) -> tuple[str, ...]:
     return TRANSITIONS[file.stage]
 
 
-def _lift_block(file: LitigationFile, actor, on: dt.date) -> None:
-    CollectionBlock.objects.filter(
-        account_id=file.account_id,
-        reason=BlockReason.MANUAL,
-        reference=file.number,
-        lifted_on__isnull=True,
-    ).update(lifted_on=on, lifted_by=_user(actor))
+def _lift_block(file: LitigationFile, actor, on: dt.date, summary: str) -> None:
+    """Lift the file's hold with one ``litigation_closed`` event."""
+    blocks = blocks_of(file.account_id, BlockReason.LITIGATION, file.number)
+    for index, block in enumerate(blocks):
+        block_close(
+            actor=actor,
+            block=block,
+            on=max(on, block.starts_on),
+            event_kind=EventKind.LITIGATION_CLOSED if index == 0 else None,
+            summary=summary,
+        )
+    if not blocks:
+        event_record(
+            account=file.account, kind=EventKind.LITIGATION_CLOSED, summary=summary, actor=actor,
+            on=on,
+        )  # fmt: skip
 
 
 @transaction.atomic
@@ -422,27 +427,27 @@ def litigation_stage(
         fields.append("outcome")
     file.save(update_fields=fields)
     label = str(LitigationStage(stage).label)
+    summary = _("Contentieux %(n)s : %(s)s") % {"n": file.number, "s": label} + (
+        f" — {note}" if note else ""
+    )
     if stage in CLOSED_STAGES:
-        _lift_block(file, actor, on)
+        _lift_block(file, actor, on, summary)
         debt_case_stage(
             account_id=file.account_id,
             stage=DebtStage.CLOSED if stage == LitigationStage.PAID else DebtStage.REMINDERS,
             on=on,
         )
-        kind = EventKind.UNBLOCK
     else:
         debt_case_stage(
             account_id=file.account_id, stage=DebtStage.LITIGATION, on=on, next_step=label
         )
-        kind = EventKind.CONTACT
-    event_record(
-        account=file.account,
-        kind=kind,
-        summary=_("Contentieux %(n)s : %(s)s") % {"n": file.number, "s": label}
-        + (f" — {note}" if note else ""),
-        actor=actor,
-        on=on,
-    )
+        event_record(
+            account=file.account,
+            kind=EventKind.LITIGATION_STAGE,
+            summary=summary,
+            actor=actor,
+            on=on,
+        )
     audit.record(
         actor=actor,
         verb="litigation.stage",
@@ -487,9 +492,12 @@ def litigation_cost_add(
         label=label[:120],
         created_by=_user(actor),
     )
+    from robinet.collections.litigation_booking import cost_post
+
+    cost_post(cost)  # the expense entry, in this transaction (COLL-9)
     event_record(
         account=file.account,
-        kind=EventKind.CONTACT,
+        kind=EventKind.LITIGATION_COST,
         summary=_("Contentieux %(n)s : frais %(k)s de %(m)s")
         % {"n": file.number, "k": CostKind(kind).label, "m": format_money(amount)},
         actor=actor,

@@ -45,7 +45,7 @@ def litigation_items(file: LitigationFile):
 
 def file_events(file) -> QuerySet[CollectionEvent]:
     return CollectionEvent.objects.filter(
-        account_id=file.account_id, summary__contains=file.number
+        account_id=file.account_id, kind__startswith="litigation_", summary__contains=file.number
     ).select_related("actor")
 
 

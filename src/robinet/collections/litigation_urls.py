@@ -19,6 +19,11 @@ urlpatterns = [
     ),
     path("litigation/<str:file>/cost/", views.LitigationCostView.as_view(), name="litigation-cost"),
     path(
+        "litigation/<str:file>/outcome/",
+        views.LitigationOutcomeView.as_view(),
+        name="litigation-outcome",
+    ),
+    path(
         "accounts/<str:number>/litigation/new/",
         views.LitigationCreateView.as_view(),
         name="litigation-create",

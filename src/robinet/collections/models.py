@@ -521,7 +521,7 @@ class CollectionEvent(models.Model):
     account = models.ForeignKey(
         CustomerAccount, on_delete=models.PROTECT, related_name="collection_events"
     )
-    kind = models.CharField(_("nature"), max_length=16, choices=EventKind.choices)
+    kind = models.CharField(_("nature"), max_length=24, choices=EventKind.choices)
     occurred_on = models.DateField(_("date"))
     at = models.DateTimeField(_("enregistré le"))
     actor = author_field(_("par"))

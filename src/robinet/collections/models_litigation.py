@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from robinet.core.models.fields import author_field
 from robinet.customers.models import CustomerAccount
-from robinet.ledger.models import OpenItem
+from robinet.ledger.models import JournalEntry, OpenItem
 
 __all__ = [
     "CostKind",
@@ -26,6 +26,7 @@ __all__ = [
     "LitigationCost",
     "LitigationFile",
     "LitigationItem",
+    "LitigationRecovery",
     "LitigationStage",
 ]
 
@@ -74,6 +75,15 @@ class LitigationFile(models.Model):
     court_reference = models.CharField(_("référence au greffe"), max_length=40, blank=True)
     principal = _money(_("principal réclamé"))
     outcome = models.CharField(_("issue"), max_length=255, blank=True)
+    # Judgment unenforceable (debtor insolvent, unknown…): the write-off it proposed (COLL-11).
+    write_off_request = models.ForeignKey(
+        "collections.WriteOffRequest",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("admission en non-valeur proposée"),
+    )
     created_by = author_field(_("ouvert par"))
     created_at = models.DateTimeField(_("créé le"))
 
@@ -120,12 +130,33 @@ class LitigationItem(models.Model):
 
 
 class LitigationCost(models.Model):
+    """A legal cost paid on a file: posted as an expense; re-invoiced where the law allows it."""
+
     file = models.ForeignKey(LitigationFile, on_delete=models.CASCADE, related_name="costs")
     kind = models.CharField(_("nature"), max_length=10, choices=CostKind.choices)
     amount = _money(_("montant"))
     incurred_on = models.DateField(_("date"))
     label = models.CharField(_("libellé"), max_length=120, blank=True)
     created_by = author_field(_("saisi par"))
+    # The expense entry (legal costs 6227 / suppliers 401); empty for costs recorded before
+    # costs were posted.
+    entry = models.ForeignKey(
+        JournalEntry,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("écriture"),
+    )
+    # The fees invoice that re-invoiced it to the debtor (COLL-1: professionals, court order).
+    invoice = models.ForeignKey(
+        "billing.Invoice",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("refacturé par"),
+    )
 
     class Meta:
         verbose_name = _("frais de procédure")
@@ -136,6 +167,26 @@ class LitigationCost(models.Model):
                 condition=Q(kind__in=CostKind.values), name="litigation_cost_kind"
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="litigation_cost_gt_0"),
+        ]
+
+
+class LitigationRecovery(models.Model):
+    """An amount recovered on a file (the bailiff's or the debtor's transfer), booked as a payment."""
+
+    file = models.ForeignKey(LitigationFile, on_delete=models.PROTECT, related_name="recoveries")
+    payment = models.OneToOneField(
+        "payments.Payment", on_delete=models.PROTECT, related_name="+", verbose_name=_("règlement")
+    )
+    amount = _money(_("montant recouvré"))
+    received_on = models.DateField(_("reçu le"))
+    created_by = author_field(_("saisi par"))
+
+    class Meta:
+        verbose_name = _("recouvrement sur contentieux")
+        verbose_name_plural = _("recouvrements sur contentieux")
+        ordering = ["received_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="litigation_recovery_gt_0"),
         ]
 
 

@@ -35,8 +35,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from robinet.collections import blocks, events
 from robinet.collections import diagnosis as rules
-from robinet.collections import events
 from robinet.collections import instalments as arithmetic
 from robinet.collections import plan_selectors as selectors
 from robinet.collections.choices import (
@@ -266,7 +266,7 @@ def payment_plan_sign(*, plan: PaymentPlan, signed_on: dt.date | None = None, ac
     plan.save(update_fields=["signed_on"])
     events.event_record(
         account=plan.account,
-        kind=EventKind.CONTACT,
+        kind=EventKind.PLAN_SIGNED,
         summary=_("Accord d'échéancier %(n)s signé par le client.") % {"n": plan.number},
         on=signed_on,
         actor=actor,
@@ -396,7 +396,7 @@ def promise_cancel(
     promise.save(update_fields=["state", "closed_on", "note"])
     events.event_record(
         account=promise.account,
-        kind=EventKind.CONTACT,
+        kind=EventKind.PROMISE_CANCELLED,
         summary=(_("Promesse de paiement annulée") + (f" : {reason}" if reason else ".")),
         on=on,
         actor=actor,
@@ -483,22 +483,14 @@ def _fsl_block(*, account, on: dt.date, actor) -> CollectionBlock | None:
     ).first()
     if live is not None:
         return live
-    block = CollectionBlock.objects.create(
+    return blocks.block_open(
+        actor=actor,
         account=account,
         reason=BlockReason.FSL_PENDING,
         starts_on=on,
-        created_by=_user(actor),
-        created_at=clock.now(),
-    )
-    events.event_record(
-        account=account,
-        kind=EventKind.BLOCK,
         summary=_("Demande d'aide FSL déposée : le recouvrement est suspendu."),
-        on=on,
-        actor=actor,
         next_step=_("Décision du FSL"),
     )
-    return block
 
 
 @transaction.atomic(durable=True)
@@ -506,29 +498,27 @@ def fsl_decision(*, account, on: dt.date | None = None, actor) -> int:
     """The FSL decided: lift the pause (returns the number of blocks lifted)."""
     _check(actor, account)
     on = on or clock.today()
-    blocks = list(
+    live = list(
         CollectionBlock.objects.select_for_update()
         .filter(account=account, reason=BlockReason.FSL_PENDING, lifted_on__isnull=True)
         .order_by("pk")
     )
-    if not blocks:
+    if not live:
         raise InvalidTransition(_("Aucune demande FSL en attente sur ce compte."))
-    for block in blocks:
-        if on < block.starts_on:
-            raise ValidationFailed(
-                {"on": [_("La décision ne peut pas précéder le dépôt de la demande.")]}
-            )
-        block.lifted_on, block.lifted_by = on, _user(actor)
-        block.save(update_fields=["lifted_on", "lifted_by"])
-    events.event_record(
-        account=account,
-        kind=EventKind.UNBLOCK,
-        summary=_("Décision du FSL reçue : le recouvrement reprend."),
-        on=on,
-        actor=actor,
-        next_step=RESUME_STEP,
-    )
-    return len(blocks)
+    if any(on < block.starts_on for block in live):
+        raise ValidationFailed(
+            {"on": [_("La décision ne peut pas précéder le dépôt de la demande.")]}
+        )
+    for index, block in enumerate(live):
+        blocks.block_close(
+            actor=actor,
+            block=block,
+            on=on,
+            event_kind=EventKind.UNBLOCK if index == 0 else None,
+            summary=_("Décision du FSL reçue : le recouvrement reprend."),
+            next_step=RESUME_STEP,
+        )
+    return len(live)
 
 
 def _debt_cases_bulk(stages: dict[int, tuple[str, str]], on: dt.date) -> None:

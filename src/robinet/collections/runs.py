@@ -35,6 +35,7 @@ from robinet.collections.choices import (
 from robinet.collections.fetch import (
     DUNNED_KINDS,
     Procedures,
+    frozen_items,
     live_blocks,
     load_facts,
     load_procedures,
@@ -268,13 +269,16 @@ def issue_proposals(run, proposal_ids: list[int]) -> ChunkResult:
             "mail_returned_on",
         )
     }  # fmt: skip
-    blocked = live_blocks(account_ids, on)
+    frozen = frozen_items(account_ids)
+    blocked = live_blocks(account_ids, on, frozen)
     items = defaultdict(list)
     for row in ProposalItem.objects.filter(proposal_id__any=proposal_ids, excluded=False).values_list(
         "proposal_id", "open_item_id", "from_level", "to_level", "open_item__document_number",
         "open_item__due_date", "open_item__open_amount",
     ):  # fmt: skip
-        if row[6] > 0:  # a notice never cites an item paid since the proposal
+        # A notice never cites an item paid, or frozen by an insolvency file (COLL-12),
+        # since the proposal.
+        if row[6] > 0 and row[1] not in frozen.item_ids:
             items[row[0]].append(row)
     issuing = []
     for proposal in proposals:

@@ -16,13 +16,22 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from robinet.collections import runs
-from robinet.collections.choices import Action, BlockReason, EventKind, ProposalStatus
+from robinet.collections.blocks import FILE_BLOCK_MESSAGES, block_close, block_open
+from robinet.collections.choices import (
+    FILE_BLOCK_REASONS,
+    INSOLVENCY_BLOCK_REASONS,
+    Action,
+    EventKind,
+    ProposalStatus,
+)
 from robinet.collections.events import event_record
 from robinet.collections.models import (
     CollectionBlock,
     DunningLevel,
     DunningProcedure,
     DunningProposal,
+    InsolvencyFile,
+    InsolvencyState,
     ProcedureClass,
     ProposalItem,
 )
@@ -359,69 +368,7 @@ def proposal_item_exclude(*, actor, item: ProposalItem, reason: str) -> Proposal
     return locked
 
 
-# --- blocks (COLL-3) ---------------------------------------------------------------------------
-
-
-def block_open(
-    *,
-    actor,
-    account,
-    reason: str,
-    starts_on: dt.date | None = None,
-    ends_on: dt.date | None = None,
-    reference: str = "",
-    comment: str = "",
-) -> CollectionBlock:
-    """Hold dunning on an account, inside the caller's transaction (COLL-3).
-
-    For services that checked their own permission (a case opened, a plan
-    agreed…): the block is written with their change or not at all.
-    """
-    if reason not in BlockReason.values:
-        raise ValidationFailed({"reason": [_("Motif de blocage inconnu.")]})
-    starts_on = starts_on or clock.today()
-    if ends_on is not None and ends_on < starts_on:
-        raise ValidationFailed({"ends_on": [_("La fin précède le début.")]})
-    block = CollectionBlock.objects.create(
-        account=account,
-        reason=reason,
-        starts_on=starts_on,
-        ends_on=ends_on,
-        reference=reference[:40],
-        comment=comment[:255],
-        created_by=_user(actor),
-        created_at=clock.now(),
-    )
-    event_record(
-        account=account,
-        kind=EventKind.BLOCK,
-        summary=_("Relances bloquées : %(r)s") % {"r": BlockReason(reason).label},
-        actor=actor,
-        on=starts_on,
-        next_step=_("Fin du blocage") if ends_on else "",
-        next_step_on=ends_on,
-    )
-    audit.record(actor=actor, verb="dunning.blocked", target=account, data={"reason": reason})
-    return block
-
-
-def block_close(*, actor, block: CollectionBlock, on: dt.date | None = None) -> CollectionBlock:
-    """Lift a block inside the caller's transaction (no permission check; see :func:`block_open`)."""
-    locked = CollectionBlock.objects.select_for_update().select_related("account").get(pk=block.pk)
-    if locked.lifted_on is not None:
-        raise InvalidTransition(_("Ce blocage est déjà levé."))
-    locked.lifted_on = on or clock.today()
-    locked.lifted_by = _user(actor)
-    locked.save(update_fields=["lifted_on", "lifted_by"])
-    event_record(
-        account=locked.account,
-        kind=EventKind.UNBLOCK,
-        summary=_("Blocage levé : %(r)s") % {"r": BlockReason(locked.reason).label},
-        actor=actor,
-        on=locked.lifted_on,
-    )
-    audit.record(actor=actor, verb="dunning.unblocked", target=locked.account, data={})
-    return locked
+# --- blocks (COLL-3): block_open / block_close live in blocks.py, re-exported here -------------
 
 
 @transaction.atomic(durable=True)
@@ -448,13 +395,27 @@ def block_create(
     )
 
 
+def _held_by_a_file(block: CollectionBlock) -> bool:
+    """A block a file opened: agency and litigation always; insolvency while its file lives.
+
+    An officer's own over-indebtedness block (no file) is lifted like any other.
+    """
+    if block.reason not in FILE_BLOCK_REASONS:
+        return False
+    if block.reason not in INSOLVENCY_BLOCK_REASONS:
+        return True
+    return (
+        InsolvencyFile.objects.filter(account_id=block.account_id, number=block.reference)
+        .exclude(state=InsolvencyState.CLOSED)
+        .exists()
+    )
+
+
 @transaction.atomic(durable=True)
 def block_lift(*, actor, block: CollectionBlock, on: dt.date | None = None) -> CollectionBlock:
     locked = CollectionBlock.objects.select_related("account").get(pk=block.pk)
     _require(actor, Perm.DUNNING_RUN, locked.account.centre)
-    if locked.reason == BlockReason.AGENCY and locked.lifted_on is None:
-        # COLL-8: the debt is with the agency until it is recalled from it.
-        raise InvalidTransition(
-            _("Cette dette est confiée à une agence : rappelez-la depuis l'agence.")
-        )
+    if locked.lifted_on is None and _held_by_a_file(locked):
+        # COLL-8, COLL-9, COLL-12: the hold lasts as long as its file; closing the file lifts it.
+        raise InvalidTransition(FILE_BLOCK_MESSAGES[locked.reason])
     return block_close(actor=actor, block=locked, on=on)

@@ -3,7 +3,8 @@
 Officers (``Perm.COLLECTION_VIEW`` to read, ``Perm.AGENCY_MANAGE`` to act):
 the agencies with their figures, an agency's page (assignments, reports,
 export file, report import), the selection screen (rules → candidates →
-assign) and the recall of a debt. Agency users (``Perm.AGENCY_WORK``): their
+assign) and the recall of a debt. Administrators (``Perm.ORG_MANAGE``): the
+agency's users, linked and detached. Agency users (``Perm.AGENCY_WORK``): their
 own portal, listing only the debts assigned to their agency, each with a form
 to report an outcome; any other id is a 404.
 """
@@ -21,7 +22,7 @@ from robinet.backoffice.http import StaffViewMixin
 from robinet.collections import agencies, agency_files
 from robinet.collections import agency_selectors as selectors
 from robinet.collections import forms_agencies as forms
-from robinet.collections.models import AgencyAssignment, AssignmentState
+from robinet.collections.models import AgencyAssignment, AgencyMember, AssignmentState
 from robinet.core import clock, exceptions
 from robinet.core.exceptions import ApplicationError
 from robinet.core.imports import AlreadyImported, InvalidImportFile
@@ -111,6 +112,7 @@ class AgencyDetailView(StaffViewMixin, View):
                 "issues": issues,
                 "error_message": error_message,
                 "can_manage": scope_for(user).allows(Perm.AGENCY_MANAGE),
+                "can_link_users": scope_for(user).allows(Perm.ORG_MANAGE),
             },
             status=status,
         )
@@ -168,6 +170,63 @@ class AgencyImportView(AgencyDetailView):
             % {"n": len(outcome.created), "s": outcome.skipped},
         )
         return redirect("collections:agency-detail", agency.code)
+
+
+class AgencyMembersView(StaffViewMixin, View):
+    """The administrator links external users to the agency, or detaches them (ORG-4).
+
+    Linking users is managing rights (``Perm.ORG_MANAGE``); the service also
+    checks ``Perm.AGENCY_MANAGE``.
+    """
+
+    permission = Perm.ORG_MANAGE
+
+    def render_page(self, agency, form=None, status=200):
+        return render(
+            self.request,
+            "collections/agencies/members.html",
+            {
+                "agency": agency,
+                "members": selectors.agency_members(agency=agency),
+                "form": form or forms.MemberForm(users=selectors.linkable_users(agency=agency)),
+            },
+            status=status,
+        )
+
+    def get(self, request, code):
+        return self.render_page(selectors.agency_get(code=code))
+
+    def post(self, request, code):
+        agency = selectors.agency_get(code=code)
+        if "unlink" in request.POST:
+            member = AgencyMember.objects.filter(
+                agency=agency, pk=request.POST.get("unlink") or 0
+            ).first()
+            if member is None:
+                raise exceptions.NotFound()
+            username = member.user.get_username()
+            agencies.member_unlink(actor=request.user, member=member)
+            messages.success(
+                request, _("%(u)s n'est plus rattaché(e) à l'agence.") % {"u": username}
+            )
+            return redirect("collections:agency-members", agency.code)
+        users = selectors.linkable_users(agency=agency)
+        form = forms.MemberForm(request.POST, users=users)
+        if not form.is_valid():
+            return self.render_page(agency, form, status=400)
+        user = next(u for u in users if str(u.pk) == form.cleaned_data["user"])
+        try:
+            agencies.member_link(actor=request.user, agency=agency, user=user)
+        except ApplicationError as exc:
+            _reraise_access(exc)
+            add_service_errors(form, exc)
+            return self.render_page(agency, form, status=400)
+        messages.success(
+            request,
+            _("%(u)s est rattaché(e) à l'agence %(a)s.")
+            % {"u": user.get_username(), "a": agency.name},
+        )
+        return redirect("collections:agency-members", agency.code)
 
 
 class AgencyClosePaidView(StaffViewMixin, View):

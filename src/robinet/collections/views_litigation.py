@@ -20,6 +20,7 @@ from django.views import View
 from robinet.backoffice.http import StaffViewMixin, require_covered
 from robinet.collections import insolvency as ins
 from robinet.collections import litigation as lit
+from robinet.collections import litigation_booking as booking
 from robinet.collections import litigation_selectors as selectors
 from robinet.collections.forms_litigation import CostForm, InsolvencyForm, LitigationOpenForm
 from robinet.collections.litigation_pdf import bundle_pdf
@@ -121,6 +122,12 @@ class LitigationDetailView(LitigationMixin, View):
             if can_manage
             else [],
             "cost_kinds": CostKind.choices,
+            "recoveries": file.recoveries.select_related("payment"),
+            "recovered_total": booking.recovered_total(file),
+            "costs_to_reinvoice": file.costs.filter(invoice__isnull=True).exists(),
+            "reinvoice_allowed_without_order": booking.reinvoice_allowed(
+                file.account.customer_class, court_order=False
+            ),
             "can_manage": can_manage,
             "events": selectors.file_events(file),
             "today": clock.today(),
@@ -177,6 +184,54 @@ class LitigationCostView(LitigationMixin, View):
                 label=form.cleaned_data["label"],
             )
             messages.success(request, _("Frais enregistrés."))
+        except (exceptions.PermissionDenied, exceptions.NotFound):
+            raise
+        except ApplicationError as exc:
+            messages.error(request, _error_text(exc))
+        return redirect("collections:litigation-detail", file.number)
+
+
+class LitigationOutcomeView(LitigationMixin, View):
+    """Book money on the file (COLL-9): re-invoice its costs, a recovery, an unenforceable
+    judgment (which proposes a write-off)."""
+
+    def post(self, request, file):
+        file = self.get_file()
+        require_covered(request.user, MANAGE, file.account.centre)
+        action = request.POST.get("action", "")
+        on = _day(request.POST.get("on"))
+        try:
+            if action == "reinvoice":
+                invoice = booking.costs_reinvoice(
+                    file, request.user, court_order=request.POST.get("court_order") == "1", on=on
+                )
+                messages.success(
+                    request, _("Frais refacturés : facture %(f)s.") % {"f": invoice.number}
+                )
+            elif action == "recovery":
+                recovery = booking.recovery_book(
+                    file,
+                    request.POST.get("amount", ""),
+                    request.user,
+                    on=on,
+                    note=request.POST.get("note", "")[:200],
+                )
+                messages.success(
+                    request,
+                    _("Recouvrement enregistré : règlement %(p)s.")
+                    % {"p": recovery.payment.number},
+                )
+            elif action == "unenforceable":
+                file = booking.unenforceable_record(
+                    file, request.user, reason=request.POST.get("reason", "")[:200], on=on
+                )
+                messages.success(
+                    request,
+                    _("Dossier clos ; admission en non-valeur %(w)s proposée.")
+                    % {"w": file.write_off_request.number if file.write_off_request else "—"},
+                )
+            else:
+                raise exceptions.ValidationFailed({"action": [_("Action inconnue.")]})
         except (exceptions.PermissionDenied, exceptions.NotFound):
             raise
         except ApplicationError as exc:

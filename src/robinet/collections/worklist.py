@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from robinet.collections import events, scoring
-from robinet.collections.choices import EventKind, PlanState, PromiseState
+from robinet.collections.choices import CONTACT_KINDS, EventKind, PlanState, PromiseState
 from robinet.collections.fetch import DUNNED_KINDS, PROTECTED_PREMISES
 from robinet.collections.models import (
     AccountScore,
@@ -182,7 +182,7 @@ def load_features(
     )
     contacts: dict[int, dt.date] = {}
     for account_id, occurred in CollectionEvent.objects.filter(
-        account_id__any=account_ids, kind=EventKind.CONTACT, occurred_on__lte=on
+        account_id__any=account_ids, kind__in=CONTACT_KINDS, occurred_on__lte=on
     ).values_list("account_id", "occurred_on"):
         contacts[account_id] = max(occurred, contacts.get(account_id, occurred))
     out = []

@@ -2,7 +2,9 @@
 
 * :func:`write_off_request` — a collection officer proposes to write off
   amounts of open debit items of one account, with a reason
-  (``collection.write_off`` on the account's centre);
+  (``collection.write_off`` on the account's centre); never items under an
+  active payment plan or with an agency (recall them first): the plan or the
+  agency is still collecting them;
 * :func:`write_off_approve` — someone else (four eyes, also a database
   constraint) holding ``collection.write_off_approve`` approves it, which
   books it at once: a credit open item of kind ``write_off`` allocated to the
@@ -24,9 +26,12 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from robinet.collections.choices import DebtStage, EventKind
+from robinet.collections.choices import DebtStage, EventKind, PlanState
 from robinet.collections.events import debt_case_stage, event_record
 from robinet.collections.models import (
+    AssignmentItem,
+    AssignmentState,
+    PlanItem,
     WriteOffItem,
     WriteOffReason,
     WriteOffRequest,
@@ -48,6 +53,22 @@ ZERO = Decimal("0.00")
 
 def _refuse(message: str, code: str, field: str = "__all__", status: int = 400):
     raise ApplicationError(message, code=code, fields={field: [message]}, http_status=status)
+
+
+def held_items(item_ids) -> tuple[dict[int, str], dict[int, dict[str, str]]]:
+    """Items under an active payment plan (→ plan number) or with an agency (→ agency, ref)."""
+    planned = dict(
+        PlanItem.objects.filter(
+            open_item_id__in=item_ids, plan__state=PlanState.ACTIVE
+        ).values_list("open_item_id", "plan__number")
+    )
+    assigned = {
+        item_id: {"agency": name, "ref": f"AGC-{assignment_id}"}
+        for item_id, name, assignment_id in AssignmentItem.objects.filter(
+            open_item_id__in=item_ids, assignment__state=AssignmentState.ASSIGNED
+        ).values_list("open_item_id", "assignment__agency__name", "assignment_id")
+    }
+    return planned, assigned
 
 
 def write_off_request(
@@ -77,6 +98,7 @@ def write_off_request(
                 item_id__in=ids, request__state=WriteOffState.REQUESTED
             ).values_list("item_id", flat=True)
         )
+        planned, assigned = held_items(ids)
         rows, errors = [], []
         for (_raw, amount), item_id in zip(items, ids, strict=True):
             item = found.get(item_id)
@@ -89,6 +111,25 @@ def write_off_request(
                 errors.append(
                     _("Le poste %(doc)s est déjà dans une proposition en attente.")
                     % {"doc": item.document_number}
+                )
+                continue
+            if item_id in planned:
+                errors.append(
+                    _(
+                        "Le poste %(doc)s est couvert par l'échéancier en cours %(plan)s : "
+                        "annulez ou laissez aboutir l'échéancier avant de l'admettre en "
+                        "non-valeur (COLL-11)."
+                    )
+                    % {"doc": item.document_number, "plan": planned[item_id]}
+                )
+                continue
+            if item_id in assigned:
+                errors.append(
+                    _(
+                        "Le poste %(doc)s est confié à l'agence %(agency)s (%(ref)s) : "
+                        "rappelez la dette avant de l'admettre en non-valeur (COLL-11, COLL-8)."
+                    )
+                    % {"doc": item.document_number, **assigned[item_id]}
                 )
                 continue
             amount = item.open_amount if amount is None else Decimal(amount)
@@ -180,6 +221,13 @@ def write_off_approve(
             for line in lines
             if items[line.item_id].open_amount < line.amount
         ]
+        planned, assigned = held_items(list(items))
+        errors += [
+            _("Le poste %(doc)s est passé sous échéancier ou confié à une agence depuis la "
+              "proposition (COLL-11).") % {"doc": item.document_number}
+            for item_id, item in items.items()
+            if item_id in planned or item_id in assigned
+        ]  # fmt: skip
         if errors:
             raise ApplicationError(
                 " ".join(errors), code="items_changed", fields={"items": errors}, http_status=409

@@ -1,23 +1,28 @@
 """``robinet collections train-model [--as-of D] [--seed 7] [--horizon 60]``,
-``robinet collections score [--date D]`` (COLL-7).
+``robinet collections score [--date D]`` (COLL-7),
+``robinet collections close-paid-assignments [--agency CODE] [--date D]`` (COLL-8).
 
 ``train-model`` learns the probability that an overdue debt stays unpaid from
 the utility's own history, prints its evaluation on a held-back later period
 (AUC and calibration by deciles) and stores it. ``score`` is the nightly job:
 it scores every overdue account and refreshes the officers' worklist.
+``close-paid-assignments`` is the nightly counterpart of the agency page's
+« Clore les dettes soldées » button: every live assignment whose items are
+all paid is closed and its block lifted (as the system, every centre).
 """
 
 from decimal import Decimal
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from robinet.collections import risk_model, worklist
+from robinet.collections import agencies, risk_model, worklist
+from robinet.collections.models import CollectionAgency
 from robinet.core.commands import command_error, parse_date
 from robinet.core.exceptions import ApplicationError
 
 
 class Command(BaseCommand):
-    help = "Recouvrement : modèle de risque et liste de travail (COLL-7)."
+    help = "Recouvrement : modèle de risque, liste de travail (COLL-7), dettes confiées (COLL-8)."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -27,6 +32,11 @@ class Command(BaseCommand):
         train.add_argument("--horizon", type=int, default=risk_model.HORIZON_DAYS)
         score = sub.add_parser("score", help="calculer les scores des comptes en retard")
         score.add_argument("--date", default="", help="AAAA-MM-JJ (par défaut aujourd'hui)")
+        close = sub.add_parser(
+            "close-paid-assignments", help="clore les dettes confiées aux agences et soldées"
+        )
+        close.add_argument("--agency", default="", help="code de l'agence (par défaut toutes)")
+        close.add_argument("--date", default="", help="AAAA-MM-JJ (par défaut aujourd'hui)")
 
     def handle(self, *args, action: str, **options):
         try:
@@ -67,3 +77,18 @@ class Command(BaseCommand):
             f"Scores du {result.on:%d/%m/%Y} : {result.scored} compte(s) en retard, "
             f"{result.removed} score(s) retiré(s) — {how}."
         )
+
+    def _close_paid_assignments(self, *, agency, date, **options):
+        chosen = None
+        if agency:
+            chosen = CollectionAgency.objects.filter(code=agency.strip().upper()).first()
+            if chosen is None:
+                raise CommandError(f"Agence inconnue : {agency}.")
+        closed = agencies.assignments_close_paid(
+            actor=None, agency=chosen, on=parse_date(date) if date else None
+        )
+        for assignment in closed:
+            self.stdout.write(
+                f"  {assignment.reference}  {assignment.account.number}  {assignment.agency.code}"
+            )
+        self.stdout.write(f"{len(closed)} dette(s) confiée(s) soldée(s) close(s).")
