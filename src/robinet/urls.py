@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from robinet.api.urls import api
+from robinet.backoffice import views as backoffice_views
 
 urlpatterns = [
     path(
@@ -10,6 +11,7 @@ urlpatterns = [
         auth_views.LoginView.as_view(template_name="backoffice/login.html"),
         name="login",
     ),
+    path("login/code/", backoffice_views.LoginCodeView.as_view(), name="login-code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.postgres",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "robinet.core",
     "robinet.organisation",
     "robinet.customers",
@@ -83,6 +85,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "robinet.backoffice.two_factor.SecondFactorMiddleware",
     "robinet.portal.access.PortalUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -173,6 +177,10 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": int(env_str("ROBINET_DOCUMENT_CACHE_ENTRIES", "500"))},
     },
 }
+
+# Staff two-factor authentication (TOTP app): available to all; with this on, required.
+ROBINET_STAFF_2FA_REQUIRED = env_bool("ROBINET_STAFF_2FA_REQUIRED", default=False)
+OTP_TOTP_ISSUER = env_str("ROBINET_OTP_ISSUER", "Robinet")
 
 SESSION_COOKIE_AGE = 8 * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
