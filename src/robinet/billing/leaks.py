@@ -281,9 +281,7 @@ def letter_text(request: LeakReliefRequest, relief: leak_relief.Relief | None = 
 def _locked(request: LeakReliefRequest) -> LeakReliefRequest:
     return (
         LeakReliefRequest.objects.select_for_update(of=("self",))
-        .select_related(
-            "account__centre", "service_point", "invoice", "notice", "case__case_type"
-        )
+        .select_related("account__centre", "service_point", "invoice", "notice", "case__case_type")
         .get(pk=request.pk)
     )
 
@@ -372,8 +370,10 @@ def _case_for_new_request(*, actor, invoice: Invoice, notice, case):
                 }
             )
         return case
-    if notice is not None and notice.case_id is not None and _available(
-        notice.case, invoice.account_id
+    if (
+        notice is not None
+        and notice.case_id is not None
+        and _available(notice.case, invoice.account_id)
     ):
         return notice.case
     waiting = (
@@ -445,9 +445,7 @@ def _answer_and_close(*, actor, request: LeakReliefRequest, resolution: str) -> 
     case.refresh_from_db()
     if not case.is_open:  # closed by hand meanwhile: the letter stays on the request
         return
-    contact = answer_send(
-        actor=actor, case=case, body=request.letter, signature=_signature(actor)
-    )
+    contact = answer_send(actor=actor, case=case, body=request.letter, signature=_signature(actor))
     request.letter = contact.body
     request.save(update_fields=["letter"])
     case_close(actor=actor, case=case, resolution=resolution)

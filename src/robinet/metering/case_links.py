@@ -247,3 +247,45 @@ def notice_case_open(notice: AbnormalConsumptionNotice):
     notice.case = case
     notice.save(update_fields=["case"])
     return case
+
+
+def notice_cases_expire(*, now: dt.datetime | None = None) -> int:
+    """Close the leak-relief cases of METER-5 notices whose month passed without a request
+    (no certificate, no meter check): the excess is due and dunning resumes (CASE-7).
+
+    The daily job ``robinet notices close-expired``; one transaction per case, as the
+    system. Returns how many cases were closed.
+    """
+    from django.db import transaction
+
+    from robinet.cases.choices import OPEN_STATUSES
+    from robinet.cases.models import Case
+    from robinet.cases.services import case_close
+
+    now = now or clock.now()
+    ids = list(
+        Case.objects.filter(
+            abnormal_notice__isnull=False,
+            status__in=OPEN_STATUSES,
+            response_due__lt=now,
+            leak_relief_requests__isnull=True,
+        )
+        .order_by("id")
+        .values_list("pk", flat=True)
+    )
+    closed = 0
+    for pk in ids:
+        with transaction.atomic():
+            case = Case.objects.select_for_update().filter(pk=pk).first()
+            if case is None or not case.is_open or case.leak_relief_requests.exists():
+                continue
+            case_close(
+                actor=None,
+                case=case,
+                resolution=_(
+                    "Aucune attestation de réparation ni demande de vérification du compteur "
+                    "reçue dans le mois suivant l'information : la consommation facturée est due."
+                ),
+            )
+            closed += 1
+    return closed
