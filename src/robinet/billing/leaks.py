@@ -93,7 +93,13 @@ def add_months(day: dt.date, months: int) -> dt.date:
 def leak_relief_list(*, user, perm: str = Perm.BILLING_VIEW) -> QuerySet[LeakReliefRequest]:
     """Requests on the accounts of the user's centres."""
     requests = LeakReliefRequest.objects.select_related(
-        "account__party", "invoice", "service_point", "credit_note"
+        "account__party",
+        "invoice",
+        "service_point",
+        "credit_note",
+        "case",
+        "check_block",
+        "check_fee_invoice",
     )
     if user is None:
         return requests

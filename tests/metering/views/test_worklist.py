@@ -99,7 +99,7 @@ def test_validate_resolves_the_anomaly_in_place(web, officer, occupied):
 @pytest.mark.parametrize(
     ("resolution", "message"),
     [
-        ("new_reading_requested", "Nouvelle relève demandée."),
+        ("new_reading_requested", "Nouvelle relève demandée : dossier DOS-"),
         ("meter_not_seen", "Compteur non vu"),
     ],
 )
