@@ -454,7 +454,7 @@ def _answer_and_close(*, actor, request: LeakReliefRequest, resolution: str) -> 
     contact = answer_send(actor=actor, case=case, body=request.letter, signature=_signature(actor))
     request.letter = contact.body
     request.save(update_fields=["letter"])
-    case_close(actor=actor, case=case, resolution=resolution)
+    request.case = case_close(actor=actor, case=case, resolution=resolution)
 
 
 def answer_of(request: LeakReliefRequest):

@@ -56,9 +56,7 @@ def ask(officer, reading, comment=""):
     )
 
 
-def test_meter_2_new_reading_opens_an_internal_case_for_the_field_team(
-    officer, point, operations
-):
+def test_meter_2_new_reading_opens_an_internal_case_for_the_field_team(officer, point, operations):
     account, sp = point
     reading = held(sp)
     result = ask(officer, reading, comment="Index douteux")
@@ -67,7 +65,8 @@ def test_meter_2_new_reading_opens_an_internal_case_for_the_field_team(
     case = request.case
     assert case.case_type.code == "RELEVE"
     assert case.nature == "internal"
-    assert case.account == account and case.centre == sp.centre
+    assert case.account == account
+    assert case.centre == sp.centre
     assert case.team == operations
     assert case.response_due is None  # an internal request has no deadline (CASE-3)
     assert case.contacts.count() == 0  # no customer contact on an internal request
@@ -88,7 +87,8 @@ def test_meter_2_without_a_mobile_the_case_waits_in_the_team_list(officer, org, 
     regular_history(sp)
     request = NewReadingRequest.objects.get(reading=ask(officer, held(sp)))
     assert request.intervention is None
-    assert request.case.status == "open" and request.case.team == operations
+    assert request.case.status == "open"
+    assert request.case.team == operations
 
 
 def test_meter_2_a_second_request_joins_the_open_case(officer, point):
@@ -106,7 +106,8 @@ def test_meter_2_a_valid_entry_closes_the_case_and_cancels_the_visit(officer, po
     new = read(sp, dt.date(2025, 3, 20), "360", actor=officer)
     assert new.status == "valid"
     request.refresh_from_db()
-    assert request.closing_reading == new and request.closed_at is not None
+    assert request.closing_reading == new
+    assert request.closed_at is not None
     case = request.case
     case.refresh_from_db()
     assert case.status == "closed"
