@@ -7,6 +7,8 @@ import io
 import pytest
 import time_machine
 from django.db import IntegrityError, transaction
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from robinet.cases import field
 from robinet.cases.choices import TeamKind
@@ -191,6 +193,27 @@ def test_meter_2_a_closing_reading_is_dated_constraint(officer, point):
         NewReadingRequest.objects.filter(pk=request.pk).update(
             closing_reading=other, closed_at=None
         )
+
+
+@given(
+    moment=st.datetimes(
+        min_value=dt.datetime(2000, 1, 1),  # noqa: DTZ001 (hypothesis wants naive bounds)
+        max_value=dt.datetime(2090, 12, 31),  # noqa: DTZ001
+        timezones=st.just(dt.UTC),
+    )
+)
+def test_bill_9_the_notice_month_is_the_next_calendar_month_same_time(moment):
+    """The METER-5 case is due one calendar month later, at the same local time, never on a
+    day the month lacks (31 January → end of February)."""
+    from django.utils import timezone
+
+    start = timezone.localtime(moment)
+    assume(start.hour != 2)  # the hour the clocks change in France: no same time to keep
+    due = timezone.localtime(case_links.add_months(moment, 1))
+    assert due > moment
+    assert (due.year * 12 + due.month) - (start.year * 12 + start.month) == 1
+    assert (due.hour, due.minute, due.second) == (start.hour, start.minute, start.second)
+    assert due.day == start.day or (due.day < start.day and (due + dt.timedelta(days=1)).day == 1)
 
 
 def test_case_links_add_months_keeps_the_time_and_the_month_end():
