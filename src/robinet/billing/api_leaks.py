@@ -6,6 +6,8 @@
   customer was never informed);
 * ``GET /billing/leak-reliefs/{id}``: read it, with the capped volumes and the
   credit it would give;
+* every request belongs to a DEGREVEMENT case (``case``), answered and closed by the
+  decision;
 * ``POST …/certificate`` (multipart: the plumber's certificate and answers),
   ``POST …/meter-check``, ``POST …/decide`` (``approve`` | ``refuse`` |
   ``meter_faulty`` | ``meter_ok``). Approval answers the credit note number;
@@ -66,6 +68,25 @@ class LeakReliefOut(Schema):
     credit: list[CreditLineOut] = Field(description="What approval credits (or credited)")
     problems: dict[str, list[str]] = Field(description="BILL-9 conditions not met, by field")
     credit_note: str | None = None
+    case: str | None = Field(None, description="Number of the DEGREVEMENT case (CASE-2)")
+    check_fee_invoice: str | None = Field(
+        None, description="Meter found fine: the invoice of the meter-check fee, if billed"
+    )
+    dunning_suspended: bool = Field(
+        description="The meter check holds dunning on the account until its outcome"
+    )
+
+    @staticmethod
+    def resolve_case(obj) -> str | None:
+        return obj.case.number if obj.case_id else None
+
+    @staticmethod
+    def resolve_check_fee_invoice(obj) -> str | None:
+        return obj.check_fee_invoice.number if obj.check_fee_invoice_id else None
+
+    @staticmethod
+    def resolve_dunning_suspended(obj) -> bool:
+        return bool(obj.check_block_id) and obj.check_block.lifted_on is None
 
     @staticmethod
     def resolve_certificate(obj) -> bool:

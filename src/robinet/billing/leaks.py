@@ -20,9 +20,20 @@
   rendered from ``billing/leak_letter.txt``.
 * Meter-check branch: :func:`leak_relief_request_meter_check` then
   :func:`leak_relief_meter_check_outcome` — faulty: no relief, the invoice is
-  marked for correction; fine: the excess is due.
+  marked for correction; fine: the excess is due, and the check fee of the price
+  list (:data:`METER_CHECK_FEE`) is billed when it is in force and COLL-1 allows it.
 
-Permissions: ``billing.view`` to read, ``billing.correct`` to write.
+Every request belongs to a ``DEGREVEMENT`` case (CASE-2): the one the METER-5
+notice started, else an open one of the account waiting for its request (the
+portal's), else a new one. The case's type blocks dunning while it is open
+(CASE-7: the request itself blocks nothing); the meter check adds its own block
+on the account (blocks are per account) until its outcome. The decision is the
+case's written answer (a PDF letter, e-mailed when the customer has an address)
+and closes it. Requests made before cases existed get their case lazily, at
+their next step.
+
+Permissions: ``billing.view`` to read, ``billing.correct`` to write; the case
+services check ``case.handle`` too (billing officers have both).
 """
 
 from __future__ import annotations
@@ -64,6 +75,9 @@ CERTIFICATE_MAX_BYTES = 10 * 1024 * 1024
 DWELLINGS = (PremisesUse.MAIN_RESIDENCE, PremisesUse.SECONDARY_RESIDENCE)
 REASON = "Écrêtement pour fuite (loi Warsmann)"
 SANITATION_SERVICE = "sanitation"
+#: the price-list code of the meter-check fee (billed when the meter is found fine)
+METER_CHECK_FEE = "FRAIS-ETALONNAGE"
+CASE_TYPE = "DEGREVEMENT"
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -79,7 +93,13 @@ def add_months(day: dt.date, months: int) -> dt.date:
 def leak_relief_list(*, user, perm: str = Perm.BILLING_VIEW) -> QuerySet[LeakReliefRequest]:
     """Requests on the accounts of the user's centres."""
     requests = LeakReliefRequest.objects.select_related(
-        "account__party", "invoice", "service_point", "credit_note"
+        "account__party",
+        "invoice",
+        "service_point",
+        "credit_note",
+        "case",
+        "check_block",
+        "check_fee_invoice",
     )
     if user is None:
         return requests
@@ -254,6 +274,9 @@ def letter_text(request: LeakReliefRequest, relief: leak_relief.Relief | None = 
         "sanitation_cap": m3(request.sanitation_cap) if request.sanitation_cap is not None else "",
         "credit_note": request.credit_note,
         "amount": m3(request.credit_note.total_incl_vat) if request.credit_note_id else "",
+        "fee_amount": m3(request.check_fee_invoice.total_incl_vat)
+        if request.check_fee_invoice_id
+        else "",
     }
     return render_to_string("billing/leak_letter.txt", context).strip()
 
@@ -264,7 +287,7 @@ def letter_text(request: LeakReliefRequest, relief: leak_relief.Relief | None = 
 def _locked(request: LeakReliefRequest) -> LeakReliefRequest:
     return (
         LeakReliefRequest.objects.select_for_update(of=("self",))
-        .select_related("account__centre", "service_point", "invoice", "notice")
+        .select_related("account__centre", "service_point", "invoice", "notice", "case__case_type")
         .get(pk=request.pk)
     )
 
@@ -301,6 +324,150 @@ def informed_on(notice, invoice: Invoice) -> dt.date | None:
     return min(days) if days else None
 
 
+# --- the case (CASE-2, CASE-7) ----------------------------------------------------------------
+
+
+def _case_type():
+    from robinet.cases.models import CaseType
+
+    found = CaseType.objects.filter(code=CASE_TYPE, active=True).first()
+    if found is None:
+        raise ValidationFailed(
+            {
+                "case": [
+                    _(
+                        "Le type de dossier %(code)s manque au dictionnaire ou est inactif "
+                        "(robinet cases seed-dictionary)."
+                    )
+                    % {"code": CASE_TYPE}
+                ]
+            }
+        )
+    return found
+
+
+def _available(case, account_id: int) -> bool:
+    """An open DEGREVEMENT case of the account that no request holds yet."""
+    return (
+        case is not None
+        and case.is_open
+        and case.account_id == account_id
+        and case.case_type.code == CASE_TYPE
+        and not LeakReliefRequest.objects.filter(case=case).exists()
+    )
+
+
+def _case_for_new_request(*, actor, invoice: Invoice, notice, case):
+    """The case a new request joins: the one given, the notice's, an open one waiting for its
+    request (a customer's request recorded before the bill was found), else a new one."""
+    from robinet.cases.choices import OPEN_STATUSES
+    from robinet.cases.models import Case
+
+    if case is not None:
+        if not _available(case, invoice.account_id):
+            raise ValidationFailed(
+                {
+                    "case": [
+                        _(
+                            "Ce dossier n'est pas un dossier de dégrèvement ouvert de ce client "
+                            "sans demande d'écrêtement."
+                        )
+                    ]
+                }
+            )
+        return case
+    if (
+        notice is not None
+        and notice.case_id is not None
+        and _available(notice.case, invoice.account_id)
+    ):
+        return notice.case
+    waiting = (
+        Case.objects.filter(
+            account_id=invoice.account_id,
+            case_type__code=CASE_TYPE,
+            status__in=OPEN_STATUSES,
+            leak_relief_requests__isnull=True,
+        )
+        .select_related("case_type")
+        .order_by("opened_at", "id")
+    )
+    for candidate in waiting:
+        # A notice's case belongs to that notice's bill only.
+        other_notice = getattr(candidate, "abnormal_notice", None)
+        if other_notice is None or (notice is not None and other_notice.pk == notice.pk):
+            return candidate
+    return _case_open(actor=actor, invoice=invoice, notice=notice)
+
+
+def _case_open(*, actor, invoice: Invoice, notice=None):
+    from robinet.cases.choices import Channel
+    from robinet.cases.services import case_open
+
+    return case_open(
+        actor=actor,
+        case_type=_case_type(),
+        account=invoice.account,
+        channel=Channel.LETTER,
+        subject=_("Écrêtement pour fuite — facture %(n)s") % {"n": invoice.number},
+        description=_("Demande d'écrêtement (loi Warsmann) sur la facture %(n)s%(notice)s.")
+        % {
+            "n": invoice.number,
+            "notice": "" if notice is not None else _(", sans information préalable (METER-5)"),
+        },
+    )
+
+
+def _ensure_case(*, actor, request: LeakReliefRequest):
+    """The request's case; a request made before cases existed gets one now (lazily)."""
+    if request.case_id is not None:
+        return request.case
+    case = _case_open(actor=actor, invoice=request.invoice, notice=request.notice)
+    request.case = case
+    request.save(update_fields=["case"])
+    return case
+
+
+def _signature(actor):
+    """The signer of the decision letter: the deciding officer when their name is known,
+    else the customer service (seed 003 §5.1.7.4 wants a first name, name and title)."""
+    from django.conf import settings
+
+    from robinet.cases.answers import Signature
+
+    first = (getattr(actor, "first_name", "") or "").strip()
+    last = (getattr(actor, "last_name", "") or "").strip()
+    if first and last:
+        return Signature(first, last, _("Conseiller(ère) clientèle"))
+    return Signature(_("Le service"), _("clientèle"), settings.ROBINET_UTILITY["name"])
+
+
+def _answer_and_close(*, actor, request: LeakReliefRequest, resolution: str) -> None:
+    """The decision letter is the case's written answer (PDF, e-mailed when the customer has
+    an address, CASE-4); then the case closes and its dunning block is lifted (CASE-7)."""
+    from robinet.cases.services import answer_send, case_close
+
+    case = _ensure_case(actor=actor, request=request)
+    case.refresh_from_db()
+    if not case.is_open:  # closed by hand meanwhile: the letter stays on the request
+        return
+    contact = answer_send(actor=actor, case=case, body=request.letter, signature=_signature(actor))
+    request.letter = contact.body
+    request.save(update_fields=["letter"])
+    request.case = case_close(actor=actor, case=case, resolution=resolution)
+
+
+def answer_of(request: LeakReliefRequest):
+    """The written answer sent for the decision (its PDF is the letter), or None."""
+    if request.case_id is None or request.decided_at is None:
+        return None
+    return (
+        request.case.contacts.filter(is_answer=True, occurred_at__gte=request.decided_at)
+        .order_by("occurred_at", "id")
+        .first()
+    )
+
+
 @transaction.atomic
 def leak_relief_open(
     *,
@@ -310,12 +477,15 @@ def leak_relief_open(
     reference_average: Decimal | None = None,
     reference_basis: str = "",
     opened_on: dt.date | None = None,
+    case=None,
 ) -> LeakReliefRequest:
-    """Open a request on a consumption bill (BILL-9).
+    """Open a request on a consumption bill (BILL-9), in its DEGREVEMENT case.
 
     The reference average is the notice's (METER-5); without a notice the
     officer gives it (average of the last three years, or of comparable
-    premises) and the request is flagged ``notice_missing``.
+    premises) and the request is flagged ``notice_missing``. ``case``: the open
+    case of the customer's request (the portal's); by default the notice's case,
+    else an open DEGREVEMENT case of the account without a request, else a new one.
     """
     _require(actor, Perm.BILLING_CORRECT, invoice.account.centre)
     if invoice.kind not in BILL_KINDS or invoice.service_point_id is None:
@@ -352,7 +522,9 @@ def leak_relief_open(
         )
     opened_on = opened_on or clock.today()
     informed = informed_on(notice, invoice)
+    case = _case_for_new_request(actor=actor, invoice=invoice, notice=notice, case=case)
     request = LeakReliefRequest.objects.create(
+        case=case,
         notice=notice,
         invoice=invoice,
         account_id=invoice.account_id,
@@ -375,6 +547,7 @@ def leak_relief_open(
             "invoice": invoice.number,
             "notice_missing": request.notice_missing,
             "deadline": request.deadline,
+            "case": case.number,
         },
     )
     return request
@@ -604,6 +777,12 @@ def leak_relief_approve(*, actor, request: LeakReliefRequest) -> LeakReliefReque
             "letter",
         ]
     )
+    _answer_and_close(
+        actor=actor,
+        request=request,
+        resolution=_("Écrêtement accordé : avoir %(n)s de %(a)s € TTC.")
+        % {"n": note.number, "a": number_format(note.total_incl_vat, decimal_pos=2)},
+    )
     audit.record(
         actor=actor,
         verb="leak_relief_approved",
@@ -638,6 +817,11 @@ def leak_relief_refuse(*, actor, request: LeakReliefRequest, reason: str = "") -
     _decide(request, actor=actor, status=LeakReliefStatus.REFUSED, reason=reason)
     request.letter = letter_text(request)
     request.save(update_fields=["status", "decision_reason", "decided_at", "decided_by", "letter"])
+    _answer_and_close(
+        actor=actor,
+        request=request,
+        resolution=_("Écrêtement refusé : %(r)s") % {"r": request.decision_reason},
+    )
     audit.record(
         actor=actor,
         verb="leak_relief_refused",
@@ -646,6 +830,48 @@ def leak_relief_refuse(*, actor, request: LeakReliefRequest, reason: str = "") -
         data={"invoice": request.invoice.number, "reason": request.decision_reason},
     )
     return request
+
+
+def _lift_check_block(*, actor, request: LeakReliefRequest) -> None:
+    from robinet.collections.models import CollectionBlock
+    from robinet.collections.services import block_close
+
+    if request.check_block_id is None:
+        return
+    if CollectionBlock.objects.filter(pk=request.check_block_id, lifted_on__isnull=True).exists():
+        block_close(actor=actor, block=request.check_block)
+
+
+def _meter_check_fee(request: LeakReliefRequest) -> tuple[Invoice | None, str]:
+    """Meter fine: the check fee of the price list, when in force and allowed (COLL-1).
+
+    Returns the fees invoice, or None and why it was not billed (empty when no such fee is
+    configured). Billed as the system: the decision authorises it (like a missed
+    appointment's fee, CASE-8).
+    """
+    from robinet.billing.choices import PriceItemKind
+    from robinet.billing.fees import fees_invoice_issue, price_list
+    from robinet.customers.choices import CustomerClass
+
+    item = price_list(kind=PriceItemKind.FEE).filter(code=METER_CHECK_FEE).first()
+    if item is None:
+        return None, ""
+    if request.account.customer_class == CustomerClass.INDIVIDUAL and not (
+        item.allowed_for_individuals
+    ):
+        return None, _(
+            "Frais de vérification non facturés : le règlement de service ne les prévoit pas "
+            "pour un particulier (COLL-1)."
+        )
+    invoice = fees_invoice_issue(
+        actor=None,
+        account=request.account,
+        items=[(METER_CHECK_FEE, Decimal(1))],
+        contract=request.invoice.contract,
+        reason=_("Vérification du compteur (compteur conforme) — facture %(n)s")
+        % {"n": request.invoice.number},
+    )
+    return invoice, ""
 
 
 @transaction.atomic
@@ -667,16 +893,33 @@ def leak_relief_request_meter_check(
                 ]
             }
         )
+    from robinet.collections.choices import BlockReason
+    from robinet.collections.services import block_open
+
+    case = _ensure_case(actor=actor, request=request)
     request.kind = LeakReliefKind.METER_CHECK
     request.status = LeakReliefStatus.CHECK_REQUESTED
     request.check_requested_on = requested_on
-    request.save(update_fields=["kind", "status", "check_requested_on"])
+    # The excess is suspended: dunning waits for the outcome (blocks are per account).
+    request.check_block = block_open(
+        actor=actor,
+        account=request.account,
+        reason=BlockReason.DISPUTE,
+        reference=request.invoice.number,
+        comment=_("Vérification du compteur demandée (écrêtement, dossier %(c)s)")
+        % {"c": case.number},
+    )
+    request.save(update_fields=["kind", "status", "check_requested_on", "check_block"])
     audit.record(
         actor=actor,
         verb="leak_relief_meter_check_requested",
         target=request,
         subject=request.account,
-        data={"invoice": request.invoice.number, "requested_on": requested_on},
+        data={
+            "invoice": request.invoice.number,
+            "requested_on": requested_on,
+            "case": case.number,
+        },
     )
     return request
 
@@ -694,6 +937,10 @@ def leak_relief_meter_check_outcome(
     status = LeakReliefStatus.METER_FAULTY if faulty else LeakReliefStatus.METER_OK
     _decide(request, actor=actor, status=status, reason=note)
     request.correction_needed = faulty
+    _lift_check_block(actor=actor, request=request)
+    fee_problem = ""
+    if not faulty:
+        request.check_fee_invoice, fee_problem = _meter_check_fee(request)
     request.letter = letter_text(request)
     request.save(
         update_fields=[
@@ -702,15 +949,38 @@ def leak_relief_meter_check_outcome(
             "decided_at",
             "decided_by",
             "correction_needed",
+            "check_fee_invoice",
             "letter",
         ]
     )
+    if faulty:
+        resolution = _(
+            "Compteur défectueux : la facture %(n)s est à corriger (avoir et refacturation)."
+        ) % {"n": request.invoice.number}
+    else:
+        resolution = _("Compteur conforme : l'excédent de la facture %(n)s est dû.") % {
+            "n": request.invoice.number
+        }
+        if request.check_fee_invoice_id:
+            resolution += " " + _("Frais de vérification facturés : %(f)s.") % {
+                "f": request.check_fee_invoice.number
+            }
+        elif fee_problem:
+            resolution += " " + fee_problem
+    _answer_and_close(actor=actor, request=request, resolution=resolution)
     audit.record(
         actor=actor,
         verb="leak_relief_meter_checked",
         target=request,
         subject=request.account,
-        data={"invoice": request.invoice.number, "faulty": faulty, "note": note},
+        data={
+            "invoice": request.invoice.number,
+            "faulty": faulty,
+            "note": note,
+            "fee_invoice": request.check_fee_invoice.number
+            if request.check_fee_invoice_id
+            else None,
+        },
     )
     return request
 

@@ -901,6 +901,34 @@ class LeakReliefRequest(models.Model):
         related_name="leak_relief",
         verbose_name=_("avoir"),
     )
+    # CASE-2/CASE-7: the DEGREVEMENT case the request belongs to (its dunning block, its
+    # deadline, its written answer); null only on requests made before cases existed,
+    # which get one at their next step.
+    case = models.ForeignKey(
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="leak_relief_requests",
+        verbose_name=_("dossier"),
+    )
+    # The meter check suspends the excess (COLL-3 block) and may bill the check fee.
+    check_block = models.ForeignKey(
+        "collections.CollectionBlock",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("blocage des relances pendant la vérification"),
+    )
+    check_fee_invoice = models.ForeignKey(
+        Invoice,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("facture des frais de vérification"),
+    )
     created_at = models.DateTimeField(_("créée le"))
     created_by = author_field()
 
@@ -947,6 +975,18 @@ class LeakReliefRequest(models.Model):
                 )
                 | Q(decided_at__isnull=False),
                 name="leak_relief_decision_dated",
+            ),
+            # One request per case (a refused request's case is closed; a new one opens).
+            models.UniqueConstraint(fields=["case"], name="leak_relief_one_request_per_case"),
+            # The check fee is billed only when the meter was found fine.
+            models.CheckConstraint(
+                condition=Q(check_fee_invoice__isnull=True) | Q(status=LeakReliefStatus.METER_OK),
+                name="leak_relief_check_fee_when_meter_ok",
+            ),
+            # Only a meter check blocks dunning on its own.
+            models.CheckConstraint(
+                condition=Q(check_block__isnull=True) | Q(kind=LeakReliefKind.METER_CHECK),
+                name="leak_relief_check_block_on_meter_check",
             ),
         ]
 

@@ -1416,6 +1416,7 @@ class LeakDetailView(LeakMixin, View):
             and leak.status in (LeakReliefStatus.OPEN, LeakReliefStatus.RECEIVED),
             "can_approve": can_decide and leak.status == LeakReliefStatus.RECEIVED,
             "can_check": can_decide and leak.status == LeakReliefStatus.CHECK_REQUESTED,
+            "answer": leaks.answer_of(leak),
             "today": clock.today(),
         }
         return render(request, "billing/leak_detail.html", context)

@@ -57,6 +57,9 @@ ENTRIES = (
      "Demande interne administrative ou technique entre services."),
     ("AGENCE", "Dossier de l'agence de recouvrement", N.INTERNAL, T.COLLECTION, D.NONE, True,
      False, "Créé par l'agence externe ; bloque les relances (procédure, §5.2)."),
+    ("RELEVE", "Nouvelle relève demandée", N.INTERNAL, T.OPERATIONS, D.NONE, False, True,
+     "Demande interne : relevé en anomalie (METER-2), index à relever sur place ; "
+     "clôturée par le relevé valide suivant."),
 )  # fmt: skip
 
 

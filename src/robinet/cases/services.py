@@ -175,9 +175,13 @@ def case_open(
     channel: str = Channel.PHONE,
     opened_at: dt.datetime | None = None,
     previous_case: Case | None = None,
+    response_due: dt.datetime | None = None,
 ) -> Case:
     """Open a case (CASE-2): numbered, with its deadline (CASE-3), routed (CASE-5/6), blocking
-    dunning when its type does (CASE-7). Internal cases are opened here directly."""
+    dunning when its type does (CASE-7). Internal cases are opened here directly.
+
+    ``response_due``: a deadline set by another rule (the month the customer has to answer
+    a METER-5 notice, BILL-9) instead of the type's; ignored for a type without deadline."""
     centre = centre or (account.centre if account is not None else None)
     if centre is None:
         raise ValidationFailed({"centre": [_("Le centre est obligatoire.")]})
@@ -220,6 +224,10 @@ def case_open(
         team=route(case_type.routing, centre),
         previous_case=previous_case,
     )
+    if response_due is not None and case.response_due is not None:
+        if response_due < opened_at:
+            raise ValidationFailed({"response_due": [_("L'échéance précède l'ouverture.")]})
+        case.response_due = response_due
     found = _detect(channel, subject, case.description)
     if found.sensitive:
         _mark_sensitive(case, found)

@@ -348,7 +348,8 @@ def works_and_fees(today: dt.date) -> tuple[int, int]:
 
 def leak_reliefs(today: dt.date) -> int:
     """Leak-relief requests on bills that carried a METER-5 notice (BILL-9): granted,
-    refused, waiting for the plumber's certificate."""
+    refused, waiting for the plumber's certificate — each in its DEGREVEMENT case, the
+    decided ones answered by letter and closed."""
     from robinet.billing.leaks import (
         leak_relief_approve,
         leak_relief_open,
@@ -356,7 +357,10 @@ def leak_reliefs(today: dt.date) -> int:
         leak_relief_refuse,
     )
     from robinet.core.exceptions import ApplicationError
+    from robinet.demo.cases import ensure_teams
+    from robinet.metering.case_links import notice_case_open
 
+    ensure_teams()  # the DEGREVEMENT cases go to the contracts team (CASE-6)
     # The bills that showed a METER-5 notice, then the largest household bills of the
     # last run (the cap applies even when the customer was not informed).
     latest = Invoice.objects.filter(kind="periodic").order_by("-issue_date").first()
@@ -379,6 +383,8 @@ def leak_reliefs(today: dt.date) -> int:
     for n, invoice in enumerate(bills):
         try:
             with transaction.atomic():
+                if invoice.abnormal_notice_id:  # the notice started the case (METER-5)
+                    notice_case_open(invoice.abnormal_notice)
                 request = leak_relief_open(
                     actor=None,
                     invoice=invoice,

@@ -162,7 +162,8 @@ def _finish(case: Case, day: dt.date, rng: random.Random) -> None:
 
 def seed_demo(today: dt.date, *, count: int = 420) -> dict:
     """A year of requests ending ``today``; the figures for the demo's report."""
-    if Case.objects.exists():
+    # The billing step opened the leak-relief cases of its requests (BILL-9) before this one.
+    if Case.objects.exclude(case_type__code="DEGREVEMENT").exists():
         return {"cases": Case.objects.count(), "open": 0, "overdue": 0, "appointments": 0}
     rng = random.Random(2026)
     ensure_teams()
@@ -225,6 +226,7 @@ def seed_demo(today: dt.date, *, count: int = 420) -> dict:
                     actor=None, case=case, action="Vérifier le dossier et rappeler le client"
                 )
         _internal(today, accounts, types, rng)
+        _new_readings(today, rng)
         _offers(rng)
         appointments = _field(today, accounts, types, rng)
     now = clock.now()
@@ -261,6 +263,26 @@ def _internal(today, accounts, types, rng) -> None:
             recorded_at=when,
             subject="Appel sortant non rattaché",
         )
+
+
+def _new_readings(today, rng, count: int = 3) -> int:
+    """METER-2: a few held readings of the worklist sent back to the field (RELEVE cases)."""
+    from robinet.metering.choices import AnomalyResolution, ReadingStatus
+    from robinet.metering.models import Reading
+    from robinet.metering.services import anomaly_resolve
+
+    done = 0
+    held = Reading.objects.filter(status=ReadingStatus.HELD, anomaly="index_decrease")
+    for reading in held.order_by("created_at", "id")[:count]:
+        with clock.as_of(_moment(today - dt.timedelta(days=2), rng)):
+            anomaly_resolve(
+                actor=None,
+                reading=reading,
+                resolution=AnomalyResolution.NEW_READING_REQUESTED,
+                comment="Index inférieur au précédent : relève de contrôle.",
+            )
+        done += 1
+    return done
 
 
 def _offers(rng) -> None:

@@ -42,6 +42,23 @@ class ReadingOut(Schema):
     corrects: int | None = Field(None, alias="corrects_id")
     reader: str
     created_at: dt.datetime
+    case: str | None = Field(
+        None, description="METER-2: number of the case of the new reading asked for it"
+    )
+
+    @staticmethod
+    def resolve_case(obj) -> str | None:
+        case = selectors.new_reading_case(obj)
+        return case.number if case is not None else None
+
+
+class ResolveIn(Schema):
+    resolution: str = Field(
+        description="validated | corrected | new_reading_requested | meter_not_seen | rejected"
+    )
+    index: Decimal | None = Field(None, description="corrected: the right index (m³)")
+    read_on: dt.date | None = Field(None, description="corrected: the right date")
+    comment: str = Field("", max_length=500)
 
 
 class PeriodOut(Schema):
@@ -184,6 +201,25 @@ def consumption_series(request, reference: str):
         user=request.user, reference=reference.upper()
     )
     return selectors.consumption_series(service_point)
+
+
+@router.post("/readings/{pk}/resolve", response=ReadingOut, summary="Traiter un relevé en anomalie")
+def reading_resolve(request, pk: int, payload: ResolveIn):
+    """METER-2 worklist decision on a held reading. Answers the reading that now counts (the
+    corrected one, the estimate) or the rejected one; ``new_reading_requested`` answers the
+    rejected reading with ``case``, the number of the internal case sent to the field."""
+    from robinet.organisation.roles import Perm
+
+    reading = selectors.reading_get_for_user(user=request.user, pk=pk, perm=Perm.CUSTOMER_CHANGE)
+    result = services.anomaly_resolve(
+        actor=request.user,
+        reading=reading,
+        resolution=payload.resolution,
+        index=payload.index,
+        read_on=payload.read_on,
+        comment=payload.comment,
+    )
+    return _reload(request, result)
 
 
 @router.get("/anomalies", response=list[ReadingOut], summary="Relevés en anomalie (METER-2)")

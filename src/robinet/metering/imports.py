@@ -944,6 +944,7 @@ def import_readings(
             )
         if result.pending_notices:
             result.notices = _create_notices(result.pending_notices, record.pk)
+        _cases_after_import(record.pk, {line[1][1] for line in lines})
         result.anomalies.sort(key=lambda outcome: outcome.line)
         ImportFile.objects.filter(pk=record.pk).update(
             outcome=result.outcome(sorted(line[0] for line in lines))
@@ -952,6 +953,32 @@ def import_readings(
         mark = time.perf_counter()
     timings["commit"] = time.perf_counter() - mark
     return result
+
+
+def _cases_after_import(import_id: int, point_ids: set[int]) -> None:
+    """The cases of the few readings that need one: each METER-5 notice opens its leak-relief
+    case (BILL-9); a valid reading closes the new-reading request of its point (METER-2)."""
+    from robinet.metering import case_links
+    from robinet.metering.models import NewReadingRequest
+
+    for notice in AbnormalConsumptionNotice.objects.filter(
+        reading__import_file_id=import_id, case__isnull=True
+    ).select_related("account__centre"):
+        case_links.notice_case_open(notice)
+    # Open requests are few (a partial index): intersect them with the file's points.
+    waiting = set(
+        NewReadingRequest.objects.filter(closed_at__isnull=True).values_list(
+            "service_point_id", flat=True
+        )
+    ).intersection(point_ids)
+    if waiting:
+        case_links.new_reading_requests_close(
+            list(
+                Reading.objects.filter(
+                    import_file_id=import_id, service_point_id__in=waiting, status=VALID
+                )
+            )
+        )
 
 
 def _create_notices(pending: list[tuple], import_id: int) -> int:

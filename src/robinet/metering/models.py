@@ -161,6 +161,16 @@ class AbnormalConsumptionNotice(models.Model):
     created_at = models.DateTimeField(_("créé le"))
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
     sent_channel = models.CharField(_("canal d'envoi"), max_length=8, blank=True)
+    # BILL-9: the leak-relief (DEGREVEMENT) case the notice starts; null on notices
+    # created before cases existed (a relief request then opens its own case).
+    case = models.OneToOneField(
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="abnormal_notice",
+        verbose_name=_("dossier de dégrèvement"),
+    )
 
     class Meta:
         verbose_name = _("information de consommation anormale")
@@ -169,3 +179,71 @@ class AbnormalConsumptionNotice(models.Model):
                 condition=Q(period_end__gte=models.F("period_start")), name="notice_period_ordered"
             ),
         ]
+
+
+class NewReadingRequest(models.Model):
+    """METER-2: *demander une nouvelle relève* on a held reading — the internal case (RELEVE)
+    sent to the field team, closed by the next valid actual reading of the service point.
+
+    Several rejected readings of one point may share the open case of the first request.
+    """
+
+    reading = models.OneToOneField(
+        Reading,
+        on_delete=models.PROTECT,
+        related_name="new_reading_request",
+        verbose_name=_("relevé rejeté"),
+    )
+    service_point = models.ForeignKey(ServicePoint, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.PROTECT,
+        related_name="new_reading_requests",
+        verbose_name=_("dossier"),
+    )
+    intervention = models.ForeignKey(
+        "cases.Intervention",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("intervention"),
+    )
+    created_at = models.DateTimeField(_("demandée le"))
+    created_by = author_field()
+    closed_at = models.DateTimeField(_("satisfaite le"), null=True, blank=True)
+    closing_reading = models.ForeignKey(
+        Reading,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("relevé reçu"),
+    )
+
+    class Meta:
+        verbose_name = _("demande de nouvelle relève")
+        verbose_name_plural = _("demandes de nouvelle relève")
+        constraints = [
+            # Satisfied ⇔ dated; the reading that satisfied it is kept (null only when the
+            # case was closed by hand before a reading came).
+            models.CheckConstraint(
+                condition=Q(closing_reading__isnull=True) | Q(closed_at__isnull=False),
+                name="new_reading_closing_dated",
+            ),
+            models.CheckConstraint(
+                condition=~Q(closing_reading=models.F("reading")),
+                name="new_reading_closed_by_another_reading",
+            ),
+        ]
+        indexes = [
+            # Every valid reading looks for the open requests of its point: a small index.
+            models.Index(
+                fields=["service_point"],
+                condition=Q(closed_at__isnull=True),
+                name="new_reading_open_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reading_id} → {self.case_id}"

@@ -40,7 +40,7 @@ def reading_list(*, user, perm: str = Perm.CUSTOMER_VIEW) -> QuerySet[Reading]:
 def reading_get_for_user(*, user, pk: int, perm: str = Perm.CUSTOMER_VIEW) -> Reading:
     reading = (
         reading_list(user=user, perm=perm)
-        .select_related("meter", "service_point__centre", "corrects")
+        .select_related("meter", "service_point__centre", "corrects", "new_reading_request__case")
         .filter(pk=pk)
         .first()
     )
@@ -95,7 +95,7 @@ def reading_history(service_point: ServicePoint) -> QuerySet[Reading]:
     """Every reading of a service point, newest first (corrected ones included: audit)."""
     return (
         Reading.objects.filter(service_point=service_point)
-        .select_related("meter", "created_by")
+        .select_related("meter", "created_by", "new_reading_request__case")
         .order_by("-read_on", "-id")
     )
 
@@ -111,7 +111,7 @@ def anomaly_worklist(
     readings = (
         reading_list(user=user)
         .filter(status=ReadingStatus.HELD)
-        .select_related("meter", "service_point__centre")
+        .select_related("meter", "service_point__centre", "new_reading_request__case")
     )
     if centre is not None:
         readings = readings.filter(service_point__centre=centre)
@@ -187,7 +187,7 @@ def notice_list(account: CustomerAccount) -> QuerySet[AbnormalConsumptionNotice]
     """METER-5 notices of an account, newest first."""
     return (
         AbnormalConsumptionNotice.objects.filter(account=account)
-        .select_related("service_point", "reading")
+        .select_related("service_point", "reading", "case")
         .order_by("-period_end", "-id")
     )
 
@@ -360,3 +360,9 @@ def meter_at(service_point: ServicePoint, on: dt.date) -> Meter | None:
         .order_by(F("installed_on").desc(nulls_last=True), "-id")
         .first()
     )
+
+
+def new_reading_case(reading: Reading):
+    """METER-2: the case of the new reading asked for ``reading`` (None if none was asked)."""
+    request = getattr(reading, "new_reading_request", None)
+    return request.case if request is not None else None

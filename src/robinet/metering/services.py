@@ -23,7 +23,7 @@ from robinet.customers import rules
 from robinet.customers import services as customer_services
 from robinet.customers.choices import CustomerClass
 from robinet.customers.models import Meter, ServicePoint
-from robinet.metering import selectors
+from robinet.metering import case_links, selectors
 from robinet.metering.choices import (
     AnomalyReason,
     AnomalyResolution,
@@ -210,6 +210,7 @@ def _warsmann(reading: Reading, service_point: ServicePoint, meter: Meter):
         ),
         created_at=clock.now(),
     )
+    case_links.notice_case_open(notice)
     audit.record(
         actor=None,
         verb="abnormal_consumption_notice_created",
@@ -223,6 +224,8 @@ def _warsmann(reading: Reading, service_point: ServicePoint, meter: Meter):
 def _became_valid(reading: Reading, service_point: ServicePoint, meter: Meter) -> None:
     _replace_estimates(reading)
     _warsmann(reading, service_point, meter)
+    # METER-2: the next valid actual reading closes the new-reading request and its case.
+    case_links.new_reading_requests_close([reading])
 
 
 # --- readings ------------------------------------------------------------------------------------
@@ -370,7 +373,8 @@ def anomaly_resolve(
 
     ``validated``: the volume is real (high or zero consumption only);
     ``corrected``: a new reading with ``index``/``read_on`` replaces it;
-    ``new_reading_requested``: rejected until a new reading comes;
+    ``new_reading_requested``: rejected until a new reading comes; an internal case
+    (``RELEVE``) goes to the field team and the next valid reading closes it;
     ``meter_not_seen``: rejected and replaced by an estimate (METER-3).
     Returns the reading that now counts (or the rejected one).
     """
@@ -407,6 +411,9 @@ def anomaly_resolve(
     result = reading
     if reading.status == ReadingStatus.VALID:
         _became_valid(reading, service_point, reading.meter)
+    elif resolution == AnomalyResolution.NEW_READING_REQUESTED:
+        # METER-2: an internal case for the field team, closed by the next valid reading.
+        case_links.new_reading_request_open(actor=actor, reading=reading, comment=comment)
     elif resolution == AnomalyResolution.METER_NOT_SEEN:
         estimates = estimate_readings(
             actor=actor, service_points=[service_point], at=min(reading.read_on, clock.today())

@@ -144,6 +144,14 @@ class AnomalyResolveView(ReadingMixin, View):
                 raise
             except ApplicationError as exc:
                 error = exc.message
+        message = "" if error else str(RESOLUTION_MESSAGES.get(resolution, ""))
+        case = None
+        if not error and resolution == AnomalyResolution.NEW_READING_REQUESTED:
+            case = selectors.new_reading_case(self.get_reading())
+            if case is not None:
+                message = _("Nouvelle relève demandée : dossier %(n)s pour l'équipe terrain.") % {
+                    "n": case.number
+                }
         if request.htmx:
             reading.refresh_from_db()
             return render(
@@ -152,7 +160,8 @@ class AnomalyResolveView(ReadingMixin, View):
                 {
                     "row": selectors.worklist_rows([reading])[0],
                     "done": not error,
-                    "done_message": "" if error else RESOLUTION_MESSAGES.get(resolution, ""),
+                    "done_message": message,
+                    "case": case,
                     "error_message": error,
                     "can_change": True,
                     "resolutions": forms.ROW_RESOLUTIONS,
@@ -163,7 +172,7 @@ class AnomalyResolveView(ReadingMixin, View):
         if error:
             messages.error(request, error)
         else:
-            messages.success(request, RESOLUTION_MESSAGES.get(resolution, ""))
+            messages.success(request, message)
         return redirect(safe_next(request.POST.get("next")))
 
 

@@ -486,13 +486,21 @@ def leak_relief_request(
             answers.append(
                 _("Demande d'écrêtement enregistrée sur la facture %(n)s.") % {"n": invoice.number}
             )
-        case = _open(
-            user,
-            account,
-            "DEGREVEMENT",
-            _("Demande d'écrêtement pour fuite"),
-            "\n".join(filter(None, [body, *answers, (message or "").strip()])),
-        )
+        text = "\n".join(filter(None, [body, *answers, (message or "").strip()]))
+        if relief is not None:
+            # The customer's contact joins the relief request's case (the notice's, BILL-9).
+            case = case_services.request_record(
+                actor=None,
+                account=account,
+                channel=Channel.WEB_FORM,
+                case_type=_case_type("DEGREVEMENT"),
+                subject=_("Demande d'écrêtement pour fuite"),
+                body=text,
+                attach_to=relief.case,
+            )
+            _trace(user, "request", case, type="DEGREVEMENT", account=account.number)
+        else:
+            case = _open(user, account, "DEGREVEMENT", _("Demande d'écrêtement pour fuite"), text)
         _attach(user, account, case, [certificate])
         if relief is not None:
             _trace(user, "leak_relief", relief, case=case.number)

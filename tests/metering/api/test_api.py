@@ -169,3 +169,30 @@ def test_meter_change_refusals_name_the_fields(api, point, org):
          "new_diameter_mm": 15},
     )  # fmt: skip
     assert response.status_code == 404
+
+
+def test_resolve_new_reading_answers_the_case_number_meter_2(api, point):
+    regular_history(point)
+    held = read(point, dt.date(2025, 3, 1), "300")
+    response = api.post(f"/readings/{held.pk}/resolve", {"resolution": "new_reading_requested"})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "rejected"
+    assert body["case"].startswith("DOS-2025-")
+    history = api.get(f"/service-points/{point.reference}/readings").json()
+    assert [r["case"] for r in history if r["id"] == held.pk] == [body["case"]]
+    # an unknown resolution, a reading no longer held: clear refusals
+    again = api.post(f"/readings/{held.pk}/resolve", {"resolution": "validated"})
+    assert again.status_code == 409
+    other = read(point, dt.date(2025, 3, 5), "250")
+    bad = api.post(f"/readings/{other.pk}/resolve", {"resolution": "nonsense"})
+    assert bad.status_code == 400
+    assert "resolution" in bad.json()["extra"]["fields"]
+
+
+def test_resolve_outside_the_centres_is_not_found_meter_2(api, org):
+    _account, sp = occupied_point(org.centres[2])
+    regular_history(sp)
+    held = read(sp, dt.date(2025, 3, 1), "300")
+    response = api.post(f"/readings/{held.pk}/resolve", {"resolution": "new_reading_requested"})
+    assert response.status_code == 404

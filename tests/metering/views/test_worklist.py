@@ -99,7 +99,7 @@ def test_validate_resolves_the_anomaly_in_place(web, officer, occupied):
 @pytest.mark.parametrize(
     ("resolution", "message"),
     [
-        ("new_reading_requested", "Nouvelle relève demandée."),
+        ("new_reading_requested", "Nouvelle relève demandée : dossier DOS-"),
         ("meter_not_seen", "Compteur non vu"),
     ],
 )
@@ -208,3 +208,26 @@ def test_worklist_query_count_does_not_grow_with_rows(
     with django_assert_max_num_queries(len(one_row)):
         response = web.get("metering:anomalies")
     assert "5 relevés en anomalie" in response.content.decode()
+
+
+def test_new_reading_links_the_case_in_the_row_and_the_history_meter_2(web, officer, occupied):
+    from robinet.metering.models import NewReadingRequest
+
+    account, sp = occupied
+    reading = held_decrease(sp)
+    client = web.login(officer)
+    html = client.post(
+        "metering:anomaly-resolve",
+        reading.pk,
+        htmx=True,
+        data={"resolution": "new_reading_requested"},
+    ).content.decode()
+    case = NewReadingRequest.objects.get(reading=reading).case
+    assert f'id="anomaly-{reading.pk}-case"' in html
+    assert f"/cases/{case.pk}/" in html
+    history = client.get(
+        "metering:service-point-readings", account.number, sp.reference, htmx=True
+    ).content.decode()
+    assert f'id="reading-{reading.pk}-case"' in history
+    assert case.number in history
+    assert "relève en attente" in history
