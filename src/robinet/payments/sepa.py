@@ -435,10 +435,7 @@ def collectable(collection_date: dt.date, *, prenotice: int | None = None):
             account__mandates__status=MandateStatus.ACTIVE,
         )
         .filter(_no_hold())
-        .filter(
-            ~Q(account__monthly_payment=True, invoice__kind__in=BILL_KINDS)
-            | ~_covered_by_budget_plan()
-        )
+        .filter(~Q(invoice__kind__in=BILL_KINDS) | ~_covered_by_budget_plan())
         .filter(~_covered_by_payment_plan())
         .select_related("invoice", "account", "account__party")
         .order_by("account_id", "due_date", "id")
