@@ -212,13 +212,12 @@ def test_pay_3_no_mandate_no_collection(billed, collector):
     assert not DirectDebitRun.objects.exists()
 
 
-def test_pay_3_monthly_payment_accounts_are_not_debited_their_invoices(billed, collector):
-    """BILL-10: their schedule is what is debited; debiting the invoices would collect twice."""
+def test_pay_3_monthly_payment_flag_alone_does_not_exclude_invoices(billed, collector):
+    """BILL-10: only the bills a live plan covers are left out (see test_sepa_instalments)."""
     _mandate(billed)
     CustomerAccount.objects.filter(pk=billed.pk).update(monthly_payment=True)
-    with pytest.raises(ApplicationError) as error:
-        sepa.debit_run_create(actor=collector, collection_date=COLLECT_ON)
-    assert error.value.code == "nothing_to_collect"
+    run = sepa.debit_run_create(actor=collector, collection_date=COLLECT_ON)
+    assert run.item_count == 2
 
 
 def test_pay_3_revoked_mandate_no_collection(billed, collector):

@@ -58,7 +58,8 @@ def test_pay_3_run_created_on_screen_and_file_downloaded(web, billed, collector)
     )  # fmt: skip
     preview = web.get("payments:sepa-runs", data={"collection_date": "2026-02-17",
                                                    "version": "001.08"})  # fmt: skip
-    assert "2 factures à prélever" in preview.content.decode()
+    assert "2 prélèvements pour" in preview.content.decode()
+    assert "factures : 2, mensualités : 0" in preview.content.decode()
     holiday = web.post(
         "payments:sepa-runs", data={"collection_date": "2026-04-03", "version": "001.08"}
     )

@@ -109,7 +109,7 @@ class BudgetPlanAdmin(admin.ModelAdmin):
 
     list_display = ("id", "account", "contract", "year", "status", "estimate", "instalment_count")
     list_filter = ("status", "year")
-    search_fields = ("account__number", "contract__number", "mandate_reference")
+    search_fields = ("account__number", "contract__number", "mandate__umr")
     inlines = [BudgetInstalmentInline]
 
     def get_readonly_fields(self, request, obj=None):

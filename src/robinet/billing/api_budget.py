@@ -5,7 +5,9 @@
 * ``POST /billing/budget-plans``: enrol a contract (201); 400 naming
   ``account`` without an IBAN, ``volume`` without a history, 409
   ``budget_plan_exists`` when the contract has a live plan that year;
-* ``GET /billing/budget-plans/{id}``: the plan with its schedule and figures;
+* ``GET /billing/budget-plans/{id}``: the plan with its mandate, its schedule
+  (each instalment with its direct debit: end-to-end id, run, status
+  ``pending`` / ``settled`` / ``rejected``) and figures;
 * ``GET /billing/budget-plans/{id}/schedule``: the schedule PDF (also the SEPA
   pre-notification);
 * ``POST …/adjust`` (the next two instalments take an amount, + or −) and
@@ -28,12 +30,25 @@ from robinet.customers import selectors as customer_selectors
 router = Router(tags=["mensualisation"])
 
 
+class InstalmentDebitOut(Schema):
+    end_to_end_id: str
+    run: int = Field(alias="run_id")
+    collection_date: dt.date = Field(alias="run.collection_date")
+    payment: str = Field(alias="payment.number")
+    status: str = Field(description="pending (until the run is settled) | settled | rejected")
+
+
 class InstalmentOut(Schema):
     position: int
     due_date: dt.date
     amount: Decimal
-    status: str = Field(description="scheduled | collected | suspended | cancelled")
-    collected_on: dt.date | None
+    status: str = Field(description="scheduled | collected | rejected | suspended | cancelled")
+    collected_on: dt.date | None = Field(description="Collection date (also of a rejected one)")
+    debit: InstalmentDebitOut | None = Field(None, description="Its SEPA direct debit (PAY-3)")
+
+    @staticmethod
+    def resolve_debit(obj):
+        return getattr(obj, "direct_debit", None)
 
 
 class FiguresOut(Schema):
@@ -41,6 +56,7 @@ class FiguresOut(Schema):
     collected: Decimal
     to_collect: Decimal
     suspended: Decimal
+    rejected: Decimal = Field(description="Debited then rejected by the bank (PAY-4)")
 
 
 class PlanSummaryOut(Schema):
@@ -59,7 +75,9 @@ class PlanOut(PlanSummaryOut):
     period_end: dt.date
     estimate_volume: Decimal
     estimate_basis: str = Field(description="history | similar | given")
-    mandate_reference: str = Field(description="Placeholder until the SEPA mandates (payments)")
+    mandate: str | None = Field(
+        None, description="UMR of the SEPA mandate the plan is collected under"
+    )
     suspended_on: dt.date | None
     suspension_reason: str
     closed_on: dt.date | None
@@ -72,6 +90,10 @@ class PlanOut(PlanSummaryOut):
     next_plan: int | None = None
     figures: FiguresOut
     instalments: list[InstalmentOut]
+
+    @staticmethod
+    def resolve_mandate(obj) -> str | None:
+        return obj.mandate.umr if obj.mandate_id else None
 
     @staticmethod
     def resolve_previous_plan(obj) -> int | None:
@@ -98,7 +120,11 @@ class PlanIn(Schema):
     volume: Decimal | None = Field(
         None, ge=0, max_digits=12, decimal_places=3, description="Annual m³ without a history"
     )
-    mandate_reference: str = Field("", max_length=35)
+    mandate_reference: str = Field(
+        "",
+        max_length=35,
+        description="UMR of an active mandate of the account; empty: its active one",
+    )
 
 
 class AdjustIn(Schema):

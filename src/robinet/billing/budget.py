@@ -17,15 +17,28 @@ A customer paying by direct debit spreads a contract's yearly water bill over
   is not solved the same day (CASE-7);
 * :func:`plan_change_amount`: the customer's new monthly amount, within
   ±30 % of the base amount and never below 5 € (``budget_plan``);
-* :func:`instalment_collect`: marks an instalment collected — the placeholder
-  until the payments module (pain.008, PAY-3) calls it itself;
+* the SEPA debit runs (:mod:`robinet.payments.sepa`, PAY-3) collect the
+  scheduled instalments due of active plans whose account has an active
+  mandate: :func:`instalments_to_debit` is what they take,
+  :func:`instalments_debited` marks them collected (the payment is booked on
+  the account as a credit the consumption invoice later clears), and
+  :func:`instalment_debit_rejected` puts one back to *rejected* when the bank
+  rejects or returns it (PAY-4);
+* :func:`instalment_collect`: an officer marks collected an instalment paid
+  otherwise (a scheduled or rejected one paid at the counter, booked there);
 * :func:`plan_settle`: the yearly settlement — the year's consumption
   invoices minus the instalments collected — and the next year's plan.
 
-The SEPA mandate (UMR, signature date) comes with the payments issue: a plan
-holds a ``mandate_reference`` meanwhile. Settlement issues no invoice: the
-consumption invoice is the invoice; a balance due stays open on it, and a
-refund is recorded on the plan until payments brings refunds (PAY-6).
+"Collected" means the same everywhere: an instalment whose money is on the
+account (debited by a run and not rejected, or marked by an officer once
+paid otherwise). The settlement adds up exactly those; a rejected instalment
+is not counted, so the settlement asks for it again.
+
+The plan points at its SEPA mandate (``mandate``): the account's active one
+at enrolment, the one last used by a run afterwards. Settlement issues no
+invoice: the consumption invoice is the invoice; a balance due stays open on
+it (the next debit run collects it, the plan being settled), and a refund is
+recorded on the plan until payments brings refunds (PAY-6).
 
 Permissions: reading needs ``billing.view``; enrolment and changes
 ``contract.change`` on the account's centre; collecting and settling
@@ -124,7 +137,12 @@ def plan_get_for_user(*, user, pk: int, perm: str = Perm.BILLING_VIEW) -> Budget
 
 
 def schedule_of(plan: BudgetPlan) -> list[BudgetInstalment]:
-    return list(plan.instalments.order_by("position"))
+    """The instalments in order, each with its direct debit (run, payment, reversal) if any."""
+    return list(
+        plan.instalments.select_related(
+            "direct_debit__run", "direct_debit__payment__reversal"
+        ).order_by("position")
+    )
 
 
 def live_plan_of(contract, *, on: dt.date | None = None) -> BudgetPlan | None:
@@ -141,6 +159,7 @@ class Figures:
     collected: Decimal
     to_collect: Decimal
     suspended: Decimal
+    rejected: Decimal = Decimal(0)
 
 
 def figures_of(plan: BudgetPlan) -> Figures:
@@ -154,7 +173,10 @@ def figures_of(plan: BudgetPlan) -> Figures:
     collected = sums.get(InstalmentStatus.COLLECTED, zero)
     to_collect = sums.get(InstalmentStatus.SCHEDULED, zero)
     suspended = sums.get(InstalmentStatus.SUSPENDED, zero)
-    return Figures(collected + to_collect + suspended, collected, to_collect, suspended)
+    rejected = sums.get(InstalmentStatus.REJECTED, zero)
+    return Figures(
+        collected + to_collect + suspended + rejected, collected, to_collect, suspended, rejected
+    )
 
 
 @dataclass(frozen=True)
@@ -213,6 +235,29 @@ def _locked(plan: BudgetPlan) -> BudgetPlan:
     )
 
 
+def _mandate_for(account, reference: str = ""):
+    """The mandate a plan is collected under: the one with UMR ``reference``, else the active one.
+
+    None when the account has no mandate yet (the runs collect once one is signed).
+    """
+    from robinet.payments.models import Mandate, MandateStatus
+
+    mandates = Mandate.objects.filter(account=account)
+    reference = (reference or "").strip()
+    if not reference:
+        return mandates.filter(status=MandateStatus.ACTIVE).first()
+    mandate = mandates.filter(umr=reference).first()
+    if mandate is None:
+        raise ValidationFailed(
+            {"mandate_reference": [_("Aucun mandat de ce compte n'a la RUM %s.") % reference]}
+        )
+    if mandate.status != MandateStatus.ACTIVE:
+        raise ValidationFailed(
+            {"mandate_reference": [_("Le mandat %s n'est plus actif.") % reference]}
+        )
+    return mandate
+
+
 def _create_plan(
     *,
     actor,
@@ -221,7 +266,7 @@ def _create_plan(
     day: int,
     first_due: dt.date,
     volume,
-    mandate_reference: str,
+    mandate,
     previous: BudgetPlan | None = None,
 ) -> BudgetPlan:
     period_start = first_due.replace(day=1)
@@ -245,7 +290,7 @@ def _create_plan(
                 estimate_basis=estimate.basis,
                 instalment_count=count,
                 day_of_month=day,
-                mandate_reference=mandate_reference.strip()[:35],
+                mandate=mandate,
                 previous_plan=previous,
                 created_at=clock.now(),
                 created_by=_user(actor),
@@ -296,7 +341,8 @@ def plan_enrol(
     Requires an IBAN on the account and an active contract; the first
     instalment falls at least 14 days after today (SEPA pre-notification) on
     ``day_of_month``, or on ``first_due`` if later. Sets the account's
-    ``monthly_payment``.
+    ``monthly_payment``. ``mandate_reference`` names the account's active
+    mandate (UMR) to collect under; empty: the account's active mandate, if any.
     """
     account = contract.account
     _require(actor, MANAGE, account.centre)
@@ -336,7 +382,7 @@ def plan_enrol(
         day=day,
         first_due=first,
         volume=volume,
-        mandate_reference=mandate_reference,
+        mandate=_mandate_for(account, mandate_reference),
     )
     if not account.monthly_payment:
         account.monthly_payment = True
@@ -534,14 +580,88 @@ def plan_cancel(*, actor, plan: BudgetPlan, reason: str = "") -> BudgetPlan:
     return plan
 
 
-# --- collection placeholder (until payments, PAY-3) ------------------------------------------
+# --- collection (PAY-3 debit runs; an officer for instalments paid otherwise) ----------------
+
+
+def instalments_to_debit(collection_date: dt.date) -> QuerySet[BudgetInstalment]:
+    """BILL-10: the instalments a debit run on ``collection_date`` collects (PAY-3).
+
+    Scheduled (neither suspended — CASE-7 — nor cancelled, collected or rejected),
+    due on or before the date, of an active plan, never debited before. The
+    schedule sent to the customer is the pre-notification: its date is the
+    earliest collection. The run adds the account's conditions (active
+    mandate, direct debit on, no hold).
+    """
+    return BudgetInstalment.objects.filter(
+        status=InstalmentStatus.SCHEDULED,
+        due_date__lte=collection_date,
+        plan__status=BudgetPlanStatus.ACTIVE,
+        direct_debit__isnull=True,
+    )
+
+
+def instalments_debited(*, instalment_ids, collected_on: dt.date, mandates: dict[int, int]) -> int:
+    """Scheduled → collected for the instalments a run debited (inside the run's transaction).
+
+    ``mandates``: plan id → the mandate used, which becomes the plan's mandate.
+    """
+    count = BudgetInstalment.objects.filter(
+        pk__in=list(instalment_ids), status=InstalmentStatus.SCHEDULED
+    ).update(status=InstalmentStatus.COLLECTED, collected_on=collected_on)
+    by_mandate: dict[int, list[int]] = {}
+    for plan_id, mandate_id in mandates.items():
+        by_mandate.setdefault(mandate_id, []).append(plan_id)
+    for mandate_id, plan_ids in by_mandate.items():
+        BudgetPlan.objects.filter(pk__in=plan_ids).exclude(mandate_id=mandate_id).update(
+            mandate_id=mandate_id
+        )
+    return count
+
+
+def instalment_debit_rejected(*, actor, instalment_id: int, reason: str = "") -> None:
+    """PAY-4: the bank rejected or returned the debit of an instalment: collected → rejected.
+
+    Inside the caller's transaction (the payment's reversal). The instalment is
+    not paid any more: the settlement does not count it (it is asked for again
+    on the consumption invoice), unless an officer marks it collected once paid
+    otherwise.
+    """
+    instalment = (
+        BudgetInstalment.objects.select_for_update(of=("self",))
+        .select_related("plan__account")
+        .get(pk=instalment_id)
+    )
+    if instalment.status != InstalmentStatus.COLLECTED:
+        return
+    instalment.status = InstalmentStatus.REJECTED
+    instalment.save(update_fields=["status"])
+    audit.record(
+        actor=actor,
+        verb="budget_instalment_rejected",
+        target=instalment.plan,
+        subject=instalment.plan.account,
+        data={
+            "position": instalment.position,
+            "amount": str(instalment.amount),
+            "reason": reason[:200],
+        },
+    )
+
+
+#: What an officer may mark collected: not debited yet, or rejected then paid otherwise.
+COLLECTABLE_BY_HAND = (InstalmentStatus.SCHEDULED, InstalmentStatus.REJECTED)
 
 
 @transaction.atomic
 def instalment_collect(
     *, actor, instalment: BudgetInstalment, collected_on: dt.date | None = None
 ) -> BudgetInstalment:
-    """Scheduled → collected. Called by an officer now, by the payments module later."""
+    """Scheduled or rejected → collected: an instalment paid otherwise (booked where it was paid).
+
+    The debit runs mark the instalments they collect themselves; this is for an
+    instalment the customer paid at a counter or by transfer, so that the
+    settlement counts it.
+    """
     instalment = (
         BudgetInstalment.objects.select_for_update(of=("self",))
         .select_related("plan__account__centre")
@@ -549,13 +669,16 @@ def instalment_collect(
     )
     plan = instalment.plan
     _require(actor, SETTLE, plan.account.centre)
-    if instalment.status != InstalmentStatus.SCHEDULED:
-        raise InvalidTransition(_("Seule une échéance prévue peut être marquée prélevée."))
+    if instalment.status not in COLLECTABLE_BY_HAND:
+        raise InvalidTransition(
+            _("Seule une échéance prévue ou rejetée peut être marquée prélevée.")
+        )
     if not plan.is_live:
         raise InvalidTransition(_("Cette mensualisation est soldée ou résiliée."))
     collected_on = collected_on or clock.today()
     if collected_on > clock.today():
         raise ValidationFailed({"collected_on": [_("La date de prélèvement ne peut être future.")]})
+    previous = instalment.status
     instalment.status = InstalmentStatus.COLLECTED
     instalment.collected_on = collected_on
     instalment.save(update_fields=["status", "collected_on"])
@@ -568,6 +691,7 @@ def instalment_collect(
             "position": instalment.position,
             "amount": str(instalment.amount),
             "collected_on": collected_on.isoformat(),
+            "was": previous,
         },
     )
     return instalment
@@ -623,6 +747,7 @@ def plan_settle(
     cancelled. With ``renew``, the next year's plan follows (same count and
     day, estimate from the latest 12 months); if it cannot be made (no tariff,
     contract ended…) the settlement stands and ``plan.next_plan`` is absent.
+    Rejected instalments are not collected: they stay rejected, outside the sum.
     Returns the settled plan.
     """
     plan = _locked(plan)
@@ -709,7 +834,7 @@ def plan_renew(*, actor, plan: BudgetPlan) -> BudgetPlan:
         day=plan.day_of_month,
         first_due=first,
         volume=plan.estimate_volume if plan.estimate_basis == "given" else None,
-        mandate_reference=plan.mandate_reference,
+        mandate=_mandate_for(contract.account) or plan.mandate,
         previous=plan,
     )
 
@@ -768,7 +893,7 @@ def schedule_pdf(plan: BudgetPlan) -> tuple[bytes, str]:
         f"{plan.instalment_count} prélèvements le {plan.day_of_month} du mois",
         f"Créancier : {s.name} — identifiant créancier SEPA (ICS) : {creditor_id}",
         "Référence unique du mandat (RUM) : "
-        + (plan.mandate_reference or "communiquée avec votre mandat de prélèvement"),
+        + (plan.mandate.umr if plan.mandate else "communiquée avec votre mandat de prélèvement"),
     )
     for row in rows:
         text(left, y, row, 9)

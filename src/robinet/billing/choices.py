@@ -117,6 +117,8 @@ class InstalmentStatus(models.TextChoices):
 
     SCHEDULED = "scheduled", _("Prévue")
     COLLECTED = "collected", _("Prélevée")
+    #: Debited, then rejected or returned by the bank (PAY-4): not paid.
+    REJECTED = "rejected", _("Rejetée")
     SUSPENDED = "suspended", _("Suspendue")
     CANCELLED = "cancelled", _("Annulée")
 

@@ -685,13 +685,15 @@ class BudgetPlan(models.Model):
     status = models.CharField(
         _("état"), max_length=10, choices=BudgetPlanStatus.choices, default=BudgetPlanStatus.ACTIVE
     )
-    # The SEPA mandate (UMR, signature, creditor id) comes with the payments issue (PAY-3):
-    # this reference is then replaced by a foreign key to the mandate.
-    mandate_reference = models.CharField(
-        _("référence du mandat (RUM)"),
-        max_length=35,
+    # The SEPA mandate the instalments are collected under (PAY-3): the account's active
+    # mandate at enrolment, kept up to date by the debit runs (the mandate last used).
+    mandate = models.ForeignKey(
+        "payments.Mandate",
+        null=True,
         blank=True,
-        help_text=_("Le mandat SEPA arrive avec le module des paiements."),
+        on_delete=models.PROTECT,
+        related_name="budget_plans",
+        verbose_name=_("mandat de prélèvement"),
     )
     previous_plan = models.OneToOneField(
         "self",
@@ -797,9 +799,16 @@ class BudgetInstalment(models.Model):
                 condition=Q(status__in=InstalmentStatus.values),
                 name="budget_instalment_status_valid",
             ),
+            # Collected, or debited then rejected (PAY-4): dated by the collection date.
             models.CheckConstraint(
-                condition=Q(status=InstalmentStatus.COLLECTED, collected_on__isnull=False)
-                | (~Q(status=InstalmentStatus.COLLECTED) & Q(collected_on__isnull=True)),
+                condition=Q(
+                    status__in=(InstalmentStatus.COLLECTED, InstalmentStatus.REJECTED),
+                    collected_on__isnull=False,
+                )
+                | (
+                    ~Q(status__in=(InstalmentStatus.COLLECTED, InstalmentStatus.REJECTED))
+                    & Q(collected_on__isnull=True)
+                ),
                 name="budget_instalment_collected_dated",
             ),
         ]

@@ -14,6 +14,9 @@
   it is not paid once its date plus the grace period has passed. A plan is
   *kept* when everything is paid, *broken* at the first miss, *running*
   otherwise.
+* :func:`left_to_pay` — what is still owed on each instalment given what has
+  been paid (the same oldest-first reading): the amount a direct debit
+  collects for it (COLL-5 plans paid by direct debit, PAY-3).
 
 No database, no settings: amounts are ``Decimal`` and rounded with
 :func:`robinet.core.money.round_money` only.
@@ -176,3 +179,21 @@ def plan_status(
     else:
         outcome = RUNNING
     return PlanStatus(states=states, outcome=outcome, paid=paid, due_total=cumulated)
+
+
+def left_to_pay(
+    instalments: Iterable[Due] | Sequence[tuple[int, dt.date, Decimal]], *, paid: Decimal
+) -> dict[int, Decimal]:
+    """What is still owed on each instalment, by sequence: 0 when paid, at most its amount.
+
+    Payments go to the oldest instalment first, as in :func:`plan_status`; the
+    amounts add up to the schedule's total minus ``paid`` (never below 0).
+    """
+    rows = sorted((_fields(i) for i in instalments), key=lambda r: r[0])
+    left = max(ZERO, paid)
+    owed: dict[int, Decimal] = {}
+    for sequence, _due_on, amount in rows:
+        covered = min(amount, left)
+        left -= covered
+        owed[sequence] = amount - covered
+    return owed

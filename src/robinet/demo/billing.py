@@ -418,10 +418,21 @@ def leak_reliefs(today: dt.date) -> int:
 
 
 def monthly_payers(today: dt.date, count: int = 12) -> int:
-    """A few contracts paid monthly (BILL-10), with their schedules."""
+    """A few contracts paid monthly (BILL-10), with their schedules.
+
+    Enrolled "75 days ago" (``clock.as_of``), so that their first instalments
+    are due before the demo's past SEPA run, which collects them (PAY-3).
+    """
+    from django.utils import timezone
+
     from robinet.billing.budget import plan_enrol
+    from robinet.core import clock
     from robinet.core.exceptions import ApplicationError
     from robinet.customers.models import Contract
+
+    enrolled_at = timezone.make_aware(
+        dt.datetime.combine(today - dt.timedelta(days=75), dt.time(10))
+    )
 
     contracts = (
         Contract.objects.filter(status="active", account__customer_class="individual")
@@ -431,7 +442,7 @@ def monthly_payers(today: dt.date, count: int = 12) -> int:
     enrolled = 0
     for contract in contracts:
         try:
-            with transaction.atomic():
+            with transaction.atomic(), clock.as_of(enrolled_at):
                 plan_enrol(actor=None, contract=contract, instalment_count=10, day_of_month=5)
         except ApplicationError:
             continue

@@ -2,12 +2,15 @@
 
 :func:`seed_demo`, through the real services (no permission check, no actor):
 
-1. a mandate for every account on direct debit with an IBAN (the generator's
-   IBANs are valid French test IBANs), signed when the account was opened (at
-   most three years ago); one in twenty later changed bank (an amendment);
+1. a mandate for every account on direct debit or paying monthly (BILL-10)
+   with an IBAN (the generator's IBANs are valid French test IBANs), signed
+   when the account was opened (at most three years ago); one in twenty later
+   changed bank (an amendment);
 2. one direct-debit run for a past collection date — the TARGET2 business day
    on or after ten days ago —, made "a week before" with :func:`clock.as_of`,
-   so its pain.008 can be downloaded from *Prélèvements SEPA*.
+   so its pain.008 can be downloaded from *Prélèvements SEPA*: the invoices
+   due and the monthly payers' instalments due (their plans were enrolled two
+   months before); it is settled (PAY-3) when its settlement date has passed.
 
 Idempotent: accounts that already have a mandate and a date that already has
 a run are left alone.
@@ -17,13 +20,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Q
 from django.utils import timezone
 
 from robinet.core import clock
 from robinet.core.exceptions import ApplicationError
 from robinet.customers.models import CustomerAccount
 from robinet.payments import sepa, target2
-from robinet.payments.models import DirectDebitRun, Mandate
+from robinet.payments.models import DebitKind, DirectDebitRun, Mandate
 
 #: the bank a customer moves to, for the amended mandates (a valid test IBAN)
 NEW_BANK_IBAN = "FR7630006000011234567890189"
@@ -32,10 +36,16 @@ NEW_BANK_IBAN = "FR7630006000011234567890189"
 def seed_demo(today: dt.date) -> dict:
     """Seed mandates and one past collection file; returns counts to print."""
     today = min(today, clock.today())
-    counts = {"sepa_mandates": 0, "sepa_amendments": 0, "sepa_runs": 0, "sepa_debits": 0}
+    counts = {
+        "sepa_mandates": 0,
+        "sepa_amendments": 0,
+        "sepa_runs": 0,
+        "sepa_debits": 0,
+        "sepa_instalments": 0,
+    }
     with_mandate = set(Mandate.objects.values_list("account_id", flat=True))
     accounts = (
-        CustomerAccount.objects.filter(direct_debit=True)
+        CustomerAccount.objects.filter(Q(direct_debit=True) | Q(monthly_payment=True))
         .exclude(iban="")
         .select_related("party", "centre")
         .order_by("pk")
@@ -71,4 +81,9 @@ def seed_demo(today: dt.date) -> dict:
         if run is not None:
             counts["sepa_runs"] += 1
             counts["sepa_debits"] += run.item_count
+            counts["sepa_instalments"] += run.items.filter(kind=DebitKind.BUDGET).count()
+            if run.settles_on < today:
+                sepa.debit_runs_settle(
+                    actor=None, run=run, on=run.settles_on, check_permission=False
+                )
     return counts

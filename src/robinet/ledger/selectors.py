@@ -70,7 +70,9 @@ def account_statement(
         items = items.filter(posted_on__lte=end)
     statement = Statement(account=account, start=start, end=end, opening_balance=before)
     balance = before
-    for item in items.select_related("invoice", "payment").order_by("posted_on", "id"):
+    for item in items.select_related(
+        "invoice", "payment__direct_debit__run", "payment__reversal"
+    ).order_by("posted_on", "id"):
         balance += item.amount
         if kinds and item.kind not in kinds:
             continue

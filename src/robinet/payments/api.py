@@ -86,6 +86,7 @@ class PaymentOut(Schema):
     external_reference: str
     cheque_number: str
     reversed_on: dt.date | None = None
+    debit_status: str = Field("", description="SEPA debits (PAY-3): pending | settled | rejected")
     allocations: list[AllocationOut]
 
     @staticmethod

@@ -8,8 +8,12 @@
   amendment rows, reported on the next debit), ``POST …/revoke``;
 * ``GET /payments/direct-debit-runs``, ``POST /payments/direct-debit-runs``
   (``collection_date``, ``version``; 400 naming ``collection_date`` off
-  TARGET2 or too soon), ``GET …/{id}`` with its items, ``GET …/{id}/file``
-  (the pain.008 XML).
+  TARGET2 or too soon), ``GET …/{id}`` with its items — each with its
+  ``kind`` (``invoice``, ``budget`` for a monthly-payment instalment, ``plan``
+  for a payment-plan instalment) and ``status`` (``pending`` until the run is
+  settled, ``settled``, ``rejected``) —, ``GET …/{id}/file`` (the pain.008
+  XML), ``POST …/{id}/settle`` (PAY-3: the run is settled today; 400 naming
+  ``date`` before its settlement date, 409 when already settled).
 
 Same permissions as the screens (:mod:`robinet.payments.sepa`).
 """
@@ -73,13 +77,38 @@ class RunIn(Schema):
 
 class ItemOut(Schema):
     end_to_end_id: str
+    kind: str = Field(description="invoice | budget (monthly payment) | plan (payment plan)")
     account: str = Field(alias="account.number")
-    invoice: str = Field(alias="invoice.number")
+    invoice: str | None = Field(None, description="The invoice debited (kind invoice)")
+    budget_plan: int | None = Field(None, description="The monthly-payment plan (kind budget)")
+    payment_plan: str | None = Field(None, description="The payment plan number (kind plan)")
+    instalment: int | None = Field(None, description="Position / rank of the instalment")
     payment: str = Field(alias="payment.number")
     umr: str = Field(alias="mandate.umr")
     sequence: str
     amount: Decimal
     amended: bool
+    status: str = Field(description="pending (until the run is settled) | settled | rejected")
+
+    @staticmethod
+    def resolve_invoice(obj) -> str | None:
+        return obj.invoice.number if obj.invoice_id else None
+
+    @staticmethod
+    def resolve_budget_plan(obj) -> int | None:
+        return obj.budget_instalment.plan_id if obj.budget_instalment_id else None
+
+    @staticmethod
+    def resolve_payment_plan(obj) -> str | None:
+        return obj.plan_instalment.plan.number if obj.plan_instalment_id else None
+
+    @staticmethod
+    def resolve_instalment(obj) -> int | None:
+        if obj.budget_instalment_id:
+            return obj.budget_instalment.position
+        if obj.plan_instalment_id:
+            return obj.plan_instalment.sequence
+        return None
 
 
 class RunSummaryOut(Schema):
@@ -91,6 +120,8 @@ class RunSummaryOut(Schema):
     total: Decimal
     file_name: str
     file_sha256: str
+    settles_on: dt.date = Field(description="Settlement date: payments pending until then")
+    settled_on: dt.date | None = Field(description="Set once the run is settled")
 
 
 class RunOut(RunSummaryOut):
@@ -171,6 +202,17 @@ def run_create(request, payload: RunIn):
         actor=request.user, collection_date=payload.collection_date, version=payload.version
     )
     return Status(201, selectors.debit_run_get(actor=request.user, pk=run.pk))
+
+
+@router.post(
+    "/payments/direct-debit-runs/{run_id}/settle",
+    response=RunOut,
+    summary="Régler une remise (fin de l'attente)",
+)
+def run_settle(request, run_id: int):
+    run = selectors.debit_run_get(actor=request.user, pk=run_id)
+    sepa.debit_runs_settle(actor=request.user, run=run)
+    return selectors.debit_run_get(actor=request.user, pk=run_id)
 
 
 @router.get("/payments/direct-debit-runs/{run_id}", response=RunOut, summary="Lire une remise")

@@ -4,17 +4,38 @@
   ``customer.change`` on the account's centre. Creating an active mandate
   turns the account's ``direct_debit`` flag on, revoking it turns it off.
 * :func:`debit_run_create` — ``payment.import``. For one collection date (a
-  TARGET2 business day, at least one business day ahead), every open invoice
-  of a direct-debit account with an active mandate, due on or before the
-  date and pre-notified (its issue date) at least ``ROBINET_SEPA_PRENOTICE_DAYS``
-  (14 by default) days before, is collected — except on accounts under monthly
-  payment (BILL-10), whose instalments are the debits —: the pain.008 file is built and
-  schema-validated, then each debit is booked through
+  TARGET2 business day, at least one business day ahead), on the direct-debit
+  accounts with an active mandate and no live hold (CASE-7), the run collects
+  three kinds of debits in one pain.008 file:
+
+  - every open invoice due on or before the date and pre-notified (its issue
+    date) at least ``ROBINET_SEPA_PRENOTICE_DAYS`` (14 by default) days
+    before — except a consumption bill a live monthly-payment plan covers
+    (BILL-10: the contract's bill whose period ends within the plan's 12
+    months; its instalments are the debits, the yearly settlement asks for the
+    rest, which the runs then collect) and an item a payment plan covers;
+  - every scheduled monthly-payment instalment due on or before the date, of
+    an active plan (BILL-10; the schedule is the pre-notification): booked
+    as a credit on the account (not allocated: the consumption invoice clears
+    it when it is issued), the instalment marked collected;
+  - every instalment due of an active payment plan paid by direct debit
+    (COLL-5), for what is still owed on it: booked and allocated to the
+    plan's debts (oldest first), as the plan monitor reads them.
+
+  The file is built and schema-validated, then each debit is booked through
   :func:`~robinet.payments.booking.book_payments` as a ``direct_debit``
   payment received on the collection date, with ``external_reference`` = the
-  debit's end-to-end id. The payment is *pending until the settlement date*:
-  a later reject (pain.002 / camt.054, PAY-4) finds it by that pair and
-  reverses it. All or nothing, in one transaction.
+  debit's end-to-end id. All or nothing, in one transaction.
+* The payments are *pending until the settlement date* (PAY-3): the run's
+  ``settles_on`` is the collection date plus ``ROBINET_SEPA_RETURN_DAYS``
+  TARGET2 business days (0 by default: the bank credits on the collection
+  date). :func:`debit_runs_settle` (``robinet sepa settle``, the run's page)
+  marks them settled. A pending payment has cleared its invoice (no dunning),
+  is shown « en attente », and is not yet collected money.
+* A later reject (pain.002 / camt.054, PAY-4) finds the payment by its
+  end-to-end id and reverses it; :func:`debit_reversed` then puts a
+  monthly-payment instalment back to *rejected* and a payment-plan instalment
+  back to unpaid (the plan monitor's grace rule applies to it again).
 """
 
 from __future__ import annotations
@@ -22,6 +43,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -33,8 +55,12 @@ from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 from stdnum.eu import at_02
 
-from robinet.core import clock
-from robinet.core.exceptions import ApplicationError, ValidationFailed
+from robinet.billing import budget
+from robinet.billing.choices import BILL_KINDS, LIVE_BUDGET_STATUSES
+from robinet.billing.models import BudgetInstalment, BudgetPlan
+from robinet.collections import instalments as plan_arithmetic
+from robinet.core import audit, clock
+from robinet.core.exceptions import ApplicationError, InvalidTransition, ValidationFailed
 from robinet.customers.models import CustomerAccount
 from robinet.ledger.models import OpenItem, OpenItemKind
 from robinet.organisation.access import require
@@ -43,6 +69,7 @@ from robinet.payments import pain008, target2
 from robinet.payments.booking import IncomingPayment, book_payments
 from robinet.payments.models import (
     AmendedField,
+    DebitKind,
     DirectDebitHold,
     DirectDebitItem,
     DirectDebitRun,
@@ -55,11 +82,23 @@ from robinet.payments.models import (
 )
 
 DEFAULT_PRENOTICE_DAYS = 14
+#: TARGET2 business days between the collection and the settlement of a run (PAY-3).
+DEFAULT_RETURN_DAYS = 0
 _UMR = re.compile(r"^[A-Za-z0-9+?/\-:().,' ]{1,35}$")
 
 
 def prenotice_days() -> int:
     return int(getattr(settings, "ROBINET_SEPA_PRENOTICE_DAYS", DEFAULT_PRENOTICE_DAYS))
+
+
+def return_days() -> int:
+    """``ROBINET_SEPA_RETURN_DAYS``: the run's payments stay pending that many business days."""
+    return max(0, int(getattr(settings, "ROBINET_SEPA_RETURN_DAYS", DEFAULT_RETURN_DAYS)))
+
+
+def settlement_date(collection_date: dt.date) -> dt.date:
+    """PAY-3: the day a run's payments stop being pending (collection + return window)."""
+    return target2.add_business_days(collection_date, return_days())
 
 
 # --- validation (pure) ------------------------------------------------------------------------
@@ -206,6 +245,10 @@ def mandate_create(
     )
     if not account.direct_debit:
         CustomerAccount.objects.filter(pk=account.pk).update(direct_debit=True)
+    # BILL-10: a monthly-payment plan waiting for its mandate is collected under this one.
+    BudgetPlan.objects.filter(
+        account=account, status__in=LIVE_BUDGET_STATUSES, mandate__isnull=True
+    ).update(mandate=mandate)
     return mandate
 
 
@@ -334,8 +377,49 @@ def end_to_end_id(invoice_number: str, collection_date: dt.date) -> str:
     return f"{invoice_number}-{collection_date:%y%m%d}"[:35]
 
 
+def budget_end_to_end_id(instalment: BudgetInstalment, collection_date: dt.date) -> str:
+    """``MENS-<plan>-<position>-<yymmdd>``: a monthly-payment instalment (BILL-10)."""
+    return f"MENS-{instalment.plan_id}-{instalment.position:02d}-{collection_date:%y%m%d}"[:35]
+
+
+def plan_end_to_end_id(instalment, collection_date: dt.date) -> str:
+    """``<plan number>-<rank>-<yymmdd>``: a payment-plan instalment (COLL-5)."""
+    return f"{instalment.plan.number}-{instalment.sequence:02d}-{collection_date:%y%m%d}"[:35]
+
+
+def _no_hold(account_path: str = "account") -> Q:
+    """CASE-7: a claim not solved the same day holds the account's direct debit."""
+    return ~Exists(
+        DirectDebitHold.objects.filter(account=OuterRef(account_path), lifted_at__isnull=True)
+    )
+
+
+def _covered_by_budget_plan() -> Exists:
+    """BILL-10: the invoice is a bill of a contract whose live plan covers its period's end."""
+    return Exists(
+        BudgetPlan.objects.filter(
+            contract=OuterRef("invoice__contract"),
+            status__in=LIVE_BUDGET_STATUSES,
+            period_start__lte=OuterRef("invoice__period_end"),
+            period_end__gte=OuterRef("invoice__period_end"),
+        )
+    )
+
+
+def _covered_by_payment_plan() -> Exists:
+    """COLL-5: the item is in an active payment plan (its instalments are what is paid)."""
+    from robinet.collections.choices import PlanState
+    from robinet.collections.models import PlanItem
+
+    return Exists(PlanItem.objects.filter(open_item=OuterRef("pk"), plan__state=PlanState.ACTIVE))
+
+
 def collectable(collection_date: dt.date, *, prenotice: int | None = None):
-    """The open invoice items to collect on ``collection_date`` (PAY-3), with their mandate."""
+    """The open invoice items to collect on ``collection_date`` (PAY-3), with their mandate.
+
+    Never a bill a live monthly-payment plan covers (its instalments are debited:
+    debiting the bill too would collect twice) nor an item a payment plan covers.
+    """
     days = prenotice_days() if prenotice is None else prenotice
     notified_by = collection_date - dt.timedelta(days=days)
     return (
@@ -348,20 +432,88 @@ def collectable(collection_date: dt.date, *, prenotice: int | None = None):
             invoice__issue_date__lte=notified_by,
             invoice__direct_debit__isnull=True,
             account__direct_debit=True,
-            # Monthly payment (BILL-10): the schedule's instalments are what is debited, never
-            # the consumption invoices themselves (that would collect twice).
-            account__monthly_payment=False,
             account__mandates__status=MandateStatus.ACTIVE,
         )
-        # CASE-7: a claim not solved the same day holds the account's direct debit.
-        .filter(
-            ~Exists(
-                DirectDebitHold.objects.filter(account=OuterRef("account"), lifted_at__isnull=True)
-            )
-        )
+        .filter(_no_hold())
+        .filter(~Q(invoice__kind__in=BILL_KINDS) | ~_covered_by_budget_plan())
+        .filter(~_covered_by_payment_plan())
         .select_related("invoice", "account", "account__party")
         .order_by("account_id", "due_date", "id")
     )
+
+
+def budget_collectable(collection_date: dt.date):
+    """BILL-10: the monthly-payment instalments a run on ``collection_date`` collects."""
+    return (
+        budget.instalments_to_debit(collection_date)
+        .filter(
+            plan__account__direct_debit=True,
+            plan__account__mandates__status=MandateStatus.ACTIVE,
+        )
+        .filter(_no_hold("plan__account"))
+        .select_related("plan__account__party", "plan__contract")
+        .order_by("plan__account_id", "due_date", "id")
+    )
+
+
+@dataclass(frozen=True)
+class PlanDebit:
+    instalment: object  # collections.Instalment
+    amount: Decimal
+    invoice_id: int | None  # the plan's oldest open debt: the payment goes there first
+
+
+def plan_collectable(collection_date: dt.date) -> list[PlanDebit]:
+    """COLL-5: the payment-plan instalments a run collects, for what is still owed on each.
+
+    Active plans paid by direct debit, agreed by the date; instalments due by the
+    date, not paid (the plan monitor's oldest-first reading of what the plan's
+    debts received) and never debited.
+    """
+    from robinet.collections import plan_selectors
+    from robinet.collections.choices import PlanState
+    from robinet.collections.models import Instalment, PlanItem
+
+    due = list(
+        Instalment.objects.filter(
+            plan__state=PlanState.ACTIVE,
+            plan__direct_debit=True,
+            plan__agreed_on__lte=collection_date,
+            plan__account__direct_debit=True,
+            plan__account__mandates__status=MandateStatus.ACTIVE,
+            due_on__lte=collection_date,
+            direct_debit__isnull=True,
+        )
+        .filter(_no_hold("plan__account"))
+        .select_related("plan__account__party")
+        .order_by("plan__account_id", "plan_id", "sequence")
+    )
+    if not due:
+        return []
+    plan_ids = sorted({i.plan_id for i in due})
+    paid = plan_selectors.plans_paid(plan_ids)
+    schedules: dict[int, list[tuple[int, dt.date, Decimal]]] = {}
+    for plan_id, sequence, due_on, amount in Instalment.objects.filter(
+        plan_id__in=plan_ids
+    ).values_list("plan_id", "sequence", "due_on", "amount"):
+        schedules.setdefault(plan_id, []).append((sequence, due_on, amount))
+    # Instalments already debited and not rejected are paid (their payments are booked).
+    oldest: dict[int, int | None] = {}
+    for plan_id, invoice_id in (
+        PlanItem.objects.filter(plan_id__in=plan_ids, open_item__open_amount__gt=0)
+        .order_by("plan_id", "-open_item__due_date", "-open_item_id")
+        .values_list("plan_id", "open_item__invoice_id")
+    ):
+        oldest[plan_id] = invoice_id  # the last one written is the oldest
+    owed = {
+        plan_id: plan_arithmetic.left_to_pay(rows, paid=paid.get(plan_id, Decimal(0)))
+        for plan_id, rows in schedules.items()
+    }
+    return [
+        PlanDebit(i, owed[i.plan_id][i.sequence], oldest.get(i.plan_id))
+        for i in due
+        if owed[i.plan_id].get(i.sequence, Decimal(0)) > 0
+    ]
 
 
 def _amendment_originals() -> dict[int, dict[str, str]]:
@@ -404,35 +556,77 @@ def debit_run_create(
     the_creditor = creditor()
     # Locked: a payment taken meanwhile at a counter waits, then finds them settled.
     items = list(collectable(collection_date, prenotice=prenotice).select_for_update(of=("self",)))
-    if not items:
+    instalments = list(budget_collectable(collection_date).select_for_update(of=("self",)))
+    plan_debits = plan_collectable(collection_date)
+    if not (items or instalments or plan_debits):
         raise ApplicationError(
-            _("Aucune facture à prélever le %s.") % collection_date.strftime("%d/%m/%Y"),
+            _("Aucune facture ni échéance à prélever le %s.")
+            % collection_date.strftime("%d/%m/%Y"),
             code="nothing_to_collect",
         )
     # Joins, not lists of ids: a run may hold hundreds of thousands of debits.
     mandates = {
         m.account_id: m
         for m in Mandate.objects.select_for_update().filter(
-            status=MandateStatus.ACTIVE,
-            account__direct_debit=True,
-            account__monthly_payment=False,
+            status=MandateStatus.ACTIVE, account__direct_debit=True
         )
     }
     originals = _amendment_originals()
     now = clock.now()
     run = DirectDebitRun(
         collection_date=collection_date,
+        settles_on=settlement_date(collection_date),
         version=version,
         created_at=now,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
-    debits, rows = [], []
+    # One row per debit: (kind, target, account, invoice id named, e2e, amount, remittance).
+    rows: list[tuple] = []
     for item in items:
-        mandate = mandates[item.account_id]
-        party = item.account.party
+        rows.append(
+            (
+                DebitKind.INVOICE,
+                item.invoice,
+                item.account,
+                item.invoice_id,
+                end_to_end_id(item.invoice.number, collection_date),
+                Decimal(item.open_amount).quantize(Decimal("0.01")),
+                f"Facture {item.invoice.number} client {item.account.number}",
+            )
+        )
+    for instalment in instalments:
+        plan = instalment.plan
+        rows.append(
+            (
+                DebitKind.BUDGET,
+                instalment,
+                plan.account,
+                None,
+                budget_end_to_end_id(instalment, collection_date),
+                instalment.amount,
+                f"Mensualite {instalment.position}/{plan.instalment_count} {plan.year} "
+                f"abonnement {plan.contract.number} client {plan.account.number}",
+            )
+        )
+    for debit in plan_debits:
+        plan = debit.instalment.plan
+        rows.append(
+            (
+                DebitKind.PLAN,
+                debit.instalment,
+                plan.account,
+                debit.invoice_id,
+                plan_end_to_end_id(debit.instalment, collection_date),
+                debit.amount,
+                f"Echeancier {plan.number} echeance {debit.instalment.sequence} "
+                f"client {plan.account.number}",
+            )
+        )
+    debits = []
+    for _kind, _target, account, _invoice_id, e2e, amount, remittance in rows:
+        mandate = mandates[account.pk]
+        party = account.party
         original = originals.get(mandate.pk, {})
-        amount = Decimal(item.open_amount).quantize(Decimal("0.01"))
-        e2e = end_to_end_id(item.invoice.number, collection_date)
         debits.append(
             pain008.Debit(
                 end_to_end_id=e2e,
@@ -449,12 +643,11 @@ def debit_run_create(
                     town=party.city,
                     country=party.country or "FR",
                 ),
-                remittance=f"Facture {item.invoice.number} client {item.account.number}",
+                remittance=remittance[:140],
                 original_mandate_id=original.get(AmendedField.UMR, ""),
                 original_iban=original.get(AmendedField.IBAN, ""),
             )
         )
-        rows.append((item, mandate, e2e, amount, bool(original)))
     run.item_count = len(debits)
     run.total = sum((d.amount for d in debits), Decimal("0.00"))
     run.message_id = f"RBN-DD-{collection_date:%Y%m%d}-{now:%H%M%S}"
@@ -475,43 +668,146 @@ def debit_run_create(
         raise ApplicationError(
             _("Une remise de prélèvements existe déjà pour cette date ou ce message.")
         ) from None
-    payment_ids = book_payments(
-        [
-            IncomingPayment(
-                account_id=item.account_id,
-                centre_id=item.account.centre_id,
-                account_centre_id=item.account.centre_id,
-                means=PaymentMeans.DIRECT_DEBIT,
-                amount=amount,
-                received_on=collection_date,
-                invoice_id=item.invoice_id,
-                payer_reference=mandate.umr,
-                external_reference=e2e,
-            )
-            for item, mandate, e2e, amount, _amended in rows
-        ],
-        actor=actor,
+
+    def incoming(row) -> IncomingPayment:
+        _kind, _target, account, invoice_id, e2e, amount, _remittance = row
+        return IncomingPayment(
+            account_id=account.pk,
+            centre_id=account.centre_id,
+            account_centre_id=account.centre_id,
+            means=PaymentMeans.DIRECT_DEBIT,
+            amount=amount,
+            received_on=collection_date,
+            invoice_id=invoice_id,
+            payer_reference=mandates[account.pk].umr,
+            external_reference=e2e,
+        )
+
+    # Invoices and payment plans: allocated (PAY-1). Monthly payment: a credit on the account
+    # that the consumption invoice clears when it is issued (BILL-10).
+    allocated = [r for r in rows if r[0] != DebitKind.BUDGET]
+    on_account = [r for r in rows if r[0] == DebitKind.BUDGET]
+    payment_ids = dict(
+        zip(
+            [r[4] for r in allocated],
+            book_payments([incoming(r) for r in allocated], actor=actor),
+            strict=True,
+        )
     )
+    payment_ids.update(
+        zip(
+            [r[4] for r in on_account],
+            book_payments([incoming(r) for r in on_account], actor=actor, allocate=False),
+            strict=True,
+        )
+    )
+    target_field = {
+        DebitKind.INVOICE: "invoice",
+        DebitKind.BUDGET: "budget_instalment",
+        DebitKind.PLAN: "plan_instalment",
+    }
     DirectDebitItem.objects.bulk_create(
         [
             DirectDebitItem(
                 run=run,
-                mandate=mandate,
-                account_id=item.account_id,
-                invoice_id=item.invoice_id,
-                payment_id=payment_id,
+                kind=kind,
+                mandate=mandates[account.pk],
+                account_id=account.pk,
+                payment_id=payment_ids[e2e],
                 end_to_end_id=e2e,
-                sequence=mandate.sequence,
+                sequence=mandates[account.pk].sequence,
                 amount=amount,
-                amended=amended,
+                amended=bool(originals.get(mandates[account.pk].pk)),
+                **{target_field[kind]: target},
             )
-            for (item, mandate, e2e, amount, amended), payment_id in zip(
-                rows, payment_ids, strict=True
-            )
+            for kind, target, account, _invoice_id, e2e, amount, _remittance in rows
         ],
         batch_size=2000,
     )
+    if instalments:
+        budget.instalments_debited(
+            instalment_ids=[i.pk for i in instalments],
+            collected_on=collection_date,
+            mandates={i.plan_id: mandates[i.plan.account_id].pk for i in instalments},
+        )
     Mandate.objects.filter(
         pk__in=DirectDebitItem.objects.filter(run=run).values("mandate_id")
     ).update(sequence=SequenceType.RECURRING, last_collected_on=collection_date)
     return run
+
+
+# --- settlement (PAY-3) and rejects (PAY-4) ----------------------------------------------------
+
+
+@transaction.atomic
+def debit_runs_settle(
+    *, actor, on: dt.date | None = None, run: DirectDebitRun | None = None,
+    check_permission: bool = True,
+) -> list[DirectDebitRun]:  # fmt: skip
+    """PAY-3: the runs whose settlement date has come are settled on ``on`` (default today).
+
+    With ``run``, that run only (refused before its settlement date or when
+    already settled). Their payments stop being pending: they count as
+    collected from ``on``. A reject after that still reverses a payment (PAY-4).
+    """
+    if check_permission:
+        require(actor, Perm.PAYMENT_IMPORT)
+    today = clock.today()
+    on = on or today
+    if on > today:
+        raise ValidationFailed({"date": [_("La date de règlement ne peut être future.")]})
+    runs = DirectDebitRun.objects.select_for_update().defer("file_content")
+    if run is not None:
+        locked = runs.get(pk=run.pk)
+        if locked.settled_on is not None:
+            raise InvalidTransition(
+                _("Cette remise est déjà réglée (le %s).") % locked.settled_on.strftime("%d/%m/%Y")
+            )
+        if locked.settles_on > on:
+            raise ValidationFailed(
+                {
+                    "date": [
+                        _("Cette remise se règle au plus tôt le %s.")
+                        % locked.settles_on.strftime("%d/%m/%Y")
+                    ]
+                }
+            )
+        due = [locked]
+    else:
+        due = list(runs.filter(settled_on__isnull=True, settles_on__lte=on).order_by("pk"))
+    user = actor if getattr(actor, "pk", None) else None
+    for each in due:
+        each.settled_on, each.settled_by = on, user
+        each.save(update_fields=["settled_on", "settled_by"])
+        audit.record(
+            actor=actor,
+            verb="direct_debit_run_settled",
+            target=each,
+            data={"settled_on": on.isoformat(), "items": each.item_count, "total": str(each.total)},
+        )
+    return due
+
+
+def debit_reversed(*, actor, payment, reason: str = "") -> None:
+    """PAY-4: a direct-debit payment was reversed (reject, return, cancellation).
+
+    Inside the reversal's transaction. A monthly-payment instalment goes back to
+    *rejected* (the settlement does not count it); a payment-plan instalment back
+    to unpaid — its debts reopened with the reversal, so the plan monitor finds it
+    missed once its date plus the grace period has passed, which breaks the plan
+    (COLL-5). An invoice reopens with the reversal itself (dunning takes over).
+    """
+    item = DirectDebitItem.objects.filter(payment=payment).first()
+    if item is None:
+        return
+    if item.kind == DebitKind.BUDGET:
+        budget.instalment_debit_rejected(
+            actor=actor, instalment_id=item.budget_instalment_id, reason=reason
+        )
+    elif item.kind == DebitKind.PLAN:
+        from robinet.collections.choices import InstalmentState
+        from robinet.collections.models import Instalment
+
+        Instalment.objects.filter(pk=item.plan_instalment_id, state=InstalmentState.PAID).update(
+            state=InstalmentState.PENDING
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from robinet.core.exceptions import NotFound
@@ -13,7 +13,14 @@ from robinet.customers.models import CustomerAccount
 from robinet.organisation.access import require
 from robinet.organisation.roles import Perm
 from robinet.payments import sepa
-from robinet.payments.models import DirectDebitItem, DirectDebitRun, Mandate
+from robinet.payments.models import (
+    DebitKind,
+    DirectDebitItem,
+    DirectDebitRun,
+    Mandate,
+    Payment,
+    PaymentMeans,
+)
 
 
 def mandate_list(*, actor, account: CustomerAccount) -> QuerySet[Mandate]:
@@ -56,8 +63,56 @@ def debit_run_get(*, actor, pk: int) -> DirectDebitRun:
 def debit_run_items(*, run: DirectDebitRun) -> QuerySet[DirectDebitItem]:
     return (
         DirectDebitItem.objects.filter(run=run)
-        .select_related("account", "invoice", "mandate", "payment")
-        .order_by("sequence", "pk")
+        .select_related(
+            "run",
+            "account",
+            "invoice",
+            "mandate",
+            "payment__reversal",
+            "budget_instalment__plan__contract",
+            "plan_instalment__plan",
+        )
+        .order_by("kind", "sequence", "pk")
+    )
+
+
+def debit_run_kinds(*, run: DirectDebitRun) -> list[dict]:
+    """Per kind of debit (invoices, monthly payment, payment plans): count, total, rejected."""
+    rows = {
+        r["kind"]: r
+        for r in DirectDebitItem.objects.filter(run=run)
+        .values("kind")
+        .annotate(
+            count=Count("pk"),
+            total=Sum("amount"),
+            rejected=Count("pk", filter=Q(payment__reversal__isnull=False)),
+        )
+        .order_by()
+    }
+    return [
+        {
+            "kind": kind.value,
+            "label": str(kind.label),
+            "count": rows.get(kind.value, {}).get("count", 0),
+            "total": Decimal(str(rows.get(kind.value, {}).get("total") or 0)).quantize(
+                Decimal("0.01")
+            ),
+            "rejected": rows.get(kind.value, {}).get("rejected", 0),
+        }
+        for kind in DebitKind
+    ]
+
+
+def pending_payments() -> QuerySet[Payment]:
+    """PAY-3: the direct debits booked but not settled yet (their run not settled, not rejected).
+
+    They have cleared their invoices (no dunning) but are not collected money until
+    their run is settled: a collection statement leaves them out until then.
+    """
+    return Payment.objects.filter(
+        means=PaymentMeans.DIRECT_DEBIT,
+        direct_debit__run__settled_on__isnull=True,
+        reversal__isnull=True,
     )
 
 
@@ -68,4 +123,16 @@ def debit_run_preview(*, actor, collection_date: dt.date) -> dict:
         Decimal(str(a)).quantize(Decimal("0.01"))
         for a in sepa.collectable(collection_date).values_list("open_amount", flat=True)
     ]
-    return {"count": len(amounts), "total": sum(amounts, Decimal("0.00"))}
+    budget_amounts = [
+        Decimal(str(a)).quantize(Decimal("0.01"))
+        for a in sepa.budget_collectable(collection_date).values_list("amount", flat=True)
+    ]
+    plan_amounts = [d.amount for d in sepa.plan_collectable(collection_date)]
+    everything = amounts + budget_amounts + plan_amounts
+    return {
+        "count": len(everything),
+        "total": sum(everything, Decimal("0.00")),
+        "invoices": len(amounts),
+        "budget": len(budget_amounts),
+        "plans": len(plan_amounts),
+    }

@@ -22,6 +22,7 @@ from robinet.ledger.models import OpenItem, OpenItemKind
 from robinet.ledger.services import _unallocate, _write_allocations, live_allocations
 from robinet.organisation.access import require
 from robinet.organisation.roles import Perm
+from robinet.payments import sepa
 from robinet.payments.booking import IncomingPayment, book_payments
 from robinet.payments.models import Payment, PaymentMeans, PaymentReversal
 
@@ -219,6 +220,8 @@ def payment_reverse(
                 )
             ]
         )
+        if locked.means == PaymentMeans.DIRECT_DEBIT:  # an instalment debited goes back unpaid
+            sepa.debit_reversed(actor=actor, payment=locked, reason=reason)
         audit.record(
             actor=actor,
             verb="payment_reversed",

@@ -180,5 +180,6 @@ urlpatterns: list = [
     path("sepa/runs/", views_sepa.RunListView.as_view(), name="sepa-runs"),
     path("sepa/runs/<int:pk>/", views_sepa.RunDetailView.as_view(), name="sepa-run"),
     path("sepa/runs/<int:pk>/file/", views_sepa.RunFileView.as_view(), name="sepa-run-file"),
+    path("sepa/runs/<int:pk>/settle/", views_sepa.RunSettleView.as_view(), name="sepa-run-settle"),
     path("sepa/mandates/", views_sepa.MandateListView.as_view(), name="sepa-mandates"),
 ]

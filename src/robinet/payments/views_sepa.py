@@ -5,8 +5,10 @@ again and validates):
 
 * ``/payments/sepa/runs/``: the direct-debit runs, with the form that creates
   one for a collection date (and a preview of what it would collect);
-* ``/payments/sepa/runs/<pk>/``: a run's debits; ``…/file/`` downloads its
-  pain.008;
+* ``/payments/sepa/runs/<pk>/``: a run's debits, counted per kind (invoices,
+  monthly-payment and payment-plan instalments), each with its state (pending,
+  settled, rejected); ``…/settle/`` (POST) marks the run settled (PAY-3);
+  ``…/file/`` downloads its pain.008;
 * ``/payments/sepa/mandates/?account=NUMBER``: an account's mandates, with
   the forms to create, amend and revoke one.
 """
@@ -125,8 +127,37 @@ class RunDetailView(StaffViewMixin, View):
         return render(
             request,
             "payments/sepa_run_detail.html",
-            {"run": run, "items": selectors.debit_run_items(run=run)},
+            {
+                "run": run,
+                "items": selectors.debit_run_items(run=run),
+                "kinds": selectors.debit_run_kinds(run=run),
+                "can_settle": run.settled_on is None
+                and run.settles_on <= clock.today()
+                and scope_for(request.user).allows(Perm.PAYMENT_IMPORT),
+            },
         )
+
+
+class RunSettleView(StaffViewMixin, View):
+    """PAY-3: the bank has credited the run: its payments stop being pending (today)."""
+
+    permission = Perm.PAYMENT_IMPORT
+
+    def post(self, request, pk: int):
+        run = selectors.debit_run_get(actor=request.user, pk=pk)
+        try:
+            sepa.debit_runs_settle(actor=request.user, run=run)
+        except exceptions.PermissionDenied:
+            raise
+        except ApplicationError as error:
+            messages.error(
+                request, "; ".join([error.message, *sum(error.fields.values(), [])]).strip("; ")
+            )
+        else:
+            messages.success(
+                request, _("Remise réglée : ses prélèvements ne sont plus en attente.")
+            )
+        return redirect("payments:sepa-run", pk=run.pk)
 
 
 class RunFileView(StaffViewMixin, View):

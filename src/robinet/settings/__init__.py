@@ -267,6 +267,8 @@ ROBINET_UTILITY = {
 
 # PAY-3: days between the pre-notification (the invoice's issue date) and a direct debit.
 ROBINET_SEPA_PRENOTICE_DAYS = int(env_str("ROBINET_SEPA_PRENOTICE_DAYS", "14"))
+# PAY-3: TARGET2 business days a run's payments stay pending (0: settled on the collection date).
+ROBINET_SEPA_RETURN_DAYS = int(env_str("ROBINET_SEPA_RETURN_DAYS", "0"))
 
 # COLL-1: late interest for professionals, annual percent (ECB rate + 10 points, C. com. L441-10).
 ROBINET_LATE_INTEREST_RATE = env_str("ROBINET_LATE_INTEREST_RATE", "12.15")

@@ -12,6 +12,8 @@ from .core import PaymentMeans as PaymentMeans
 from .core import PaymentReversal as PaymentReversal
 from .holds import DirectDebitHold as DirectDebitHold
 from .mandates import AmendedField as AmendedField
+from .mandates import DebitKind as DebitKind
+from .mandates import DebitStatus as DebitStatus
 from .mandates import DirectDebitItem as DirectDebitItem
 from .mandates import DirectDebitRun as DirectDebitRun
 from .mandates import Mandate as Mandate

@@ -7,6 +7,7 @@ records (cash days, deposit slips, card transactions, operator statements,
 vouchers) point at payments; a payment never changes after it is taken.
 """
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -84,6 +85,20 @@ class Payment(AppendOnlyModel):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def debit_status(self) -> str:
+        """PAY-3: ``pending`` / ``settled`` / ``rejected`` for a SEPA debit of a run, else ""."""
+        try:
+            item = self.direct_debit
+        except ObjectDoesNotExist:
+            return ""
+        return item.status
+
+    @property
+    def is_pending(self) -> bool:
+        """A direct debit not yet settled (PAY-3): « en attente » on statements."""
+        return self.debit_status == "pending"
 
 
 class PaymentReversal(AppendOnlyModel):

@@ -8,7 +8,16 @@ reported in the next collection (``AmdmntInd``).
 
 A :class:`DirectDebitRun` is one pain.008 file for one collection date; each
 :class:`DirectDebitItem` is one debit in it and points at the payment booked
-for it (``means="direct_debit"``, ``external_reference`` = end-to-end id).
+for it (``means="direct_debit"``, ``external_reference`` = end-to-end id) and
+at what it collects: an invoice, a monthly-payment instalment (BILL-10) or a
+payment-plan instalment (COLL-5) — its ``kind``.
+
+The payments of a run are *pending* until the run is settled (PAY-3): the run
+carries its settlement date (``settles_on``: the collection date plus
+``ROBINET_SEPA_RETURN_DAYS`` TARGET2 business days) and, once the bank has
+credited it, ``settled_on``. Items are append-only, so the state lives on the
+run: an item is *rejected* when its payment is reversed, else *settled* when
+its run is, else *pending*.
 """
 
 from django.db import models
@@ -122,8 +131,22 @@ class PainVersion(models.TextChoices):
     V02 = "001.02", "pain.008.001.02"
 
 
+class DebitKind(models.TextChoices):
+    INVOICE = "invoice", _("Facture")
+    BUDGET = "budget", _("Mensualité")
+    PLAN = "plan", _("Échéance d'échéancier")
+
+
+class DebitStatus(models.TextChoices):
+    """A debit's state, derived (never stored): see :attr:`DirectDebitItem.status`."""
+
+    PENDING = "pending", _("En attente")
+    SETTLED = "settled", _("Réglé")
+    REJECTED = "rejected", _("Rejeté")
+
+
 class DirectDebitRun(models.Model):
-    """One pain.008 file for one collection date (PAY-3)."""
+    """One pain.008 file for one collection date (PAY-3), pending until it is settled."""
 
     collection_date = models.DateField(_("date de prélèvement"), unique=True)
     version = models.CharField(
@@ -135,6 +158,10 @@ class DirectDebitRun(models.Model):
     file_name = models.CharField(_("fichier"), max_length=80)
     file_content = models.BinaryField(_("contenu du fichier"))
     file_sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    # PAY-3: the payments stay pending until the settlement date, then the run is settled.
+    settles_on = models.DateField(_("date de règlement prévue"))
+    settled_on = models.DateField(_("réglée le"), null=True, blank=True)
+    settled_by = author_field(_("réglée par"))
     created_at = models.DateTimeField(_("créé le"))
     created_by = author_field()
 
@@ -148,21 +175,62 @@ class DirectDebitRun(models.Model):
             ),
             models.CheckConstraint(condition=Q(item_count__gt=0), name="dd_run_not_empty"),
             models.CheckConstraint(condition=Q(total__gt=0), name="dd_run_total_positive"),
+            models.CheckConstraint(
+                condition=Q(settles_on__gte=models.F("collection_date")),
+                name="dd_run_settles_after_collection",
+            ),
+            models.CheckConstraint(
+                condition=Q(settled_on__isnull=True) | Q(settled_on__gte=models.F("settles_on")),
+                name="dd_run_settled_on_or_after_settlement_date",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.message_id
 
+    @property
+    def is_settled(self) -> bool:
+        return self.settled_on is not None
+
 
 class DirectDebitItem(AppendOnlyModel):
-    """One debit of a run; its payment is found back by its end-to-end id (PAY-4)."""
+    """One debit of a run; its payment is found back by its end-to-end id (PAY-4).
+
+    It collects exactly one thing, named by ``kind``: an invoice, a monthly-payment
+    instalment (BILL-10) or a payment-plan instalment (COLL-5). Each is debited once:
+    after a reject, dunning (invoices), the yearly settlement (monthly payment) or the
+    plan monitor (payment plans) takes over.
+    """
 
     run = models.ForeignKey(DirectDebitRun, on_delete=models.PROTECT, related_name="items")
     mandate = models.ForeignKey(Mandate, on_delete=models.PROTECT, related_name="items")
     account = models.ForeignKey(CustomerAccount, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(
+        _("objet"), max_length=8, choices=DebitKind.choices, default=DebitKind.INVOICE
+    )
     # One automatic direct debit per invoice: after a reject, dunning takes over (PAY-4).
     invoice = models.OneToOneField(
-        "billing.Invoice", on_delete=models.PROTECT, related_name="direct_debit"
+        "billing.Invoice",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="direct_debit",
+    )
+    budget_instalment = models.OneToOneField(
+        "billing.BudgetInstalment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="direct_debit",
+        verbose_name=_("mensualité"),
+    )
+    plan_instalment = models.OneToOneField(
+        "collections.Instalment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="direct_debit",
+        verbose_name=_("échéance d'échéancier"),
     )
     payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="direct_debit")
     end_to_end_id = models.CharField(_("référence de bout en bout"), max_length=35, unique=True)
@@ -177,5 +245,48 @@ class DirectDebitItem(AppendOnlyModel):
             models.CheckConstraint(
                 condition=Q(sequence__in=SequenceType.values), name="dd_item_sequence_valid"
             ),
+            # Exactly the target its kind names.
+            models.CheckConstraint(
+                condition=Q(
+                    kind=DebitKind.INVOICE,
+                    invoice__isnull=False,
+                    budget_instalment__isnull=True,
+                    plan_instalment__isnull=True,
+                )
+                | Q(
+                    kind=DebitKind.BUDGET,
+                    invoice__isnull=True,
+                    budget_instalment__isnull=False,
+                    plan_instalment__isnull=True,
+                )
+                | Q(
+                    kind=DebitKind.PLAN,
+                    invoice__isnull=True,
+                    budget_instalment__isnull=True,
+                    plan_instalment__isnull=False,
+                ),
+                name="dd_item_one_target_of_its_kind",
+            ),
         ]
         indexes = [models.Index(fields=["run", "sequence"])]
+
+    @property
+    def status(self) -> str:
+        """rejected (its payment reversed), settled (its run settled) or pending (PAY-3)."""
+        if hasattr(self.payment, "reversal"):
+            return DebitStatus.REJECTED
+        return DebitStatus.SETTLED if self.run.settled_on else DebitStatus.PENDING
+
+    def get_status_display(self) -> str:
+        return str(DebitStatus(self.status).label)
+
+    @property
+    def target_number(self) -> str:
+        """The invoice number, ``plan #n`` of a monthly-payment or payment-plan instalment."""
+        if self.kind == DebitKind.INVOICE:
+            return self.invoice.number
+        if self.kind == DebitKind.BUDGET:
+            i = self.budget_instalment
+            return f"{i.plan.contract.number} {i.plan.year} n° {i.position}"
+        i = self.plan_instalment
+        return f"{i.plan.number} n° {i.sequence}"

@@ -1,15 +1,18 @@
 """``robinet sepa debit --collection-date YYYY-MM-DD --out FILE.xml [--version 001.02]``,
 ``robinet sepa export --collection-date YYYY-MM-DD --out FILE.xml``,
-``robinet sepa expire-mandates``.
+``robinet sepa expire-mandates``, ``robinet sepa settle [--date YYYY-MM-DD]``.
 
 ``debit`` collects every due, pre-notified invoice of the accounts with an
 active mandate on that TARGET2 business day (PAY-3): one pain.008 file,
 validated against the ISO 20022 schema before it is written, the debits
-booked as direct-debit payments. ``export`` writes again the file of a run
+booked as direct-debit payments, with the monthly-payment (BILL-10) and
+payment-plan (COLL-5) instalments due. ``settle`` marks settled the runs whose
+settlement date has come (PAY-3: their payments stop being pending). ``export`` writes again the file of a run
 already made. ``expire-mandates`` ends the mandates unused for 36 months. Exit code 1 with the reason when nothing is done.
 """
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -42,6 +45,10 @@ class Command(BaseCommand):
         export.add_argument("--collection-date", required=True, help="AAAA-MM-JJ")
         export.add_argument("--out", required=True, type=Path, help="fichier XML à écrire")
         sub.add_parser("expire-mandates", help="clore les mandats inutilisés depuis 36 mois")
+        settle = sub.add_parser(
+            "settle", help="régler les remises arrivées à leur date de règlement"
+        )
+        settle.add_argument("--date", default="", help="AAAA-MM-JJ (défaut : aujourd'hui)")
 
     def handle(self, *args, action: str, **options):
         try:
@@ -77,3 +84,13 @@ class Command(BaseCommand):
     def _expire_mandates(self, **options):
         count = sepa.mandates_expire(actor=None, check_permission=False)
         self.stdout.write(f"{count} mandat(s) expiré(s) (inutilisés depuis 36 mois).")
+
+    def _settle(self, *, date, **options):
+        runs = sepa.debit_runs_settle(
+            actor=None, on=_date(date) if date else None, check_permission=False
+        )
+        total = sum((r.total for r in runs), Decimal("0.00"))
+        self.stdout.write(
+            f"{len(runs)} remise(s) réglée(s), {sum(r.item_count for r in runs)} prélèvement(s), "
+            f"{format_money(total)}."
+        )
