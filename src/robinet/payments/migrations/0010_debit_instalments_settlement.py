@@ -26,7 +26,7 @@ def sqlite_append_only_again(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0008_budget_plan_mandate'),
+        ('billing', '0009_budget_plan_mandate'),
         ('collections', '0005_writeoffs'),
         ('customers', '0008_billing_terms_db_defaults'),
         ('payments', '0009_direct_debit_holds'),

@@ -21,7 +21,7 @@ def link_mandates(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0007_credit_line_reference'),
+        ('billing', '0008_cases_links'),
         ('payments', '0009_direct_debit_holds'),
     ]
 
