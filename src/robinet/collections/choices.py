@@ -106,3 +106,4 @@ class EventKind(models.TextChoices):
     WRITE_OFF_ASKED = "write_off_asked", _("Admission en non-valeur proposée")
     WRITE_OFF = "write_off", _("Admission en non-valeur")
     WRITE_OFF_DENIED = "write_off_denied", _("Admission en non-valeur refusée")
+    ACCOUNTANT = "accountant", _("Comptable public (titre)")
