@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from robinet.core import clock
 from robinet.organisation.roles import Role
-from tests.backoffice.conftest import web  # noqa: F401
+from tests.backoffice.conftest import auditor, web  # noqa: F401
 from tests.billing import factories
 from tests.billing.conftest import occupied_point
 from tests.customers import factories as customer_factories
