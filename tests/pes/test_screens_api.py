@@ -137,3 +137,16 @@ def test_command_exports_and_imports(billing_run, tmp_path, capsys):
         call_command("pes", "import-status", str(bad))
     with pytest.raises(CommandError, match="introuvable"):
         call_command("pes", "export", "999", "--out", str(out))
+
+
+def test_demo_writes_a_sample_file_and_keeps_nothing(billing_run, tmp_path, regie, today):
+    from robinet.demo import pes as demo_pes
+
+    regie.ROBINET_PUBLIC_REGIE = False  # the demo utility is not a régie
+    figures = demo_pes.seed_demo(today, folder=tmp_path)
+    assert figures["pes_titles"] == 2
+    (sample,) = tmp_path.glob("PES_*.xml")
+    ormc.validate(sample.read_bytes())
+    assert (tmp_path / "retours-exemple.csv").read_text().startswith("titre;statut")
+    assert not PesExport.objects.exists()
+    assert not Title.objects.exists()
