@@ -26,5 +26,6 @@ urlpatterns = [
     path("espace-client/", include("robinet.portal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounting/", include("robinet.ledger.urls")),
+    path("public-accountant/", include("robinet.pes.urls")),
     path("", include("robinet.backoffice.urls")),
 ]

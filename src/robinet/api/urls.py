@@ -34,6 +34,7 @@ from robinet.payments.api_returns import router as returns_router
 from robinet.payments.api_sepa import router as sepa_router
 from robinet.payments.api_statements import router as statements_router
 from robinet.payments.api_vouchers import router as vouchers_router
+from robinet.pes.api import router as pes_router
 from robinet.reporting.api import router as reporting_router
 from robinet.tariffs.api import router as tariffs_router
 
@@ -72,6 +73,7 @@ api.add_router("/", payments_router)
 api.add_router("/", cases_router)
 api.add_router("/", field_router)
 api.add_router("/", reporting_router)
+api.add_router("/", pes_router)
 
 
 def _error(request, status: int, code: str, message: str, fields=None):

@@ -38,6 +38,7 @@ NAV_ITEMS = [
     NavItem(_("Rapports de pilotage"), "cases:reports", Perm.CASE_SUPERVISE, REQUESTS),
     NavItem(_("Tarifs"), "tariffs:list", Perm.TARIFF_VIEW, BILLING),
     NavItem(_("Facturation"), "billing:runs", Perm.BILLING_VIEW, BILLING),
+    NavItem(_("Comptable public (PES)"), "pes:exports", Perm.BILLING_VIEW, BILLING),
     NavItem(_("Factures bloquées"), "billing:held", Perm.BILLING_VIEW, BILLING),
     NavItem(_("Factures"), "billing:invoices", Perm.BILLING_VIEW, BILLING),
     NavItem(_("Statistiques de facturation"), "billing:statistics", Perm.BILLING_VIEW, BILLING),

@@ -131,6 +131,7 @@ class EventKind(models.TextChoices):
     INSOLVENCY_OPENED = "insolvency_opened", _("Surendettement ou procédure collective")
     INSOLVENCY_STAGE = "insolvency_stage", _("Suivi du surendettement ou de la procédure")
     INSOLVENCY_CLOSED = "insolvency_closed", _("Surendettement ou procédure clos")
+    ACCOUNTANT = "accountant", _("Comptable public (titre)")
 
 
 #: Events that were all written as ``contact`` before they had their own kind: the worklist

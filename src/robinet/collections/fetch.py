@@ -206,6 +206,8 @@ def load_facts(
             cleared_on__isnull=True,
             open_amount__gt=0,
             kind__in=DUNNED_KINDS,
+            # A régie's titled invoice is recovered by the public accountant, never dunned here.
+            invoice__pes_title__isnull=True,
         )
         .values(
             "pk",

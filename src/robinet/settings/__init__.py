@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "robinet.cases",
     "robinet.portal",
     "robinet.reporting",
+    "robinet.pes",
     "robinet.backoffice",
     "robinet.demo",
 ]

@@ -27,6 +27,7 @@ class PaymentMeans(models.TextChoices):
     VOUCHER = "voucher", _("Vignette")
     AGENCY = "agency", _("Remise d'agence")
     OPERATOR = "operator", _("Opérateur d'encaissement")
+    ACCOUNTANT = "accountant", _("Comptable public")
 
 
 class Payment(AppendOnlyModel):

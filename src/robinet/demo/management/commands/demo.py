@@ -212,6 +212,9 @@ class Command(BaseCommand):
         court = litigation.seed_demo(clock.today())
         lost = writeoffs.seed_demo(clock.today())
         scored = worklist.seed_demo(clock.today())
+        from robinet.demo import pes
+
+        pes.seed_demo(clock.today())  # a régie's sample PES file under var/demo/pes/
         self.stdout.write(
             f"{_plural(counts['dunning_runs'], 'tournée de relance', 'tournées de relance')}, "
             f"{_plural(counts['notices'], 'relance envoyée', 'relances envoyées')}, "
