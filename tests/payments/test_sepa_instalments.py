@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -387,3 +388,22 @@ def test_bill_10_database_refuses_a_rejected_instalment_without_its_date(billed)
     plan = _plan(billed, period_start=dt.date(2026, 1, 1), first_due=dt.date(2026, 3, 5))
     with pytest.raises(IntegrityError), transaction.atomic():
         plan.instalments.filter(position=1).update(status=InstalmentStatus.REJECTED)
+
+
+def test_pay_3_rep_4_the_collection_statement_counts_a_debit_once_settled(billed, collector):
+    """A pending direct debit is not collected money yet: the monthly statement leaves it out."""
+    from robinet.reporting.reports.consolidation import statement_figures
+
+    _mandate(billed)
+    run = _run(collector)
+    centres = [billed.centre_id]
+    month = (COLLECT_ON.replace(day=1), COLLECT_ON)
+
+    def debited() -> Decimal:
+        figures = statement_figures(centres, *month)
+        return sum((f["direct_debit"] for f in figures.values()), Decimal("0.00"))
+
+    assert debited() == Decimal("0.00")
+    with clock.as_of(clock.now() + dt.timedelta(days=5)):
+        sepa.debit_runs_settle(actor=collector, run=run)
+    assert debited() == run.items.aggregate(t=Sum("amount"))["t"]

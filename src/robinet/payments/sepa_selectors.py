@@ -111,6 +111,7 @@ def pending_payments() -> QuerySet[Payment]:
     """
     return Payment.objects.filter(
         means=PaymentMeans.DIRECT_DEBIT,
+        direct_debit__isnull=False,  # a debit booked outside a run (taken over) is not pending
         direct_debit__run__settled_on__isnull=True,
         reversal__isnull=True,
     )

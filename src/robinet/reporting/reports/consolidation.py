@@ -23,6 +23,7 @@ from robinet.customers.models import CustomerAccount
 from robinet.ledger.models import Allocation, OpenItem
 from robinet.organisation.models import Entity, EntityKind
 from robinet.payments.models import Payment, PaymentMeans, PaymentReversal
+from robinet.payments.sepa_selectors import pending_payments
 from robinet.reporting.params import Params
 from robinet.reporting.registry import ReportDef, register, report_url
 from robinet.reporting.scope import centre_ids, sum_figures, tree_rows
@@ -228,9 +229,10 @@ def statement_figures(centres: list[int], start: dt.date, end: dt.date) -> dict[
             result[key] = {m.value: ZERO for m in MEANS} | {"reversed": ZERO, "count": 0}
         return result[key]
 
+    # A direct debit is money collected once its remittance is settled (PAY-3), not before.
     payments = Payment.objects.filter(
         centre_id__in=centres, received_on__gte=start, received_on__lte=end
-    )
+    ).exclude(pk__in=pending_payments().values("pk"))
     for row in (
         payments.annotate(month=TruncMonth("received_on"))
         .values("centre_id", "month", "means")
