@@ -75,7 +75,7 @@ class EntryDetailOut(EntryOut):
 class StatementSummaryOut(Schema):
     id: int
     filename: str
-    format: str = Field(description="camt053 | cfonb120")
+    format: str = Field(description="camt053 | cfonb120 | mt940")
     statement_id: str
     account_iban: str
     from_date: dt.date

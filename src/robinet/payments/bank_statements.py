@@ -1,7 +1,8 @@
 """Bank statement import, matching and the unallocated-amounts worklist (PAY-5).
 
-* :func:`statement_import` — a camt.053 or CFONB 120 file is parsed and
-  validated whole (:mod:`robinet.payments.camt`, :mod:`robinet.payments.cfonb`);
+* :func:`statement_import` — a camt.053, CFONB 120 or MT940 file is parsed and
+  validated whole (:mod:`robinet.payments.camt`, :mod:`robinet.payments.cfonb`,
+  :mod:`robinet.payments.mt940`);
   the same file (SHA-256), the same statement (account IBAN + statement id) or
   an entry already imported is refused; then every credit is matched by the pure
   rule of :mod:`robinet.payments.matching` and, in one transaction, the
@@ -34,7 +35,7 @@ from robinet.ledger.models import OpenItem
 from robinet.organisation.access import require
 from robinet.organisation.models import Entity
 from robinet.organisation.roles import Perm
-from robinet.payments import camt, cfonb
+from robinet.payments import camt, cfonb, mt940
 from robinet.payments import matching as rule
 from robinet.payments.booking import IncomingPayment, book_payments
 from robinet.payments.models import (
@@ -47,8 +48,12 @@ from robinet.payments.models import (
 from robinet.payments.statement_files import ParsedStatement
 
 IMPORT_KIND = "bank_statement"
-PARSERS = {camt.FORMAT: camt.parse, cfonb.FORMAT: cfonb.parse}
-DETECTORS = ((camt.FORMAT, camt.detect), (cfonb.FORMAT, cfonb.detect))
+PARSERS = {camt.FORMAT: camt.parse, cfonb.FORMAT: cfonb.parse, mt940.FORMAT: mt940.parse}
+DETECTORS = (
+    (camt.FORMAT, camt.detect),
+    (cfonb.FORMAT, cfonb.detect),
+    (mt940.FORMAT, mt940.detect),
+)
 
 
 @dataclass(frozen=True)
@@ -82,7 +87,7 @@ def parse_statement_file(data: bytes, *, format: str | None = None) -> list[Pars
     name = format or detect_format(data)
     if name not in PARSERS:
         raise ApplicationError(
-            _("Format de relevé non reconnu : camt.053 (XML) ou CFONB 120 attendu."),
+            _("Format de relevé non reconnu : camt.053 (XML), CFONB 120 ou MT940 attendu."),
             code="statement_format_unknown",
             http_status=422,
         )

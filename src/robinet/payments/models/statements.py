@@ -24,6 +24,7 @@ from .core import Payment
 class StatementFormat(models.TextChoices):
     CAMT053 = "camt053", _("camt.053 (ISO 20022)")
     CFONB120 = "cfonb120", _("CFONB 120")
+    MT940 = "mt940", _("MT940 (SWIFT)")
 
 
 class BankStatement(models.Model):
