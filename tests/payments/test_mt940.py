@@ -63,7 +63,8 @@ def test_pay5_mt940_is_recognised_and_read_with_both_kinds_of_86():
     assert (statement.from_date, statement.to_date) == (dt.date(2026, 2, 11), dt.date(2026, 2, 12))
     assert statement.debit_count == 1
     first, second = statement.credits
-    assert first.line == 6 and first.amount == Decimal("150.00")
+    assert first.line == 6
+    assert first.amount == Decimal("150.00")
     assert first.debtor_name == "DUPONT JEAN"
     assert first.debtor_iban == "FR7610107001011234567890129"
     assert first.end_to_end_id == "E2E-77"
@@ -104,10 +105,12 @@ def _swap(old: bytes, new: bytes) -> bytes:
         (_swap(b":62F:C260212EUR1141,80", b":62F:C260212EUR1141,81"), 14, "solde de clôture"),
         (_swap(b":60F:C260211EUR1000,00", b":60F:C260211USD1000,00"), 5, "seuls les euros"),
         (_swap(b":62F:C260212EUR", b":62F:C260212GBP"), 14, "seuls les euros"),
-        (_swap(b":25:30004/00003/12345678901/43", b":25:FR7610107001011234567890129"), 3,
-         "compte d'encaissement"),
-        (_swap(b":61:2602120212C150,NTRF", b":61:2602120212C150.00NTRF"), 6,
-         "mouvement illisible"),
+        (
+            _swap(b":25:30004/00003/12345678901/43", b":25:FR7610107001011234567890129"),
+            3,
+            "compte d'encaissement",
+        ),
+        (_swap(b":61:2602120212C150,NTRF", b":61:2602120212C150.00NTRF"), 6, "mouvement illisible"),
         (_swap(b":61:2602120212C12,30", b":61:2602120212C12,305"), 12, "montant illisible"),
         (_swap(b":61:2602120212D20,50", b":61:2613450212D20,50"), 10, "date illisible"),
         (_swap(b":61:2602120212C12,30", b":61:2602120212C0,00"), 12, "montant nul"),
@@ -116,13 +119,26 @@ def _swap(old: bytes, new: bytes) -> bytes:
         (_swap(b":60F:C260211EUR1000,00\n", b""), 2, "solde d'ouverture"),
         (_swap(b":62F:C260212EUR1141,80\n", b""), 2, "solde de clôture (:62F:) absent"),
         (_swap(b":86:FRAIS", b":99:FRAIS"), 11, "inconnu"),
-        (_swap(b":20:REL20260212\n", b":20:REL20260212\n:61:2602120212C1,NTRF\n"), 3,
-         "hors du relevé"),
+        (
+            _swap(b":20:REL20260212\n", b":20:REL20260212\n:61:2602120212C1,NTRF\n"),
+            3,
+            "hors du relevé",
+        ),
     ],  # fmt: skip
     ids=[
-        "balances_do_not_add_up", "opening_not_in_euros", "closing_not_in_euros",
-        "another_account", "amount_with_a_dot", "three_decimals", "bad_date", "zero_credit",
-        "short_balance", "no_statement_number", "no_opening", "no_closing", "unknown_tag",
+        "balances_do_not_add_up",
+        "opening_not_in_euros",
+        "closing_not_in_euros",
+        "another_account",
+        "amount_with_a_dot",
+        "three_decimals",
+        "bad_date",
+        "zero_credit",
+        "short_balance",
+        "no_statement_number",
+        "no_opening",
+        "no_closing",
+        "unknown_tag",
         "movement_before_opening",
     ],  # fmt: skip
 )
@@ -133,7 +149,8 @@ def test_pay5_mt940_malformations_are_named_with_their_line(data, line, expected
 
 def test_pay5_mt940_text_before_any_field_is_named():
     issues = _issues(b"HELLO\n" + GOOD)
-    assert issues[0][0] == 1 and ":20:" in issues[0][1]
+    assert issues[0][0] == 1
+    assert ":20:" in issues[0][1]
 
 
 def test_pay5_mt940_every_problem_is_listed_not_only_the_first():
@@ -172,7 +189,8 @@ def test_pay5_mt940_written_then_read_gives_back_every_credit(amounts, debits, o
 
 def test_pay5_documented_example_is_read():
     [statement] = mt940.parse(EXAMPLE.read_bytes(), expected_iban="FR7630004000031234567890143")
-    assert statement.credits and statement.debit_count
+    assert statement.credits
+    assert statement.debit_count
 
 
 # --- import through the service and the command ------------------------------------------------

@@ -260,7 +260,9 @@ def _statement(message: _Message, errors: ImportErrors, iban: str) -> ParsedStat
                 last = None
             # otherwise information on the statement itself: not used
         elif f.tag not in _IGNORED:
-            errors.add(f.line, f":{f.tag}:", _("champ « :%(t)s: » inconnu en MT940.") % {"t": f.tag})
+            errors.add(
+                f.line, f":{f.tag}:", _("champ « :%(t)s: » inconnu en MT940.") % {"t": f.tag}
+            )
     for tag, what in (("20", ":20:"), ("25", ":25:")):
         if tag not in tags:
             errors.add(message.line, what, _("champ %(t)s absent du relevé.") % {"t": what})
@@ -303,9 +305,9 @@ def _statement(message: _Message, errors: ImportErrors, iban: str) -> ParsedStat
     if len(errors) != before:
         return None
     opened_on, closed_on = opening[1][1], closing[1][1]
-    statement_id = (
-        f"MT940-{tags['20'].value}-{number.value}-{closed_on:%Y%m%d}".replace(" ", "")[:68]
-    )
+    statement_id = f"MT940-{tags['20'].value}-{number.value}-{closed_on:%Y%m%d}".replace(" ", "")[
+        :68
+    ]
     statement = ParsedStatement(
         format=FORMAT,
         statement_id=statement_id,

@@ -206,7 +206,7 @@ def mt940(
                 credit.remittance
             )
             for k, start in enumerate(range(0, min(len(text), 27 * 10), 27)):
-                info += f"?{20 + k}{text[start:start + 27]}"
+                info += f"?{20 + k}{text[start : start + 27]}"
             if credit.debtor_iban:
                 info += f"?31{credit.debtor_iban}"
             if credit.debtor_name:
@@ -224,7 +224,9 @@ def mt940(
         lines.append(":86:" + info[:61])
         lines.extend(info[i : i + 65] for i in range(61, len(info), 65))
     for n, amount in enumerate(debits, start=1):
-        lines.append(f":61:{day:%y%m%d}{day:%m%d}D{_mt940_amount(amount)}NMSCNONREF//{reference}D{n}")
+        lines.append(
+            f":61:{day:%y%m%d}{day:%m%d}D{_mt940_amount(amount)}NMSCNONREF//{reference}D{n}"
+        )
         lines.append(":86:PRELEVEMENT FOURNISSEUR")
     lines.append(_mt940_balance("62F", closing, day))
     lines.append("-}")
