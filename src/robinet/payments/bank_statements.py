@@ -14,6 +14,15 @@
   :func:`entry_allocate` (one account, books the payment), :func:`entry_split`
   (several accounts, amounts adding up to the credit), :func:`entry_mark_refund`
   and :func:`entry_transfer` (a reason is required).
+
+Accounting (PAY-7): a matched credit posts bank (512) / customers (411) through
+the payment's booking. A credit left unallocated posts bank (512) / suspense
+(471) at import, under the organisation's top entity (the bank account is the
+utility's, not a centre's); its allocation later posts suspense (471) /
+customers (411) under the account's centre, its refund suspense / bank, its
+transfer suspense / other third parties (4678). So the suspense account's
+balance is the worklist's total and the customers' reconciliation holds
+whatever waits.
 """
 
 from __future__ import annotations
@@ -31,6 +40,7 @@ from robinet.core import audit, clock, imports
 from robinet.core.exceptions import ApplicationError, ValidationFailed
 from robinet.core.money import is_rounded
 from robinet.customers.models import CustomerAccount
+from robinet.ledger import posting
 from robinet.ledger.models import OpenItem
 from robinet.organisation.access import require
 from robinet.organisation.models import Entity
@@ -293,6 +303,7 @@ def statement_import(
     infos = _account_infos(suggestion_ids) if suggestion_ids else {}
     now = clock.now()
     user = actor if getattr(actor, "pk", None) else None
+    suspense_centre = suspense_centre_id()
     with transaction.atomic(durable=True):
         record = imports.record_import(
             kind=IMPORT_KIND, sha256=sha, filename=filename, rows=len(credits), actor=actor
@@ -305,7 +316,7 @@ def statement_import(
                 import_file=record, **_statement_fields(record, parsed, now, user)
             )
             stored.append(statement)
-            entries, incoming = [], []
+            entries, incoming, waiting = [], [], []
             for credit in parsed.credits:
                 decision = decisions[position]
                 position += 1
@@ -325,8 +336,18 @@ def statement_import(
                     confidence=decision.confidence,
                     signals=decision.signals,
                     suggestions=_suggestions_json(decision, infos),
+                    in_suspense=not decision.booked and suspense_centre is not None,
                 )
                 entries.append(entry)
+                if entry.in_suspense:
+                    waiting.append(
+                        posting.unallocated_credit_entry(
+                            on=min(credit.value_date, clock.today()),
+                            piece_ref=piece_ref(credit.reference),
+                            centre_id=suspense_centre,
+                            amount=credit.amount,
+                        )
+                    )
                 if decision.booked:
                     centre_id = centres[decision.account_id]
                     incoming.append(
@@ -335,6 +356,7 @@ def statement_import(
                     )  # fmt: skip
             StatementEntry.objects.bulk_create(entries, batch_size=5000)
             payment_ids = book_payments([p for _e, p in incoming], actor=user)
+            posting.post(waiting)
             EntryPayment.objects.bulk_create(
                 (
                     EntryPayment(entry=entry, payment_id=pid, amount=p.amount)
@@ -357,6 +379,20 @@ def statement_import(
             data=outcome.as_dict(),
         )
     return outcome
+
+
+def suspense_centre_id() -> int | None:
+    """The entity the bank (512) / suspense (471) entries of unallocated credits are posted
+    under: the top of the organisation (the first region by code)."""
+    return (
+        Entity.objects.filter(parent__isnull=True).order_by("code").values_list("pk", flat=True)
+    ).first()
+
+
+def piece_ref(reference: str) -> str:
+    """The journal's piece reference of an entry (40 characters: the end, where the bank's
+    own reference is)."""
+    return reference[-40:]
 
 
 def _statement_fields(record, parsed, now, user) -> dict:
@@ -470,6 +506,7 @@ def entry_split(
                 external_reference=(
                     locked.reference if len(parts) == 1 else f"{locked.reference}#{n}"
                 ),
+                from_suspense=locked.in_suspense,
             )
             for n, (account, amount) in enumerate(parts, start=1)
         ]
@@ -527,6 +564,19 @@ def _close_without_booking(
     with transaction.atomic(durable=True):
         locked = _locked_unallocated(entry)
         _done(locked, actor, status, reason)
+        centre_id = suspense_centre_id()
+        if locked.in_suspense and centre_id is not None:
+            posting.post(
+                [
+                    posting.unallocated_release_entry(
+                        on=clock.today(),
+                        piece_ref=piece_ref(locked.reference),
+                        centre_id=centre_id,
+                        amount=locked.amount,
+                        refund=status == EntryStatus.REFUNDED,
+                    )
+                ]
+            )
         audit.record(
             actor=actor, verb=verb, target=locked, data={"reference": locked.reference,
                                                         "reason": reason}
@@ -539,7 +589,8 @@ def entry_mark_refund(
     *, actor, entry: StatementEntry, reason: str, check_permission: bool = True
 ) -> StatementEntry:
     """Set an unallocated credit aside to be paid back to the payer (the refund itself
-    is a SEPA credit transfer, PAY-6). Requires a reason (field ``reason``)."""
+    is a SEPA credit transfer, PAY-6). Requires a reason (field ``reason``). Posts
+    suspense (471) / bank (512), as a customer's refund posts at approval."""
     return _close_without_booking(
         actor=actor,
         entry=entry,
@@ -554,7 +605,8 @@ def entry_transfer(
     *, actor, entry: StatementEntry, reason: str, check_permission: bool = True
 ) -> StatementEntry:
     """Take an unallocated credit out of the customer worklist: it belongs elsewhere
-    (another service, a subsidy, a misdirected transfer). Requires a reason."""
+    (another service, a subsidy, a misdirected transfer). Requires a reason. Posts
+    suspense (471) / other third parties (4678), where what is owed to others waits."""
     return _close_without_booking(
         actor=actor,
         entry=entry,
