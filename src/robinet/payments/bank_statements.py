@@ -32,11 +32,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from robinet.billing.models import Invoice
 from robinet.core import audit, clock, imports
+from robinet.core.bulk import in_ids
 from robinet.core.exceptions import ApplicationError, ValidationFailed
 from robinet.core.money import is_rounded
 from robinet.customers.models import CustomerAccount
@@ -119,27 +120,59 @@ def parse_statement_file(data: bytes, *, format: str | None = None) -> list[Pars
 
 
 # --- gathering what the matching rule needs, set-based ----------------------------------------
+#
+# Raw SQL, each look-up one statement whatever the number of credits: a list of values is one
+# array parameter on PostgreSQL (``= ANY(%s)``, :func:`~robinet.core.bulk.in_ids`), so a
+# statement of 100,000 references costs no more to build than to run; the name candidates
+# are one join of the (amount, word) pairs of the credits with the open items and their
+# accounts' search text.
+
+CENT = Decimal("0.01")
+NAME_PAIRS_CHUNK = 5000  # SQLite: (amount, word) pairs per statement (two parameters each)
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _rows(sql: str, params: Sequence) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _money(value) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(str(value or 0)).quantize(CENT)  # SQLite returns decimals as numbers
 
 
 def _account_infos(account_ids: set[int]) -> dict[int, rule.AccountInfo]:
     if not account_ids:
         return {}
+    ids = sorted(account_ids)
     debits: dict[int, list[rule.OpenDebit]] = defaultdict(list)
-    for account_id, invoice_id, number, open_amount in (
-        OpenItem.objects.filter(
-            account_id__in=account_ids, cleared_on__isnull=True, open_amount__gt=0
-        )
-        .order_by("due_date", "pk")
-        .values_list("account_id", "invoice_id", "document_number", "open_amount")
+    where, params = in_ids("o.account_id", ids)
+    for account_id, invoice_id, number, open_amount in _rows(
+        f"SELECT o.account_id, o.invoice_id, o.document_number, o.open_amount "
+        f"FROM {_table(OpenItem)} o "
+        f"WHERE {where} AND o.cleared_on IS NULL AND o.open_amount > 0 "
+        f"ORDER BY o.due_date, o.id",
+        params,
     ):
-        debits[account_id].append(rule.OpenDebit(invoice_id, number, open_amount))
+        debits[account_id].append(rule.OpenDebit(invoice_id, number, _money(open_amount)))
+    party = CustomerAccount._meta.get_field("party").related_model
+    where, params = in_ids("a.id", ids)
     infos = {}
-    for account_id, number, first_name, name in CustomerAccount.objects.filter(
-        pk__in=account_ids
-    ).values_list("pk", "number", "party__first_name", "party__name"):
+    for account_id, number, first_name, name in _rows(
+        f"SELECT a.id, a.number, p.first_name, p.name FROM {_table(CustomerAccount)} a "
+        f"JOIN {_table(party)} p ON p.id = a.party_id WHERE {where}",
+        params,
+    ):
         infos[account_id] = rule.AccountInfo(
-            account_id, number, f"{first_name} {name}".strip(), tuple(debits[account_id])
-        )
+            account_id, number, f"{first_name or ''} {name or ''}".strip(),
+            tuple(debits[account_id]),
+        )  # fmt: skip
     return infos
 
 
@@ -152,33 +185,32 @@ def _context(credits: Sequence[rule.Credit]) -> rule.Context:
         account_numbers.update(found_accounts)
     invoices = {}
     if invoice_numbers:
-        open_of = dict(
-            OpenItem.objects.filter(invoice__number__in=invoice_numbers).values_list(
-                "invoice_id", "open_amount"
-            )
+        where, params = in_ids("i.number", sorted(invoice_numbers))
+        for pk, number, account_id, open_amount in _rows(
+            f"SELECT i.id, i.number, i.account_id, o.open_amount FROM {_table(Invoice)} i "
+            f"LEFT JOIN {_table(OpenItem)} o ON o.invoice_id = i.id WHERE {where}",
+            params,
+        ):
+            invoices[number] = rule.InvoiceRef(pk, number, account_id, _money(open_amount))
+    accounts = {}
+    if account_numbers:
+        where, params = in_ids("number", sorted(account_numbers))
+        accounts = dict(
+            _rows(f"SELECT number, id FROM {_table(CustomerAccount)} WHERE {where}", params)
         )
-        for pk, number, account_id in Invoice.objects.filter(
-            number__in=invoice_numbers
-        ).values_list("pk", "number", "account_id"):
-            invoices[number] = rule.InvoiceRef(
-                pk, number, account_id, open_of.get(pk, Decimal("0.00"))
-            )
-    accounts = dict(
-        CustomerAccount.objects.filter(number__in=account_numbers).values_list("number", "pk")
-    ) if account_numbers else {}  # fmt: skip
-    ibans = {c.debtor_iban for c in credits if c.debtor_iban}
+    ibans = sorted({c.debtor_iban for c in credits if c.debtor_iban})
     iban_accounts: dict[str, set[int]] = defaultdict(set)
     if ibans:
-        for iban, account_id in CustomerAccount.objects.filter(iban__in=ibans).values_list(
-            "iban", "pk"
+        where, params = in_ids("iban", ibans)
+        for iban, account_id in _rows(
+            f"SELECT iban, id FROM {_table(CustomerAccount)} WHERE {where}", params
         ):
             iban_accounts[iban].add(account_id)
-        for iban, account_id in (
-            StatementEntry.objects.filter(
-                debtor_iban__in=ibans, status=EntryStatus.BOOKED, account__isnull=False
-            )
-            .values_list("debtor_iban", "account_id")
-            .distinct()
+        where, params = in_ids("debtor_iban", ibans)
+        for iban, account_id in _rows(
+            f"SELECT DISTINCT debtor_iban, account_id FROM {_table(StatementEntry)} "
+            f"WHERE {where} AND status = %s AND account_id IS NOT NULL",
+            [*params, EntryStatus.BOOKED.value],
         ):
             iban_accounts[iban].add(account_id)
     ids = (
@@ -194,27 +226,57 @@ def _context(credits: Sequence[rule.Credit]) -> rule.Context:
     )
 
 
+def _name_candidates(pairs: set[tuple[Decimal, str]]) -> set[int]:
+    """Accounts owing one of the amounts (an open item of exactly that amount) whose holder's
+    search text has a word of the payer of that amount: ``pairs`` are (amount, lower-case
+    word). One hash join of the pairs with the open items, then the accounts by key."""
+    if not pairs:
+        return set()
+    items, accounts = _table(OpenItem), _table(CustomerAccount)
+    ordered = sorted(pairs)
+    if connection.vendor == "postgresql":
+        return {
+            row[0]
+            for row in _rows(
+                f"SELECT DISTINCT o.account_id "
+                f"FROM unnest(%s::numeric[], %s::text[]) AS c(amount, word) "
+                f"JOIN {items} o ON o.open_amount = c.amount AND o.cleared_on IS NULL "
+                f"JOIN {accounts} a ON a.id = o.account_id "
+                f"WHERE strpos(a.search_text, ' ' || c.word || ' ') > 0",
+                [[a for a, _w in ordered], [w for _a, w in ordered]],
+            )
+        }
+    found: set[int] = set()
+    for start in range(0, len(ordered), NAME_PAIRS_CHUNK):
+        chunk = ordered[start : start + NAME_PAIRS_CHUNK]
+        values = ", ".join(["(%s, %s)"] * len(chunk))
+        found.update(
+            row[0]
+            for row in _rows(
+                f"WITH c(amount, word) AS (VALUES {values}) "
+                f"SELECT DISTINCT o.account_id FROM c "
+                f"JOIN {items} o ON o.open_amount = c.amount AND o.cleared_on IS NULL "
+                f"JOIN {accounts} a ON a.id = o.account_id "
+                f"WHERE instr(a.search_text, ' ' || c.word || ' ') > 0",
+                [v for amount, word in chunk for v in (str(amount), word)],
+            )
+        )
+    return found
+
+
 def match_credits(credits: Sequence[rule.Credit]) -> list[rule.Decision]:
     """Decisions for ``credits``: references and IBANs first, then, for the credits left,
-    names and amounts among the accounts whose holder's name shares a word with the
-    payer's and that have an open item of one of those amounts (a fixed number of
-    queries, whatever the number of credits)."""
+    names and amounts among the accounts that owe the amount of a credit and whose holder's
+    name shares a word with that credit's payer (a fixed number of queries, whatever the
+    number of credits)."""
     ctx = _context(credits)
     decisions = rule.match(credits, ctx)
     named = [c for c, d in zip(credits, decisions, strict=True) if not d.booked and c.debtor_name]
-    words = {w for c in named for w in rule.name_words(c.debtor_name) if len(w) >= 3}
-    if words:
-        # the accounts' search text is their holder's words, accent- and case-free
-        pattern = " (" + "|".join(sorted(w.lower() for w in words)) + ") "
-        candidates = set(
-            CustomerAccount.objects.filter(
-                search_text__regex=pattern,
-                open_items__cleared_on__isnull=True,
-                open_items__open_amount__in={c.amount for c in named},
-            )
-            .values_list("pk", flat=True)
-            .distinct()
-        )
+    pairs = {
+        (c.amount, w.lower()) for c in named for w in rule.name_words(c.debtor_name) if len(w) >= 3
+    }
+    if pairs:
+        candidates = _name_candidates(pairs)
         missing = candidates - set(ctx.accounts)
         ctx.accounts = {**ctx.accounts, **_account_infos(missing)}
         ctx.name_amount_accounts = rule.name_amount_index(
