@@ -83,7 +83,9 @@ def statement(credits: int, rng: random.Random) -> tuple[bytes, dict]:
         else:
             kinds["nothing"] += 1
             sample.append(
-                SampleCredit(Decimal(rng.randint(100, 99999)) / 100, "ZZ INCONNU", remittance="VIREMENT")
+                SampleCredit(
+                    Decimal(rng.randint(100, 99999)) / 100, "ZZ INCONNU", remittance="VIREMENT"
+                )
             )
     data = camt053(
         statement_id=f"BENCH-{TODAY:%Y%m%d}",

@@ -27,17 +27,19 @@ whatever waits.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from robinet.billing.models import Invoice
 from robinet.core import audit, clock, imports
-from robinet.core.bulk import in_ids
+from robinet.core.bulk import allocate_ids, in_ids, insert_rows
 from robinet.core.exceptions import ApplicationError, ValidationFailed
 from robinet.core.money import is_rounded
 from robinet.customers.models import CustomerAccount
@@ -378,30 +380,25 @@ def statement_import(
                 import_file=record, **_statement_fields(record, parsed, now, user)
             )
             stored.append(statement)
-            entries, incoming, waiting = [], [], []
+            entry_ids = iter(allocate_ids(StatementEntry, len(parsed.credits)))
+            rows, incoming, waiting = [], [], []
             for credit in parsed.credits:
                 decision = decisions[position]
                 position += 1
-                entry = StatementEntry(
-                    statement=statement,
-                    line=credit.line,
-                    reference=credit.reference,
-                    amount=credit.amount,
-                    booked_on=credit.booked_on,
-                    value_date=credit.value_date,
-                    debtor_name=credit.debtor_name,
-                    debtor_iban=credit.debtor_iban,
-                    remittance=credit.remittance,
-                    end_to_end_id=credit.end_to_end_id,
-                    status=EntryStatus.BOOKED if decision.booked else EntryStatus.UNALLOCATED,
-                    account_id=decision.account_id,
-                    confidence=decision.confidence,
-                    signals=decision.signals,
-                    suggestions=_suggestions_json(decision, infos),
-                    in_suspense=not decision.booked and suspense_centre is not None,
-                )
-                entries.append(entry)
-                if entry.in_suspense:
+                entry_id = next(entry_ids)
+                in_suspense = not decision.booked and suspense_centre is not None
+                rows.append(
+                    (
+                        entry_id, statement.pk, credit.line, credit.reference, credit.amount,
+                        credit.booked_on, credit.value_date, credit.debtor_name,
+                        credit.debtor_iban, credit.remittance, credit.end_to_end_id,
+                        EntryStatus.BOOKED.value if decision.booked
+                        else EntryStatus.UNALLOCATED.value,
+                        decision.account_id, decision.confidence, in_suspense,
+                        _json(decision.signals), _json(_suggestions_json(decision, infos)), "",
+                    )
+                )  # fmt: skip
+                if in_suspense:
                     waiting.append(
                         posting.unallocated_credit_entry(
                             on=min(credit.value_date, clock.today()),
@@ -413,18 +410,19 @@ def statement_import(
                 if decision.booked:
                     centre_id = centres[decision.account_id]
                     incoming.append(
-                        (entry, _incoming(credit, decision.account_id, centre_id,
-                                          decision.invoice_id, credit.reference))
+                        (entry_id, _incoming(credit, decision.account_id, centre_id,
+                                             decision.invoice_id, credit.reference))
                     )  # fmt: skip
-            StatementEntry.objects.bulk_create(entries, batch_size=5000)
+            insert_rows(StatementEntry, ENTRY_COLUMNS, rows)
             payment_ids = book_payments([p for _e, p in incoming], actor=user)
             posting.post(waiting)
-            EntryPayment.objects.bulk_create(
+            insert_rows(
+                EntryPayment,
+                ("entry_id", "payment_id", "amount"),
                 (
-                    EntryPayment(entry=entry, payment_id=pid, amount=p.amount)
-                    for (entry, p), pid in zip(incoming, payment_ids, strict=True)
+                    (entry_id, pid, p.amount)
+                    for (entry_id, p), pid in zip(incoming, payment_ids, strict=True)
                 ),
-                batch_size=5000,
             )
             booked_count += len(incoming)
             booked_total += sum((p.amount for _e, p in incoming), Decimal("0.00"))
@@ -441,6 +439,17 @@ def statement_import(
             data=outcome.as_dict(),
         )
     return outcome
+
+
+ENTRY_COLUMNS = (
+    "id", "statement_id", "line", "reference", "amount", "booked_on", "value_date",
+    "debtor_name", "debtor_iban", "remittance", "end_to_end_id", "status", "account_id",
+    "confidence", "in_suspense", "signals", "suggestions", "note",
+)  # fmt: skip
+
+
+def _json(value) -> str:
+    return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
 
 
 def suspense_centre_id() -> int | None:
