@@ -12,9 +12,9 @@ Then writes a camt.053 of ``--credits`` transfers drawn from the open items:
 70 % name their invoice number, 10 % the customer number, 10 % give only
 the holder's name and the exact amount, 10 % match nothing. Timed: reading
 the file; matching alone (the reads of the matching context, set-based:
-invoice and customer numbers as one ``IN`` join each, the name candidates
-as one scan of the accounts' accent-free search text, then the pure rule in
-Python); and the whole import (read, check, match, store the statement and
+invoice and customer numbers as one array parameter each, the name
+candidates as one join of the credits' (amount, word) pairs with the open
+items and their accounts' search text, then the pure rule in Python); and the whole import (read, check, match, store the statement and
 its entries, book the matched credits through ``book_payments``), one
 transaction. Not a test: figures depend on the machine.
 """
@@ -83,7 +83,9 @@ def statement(credits: int, rng: random.Random) -> tuple[bytes, dict]:
         else:
             kinds["nothing"] += 1
             sample.append(
-                SampleCredit(Decimal(rng.randint(100, 99999)) / 100, "ZZ INCONNU", "VIREMENT")
+                SampleCredit(
+                    Decimal(rng.randint(100, 99999)) / 100, "ZZ INCONNU", remittance="VIREMENT"
+                )
             )
     data = camt053(
         statement_id=f"BENCH-{TODAY:%Y%m%d}",

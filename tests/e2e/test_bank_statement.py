@@ -51,7 +51,7 @@ def test_import_a_statement_accept_a_suggestion_and_split_one(
     page.goto("/")
     menu(page, "Relevés bancaires", "Encaissement")
     page.get_by_role("link", name="Importer un relevé").click()
-    page.get_by_label("Relevé bancaire (camt.053 ou CFONB 120)").set_input_files(str(path))
+    page.get_by_label("Relevé bancaire (camt.053, CFONB 120 ou MT940)").set_input_files(str(path))
     page.get_by_role("button", name="Importer et rapprocher").click()
     expect(page).to_have_url(re.compile(r"/payments/bank-statements/\d+/$"))
     expect(page.get_by_text("1 virement(s) affecté(s)")).to_be_visible()

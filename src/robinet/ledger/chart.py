@@ -20,6 +20,7 @@ DEFAULT_CHART: tuple[tuple[str, str, str], ...] = (
     ("467500", "Opérateurs d'encaissement", "treasury.operator"),
     ("467800", "Autres tiers — sommes à reverser", "revenue.other"),
     ("471000", "Compte d'attente — reprise des soldes", "opening"),
+    ("471100", "Compte d'attente — virements à affecter", "suspense"),
     ("491000", "Dépréciation des comptes clients", "provision"),
     ("511200", "Chèques à encaisser", "treasury.cheque"),
     ("511500", "Cartes bancaires à encaisser", "treasury.card"),

@@ -134,20 +134,82 @@ def payment_entry(
     amount: Decimal,
     reversal: bool = False,
     label: str = "",
+    from_suspense: bool = False,
 ) -> EntrySpec:
-    """A payment: the means' treasury account debited, customers credited (reversed: the opposite)."""
+    """A payment: the means' treasury account debited, customers credited (reversed: the opposite).
+
+    ``from_suspense``: the money is already in the bank, posted to the suspense account
+    (471) when its statement was imported (:func:`unallocated_credit_entry`); allocating it
+    moves it from 471 to the customer (411), in the miscellaneous journal.
+    """
     sign = -1 if reversal else 1
     acc = _Lines()
-    acc.add(treasury_role(means), sign * amount)
+    acc.add(SUSPENSE if from_suspense else treasury_role(means), sign * amount)
     acc.add(CUSTOMERS, -sign * amount, account_id)
+    if from_suspense:
+        journal = Journal.MISC
+    else:
+        journal = Journal.CASH if means == "cash" else Journal.BANK
     return EntrySpec(
-        journal=Journal.CASH if means == "cash" else Journal.BANK,
+        journal=journal,
         entry_date=received_on,
         piece_ref=number,
         label=label or ("Annulation règlement " if reversal else "Règlement ") + number,
         centre_id=centre_id,
         event="payment_reversal" if reversal else "payment",
         lines=acc.specs(),
+    )
+
+
+# --- bank credits not yet allocated (PAY-5) ------------------------------------------------------
+
+SUSPENSE = "suspense"
+#: where a credit that is not a customer's money goes when taken out of the worklist
+OTHER_THIRD_PARTIES = "revenue.other"
+UNALLOCATED_EVENTS = ("unallocated_credit", "unallocated_refund", "unallocated_transfer")
+
+
+def unallocated_credit_entry(
+    *, on: dt.date, piece_ref: str, centre_id: int, amount: Decimal, label: str = ""
+) -> EntrySpec:
+    """A bank credit no customer could be found for yet: bank (512) debited, suspense (471)
+    credited, at the statement's import."""
+    return transfer_entry(
+        journal=Journal.BANK,
+        on=on,
+        piece_ref=piece_ref,
+        label=label or f"Virement à affecter {piece_ref}",
+        centre_id=centre_id,
+        event="unallocated_credit",
+        debit_role=treasury_role("transfer"),
+        credit_role=SUSPENSE,
+        amount=amount,
+    )
+
+
+def unallocated_release_entry(
+    *,
+    on: dt.date,
+    piece_ref: str,
+    centre_id: int,
+    amount: Decimal,
+    refund: bool,
+    label: str = "",
+) -> EntrySpec:
+    """An unallocated credit leaving the suspense account (471) without a customer: paid
+    back to the payer (``refund``: to the bank, 512) or handed to whom it belongs (other
+    third parties, 4678)."""
+    return transfer_entry(
+        journal=Journal.BANK if refund else Journal.MISC,
+        on=on,
+        piece_ref=piece_ref,
+        label=label
+        or (f"Remboursement virement {piece_ref}" if refund else f"Virement transféré {piece_ref}"),
+        centre_id=centre_id,
+        event="unallocated_refund" if refund else "unallocated_transfer",
+        debit_role=SUSPENSE,
+        credit_role=treasury_role("transfer") if refund else OTHER_THIRD_PARTIES,
+        amount=amount,
     )
 
 

@@ -75,7 +75,7 @@ class EntryDetailOut(EntryOut):
 class StatementSummaryOut(Schema):
     id: int
     filename: str
-    format: str = Field(description="camt053 | cfonb120")
+    format: str = Field(description="camt053 | cfonb120 | mt940")
     statement_id: str
     account_iban: str
     from_date: dt.date
@@ -131,7 +131,7 @@ class ReasonIn(Schema):
 @router.post(
     "/payments/bank-statements",
     response={201: ImportOut},
-    summary="Importer un relevé bancaire (camt.053, CFONB 120)",
+    summary="Importer un relevé bancaire (camt.053, CFONB 120, MT940)",
 )
 def statement_import(request, file: File[UploadedFile]):
     outcome = service.statement_import(

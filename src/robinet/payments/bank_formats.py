@@ -3,7 +3,7 @@
 Each format registers how to recognise its bytes and how to import them;
 the command and the upload screen try the registered formats in order and
 import with the first that recognises the file. This module registers the
-bank statements (camt.053, CFONB 120, :mod:`robinet.payments.bank_statements`).
+bank statements (camt.053, CFONB 120, MT940, :mod:`robinet.payments.bank_statements`).
 
 Another format (pain.002, camt.054 returns…) registers itself from its own
 module, without editing this one: name the module ``bank_format_<anything>.py``
@@ -124,7 +124,7 @@ def _describe_statement(outcome) -> str:
 
 
 def _register_statements() -> None:
-    from robinet.payments import camt, cfonb
+    from robinet.payments import camt, cfonb, mt940
 
     register(
         camt.FORMAT,
@@ -138,6 +138,13 @@ def _register_statements() -> None:
         label="CFONB 120",
         detect=cfonb.detect,
         importer=_statement_importer(cfonb.FORMAT),
+        describe=_describe_statement,
+    )
+    register(
+        mt940.FORMAT,
+        label="MT940",
+        detect=mt940.detect,
+        importer=_statement_importer(mt940.FORMAT),
         describe=_describe_statement,
     )
 

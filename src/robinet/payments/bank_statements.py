@@ -1,7 +1,8 @@
 """Bank statement import, matching and the unallocated-amounts worklist (PAY-5).
 
-* :func:`statement_import` — a camt.053 or CFONB 120 file is parsed and
-  validated whole (:mod:`robinet.payments.camt`, :mod:`robinet.payments.cfonb`);
+* :func:`statement_import` — a camt.053, CFONB 120 or MT940 file is parsed and
+  validated whole (:mod:`robinet.payments.camt`, :mod:`robinet.payments.cfonb`,
+  :mod:`robinet.payments.mt940`);
   the same file (SHA-256), the same statement (account IBAN + statement id) or
   an entry already imported is refused; then every credit is matched by the pure
   rule of :mod:`robinet.payments.matching` and, in one transaction, the
@@ -13,28 +14,41 @@
   :func:`entry_allocate` (one account, books the payment), :func:`entry_split`
   (several accounts, amounts adding up to the credit), :func:`entry_mark_refund`
   and :func:`entry_transfer` (a reason is required).
+
+Accounting (PAY-7): a matched credit posts bank (512) / customers (411) through
+the payment's booking. A credit left unallocated posts bank (512) / suspense
+(471) at import, under the organisation's top entity (the bank account is the
+utility's, not a centre's); its allocation later posts suspense (471) /
+customers (411) under the account's centre, its refund suspense / bank, its
+transfer suspense / other third parties (4678). So the suspense account's
+balance is the worklist's total and the customers' reconciliation holds
+whatever waits.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from robinet.billing.models import Invoice
 from robinet.core import audit, clock, imports
+from robinet.core.bulk import allocate_ids, in_ids, insert_rows
 from robinet.core.exceptions import ApplicationError, ValidationFailed
 from robinet.core.money import is_rounded
 from robinet.customers.models import CustomerAccount
+from robinet.ledger import posting
 from robinet.ledger.models import OpenItem
 from robinet.organisation.access import require
 from robinet.organisation.models import Entity
 from robinet.organisation.roles import Perm
-from robinet.payments import camt, cfonb
+from robinet.payments import camt, cfonb, mt940
 from robinet.payments import matching as rule
 from robinet.payments.booking import IncomingPayment, book_payments
 from robinet.payments.models import (
@@ -47,8 +61,12 @@ from robinet.payments.models import (
 from robinet.payments.statement_files import ParsedStatement
 
 IMPORT_KIND = "bank_statement"
-PARSERS = {camt.FORMAT: camt.parse, cfonb.FORMAT: cfonb.parse}
-DETECTORS = ((camt.FORMAT, camt.detect), (cfonb.FORMAT, cfonb.detect))
+PARSERS = {camt.FORMAT: camt.parse, cfonb.FORMAT: cfonb.parse, mt940.FORMAT: mt940.parse}
+DETECTORS = (
+    (camt.FORMAT, camt.detect),
+    (cfonb.FORMAT, cfonb.detect),
+    (mt940.FORMAT, mt940.detect),
+)
 
 
 @dataclass(frozen=True)
@@ -82,7 +100,7 @@ def parse_statement_file(data: bytes, *, format: str | None = None) -> list[Pars
     name = format or detect_format(data)
     if name not in PARSERS:
         raise ApplicationError(
-            _("Format de relevé non reconnu : camt.053 (XML) ou CFONB 120 attendu."),
+            _("Format de relevé non reconnu : camt.053 (XML), CFONB 120 ou MT940 attendu."),
             code="statement_format_unknown",
             http_status=422,
         )
@@ -104,27 +122,59 @@ def parse_statement_file(data: bytes, *, format: str | None = None) -> list[Pars
 
 
 # --- gathering what the matching rule needs, set-based ----------------------------------------
+#
+# Raw SQL, each look-up one statement whatever the number of credits: a list of values is one
+# array parameter on PostgreSQL (``= ANY(%s)``, :func:`~robinet.core.bulk.in_ids`), so a
+# statement of 100,000 references costs no more to build than to run; the name candidates
+# are one join of the (amount, word) pairs of the credits with the open items and their
+# accounts' search text.
+
+CENT = Decimal("0.01")
+NAME_PAIRS_CHUNK = 5000  # SQLite: (amount, word) pairs per statement (two parameters each)
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _rows(sql: str, params: Sequence) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _money(value) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(str(value or 0)).quantize(CENT)  # SQLite returns decimals as numbers
 
 
 def _account_infos(account_ids: set[int]) -> dict[int, rule.AccountInfo]:
     if not account_ids:
         return {}
+    ids = sorted(account_ids)
     debits: dict[int, list[rule.OpenDebit]] = defaultdict(list)
-    for account_id, invoice_id, number, open_amount in (
-        OpenItem.objects.filter(
-            account_id__in=account_ids, cleared_on__isnull=True, open_amount__gt=0
-        )
-        .order_by("due_date", "pk")
-        .values_list("account_id", "invoice_id", "document_number", "open_amount")
+    where, params = in_ids("o.account_id", ids)
+    for account_id, invoice_id, number, open_amount in _rows(
+        f"SELECT o.account_id, o.invoice_id, o.document_number, o.open_amount "
+        f"FROM {_table(OpenItem)} o "
+        f"WHERE {where} AND o.cleared_on IS NULL AND o.open_amount > 0 "
+        f"ORDER BY o.due_date, o.id",
+        params,
     ):
-        debits[account_id].append(rule.OpenDebit(invoice_id, number, open_amount))
+        debits[account_id].append(rule.OpenDebit(invoice_id, number, _money(open_amount)))
+    party = CustomerAccount._meta.get_field("party").related_model
+    where, params = in_ids("a.id", ids)
     infos = {}
-    for account_id, number, first_name, name in CustomerAccount.objects.filter(
-        pk__in=account_ids
-    ).values_list("pk", "number", "party__first_name", "party__name"):
+    for account_id, number, first_name, name in _rows(
+        f"SELECT a.id, a.number, p.first_name, p.name FROM {_table(CustomerAccount)} a "
+        f"JOIN {_table(party)} p ON p.id = a.party_id WHERE {where}",
+        params,
+    ):
         infos[account_id] = rule.AccountInfo(
-            account_id, number, f"{first_name} {name}".strip(), tuple(debits[account_id])
-        )
+            account_id, number, f"{first_name or ''} {name or ''}".strip(),
+            tuple(debits[account_id]),
+        )  # fmt: skip
     return infos
 
 
@@ -137,33 +187,32 @@ def _context(credits: Sequence[rule.Credit]) -> rule.Context:
         account_numbers.update(found_accounts)
     invoices = {}
     if invoice_numbers:
-        open_of = dict(
-            OpenItem.objects.filter(invoice__number__in=invoice_numbers).values_list(
-                "invoice_id", "open_amount"
-            )
+        where, params = in_ids("i.number", sorted(invoice_numbers))
+        for pk, number, account_id, open_amount in _rows(
+            f"SELECT i.id, i.number, i.account_id, o.open_amount FROM {_table(Invoice)} i "
+            f"LEFT JOIN {_table(OpenItem)} o ON o.invoice_id = i.id WHERE {where}",
+            params,
+        ):
+            invoices[number] = rule.InvoiceRef(pk, number, account_id, _money(open_amount))
+    accounts = {}
+    if account_numbers:
+        where, params = in_ids("number", sorted(account_numbers))
+        accounts = dict(
+            _rows(f"SELECT number, id FROM {_table(CustomerAccount)} WHERE {where}", params)
         )
-        for pk, number, account_id in Invoice.objects.filter(
-            number__in=invoice_numbers
-        ).values_list("pk", "number", "account_id"):
-            invoices[number] = rule.InvoiceRef(
-                pk, number, account_id, open_of.get(pk, Decimal("0.00"))
-            )
-    accounts = dict(
-        CustomerAccount.objects.filter(number__in=account_numbers).values_list("number", "pk")
-    ) if account_numbers else {}  # fmt: skip
-    ibans = {c.debtor_iban for c in credits if c.debtor_iban}
+    ibans = sorted({c.debtor_iban for c in credits if c.debtor_iban})
     iban_accounts: dict[str, set[int]] = defaultdict(set)
     if ibans:
-        for iban, account_id in CustomerAccount.objects.filter(iban__in=ibans).values_list(
-            "iban", "pk"
+        where, params = in_ids("iban", ibans)
+        for iban, account_id in _rows(
+            f"SELECT iban, id FROM {_table(CustomerAccount)} WHERE {where}", params
         ):
             iban_accounts[iban].add(account_id)
-        for iban, account_id in (
-            StatementEntry.objects.filter(
-                debtor_iban__in=ibans, status=EntryStatus.BOOKED, account__isnull=False
-            )
-            .values_list("debtor_iban", "account_id")
-            .distinct()
+        where, params = in_ids("debtor_iban", ibans)
+        for iban, account_id in _rows(
+            f"SELECT DISTINCT debtor_iban, account_id FROM {_table(StatementEntry)} "
+            f"WHERE {where} AND status = %s AND account_id IS NOT NULL",
+            [*params, EntryStatus.BOOKED.value],
         ):
             iban_accounts[iban].add(account_id)
     ids = (
@@ -179,27 +228,57 @@ def _context(credits: Sequence[rule.Credit]) -> rule.Context:
     )
 
 
+def _name_candidates(pairs: set[tuple[Decimal, str]]) -> set[int]:
+    """Accounts owing one of the amounts (an open item of exactly that amount) whose holder's
+    search text has a word of the payer of that amount: ``pairs`` are (amount, lower-case
+    word). One hash join of the pairs with the open items, then the accounts by key."""
+    if not pairs:
+        return set()
+    items, accounts = _table(OpenItem), _table(CustomerAccount)
+    ordered = sorted(pairs)
+    if connection.vendor == "postgresql":
+        return {
+            row[0]
+            for row in _rows(
+                f"SELECT DISTINCT o.account_id "
+                f"FROM unnest(%s::numeric[], %s::text[]) AS c(amount, word) "
+                f"JOIN {items} o ON o.open_amount = c.amount AND o.cleared_on IS NULL "
+                f"JOIN {accounts} a ON a.id = o.account_id "
+                f"WHERE strpos(a.search_text, ' ' || c.word || ' ') > 0",
+                [[a for a, _w in ordered], [w for _a, w in ordered]],
+            )
+        }
+    found: set[int] = set()
+    for start in range(0, len(ordered), NAME_PAIRS_CHUNK):
+        chunk = ordered[start : start + NAME_PAIRS_CHUNK]
+        values = ", ".join(["(%s, %s)"] * len(chunk))
+        found.update(
+            row[0]
+            for row in _rows(
+                f"WITH c(amount, word) AS (VALUES {values}) "
+                f"SELECT DISTINCT o.account_id FROM c "
+                f"JOIN {items} o ON o.open_amount = c.amount AND o.cleared_on IS NULL "
+                f"JOIN {accounts} a ON a.id = o.account_id "
+                f"WHERE instr(a.search_text, ' ' || c.word || ' ') > 0",
+                [v for amount, word in chunk for v in (str(amount), word)],
+            )
+        )
+    return found
+
+
 def match_credits(credits: Sequence[rule.Credit]) -> list[rule.Decision]:
     """Decisions for ``credits``: references and IBANs first, then, for the credits left,
-    names and amounts among the accounts whose holder's name shares a word with the
-    payer's and that have an open item of one of those amounts (a fixed number of
-    queries, whatever the number of credits)."""
+    names and amounts among the accounts that owe the amount of a credit and whose holder's
+    name shares a word with that credit's payer (a fixed number of queries, whatever the
+    number of credits)."""
     ctx = _context(credits)
     decisions = rule.match(credits, ctx)
     named = [c for c, d in zip(credits, decisions, strict=True) if not d.booked and c.debtor_name]
-    words = {w for c in named for w in rule.name_words(c.debtor_name) if len(w) >= 3}
-    if words:
-        # the accounts' search text is their holder's words, accent- and case-free
-        pattern = " (" + "|".join(sorted(w.lower() for w in words)) + ") "
-        candidates = set(
-            CustomerAccount.objects.filter(
-                search_text__regex=pattern,
-                open_items__cleared_on__isnull=True,
-                open_items__open_amount__in={c.amount for c in named},
-            )
-            .values_list("pk", flat=True)
-            .distinct()
-        )
+    pairs = {
+        (c.amount, w.lower()) for c in named for w in rule.name_words(c.debtor_name) if len(w) >= 3
+    }
+    if pairs:
+        candidates = _name_candidates(pairs)
         missing = candidates - set(ctx.accounts)
         ctx.accounts = {**ctx.accounts, **_account_infos(missing)}
         ctx.name_amount_accounts = rule.name_amount_index(
@@ -288,6 +367,7 @@ def statement_import(
     infos = _account_infos(suggestion_ids) if suggestion_ids else {}
     now = clock.now()
     user = actor if getattr(actor, "pk", None) else None
+    suspense_centre = suspense_centre_id()
     with transaction.atomic(durable=True):
         record = imports.record_import(
             kind=IMPORT_KIND, sha256=sha, filename=filename, rows=len(credits), actor=actor
@@ -300,42 +380,49 @@ def statement_import(
                 import_file=record, **_statement_fields(record, parsed, now, user)
             )
             stored.append(statement)
-            entries, incoming = [], []
+            entry_ids = iter(allocate_ids(StatementEntry, len(parsed.credits)))
+            rows, incoming, waiting = [], [], []
             for credit in parsed.credits:
                 decision = decisions[position]
                 position += 1
-                entry = StatementEntry(
-                    statement=statement,
-                    line=credit.line,
-                    reference=credit.reference,
-                    amount=credit.amount,
-                    booked_on=credit.booked_on,
-                    value_date=credit.value_date,
-                    debtor_name=credit.debtor_name,
-                    debtor_iban=credit.debtor_iban,
-                    remittance=credit.remittance,
-                    end_to_end_id=credit.end_to_end_id,
-                    status=EntryStatus.BOOKED if decision.booked else EntryStatus.UNALLOCATED,
-                    account_id=decision.account_id,
-                    confidence=decision.confidence,
-                    signals=decision.signals,
-                    suggestions=_suggestions_json(decision, infos),
-                )
-                entries.append(entry)
+                entry_id = next(entry_ids)
+                in_suspense = not decision.booked and suspense_centre is not None
+                rows.append(
+                    (
+                        entry_id, statement.pk, credit.line, credit.reference, credit.amount,
+                        credit.booked_on, credit.value_date, credit.debtor_name,
+                        credit.debtor_iban, credit.remittance, credit.end_to_end_id,
+                        EntryStatus.BOOKED.value if decision.booked
+                        else EntryStatus.UNALLOCATED.value,
+                        decision.account_id, decision.confidence, in_suspense,
+                        _json(decision.signals), _json(_suggestions_json(decision, infos)), "",
+                    )
+                )  # fmt: skip
+                if in_suspense:
+                    waiting.append(
+                        posting.unallocated_credit_entry(
+                            on=min(credit.value_date, clock.today()),
+                            piece_ref=piece_ref(credit.reference),
+                            centre_id=suspense_centre,
+                            amount=credit.amount,
+                        )
+                    )
                 if decision.booked:
                     centre_id = centres[decision.account_id]
                     incoming.append(
-                        (entry, _incoming(credit, decision.account_id, centre_id,
-                                          decision.invoice_id, credit.reference))
+                        (entry_id, _incoming(credit, decision.account_id, centre_id,
+                                             decision.invoice_id, credit.reference))
                     )  # fmt: skip
-            StatementEntry.objects.bulk_create(entries, batch_size=5000)
+            insert_rows(StatementEntry, ENTRY_COLUMNS, rows)
             payment_ids = book_payments([p for _e, p in incoming], actor=user)
-            EntryPayment.objects.bulk_create(
+            posting.post(waiting)
+            insert_rows(
+                EntryPayment,
+                ("entry_id", "payment_id", "amount"),
                 (
-                    EntryPayment(entry=entry, payment_id=pid, amount=p.amount)
-                    for (entry, p), pid in zip(incoming, payment_ids, strict=True)
+                    (entry_id, pid, p.amount)
+                    for (entry_id, p), pid in zip(incoming, payment_ids, strict=True)
                 ),
-                batch_size=5000,
             )
             booked_count += len(incoming)
             booked_total += sum((p.amount for _e, p in incoming), Decimal("0.00"))
@@ -352,6 +439,31 @@ def statement_import(
             data=outcome.as_dict(),
         )
     return outcome
+
+
+ENTRY_COLUMNS = (
+    "id", "statement_id", "line", "reference", "amount", "booked_on", "value_date",
+    "debtor_name", "debtor_iban", "remittance", "end_to_end_id", "status", "account_id",
+    "confidence", "in_suspense", "signals", "suggestions", "note",
+)  # fmt: skip
+
+
+def _json(value) -> str:
+    return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
+
+
+def suspense_centre_id() -> int | None:
+    """The entity the bank (512) / suspense (471) entries of unallocated credits are posted
+    under: the top of the organisation (the first region by code)."""
+    return (
+        Entity.objects.filter(parent__isnull=True).order_by("code").values_list("pk", flat=True)
+    ).first()
+
+
+def piece_ref(reference: str) -> str:
+    """The journal's piece reference of an entry (40 characters: the end, where the bank's
+    own reference is)."""
+    return reference[-40:]
 
 
 def _statement_fields(record, parsed, now, user) -> dict:
@@ -465,6 +577,7 @@ def entry_split(
                 external_reference=(
                     locked.reference if len(parts) == 1 else f"{locked.reference}#{n}"
                 ),
+                from_suspense=locked.in_suspense,
             )
             for n, (account, amount) in enumerate(parts, start=1)
         ]
@@ -522,6 +635,19 @@ def _close_without_booking(
     with transaction.atomic(durable=True):
         locked = _locked_unallocated(entry)
         _done(locked, actor, status, reason)
+        centre_id = suspense_centre_id()
+        if locked.in_suspense and centre_id is not None:
+            posting.post(
+                [
+                    posting.unallocated_release_entry(
+                        on=clock.today(),
+                        piece_ref=piece_ref(locked.reference),
+                        centre_id=centre_id,
+                        amount=locked.amount,
+                        refund=status == EntryStatus.REFUNDED,
+                    )
+                ]
+            )
         audit.record(
             actor=actor, verb=verb, target=locked, data={"reference": locked.reference,
                                                         "reason": reason}
@@ -534,7 +660,8 @@ def entry_mark_refund(
     *, actor, entry: StatementEntry, reason: str, check_permission: bool = True
 ) -> StatementEntry:
     """Set an unallocated credit aside to be paid back to the payer (the refund itself
-    is a SEPA credit transfer, PAY-6). Requires a reason (field ``reason``)."""
+    is a SEPA credit transfer, PAY-6). Requires a reason (field ``reason``). Posts
+    suspense (471) / bank (512), as a customer's refund posts at approval."""
     return _close_without_booking(
         actor=actor,
         entry=entry,
@@ -549,7 +676,8 @@ def entry_transfer(
     *, actor, entry: StatementEntry, reason: str, check_permission: bool = True
 ) -> StatementEntry:
     """Take an unallocated credit out of the customer worklist: it belongs elsewhere
-    (another service, a subsidy, a misdirected transfer). Requires a reason."""
+    (another service, a subsidy, a misdirected transfer). Requires a reason. Posts
+    suspense (471) / other third parties (4678), where what is owed to others waits."""
     return _close_without_booking(
         actor=actor,
         entry=entry,

@@ -63,6 +63,8 @@ class IncomingPayment:
     cheque_number: str = ""
     cheque_bank: str = ""
     drawer: str = ""
+    #: already in the bank, on the suspense account (471) since its statement's import
+    from_suspense: bool = False
 
 
 PAYMENT_COLUMNS = (
@@ -240,6 +242,7 @@ def book_payments(
                 centre_id=p.account_centre_id,
                 means=p.means,
                 amount=p.amount,
+                from_suspense=p.from_suspense,
             )
             for i, p in enumerate(payments)
         ]

@@ -1,4 +1,4 @@
-"""What the statement readers (camt.053, CFONB 120) return: plain dataclasses (PAY-5).
+"""What the statement readers (camt.053, CFONB 120, MT940) return: plain dataclasses (PAY-5).
 
 The readers parse and validate a whole file and raise
 :class:`~robinet.core.imports.InvalidImportFile` naming each faulty line;

@@ -1,9 +1,9 @@
-"""Writing sample bank statements (camt.053, CFONB 120) from given credits (PAY-5).
+"""Writing sample bank statements (camt.053, CFONB 120, MT940) from given credits (PAY-5).
 
 Used by the demo (sample files a newcomer can import), the tests and the
 benchmark. These are the bank's files as the utility receives them, not files
 Robinet sends: the readers in :mod:`robinet.payments.camt` and
-:mod:`robinet.payments.cfonb` are what matters; these writers give them
+:mod:`robinet.payments.cfonb` and :mod:`robinet.payments.mt940` are what matters; these writers give them
 realistic input.
 """
 
@@ -158,4 +158,76 @@ def cfonb120(
             lines.append(_cfonb_complement(iban, end, "RCN", credit.end_to_end_id))
     closing = opening + sum((c.amount for c in credits), Decimal("0"))
     lines.append(_cfonb_record("07", iban, end, closing))
+    return ("\r\n".join(lines) + "\r\n").encode("latin-1")
+
+
+def _mt940_amount(amount: Decimal) -> str:
+    return f"{abs(amount):.2f}".replace(".", ",")
+
+
+def _mt940_balance(tag: str, amount: Decimal, day: dt.date) -> str:
+    return f":{tag}:{'C' if amount >= 0 else 'D'}{day:%y%m%d}EUR{_mt940_amount(amount)}"
+
+
+def mt940(
+    *,
+    iban: str,
+    day: dt.date,
+    credits: Iterable[SampleCredit],
+    debits: Iterable[Decimal] = (),
+    reference: str = "",
+    number: str = "00001/001",
+    opening: Decimal = Decimal("0.00"),
+    bic: str = "BNPAFRPPXXX",
+    structured: bool = True,
+) -> bytes:
+    """An MT940 message of ``day`` in SWIFT blocks; ``:86:`` with ``?xx`` subfields
+    (``structured``) or with ``/EREF/ /NAME/ /REMI/`` keywords."""
+    credits = list(credits)
+    debits = list(debits)
+    reference = reference or f"REL{day:%Y%m%d}"
+    closing = opening + sum((c.amount for c in credits), Decimal("0")) - sum(debits, Decimal("0"))
+    lines = [
+        f"{{1:F01{bic[:8]}AXXX0000000000}}{{2:O940{bic[:8]}XXXXN}}{{4:",
+        f":20:{reference}",
+        f":25:{iban}",
+        f":28C:{number}",
+        _mt940_balance("60F", opening, day),
+    ]
+    for n, credit in enumerate(credits, start=1):
+        bank_ref = credit.reference or f"{reference}{n:05d}"
+        lines.append(
+            f":61:{day:%y%m%d}{day:%m%d}C{_mt940_amount(credit.amount)}NTRFNONREF//{bank_ref[:16]}"
+        )
+        lines.append("VIREMENT SEPA RECU")
+        if structured:
+            info = "?00VIR SEPA RECU"
+            text = (f"EREF+{credit.end_to_end_id} " if credit.end_to_end_id else "") + (
+                credit.remittance
+            )
+            for k, start in enumerate(range(0, min(len(text), 27 * 10), 27)):
+                info += f"?{20 + k}{text[start : start + 27]}"
+            if credit.debtor_iban:
+                info += f"?31{credit.debtor_iban}"
+            if credit.debtor_name:
+                info += f"?32{credit.debtor_name[:27]}"
+                if len(credit.debtor_name) > 27:
+                    info += f"?33{credit.debtor_name[27:54]}"
+        else:
+            info = (
+                (f"/EREF/{credit.end_to_end_id}" if credit.end_to_end_id else "")
+                + (f"/ORDP//NAME/{credit.debtor_name}" if credit.debtor_name else "")
+                + (f"/IBAN/{credit.debtor_iban}" if credit.debtor_iban else "")
+                + (f"/REMI/USTD//{credit.remittance}/" if credit.remittance else "")
+            )
+        # the field wraps at 65 characters a line (6 lines at most in SWIFT; banks stretch it)
+        lines.append(":86:" + info[:61])
+        lines.extend(info[i : i + 65] for i in range(61, len(info), 65))
+    for n, amount in enumerate(debits, start=1):
+        lines.append(
+            f":61:{day:%y%m%d}{day:%m%d}D{_mt940_amount(amount)}NMSCNONREF//{reference}D{n}"
+        )
+        lines.append(":86:PRELEVEMENT FOURNISSEUR")
+    lines.append(_mt940_balance("62F", closing, day))
+    lines.append("-}")
     return ("\r\n".join(lines) + "\r\n").encode("latin-1")

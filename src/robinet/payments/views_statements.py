@@ -80,7 +80,7 @@ def signal_labels(signals: dict) -> list[str]:
 
 
 class StatementImportForm(dj_forms.Form):
-    file = UploadField(label=gettext_lazy("Relevé bancaire (camt.053 ou CFONB 120)"))
+    file = UploadField(label=gettext_lazy("Relevé bancaire (camt.053, CFONB 120 ou MT940)"))
 
 
 class AllocateForm(dj_forms.Form):

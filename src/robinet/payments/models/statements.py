@@ -24,6 +24,7 @@ from .core import Payment
 class StatementFormat(models.TextChoices):
     CAMT053 = "camt053", _("camt.053 (ISO 20022)")
     CFONB120 = "cfonb120", _("CFONB 120")
+    MT940 = "mt940", _("MT940 (SWIFT)")
 
 
 class BankStatement(models.Model):
@@ -112,6 +113,9 @@ class StatementEntry(models.Model):
         verbose_name=_("compte client"),
     )
     confidence = models.PositiveSmallIntegerField(_("confiance"), default=0)
+    #: posted bank (512) / suspense (471) at import because left unallocated (PAY-7); its
+    #: allocation, refund or transfer then leaves 471. False for entries imported before.
+    in_suspense = models.BooleanField(_("passé en compte d'attente"), default=False)
     #: what produced the match (or why none): rule, parsed reference, similarity…
     signals = models.JSONField(_("indices"), default=dict, blank=True)
     #: ranked suggestions for the worklist: [{account_id, number, name, score, signals}]

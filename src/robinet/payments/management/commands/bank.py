@@ -16,7 +16,7 @@ from robinet.payments import bank_formats
 
 
 class Command(BaseCommand):
-    help = "Fichiers bancaires : import des relevés (camt.053, CFONB 120) et retours."
+    help = "Fichiers bancaires : import des relevés (camt.053, CFONB 120, MT940) et retours."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
