@@ -28,6 +28,16 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def case_dictionary(transactional_db):
+    """Transactional tests flush every table, data migrations included: reload the national
+    dictionary of requests, which readings, leak relief and claims open cases from (CASE-2)."""
+    from robinet.cases import dictionary
+    from robinet.cases.models import CaseType
+
+    dictionary.seed(CaseType)
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
