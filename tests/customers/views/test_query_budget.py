@@ -16,9 +16,9 @@ def test_search_results_query_count_does_not_grow_with_results(
             move_in(account, make_service_point(org.centres[0]))
     web.login(officer)
     web.get("customers:search", htmx=True, data={"q": "martin"})  # warm caches (scope, session)
-    # session, user, role assignments (scope), centres, accounts (twice on PostgreSQL:
-    # whole words, then the last one as a prefix), active contracts
-    with django_assert_max_num_queries(7):
+    # session, user, second-factor device, role assignments (scope), centres, accounts (twice
+    # on PostgreSQL: whole words, then the last one as a prefix), active contracts
+    with django_assert_max_num_queries(8):
         response = web.get("customers:search", htmx=True, data={"q": "martin"})
     assert response.content.decode().count('<a class="mono" href="/customers/') == 12
 
