@@ -52,9 +52,7 @@ def test_coll11_items_of_a_pending_write_off_are_left_out_of_the_proposal(
     assert _documents(again, household) == sorted([old.number, current.number])
 
 
-def test_coll11_only_pending_write_off_items_leave_nothing_to_dun(
-    procedures, household, collector
-):
+def test_coll11_only_pending_write_off_items_leave_nothing_to_dun(procedures, household, collector):
     old = bill(household, issued=TODAY - dt.timedelta(days=90), amount="12.00")
     _request(household, old, collector)
     run = services.dunning_propose(actor=None, on=TODAY)
