@@ -8,8 +8,8 @@ notices and, for professionals, the €40 indemnity; a few accounts are held
 payment plan (kept, running, broken) or promised to pay. Today's proposal is
 left for an officer to review and issue.
 
-Not every debtor needs chasing to the end: one in three accounts reminded for
-the first time settles in full ten days after the notice, another one in three
+Not every debtor needs chasing to the end: one in four accounts reminded for
+the first time settles in full ten days after the notice, another one in four
 after the second reminder (COLL-7: the history then holds both outcomes after a
 reminder, so the risk model learns from the demo and is evaluated on a month
 where both happen).
@@ -150,8 +150,8 @@ def _promise(today: dt.date, counts: dict, *, due_in: int) -> None:
 
 
 def _settlers(run) -> list[int]:
-    """Accounts of ``run``'s notices that will settle (COLL-7): one in three of those
-    reminded for the first time, another one in three of those reminded for the second."""
+    """Accounts of ``run``'s notices that will settle (COLL-7): one in four of those
+    reminded for the first time, another one in four of those reminded for the second."""
     notices = DunningNotice.objects.filter(proposal__run=run).values_list("account_id", flat=True)
     earlier = dict(
         DunningNotice.objects.filter(account_id__in=notices, issued_on__lt=run.run_date)
@@ -160,7 +160,7 @@ def _settlers(run) -> list[int]:
         .values_list("account_id", "n")
     )
     return sorted(
-        pk for pk in set(notices) if earlier.get(pk, 0) < 2 and pk % 3 == earlier.get(pk, 0)
+        pk for pk in set(notices) if earlier.get(pk, 0) < 2 and pk % 4 == earlier.get(pk, 0)
     )
 
 
