@@ -11,6 +11,10 @@ collective procedure (its ``InsolvencyItem`` rows, the debt prior to the
 admissibility / judgment date) are left out, and the file's block does not
 hold the account: bills issued after that date are dunned normally, within
 the rule pack.
+
+COLL-11: the items of a write-off request awaiting its approval are left out
+too (the debt is being given up; a second person decides): dunned again if
+the request is rejected.
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ from robinet.collections.models import (
     InsolvencyState,
     PaymentPlan,
     PaymentPromise,
+    WriteOffItem,
+    WriteOffState,
 )
 from robinet.collections.policy import (
     BlockFacts,
@@ -139,25 +145,41 @@ def load_procedures() -> Procedures:
 
 @dataclass(frozen=True)
 class Frozen:
-    """What live insolvency files freeze (COLL-12): their items, not their accounts."""
+    """Items never dunned while they are held, whatever their account's other debts.
 
-    item_ids: frozenset[int]
+    Those of live insolvency files (COLL-12: their items, not their accounts) and
+    those of write-off requests awaiting approval (COLL-11).
+    """
+
+    item_ids: frozenset[int]  # left out of dunning: insolvency items ∪ pending write-offs
     files: frozenset[tuple[int, str]]  # (account id, file number): blocks that are item-level
+    writing_off: frozenset[int] = frozenset()  # of which: in a pending write-off request
+
+
+def pending_write_off_items(account_ids: Sequence[int]) -> frozenset[int]:
+    """The open items of the accounts' write-off requests awaiting approval (COLL-11)."""
+    return frozenset(
+        WriteOffItem.objects.filter(
+            request__account_id__any=account_ids, request__state=WriteOffState.REQUESTED
+        ).values_list("item_id", flat=True)
+    )
 
 
 def frozen_items(account_ids: Sequence[int]) -> Frozen:
-    """The prior items of the live over-indebtedness / collective procedure files (COLL-12)."""
+    """Items left out of dunning: the prior items of the live over-indebtedness / collective
+    procedure files (COLL-12) and the items of pending write-off requests (COLL-11)."""
+    writing_off = pending_write_off_items(account_ids)
     files = frozenset(
         InsolvencyFile.objects.filter(account_id__any=account_ids)
         .exclude(state=InsolvencyState.CLOSED)
         .values_list("account_id", "number")
     )
     if not files:
-        return Frozen(frozenset(), files)
+        return Frozen(writing_off, files, writing_off)
     items = InsolvencyItem.objects.filter(
         file__account_id__any=account_ids, file__state__in=LIVE_INSOLVENCY_STATES
     ).values_list("open_item_id", flat=True)
-    return Frozen(frozenset(items), files)
+    return Frozen(frozenset(items) | writing_off, files, writing_off)
 
 
 def live_blocks(
@@ -225,7 +247,9 @@ def load_facts(
     item_ids = []
     for row in item_rows:
         if row["pk"] in frozen.item_ids:
-            continue  # prior debt of a live insolvency file: frozen, never dunned (COLL-12)
+            # prior debt of a live insolvency file (COLL-12), or in a write-off request
+            # awaiting approval (COLL-11): held, never dunned
+            continue
         items_by_account[row["account_id"]].append(row)
         item_ids.append(row["pk"])
     charged = set(

@@ -276,8 +276,8 @@ def issue_proposals(run, proposal_ids: list[int]) -> ChunkResult:
         "proposal_id", "open_item_id", "from_level", "to_level", "open_item__document_number",
         "open_item__due_date", "open_item__open_amount",
     ):  # fmt: skip
-        # A notice never cites an item paid, or frozen by an insolvency file (COLL-12),
-        # since the proposal.
+        # A notice never cites an item paid, frozen by an insolvency file (COLL-12) or
+        # put in a write-off request (COLL-11) since the proposal.
         if row[6] > 0 and row[1] not in frozen.item_ids:
             items[row[0]].append(row)
     issuing = []

@@ -20,7 +20,12 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from robinet.collections import runs
-from robinet.collections.choices import PlanState, PromiseState, ProposalStatus
+from robinet.collections.choices import (
+    INSOLVENCY_BLOCK_REASONS,
+    PlanState,
+    PromiseState,
+    ProposalStatus,
+)
 from robinet.collections.fetch import DUNNED_KINDS
 from robinet.collections.models import (
     CollectionBlock,
@@ -30,6 +35,8 @@ from robinet.collections.models import (
     DunningNotice,
     DunningProcedure,
     DunningProposal,
+    InsolvencyFile,
+    InsolvencyState,
     NoticeItem,
     PaymentPlan,
     PaymentPromise,
@@ -405,10 +412,19 @@ class AccountCollection:
     events: list[CollectionEvent]
     active_plan: PaymentPlan | None
     pending_promise: PaymentPromise | None
+    #: the live blocks of a live over-indebtedness / collective procedure file: they freeze
+    #: the file's items only, not the account (COLL-12); ``reference`` is the file number
+    frozen_blocks: list[CollectionBlock] = field(default_factory=list)
+
+    @property
+    def holding_blocks(self) -> list[CollectionBlock]:
+        """The live blocks that hold the whole account's dunning (COLL-3)."""
+        frozen = {b.pk for b in self.frozen_blocks}
+        return [b for b in self.live_blocks if b.pk not in frozen]
 
     @property
     def blocked(self) -> bool:
-        return bool(self.live_blocks or self.active_plan or self.pending_promise)
+        return bool(self.holding_blocks or self.active_plan or self.pending_promise)
 
 
 def account_collection(
@@ -429,6 +445,7 @@ def account_collection(
     )
     live = [b for b in blocks if _in_force(b, today)]
     return AccountCollection(
+        frozen_blocks=insolvency_file_blocks(account, live),
         account=account,
         debt_case=DebtCase.objects.filter(account=account).first(),
         overdue=overdue,
@@ -451,6 +468,27 @@ def account_collection(
             account=account, state=PromiseState.PENDING
         ).first(),
     )
+
+
+def insolvency_file_blocks(
+    account: CustomerAccount, live: list[CollectionBlock]
+) -> list[CollectionBlock]:
+    """The live blocks that follow a live insolvency file of the account (COLL-12).
+
+    Such a block freezes the file's items (the debt prior to the admissibility /
+    judgment date), not the account: the same rule as the dunning fetch
+    (:func:`robinet.collections.fetch.live_blocks`). A block of these reasons with no
+    live file behind it (entered by hand) still holds the account.
+    """
+    candidates = [b for b in live if b.reason in INSOLVENCY_BLOCK_REASONS]
+    if not candidates:
+        return []
+    files = set(
+        InsolvencyFile.objects.filter(account=account)
+        .exclude(state=InsolvencyState.CLOSED)
+        .values_list("number", flat=True)
+    )
+    return [b for b in candidates if b.reference in files]
 
 
 def _dunning_of(item: OpenItem):

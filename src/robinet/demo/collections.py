@@ -7,6 +7,12 @@ notices and, for professionals, the €40 indemnity; a few accounts are held
 (a dispute, returned mail, a pending FSL application); some debtors agreed a
 payment plan (kept, running, broken) or promised to pay. Today's proposal is
 left for an officer to review and issue.
+
+Not every debtor needs chasing to the end: one in four accounts reminded for
+the first time settles in full ten days after the notice, another one in four
+after the second reminder (COLL-7: the history then holds both outcomes after a
+reminder, so the risk model learns from the demo and is evaluated on a month
+where both happen).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from robinet.collections import plans, services
@@ -28,6 +34,8 @@ from robinet.payments.services import payment_record
 
 # Past run days, in days before today: each proposal is issued as it was reviewed.
 PAST_RUNS = (80, 60, 40, 20)
+# Settling debtors pay in full this many days after their notice (see ``_settlers``).
+SETTLE_AFTER = 10
 
 
 def _at(day: dt.date):
@@ -141,6 +149,59 @@ def _promise(today: dt.date, counts: dict, *, due_in: int) -> None:
         counts["promises"] += 1
 
 
+def _settlers(run) -> list[int]:
+    """Accounts of ``run``'s notices that will settle (COLL-7): one in four of those
+    reminded for the first time, another one in four of those reminded for the second."""
+    notices = DunningNotice.objects.filter(proposal__run=run).values_list("account_id", flat=True)
+    earlier = dict(
+        DunningNotice.objects.filter(account_id__in=notices, issued_on__lt=run.run_date)
+        .values("account_id")
+        .annotate(n=Count("id"))
+        .values_list("account_id", "n")
+    )
+    return sorted(
+        pk for pk in set(notices) if earlier.get(pk, 0) < 2 and pk % 4 == earlier.get(pk, 0)
+    )
+
+
+def _settle(day: dt.date, account_ids: list[int], counts: dict) -> None:
+    """The debtors pay all they owe by transfer on ``day``, as the notice asked (those who
+    agreed a plan, promised or are held in the meantime keep to that story)."""
+    from robinet.collections.models import CollectionBlock, PaymentPlan, PaymentPromise
+    from robinet.customers.models import CustomerAccount
+
+    busy = (
+        set(
+            CollectionBlock.objects.filter(account_id__in=account_ids).values_list(
+                "account_id", flat=True
+            )
+        )
+        | set(
+            PaymentPlan.objects.filter(account_id__in=account_ids).values_list(
+                "account_id", flat=True
+            )
+        )
+        | set(
+            PaymentPromise.objects.filter(account_id__in=account_ids).values_list(
+                "account_id", flat=True
+            )
+        )
+    )
+    payers = [pk for pk in account_ids if pk not in busy]
+    for account in CustomerAccount.objects.filter(pk__in=payers).order_by("pk"):
+        owed = _owed(account)
+        if owed > 0:
+            payment_record(
+                actor=None,
+                account=account,
+                means="transfer",
+                amount=owed,
+                received_on=day,
+                check_permission=False,
+            )
+            counts["settled"] += 1
+
+
 # What happens on which day (days before today), besides the dunning runs.
 def _scenes(counts):
     return {
@@ -160,22 +221,26 @@ def seed_demo(today: dt.date) -> dict[str, int]:
     services.procedures_seed()
     counts = {
         "dunning_runs": 0, "notices": 0, "proposals_today": 0, "blocks": 0, "plans": 0,
-        "promises": 0,
+        "promises": 0, "settled": 0,
     }  # fmt: skip
     if BatchRun.objects.filter(kind="dunning_proposal").exists():
         return counts  # seeded already
     scenes = _scenes(counts)
     first = max([*PAST_RUNS, *scenes])
+    settling: dict[int, list[int]] = {}  # days before today → accounts paying that day
     for days in range(first, -1, -1):
         day = today - dt.timedelta(days=days)
         with _at(day):
             for scene in scenes.get(days, ()):
                 scene(day)
+            if days in settling:
+                _settle(day, settling.pop(days), counts)
             if days in PAST_RUNS or days == 0:
                 proposal = services.dunning_propose(actor=None, on=day)
                 if days:
                     services.dunning_issue(actor=None, proposal_run=proposal)
                     counts["dunning_runs"] += 1
+                    settling[days - SETTLE_AFTER] = _settlers(proposal)
     counts["notices"] = DunningNotice.objects.count()
     counts["proposals_today"] = DunningProposal.objects.filter(
         run=proposal, status="proposed"
