@@ -9,6 +9,7 @@ import pytest
 
 from robinet.collections import risk_model
 from tests.collections.conftest import TODAY
+from tests.demo.utility import billed_and_paid
 
 pytestmark = pytest.mark.django_db
 
@@ -16,15 +17,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def demo_history(monkeypatch, tmp_path):
     """A small demo utility: two years of bills and payments, then its dunning history."""
-    from robinet.demo import bank, billing, collections, returns
-    from robinet.demo.generator import generate
-    from robinet.demo.payments import seed_payments
+    from robinet.demo import collections
 
-    monkeypatch.setattr(bank, "VAR_DIR", tmp_path)
-    monkeypatch.setattr(returns, "VAR_DIR", tmp_path)
-    generate(customers=130, seed=7, today=TODAY, readings=True)
-    billing.bill(today=TODAY, corrections=False)
-    seed_payments(TODAY)
+    billed_and_paid(monkeypatch, tmp_path, today=TODAY, customers=130, seed=7)
     collections.seed_demo(TODAY)
 
 

@@ -13,6 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from robinet.core import clock
+from tests.demo.utility import billed_and_paid
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,16 +34,8 @@ def test_a_dump_restores_whole_and_consistent(monkeypatch, tmp_path):
         pytest.skip("needs PostgreSQL: set ROBINET_TEST_DATABASE_URL")
     if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
         pytest.skip("needs the PostgreSQL client tools (pg_dump, pg_restore)")
-    from robinet.demo import bank, billing, returns
-    from robinet.demo.generator import generate
-    from robinet.demo.payments import seed_payments
-
-    monkeypatch.setattr(bank, "VAR_DIR", tmp_path)
-    monkeypatch.setattr(returns, "VAR_DIR", tmp_path)
     with clock.as_of(timezone.make_aware(dt.datetime.combine(TODAY, dt.time(12)))):
-        generate(customers=40, seed=3, today=TODAY, readings=True)
-        billing.bill(today=TODAY, corrections=False)
-        seed_payments(TODAY)
+        billed_and_paid(monkeypatch, tmp_path, today=TODAY, customers=40, seed=3)
 
     settings = connection.settings_dict
     base = f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}"

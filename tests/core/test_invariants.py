@@ -13,6 +13,7 @@ from django.utils import timezone
 from robinet.core import clock, invariants
 from robinet.core.models.numbering import Sequence
 from robinet.ledger.models import JournalEntry, JournalLine, OpenItem
+from tests.demo.utility import billed_and_paid
 
 pytestmark = pytest.mark.django_db
 
@@ -27,15 +28,7 @@ def today():
 
 @pytest.fixture
 def utility(monkeypatch, tmp_path):
-    from robinet.demo import bank, billing, returns
-    from robinet.demo.generator import generate
-    from robinet.demo.payments import seed_payments
-
-    monkeypatch.setattr(bank, "VAR_DIR", tmp_path)
-    monkeypatch.setattr(returns, "VAR_DIR", tmp_path)
-    generate(customers=60, seed=11, today=TODAY, readings=True)
-    billing.bill(today=TODAY, corrections=True)
-    seed_payments(TODAY)
+    billed_and_paid(monkeypatch, tmp_path, today=TODAY, customers=60, seed=11, corrections=True)
 
 
 def failing(prefix: str) -> list[invariants.Outcome]:

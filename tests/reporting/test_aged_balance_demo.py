@@ -14,6 +14,7 @@ from robinet.reporting.management.commands.report import operator
 from robinet.reporting.params import Params
 from robinet.reporting.reports.aged_balance import FIGURES, aged_figures, build
 from robinet.reporting.reports.aged_balance import customers_ledger_balance as ledger_balance
+from tests.demo.utility import billed_and_paid
 
 pytestmark = pytest.mark.django_db
 
@@ -28,15 +29,7 @@ def today():
 
 @pytest.fixture
 def demo(monkeypatch, tmp_path):
-    from robinet.demo import bank, billing, returns
-    from robinet.demo.generator import generate
-    from robinet.demo.payments import seed_payments
-
-    monkeypatch.setattr(bank, "VAR_DIR", tmp_path)
-    monkeypatch.setattr(returns, "VAR_DIR", tmp_path)
-    generate(customers=120, seed=7, today=TODAY, readings=True)
-    billing.bill(today=TODAY, corrections=False)
-    seed_payments(TODAY)
+    billed_and_paid(monkeypatch, tmp_path, today=TODAY, customers=120, seed=7)
 
 
 def test_rep1_demo_aged_balance_equals_open_items_and_the_customers_account(demo):
