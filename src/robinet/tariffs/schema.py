@@ -525,6 +525,11 @@ def load_yaml(text: str) -> TariffVersion:
         where = f"ligne {mark.line + 1}, colonne {mark.column + 1}" if mark else "position inconnue"
         problem = getattr(exc, "problem", None) or str(exc)
         raise TariffFormatError([("", f"YAML invalide ({where}) : {problem}")]) from exc
+    except (ValueError, OverflowError) as exc:
+        # The loader builds dates itself: « 2026-13-45 » reads as a date and fails there.
+        raise TariffFormatError(
+            [("", f"YAML invalide : date ou nombre impossible ({exc})")]
+        ) from exc
     return parse_tariff(data)
 
 
