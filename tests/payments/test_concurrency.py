@@ -1,5 +1,6 @@
-"""Concurrency (issue 13): two officers allocate the same unallocated amount at the same moment —
-one books it, the other is told it is gone; one payment, never two (PAY-5)."""
+"""Concurrency (issue 13), each case with its outcome: two officers allocate the same
+unallocated amount at the same moment — one books it, the other is told it is gone (PAY-5); the
+provider delivers a card notification twice at once — one payment (PAY-2)."""
 
 import threading
 
@@ -41,3 +42,40 @@ def test_pay5_two_officers_allocating_the_same_amount_book_it_once(billed, cashi
     entry.refresh_from_db()
     assert entry.status == EntryStatus.BOOKED
     assert Payment.objects.filter(external_reference=entry.reference).count() == 1
+
+
+def test_pay_2_a_card_callback_delivered_twice_at_once_books_one_payment(billed, cashier):
+    """The provider retries before the first notification has answered: one payment, not two."""
+    from robinet.payments import cards, providers
+    from robinet.payments.models import CardStatus
+
+    first_invoice = billed.invoices.order_by("due_date", "pk").first()
+    checkout = cards.card_checkout_start(
+        actor=cashier, account=billed, amount=first_invoice.total_incl_vat, invoice=first_invoice
+    )
+    body, headers = providers.get_provider("test").callback_body(
+        reference=checkout.provider_reference, status="paid", amount=checkout.amount
+    )
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def provider_retry():
+        try:
+            start.wait()
+            card = cards.card_callback_receive(provider_name="test", body=body, headers=headers)
+            outcomes.append(card.status)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=provider_retry) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes == [CardStatus.PAID, CardStatus.PAID]
+    assert (
+        Payment.objects.filter(
+            account=billed, external_reference=checkout.provider_reference
+        ).count()
+        == 1
+    )
