@@ -36,7 +36,8 @@ def test_bill_12_statistics_page_draws_its_charts_and_downloads_the_csv(
     page.get_by_label("Jusqu’au").fill("2025-12-31")
     page.get_by_role("button", name="Afficher").click()
     expect(page.locator("#stat-invoices")).to_have_text("2")
-    # Chart.js drew both charts (a canvas it owns has a chart instance)
+    # Chart.js drew both charts (a canvas it owns has a chart instance), once its script has run
+    page.wait_for_function("() => window.Chart !== undefined && document.readyState === 'complete'")
     drawn = page.evaluate(
         "['chart-months', 'chart-beneficiaries'].map(id => !!window.Chart.getChart(id))"
     )

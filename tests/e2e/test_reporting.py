@@ -38,6 +38,8 @@ def test_rep_5_manager_drills_from_the_dashboard_to_an_account_and_exports_xlsx(
     menu(page, "Pilotage")
     expect(page.get_by_role("heading", name="Tableau de bord", level=1)).to_be_visible()
     expect(page.locator("[data-tile='1']")).to_contain_text("120,00")
+    # The chart scripts come last in the page: wait for them, not only for the text above.
+    page.wait_for_function("() => window.Chart !== undefined && document.readyState === 'complete'")
     drawn = page.evaluate(
         "Array.from(document.querySelectorAll('canvas[data-report-chart]'))"
         ".map(c => !!window.Chart.getChart(c))"
