@@ -43,7 +43,7 @@ from robinet.core.exceptions import ApplicationError
 from robinet.core.models import BatchRun
 from robinet.core.models.runs import FINAL_RUN_STATES, RunState
 from robinet.customers import selectors as customer_selectors
-from robinet.organisation.access import scope_for
+from robinet.organisation.access import can, scope_for
 from robinet.organisation.models import Entity
 from robinet.organisation.roles import Perm
 
@@ -190,11 +190,6 @@ def bill_view(bill) -> dict[str, Any] | None:
     }
 
 
-def _can(user, perm: str, entity=None) -> bool:
-    scope = scope_for(user)
-    return scope.covers(perm, entity) if entity is not None else scope.allows(perm)
-
-
 # --- billing runs (BILL-4) ----------------------------------------------------------------------
 
 
@@ -239,7 +234,7 @@ class RunListView(StaffViewMixin, View):
         return render(
             request,
             "billing/run_list.html",
-            {"runs": runs, "can_run": _can(request.user, Perm.BILLING_RUN)},
+            {"runs": runs, "can_run": can(request.user, Perm.BILLING_RUN)},
         )
 
 
@@ -357,7 +352,7 @@ class HeldListView(StaffViewMixin, View):
             "total": held.count(),
             "limit": LIST_LIMIT,
             "counts": [(code, labels.get(code, code), n) for code, n in sorted(counts.items())],
-            "can_correct": _can(request.user, Perm.BILLING_CORRECT),
+            "can_correct": can(request.user, Perm.BILLING_CORRECT),
         }
         partial = request.htmx and not request.htmx.history_restore_request
         template = "billing/_held_table.html" if partial else "billing/held_list.html"
@@ -388,7 +383,7 @@ class HeldMixin(StaffViewMixin):
             "form": form or forms.HeldNoteForm(),
             "error_message": error_message,
             "can_correct": held.status == HeldBillStatus.HELD
-            and _can(self.request.user, Perm.BILLING_CORRECT, held.centre),
+            and can(self.request.user, Perm.BILLING_CORRECT, held.centre),
             # A run of the whole service is not in a centre officer's scope.
             "run_visible": held.run_id is not None
             and selectors.run_list(user=self.request.user).filter(pk=held.run_id).exists(),
@@ -454,7 +449,7 @@ class InvoiceListView(StaffViewMixin, View):
             "form": form,
             "invoices": list(invoices[:LIST_LIMIT]),
             "limit": LIST_LIMIT,
-            "can_bill_fees": _can(request.user, Perm.FEES_MANAGE),
+            "can_bill_fees": can(request.user, Perm.FEES_MANAGE),
         }
         partial = request.htmx and not request.htmx.history_restore_request
         template = "billing/_invoice_table.html" if partial else "billing/invoice_list.html"
@@ -483,7 +478,7 @@ class InvoiceDetailView(InvoiceMixin, View):
         # BILL-7 fees and works invoices are credited as any invoice (never rebilled)
         creditable = invoice.kind != InvoiceKind.CREDIT_NOTE
         fully_credited = creditable and services.is_fully_credited(invoice)
-        can_correct = _can(request.user, Perm.BILLING_CORRECT, invoice.account.centre)
+        can_correct = can(request.user, Perm.BILLING_CORRECT, invoice.account.centre)
         buyer = selectors.buyer(invoice.account)
         context = {
             "invoice": invoice,
@@ -923,7 +918,7 @@ class QuoteListView(StaffViewMixin, View):
             "status": status,
             "account": account,
             "limit": LIST_LIMIT,
-            "can_manage": _can(request.user, Perm.WORKS_MANAGE),
+            "can_manage": can(request.user, Perm.WORKS_MANAGE),
             "today": clock.today(),
         }
         return render(request, "billing/quote_list.html", context)
@@ -974,7 +969,7 @@ class QuoteDetailView(QuoteMixin, View):
         from robinet.billing.choices import QuoteStatus
 
         quote = self.get_quote()
-        can_manage = _can(request.user, Perm.WORKS_MANAGE, quote.account.centre)
+        can_manage = can(request.user, Perm.WORKS_MANAGE, quote.account.centre)
         undecided = quote.status in (QuoteStatus.DRAFT, QuoteStatus.SENT)
         context = {
             "quote": quote,
@@ -1164,7 +1159,7 @@ class AgreementListView(StaffViewMixin, View):
             "status": status,
             "account": account,
             "limit": LIST_LIMIT,
-            "can_manage": _can(request.user, contributions.MANAGE),
+            "can_manage": can(request.user, contributions.MANAGE),
         }
         return render(request, "billing/contribution_list.html", context)
 
@@ -1212,7 +1207,7 @@ class AgreementDetailView(AgreementMixin, View):
         from robinet.billing.choices import AgreementStatus
 
         agreement = self.get_agreement()
-        can_manage = _can(request.user, contributions.MANAGE, agreement.account.centre)
+        can_manage = can(request.user, contributions.MANAGE, agreement.account.centre)
         schedule = contributions.schedule_of(agreement)
         today = clock.today()
         rows = [
@@ -1395,7 +1390,7 @@ class LeakDetailView(LeakMixin, View):
         from robinet.billing.choices import LeakReliefStatus
 
         leak = self.get_leak()
-        can_decide = _can(request.user, Perm.BILLING_CORRECT, leak.account.centre)
+        can_decide = can(request.user, Perm.BILLING_CORRECT, leak.account.centre)
         relief = leaks.relief_of(leak)
         credited = {line.position: line for line in relief.lines}
         preview = [
@@ -1561,7 +1556,7 @@ class BudgetListView(StaffViewMixin, View):
             "account": account,
             "year": year,
             "limit": LIST_LIMIT,
-            "can_manage": _can(request.user, budget.MANAGE),
+            "can_manage": can(request.user, budget.MANAGE),
         }
         return render(request, "billing/budget_list.html", context)
 
@@ -1608,8 +1603,8 @@ class BudgetDetailView(BudgetMixin, View):
 
         plan = self.get_plan()
         centre = plan.account.centre
-        can_manage = _can(request.user, budget.MANAGE, centre)
-        can_settle = _can(request.user, budget.SETTLE, centre)
+        can_manage = can(request.user, budget.MANAGE, centre)
+        can_settle = can(request.user, budget.SETTLE, centre)
         active = plan.status == BudgetPlanStatus.ACTIVE
         low, high = rules.change_limits(estimate=plan.estimate, count=plan.instalment_count)
         next_plan = budget.BudgetPlan.objects.filter(previous_plan=plan).first()

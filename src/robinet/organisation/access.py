@@ -78,6 +78,13 @@ def scope_for(user) -> Scope:
     return scope
 
 
+def can(user, perm: str, entity: Entity | None = None) -> bool:
+    """Whether ``user`` holds ``perm`` on ``entity`` (or somewhere, without one): for screens
+    that show or hide an action."""
+    scope = scope_for(user)
+    return scope.covers(perm, entity) if entity is not None else scope.allows(perm)
+
+
 def require(user, perm: str, entity: Entity | None = None) -> Scope:
     """Raise PermissionDenied unless ``user`` holds ``perm`` (on ``entity`` if given)."""
     scope = scope_for(user)

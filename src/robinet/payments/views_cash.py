@@ -30,7 +30,7 @@ from robinet.backoffice.forms import add_service_errors, date_field
 from robinet.backoffice.http import StaffViewMixin, require_covered
 from robinet.core import clock
 from robinet.core.exceptions import ApplicationError, PermissionDenied
-from robinet.organisation.access import scope_for
+from robinet.organisation.access import can
 from robinet.organisation.roles import Perm
 from robinet.payments import cash_selectors as selectors
 from robinet.payments import cashdesk, documents
@@ -80,11 +80,6 @@ class SlipForm(forms.Form):
         label=gettext_lazy("Compte bancaire de remise"), max_length=120
     )
     deposited_on = date_field(gettext_lazy("Date de remise"))
-
-
-def _can(user, perm: str, entity=None) -> bool:
-    scope = scope_for(user)
-    return scope.covers(perm, entity) if entity is not None else scope.allows(perm)
 
 
 def _day_arg(value: str | None) -> dt.date | None:
@@ -248,9 +243,9 @@ class DayDetailView(DayMixin, View):
         summary = selectors.counter_day_summary(day)
         context = {
             **summary,
-            "can_close": not day.is_closed and _can(request.user, Perm.PAYMENT_TAKE, day.centre),
+            "can_close": not day.is_closed and can(request.user, Perm.PAYMENT_TAKE, day.centre),
             "can_transmit": day.is_closed
-            and _can(request.user, cashdesk.TRANSMISSION_PERM, day.centre),
+            and can(request.user, cashdesk.TRANSMISSION_PERM, day.centre),
             "close_form": close_form or CloseForm(),
             "transmission_form": transmission_form
             or TransmissionForm(initial={"received_on": clock.today()}),
@@ -360,7 +355,7 @@ class SlipListView(StaffViewMixin, View):
         context = {
             "slips": slips,
             "limit": LIST_LIMIT,
-            "can_create": _can(request.user, Perm.PAYMENT_TAKE),
+            "can_create": can(request.user, Perm.PAYMENT_TAKE),
         }
         return render(request, "payments/cash_slip_list.html", context)
 

@@ -20,7 +20,7 @@ from robinet.backoffice.http import StaffViewMixin
 from robinet.core import clock, exceptions
 from robinet.core.exceptions import ApplicationError
 from robinet.core.imports import InvalidImportFile
-from robinet.organisation.access import scope_for
+from robinet.organisation.access import can
 from robinet.organisation.roles import Perm
 from robinet.payments import bank_formats
 from robinet.payments import bank_statements as service
@@ -101,10 +101,6 @@ class ReasonForm(dj_forms.Form):
     reason = dj_forms.CharField(label=gettext_lazy("Motif"), max_length=255)
 
 
-def _can(user, perm) -> bool:
-    return scope_for(user).allows(perm)
-
-
 class StatementListView(StaffViewMixin, View):
     permission = Perm.PAYMENT_VIEW
 
@@ -114,7 +110,7 @@ class StatementListView(StaffViewMixin, View):
             "payments/statement_list.html",
             {
                 "statements": list(selectors.statement_list(user=request.user)[:LIST_LIMIT]),
-                "can_import": _can(request.user, Perm.PAYMENT_IMPORT),
+                "can_import": can(request.user, Perm.PAYMENT_IMPORT),
                 "limit": LIST_LIMIT,
             },
         )
@@ -201,7 +197,7 @@ class UnallocatedListView(StaffViewMixin, View):
                 "statuses": EntryStatus.choices,
                 "search": search,
                 "ageing": selectors.worklist_ageing(user=request.user, today=clock.today()),
-                "can_allocate": _can(request.user, Perm.PAYMENT_ALLOCATE),
+                "can_allocate": can(request.user, Perm.PAYMENT_ALLOCATE),
                 "limit": LIST_LIMIT,
             },
         )
@@ -228,7 +224,7 @@ class UnallocatedDetailView(StaffViewMixin, View):
                 "split_rows": rows,
                 "split_errors": split_errors,
                 "payments": list(entry.bookings.select_related("payment__account")),
-                "can_allocate": _can(request.user, Perm.PAYMENT_ALLOCATE)
+                "can_allocate": can(request.user, Perm.PAYMENT_ALLOCATE)
                 and entry.status == EntryStatus.UNALLOCATED,
             },
             status=status,

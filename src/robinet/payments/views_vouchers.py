@@ -31,7 +31,7 @@ from robinet.billing import selectors as billing_selectors
 from robinet.core import clock, exceptions
 from robinet.core.exceptions import ApplicationError
 from robinet.customers import selectors as customer_selectors
-from robinet.organisation.access import scope_for
+from robinet.organisation.access import can, scope_for
 from robinet.organisation.models import Entity, EntityKind
 from robinet.organisation.roles import Perm
 from robinet.payments import voucher_selectors as selectors
@@ -40,11 +40,6 @@ from robinet.payments.models import Denomination, VoucherAgreementStatus, Vouche
 
 LIST_LIMIT = 100
 REDEEM_ROWS = 4
-
-
-def _can(user, perm: str, entity=None) -> bool:
-    scope = scope_for(user)
-    return scope.covers(perm, entity) if entity is not None else scope.allows(perm)
 
 
 def _entities(user, perm: str = Perm.VOUCHER_MANAGE, kinds=(EntityKind.REGION, EntityKind.CENTRE)):
@@ -100,7 +95,7 @@ class VoucherHomeView(StaffViewMixin, View):
             "limit": LIST_LIMIT,
             # agreements are signed by a region: only its managers create them
             "can_manage": _entities(request.user, kinds=(EntityKind.REGION,)).exists(),
-            "can_take": _can(request.user, Perm.PAYMENT_TAKE),
+            "can_take": can(request.user, Perm.PAYMENT_TAKE),
         }
         return render(request, "payments/voucher_list.html", context)
 
@@ -258,8 +253,8 @@ class AgreementMixin(StaffViewMixin):
 class AgreementDetailView(AgreementMixin, View):
     def get(self, request, pk):
         agreement = self.get_agreement()
-        can_manage = _can(request.user, Perm.VOUCHER_MANAGE)
-        can_region = _can(request.user, Perm.VOUCHER_MANAGE, agreement.region)
+        can_manage = can(request.user, Perm.VOUCHER_MANAGE)
+        can_region = can(request.user, Perm.VOUCHER_MANAGE, agreement.region)
         live = agreement.status in (VoucherAgreementStatus.SIGNED, VoucherAgreementStatus.PAID)
         figures = selectors.agreement_figures(agreement)
         context = {
@@ -280,7 +275,7 @@ class AgreementDetailView(AgreementMixin, View):
             ),
             "exchange_form": ExchangeForm(user=request.user, prefix="exchange"),
             "paid_form": PaidForm(initial={"paid_on": clock.today()}),
-            "can_take": _can(request.user, Perm.PAYMENT_TAKE) and live,
+            "can_take": can(request.user, Perm.PAYMENT_TAKE) and live,
         }
         return render(request, "payments/voucher_agreement_detail.html", context)
 
@@ -379,7 +374,7 @@ class StockView(StaffViewMixin, View):
             "rows": selectors.stock_by_entity(user=request.user),
             "alerts": selectors.stock_alerts(user=request.user),
             "movements": selectors.movement_list(user=request.user, limit=50),
-            "can_manage": _can(request.user, Perm.VOUCHER_MANAGE),
+            "can_manage": can(request.user, Perm.VOUCHER_MANAGE),
             "threshold_form": ThresholdForm(user=request.user),
         }
         return render(request, "payments/voucher_stock.html", context)

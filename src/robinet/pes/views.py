@@ -23,7 +23,7 @@ from robinet.core import exceptions
 from robinet.core.exceptions import ApplicationError
 from robinet.core.imports import InvalidImportFile
 from robinet.customers import selectors as customer_selectors
-from robinet.organisation.access import scope_for
+from robinet.organisation.access import can
 from robinet.organisation.roles import Perm
 from robinet.pes import selectors
 from robinet.pes.conf import is_regie
@@ -37,10 +37,6 @@ class StatusImportForm(dj_forms.Form):
     file = UploadField(label=gettext_lazy("Retours du comptable public (CSV)"))
 
 
-def _can(user, perm) -> bool:
-    return scope_for(user).allows(perm)
-
-
 class ExportListView(StaffViewMixin, View):
     permission = Perm.BILLING_VIEW
 
@@ -51,8 +47,8 @@ class ExportListView(StaffViewMixin, View):
             {
                 "exports": list(selectors.export_list(user=request.user)[:LIST_LIMIT]),
                 "imports": list(selectors.status_import_list(user=request.user)[:LIST_LIMIT]),
-                "can_import": _can(request.user, Perm.PAYMENT_IMPORT),
-                "can_export": _can(request.user, Perm.BILLING_RUN),
+                "can_import": can(request.user, Perm.PAYMENT_IMPORT),
+                "can_export": can(request.user, Perm.BILLING_RUN),
                 "regie": is_regie(),
                 "limit": LIST_LIMIT,
             },
