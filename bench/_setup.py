@@ -14,7 +14,7 @@ import tempfile
 LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432"
 
 
-def setup_database(url: str, name: str, *, keep: bool = False) -> str:
+def setup_database(url: str, name: str, *, keep: bool = False, server: str = LOCAL_POSTGRES) -> str:
     """Point Django at a fresh database, migrate it, return its URL."""
     if url == "sqlite":
         folder = tempfile.mkdtemp(prefix="robinet-bench-")
@@ -26,7 +26,7 @@ def setup_database(url: str, name: str, *, keep: bool = False) -> str:
             ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name], check=True
         )
         subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
-        url = f"{LOCAL_POSTGRES}/{name}"
+        url = f"{server}/{name}"
         if not keep:
             atexit.register(_drop_postgres, name)
     os.environ["ROBINET_DATABASE_URL"] = url
@@ -47,6 +47,33 @@ def _drop_postgres(name: str) -> None:
     connections.close_all()  # dropdb refuses a database still in use
     subprocess.run(
         ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name], check=False
+    )
+
+
+def billing_utility(customers: int, today) -> None:
+    """The demo utility with two years of readings, its tariffs, thresholds, social tariffs
+    and the takeover of the earlier billing: ready for a billing run (prints what it did)."""
+    import time
+
+    from django.db import connection
+
+    from robinet.demo import billing as demo_billing
+    from robinet.demo.generator import generate
+
+    started = time.perf_counter()
+    summary = generate(customers=customers, today=today, readings=True)
+    print(
+        f"generated {customers:,} customers, {summary.rows:,} rows "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+    mark = time.perf_counter()
+    social, takeover = demo_billing.ready_to_bill(today)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    print(
+        f"tariffs, thresholds, {social:,} social tariffs, {takeover:,} contracts taken over "
+        f"in {time.perf_counter() - mark:.1f} s"
     )
 
 

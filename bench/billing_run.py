@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _setup import setup_database  # noqa: E402
+from _setup import billing_utility, setup_database  # noqa: E402
 
 TODAY = dt.date(2026, 11, 22)  # the generator's reference date: readings from 2024-11-22
 
@@ -96,37 +96,17 @@ def main() -> int:
     args = parser.parse_args()
 
     url = setup_database(args.database, "robinet_bench_billing", keep=args.keep)
-    from django.db import connection, transaction
+    from django.db import connection
 
     from robinet.billing import runs
     from robinet.billing.choices import HeldBillStatus
     from robinet.billing.models import HeldBill, Invoice, InvoiceLine
     from robinet.billing.services import billing_run_create, billing_run_execute
     from robinet.core.runs import InProcessExecutor
-    from robinet.demo import billing as demo_billing
-    from robinet.demo.generator import generate
     from robinet.ledger.models import OpenItem
 
     print(f"database: {connection.vendor} ({url})")
-    started = time.perf_counter()
-    summary = generate(customers=args.customers, today=TODAY, readings=True)
-    print(
-        f"generated {args.customers:,} customers, {summary.rows:,} rows "
-        f"in {time.perf_counter() - started:.1f} s"
-    )
-    mark = time.perf_counter()
-    with transaction.atomic():
-        demo_billing.load_tariffs()
-        demo_billing.set_thresholds()
-        social = demo_billing.grant_social_tariff(TODAY)
-        takeover = demo_billing.record_takeover(demo_billing.takeover_date(TODAY))
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-    print(
-        f"tariffs, thresholds, {social:,} social tariffs, {takeover:,} contracts taken over "
-        f"in {time.perf_counter() - mark:.1f} s"
-    )
+    billing_utility(args.customers, TODAY)
 
     params = {"chunk_size": args.chunk_size} if args.chunk_size else {}
     profiler = cProfile.Profile() if args.profile else None

@@ -35,3 +35,5 @@ STORAGES = {
 ROBINET_SMS_BACKEND = "locmem"
 # Customers' uploads (portal) go to a throwaway folder.
 ROBINET_PRIVATE_FILES = Path(tempfile.mkdtemp(prefix="robinet-private-"))
+# Runs stay in-process whatever the environment says (tests that want workers start them).
+ROBINET_BROKER_URL = ""

@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Robinet — noyau"
 
     def ready(self) -> None:
-        from robinet.core import lookups
+        from robinet.core import distributed, lookups
 
         lookups.register()
+        distributed.install_if_configured()

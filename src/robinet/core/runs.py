@@ -27,6 +27,9 @@ label, the run id and the chunk index, so a Celery task can call it as is.
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -198,6 +201,11 @@ class Executor(Protocol):
     def submit(self, run: Run) -> None: ...
 
 
+def local_worker_name() -> str:
+    """How a chunk processed in this process is signed: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 class InProcessExecutor:
     """Processes the chunks one after the other in the calling process.
 
@@ -207,8 +215,9 @@ class InProcessExecutor:
 
     def submit(self, run: Run) -> None:
         label = run._meta.label_lower
+        worker = local_worker_name()
         for index in _pending_chunk_indexes(run):
-            outcome = execute_chunk(label, run.pk, index)
+            outcome = execute_chunk(label, run.pk, index, worker=worker)
             if outcome == CHUNK_STOPPED:
                 break
         run_finish(run=run)
@@ -481,23 +490,28 @@ def _run_model(label: str) -> type[Run]:
     return model
 
 
-def execute_chunk(run_model: str, run_id: int, index: int) -> str:
+def execute_chunk(
+    run_model: str, run_id: int, index: int, *, worker: str = "", will_retry: bool = False
+) -> str:
     """Process chunk ``index`` of a run in one transaction; serialisable arguments.
 
     Returns ``"done"``, ``"already_done"`` (nothing to do: a replay),
     ``"failed"`` (rolled back, recorded) or ``"stopped"`` (run not running).
+    ``worker`` signs the chunk (per-worker progress). With ``will_retry`` a
+    failure is recorded but the chunk stays pending, so that the run waits for
+    the retry instead of ending failed in between.
     """
     model = _run_model(run_model)
     try:
-        return _execute_chunk(model, run_id, index)
+        return _execute_chunk(model, run_id, index, worker or local_worker_name())
     except Exception as exc:
         logger.exception("run %s %s chunk %s failed", run_model, run_id, index)
-        _record_chunk_failure(model, run_id, index, exc)
+        _record_chunk_failure(model, run_id, index, exc, keep_pending=will_retry)
         return CHUNK_FAILED
 
 
 @transaction.atomic(durable=True)
-def _execute_chunk(model: type[Run], run_id: int, index: int) -> str:
+def _execute_chunk(model: type[Run], run_id: int, index: int, worker: str) -> str:
     run = model.objects.get(pk=run_id)
     if run.state != RunState.RUNNING:
         return CHUNK_STOPPED
@@ -544,6 +558,7 @@ def _execute_chunk(model: type[Run], run_id: int, index: int) -> str:
     chunk.skipped = counts[ItemStatus.SKIPPED]
     chunk.finished_at = now
     chunk.last_error = ""
+    chunk.worker = worker[:200]
     chunk.save(
         update_fields=[
             "state",
@@ -553,6 +568,7 @@ def _execute_chunk(model: type[Run], run_id: int, index: int) -> str:
             "skipped",
             "finished_at",
             "last_error",
+            "worker",
         ]
     )
     # Last statement of the transaction: the run row lock is held only until commit.
@@ -564,16 +580,75 @@ def _execute_chunk(model: type[Run], run_id: int, index: int) -> str:
     return CHUNK_DONE
 
 
-def _record_chunk_failure(model: type[Run], run_id: int, index: int, exc: Exception) -> None:
+def _record_chunk_failure(
+    model: type[Run], run_id: int, index: int, exc: Exception, *, keep_pending: bool = False
+) -> None:
     message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    state = ChunkState.PENDING if keep_pending else ChunkState.FAILED
     try:
         with transaction.atomic(durable=True):
             run = model.objects.get(pk=run_id)
             run.chunks.filter(index=index).exclude(state=ChunkState.DONE).update(
-                state=ChunkState.FAILED, attempts=F("attempts") + 1, last_error=message
+                state=state, attempts=F("attempts") + 1, last_error=message
             )
             model.objects.filter(pk=run_id).update(
                 last_error=_("Lot %(index)s : %(error)s") % {"index": index, "error": message}
             )
     except DatabaseError:  # the database itself is gone: the chunk stays pending
         logger.exception("could not record the failure of chunk %s of run %s", index, run_id)
+
+
+# --- reading progress ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkerProgress:
+    worker: str
+    chunks: int
+    items: int
+    failed: int
+    last_finished_at: Any
+
+
+def run_worker_progress(run: Run) -> list[WorkerProgress]:
+    """Chunks and items done per worker (the run's page shows who did what)."""
+    rows = (
+        run.chunks.filter(state=ChunkState.DONE)
+        .values("worker")
+        .annotate(
+            chunks=models.Count("id"),
+            items=models.Sum(F("succeeded") + F("failed") + F("skipped")),
+            failed_items=models.Sum("failed"),
+            last=models.Max("finished_at"),
+        )
+        .order_by("worker")
+    )
+    return [
+        WorkerProgress(
+            r["worker"] or "?", r["chunks"], r["items"] or 0, r["failed_items"] or 0, r["last"]
+        )
+        for r in rows
+    ]
+
+
+def wait_for_run(
+    run: Run,
+    *,
+    on_progress: Callable[[Run], None] | None = None,
+    poll_seconds: float = 0.5,
+    timeout: float | None = None,
+) -> Run:
+    """Poll a run handed to remote workers until it is no longer running.
+
+    Raises ``TimeoutError`` after ``timeout`` seconds (the run goes on).
+    """
+    started = time.monotonic()
+    while True:
+        run.refresh_from_db()
+        if on_progress:
+            on_progress(run)
+        if run.state not in (RunState.RUNNING, RunState.APPROVED):
+            return run
+        if timeout is not None and time.monotonic() - started > timeout:
+            raise TimeoutError(f"run {run.pk} still {run.state} after {timeout:.0f} s")
+        time.sleep(poll_seconds)

@@ -205,6 +205,17 @@ def record_takeover(cut: dt.date) -> int:
     return len(rows)
 
 
+def ready_to_bill(today: dt.date) -> tuple[int, int]:
+    """The demo tariffs, thresholds, social tariffs and the takeover of the earlier billing,
+    on generated customers: (social tariffs granted, contracts taken over)."""
+    with transaction.atomic():
+        load_tariffs()
+        set_thresholds()
+        social = grant_social_tariff(today)
+        takeover = record_takeover(takeover_date(today))
+    return social, takeover
+
+
 def run_bills(
     today: dt.date, *, chunk_size: int = CHUNK_SIZE, log: Callable[[str], None] | None = None
 ) -> list:

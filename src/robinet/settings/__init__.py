@@ -199,6 +199,14 @@ LOGGING = {
 # Robinet settings (defaults documented in docs/operations.md).
 ROBINET_CURRENCY = env_str("ROBINET_CURRENCY", "EUR")
 ROBINET_RUN_CHUNK_SIZE = int(env_str("ROBINET_RUN_CHUNK_SIZE", "500"))
+# Distributed runs (robinet.core.distributed): empty broker URL = chunks run in-process.
+ROBINET_BROKER_URL = env_str("ROBINET_BROKER_URL", "")
+ROBINET_RUN_QUEUE = env_str("ROBINET_RUN_QUEUE", "robinet-runs")
+ROBINET_RUN_CHUNK_RETRIES = int(env_str("ROBINET_RUN_CHUNK_RETRIES", "3"))
+ROBINET_RUN_RETRY_BACKOFF = float(env_str("ROBINET_RUN_RETRY_BACKOFF", "2"))
+# Seconds before a chunk taken by a worker that died is handed to another one; longer
+# than the slowest chunk (a replay is harmless, only wasted work).
+ROBINET_BROKER_VISIBILITY_TIMEOUT = int(env_str("ROBINET_BROKER_VISIBILITY_TIMEOUT", "600"))
 
 # PAY-1: on the same due date, which debits a payment clears first; PAY-1a: how a payment
 # is spread over an invoice's lines — "pro_rata" or "order" (the categories' order).

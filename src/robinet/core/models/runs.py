@@ -173,6 +173,8 @@ class RunChunk(models.Model):
     skipped = models.PositiveIntegerField(_("ignorés"), default=0)
     finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
     last_error = models.TextField(_("dernière erreur"), blank=True)
+    # Who processed it: the Celery worker's name, or the host and process in-process.
+    worker = models.CharField(_("processus"), max_length=200, blank=True)
 
     class Meta:
         abstract = True
