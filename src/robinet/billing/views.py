@@ -42,6 +42,7 @@ from robinet.core import clock, exceptions
 from robinet.core.exceptions import ApplicationError
 from robinet.core.models import BatchRun
 from robinet.core.models.runs import FINAL_RUN_STATES, RunState
+from robinet.core.runs import run_worker_progress
 from robinet.customers import selectors as customer_selectors
 from robinet.organisation.access import can, scope_for
 from robinet.organisation.models import Entity
@@ -309,6 +310,7 @@ def run_context(run: BatchRun) -> dict[str, Any]:
         "run": run,
         "report": report,
         "run_invoices": invoices,
+        "workers": run_worker_progress(run),
         "final": final,
         "polling": not final and run.state in (RunState.APPROVED, RunState.RUNNING),
     }

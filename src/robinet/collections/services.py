@@ -233,7 +233,8 @@ def dunning_propose(
         )
         run_propose(run=run, actor=_user(actor))
         run_approve(run=run, actor=_user(actor))
-    return run_execute(run=run, actor=_user(actor), executor=executor)
+    # The review screen needs the proposals: wait for the workers when there are some.
+    return run_execute(run=run, actor=_user(actor), executor=executor, wait=True)
 
 
 def dunning_issue(
@@ -270,7 +271,7 @@ def dunning_issue(
         )
         run_propose(run=run, actor=_user(actor))
         run_approve(run=run, actor=_user(actor))
-    run = run_execute(run=run, actor=_user(actor), executor=executor)
+    run = run_execute(run=run, actor=_user(actor), executor=executor, wait=True)
     if send:
         transaction.on_commit(lambda: notices_dispatch(activity_run=run))
     return run

@@ -407,24 +407,34 @@ def _start(run: Run, actor, *, resume: bool) -> None:
     _refresh(run, locked)
 
 
-def run_execute(*, run: Run, actor=None, executor: Executor | None = None) -> Run:
+def run_execute(
+    *, run: Run, actor=None, executor: Executor | None = None, wait: bool = False
+) -> Run:
     """approved → running, then hand the chunks to the executor (in-process by default).
 
     Must not be called inside a transaction: every chunk commits on its own.
+    An asynchronous executor (Celery) returns while the run is still running;
+    with ``wait`` the call returns once the workers have finished it.
     """
     _start(run, actor, resume=False)
-    (executor or get_default_executor()).submit(run)
-    run.refresh_from_db()
-    return run
+    return _submit(run, executor, wait)
 
 
-def run_resume(*, run: Run, actor=None, executor: Executor | None = None) -> Run:
+def run_resume(
+    *, run: Run, actor=None, executor: Executor | None = None, wait: bool = False
+) -> Run:
     """Process the chunks not yet done of a failed (or crashed, still running) run.
 
     Chunks committed as done are skipped, so no work is done twice.
     """
     _start(run, actor, resume=True)
+    return _submit(run, executor, wait)
+
+
+def _submit(run: Run, executor: Executor | None, wait: bool) -> Run:
     (executor or get_default_executor()).submit(run)
+    if wait:
+        return wait_for_run(run)
     run.refresh_from_db()
     return run
 

@@ -77,6 +77,9 @@ def test_start_a_run_then_see_its_progress_and_report(
     assert "<html" not in fragment
     assert 'id="run-progress"' in fragment
     assert "every 1s" not in fragment
+    # issue 13: who processed the chunks (here this process, in a thread)
+    assert 'id="run-workers"' in fragment
+    assert run.chunks.get().worker in fragment
 
 
 def test_a_running_run_is_polled(web, billing_officer, due):

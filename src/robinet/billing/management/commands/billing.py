@@ -13,8 +13,16 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from robinet.billing import printing, selectors, services, statistics
+from robinet.core.distributed import is_distributed
 from robinet.core.exceptions import ApplicationError
-from robinet.core.runs import execute_chunk, run_finish, run_resume
+from robinet.core.runs import (
+    execute_chunk,
+    get_default_executor,
+    run_finish,
+    run_resume,
+    run_worker_progress,
+    wait_for_run,
+)
 from robinet.customers.choices import BillingCycle
 from robinet.organisation.models import Entity
 
@@ -27,12 +35,17 @@ def _date(value: str) -> dt.date:
 
 
 class ProgressExecutor:
-    """The in-process executor, drawing a progress bar after each chunk."""
+    """The in-process executor, drawing a progress bar after each chunk; with a broker
+    (``ROBINET_BROKER_URL``), sends the chunks to the workers and draws their progress."""
 
     def __init__(self, out) -> None:
         self.out = out
 
     def submit(self, run) -> None:
+        remote = get_default_executor()
+        if is_distributed(remote):
+            self._follow(remote, run)
+            return
         label = run._meta.label_lower
         pending = list(
             run.chunks.exclude(state="done").order_by("index").values_list("index", flat=True)
@@ -45,6 +58,22 @@ class ProgressExecutor:
             self._draw(run, n, len(pending), time.perf_counter() - started)
         self.out.write("\n")
         run_finish(run=run)
+
+    def _follow(self, remote, run) -> None:
+        chunks = run.chunks.count()
+        started = time.perf_counter()
+        remote.submit(run)
+
+        def draw(current) -> None:
+            done = current.chunks.filter(state="done").count()
+            self._draw(current, done, chunks, time.perf_counter() - started)
+
+        wait_for_run(run, on_progress=draw)
+        self.out.write("\n")
+        for progress in run_worker_progress(run):
+            self.out.write(
+                f"  {progress.worker} : {progress.chunks} lot(s), {progress.items} abonnement(s)"
+            )
 
     def _draw(self, run, done: int, chunks: int, elapsed: float) -> None:
         width = 30
