@@ -4,13 +4,17 @@
     uv run python bench/distributed_run.py --customers 100000 --kill-one
     uv run python bench/distributed_run.py --customers 2000 --workers 3 --broker redis://127.0.0.1:6379/14
     uv run python bench/distributed_run.py --prepared DATABASE --chunk-size 20 --kill-one
+    uv run python bench/distributed_run.py --customers 20000 --crash-in-process
 
 Builds the demo utility once on PostgreSQL (database A), copies it as database
 B (``CREATE DATABASE … TEMPLATE``), bills the same period on A in-process and
 on B with ``--workers`` ``robinet worker`` processes fed through the broker
 (Redis by default). With ``--kill-one`` the first worker is killed with
 SIGKILL once a third of the chunks are done (mid-chunk, most likely): its
-chunk must be handed to another worker and the run must still complete.
+chunk must be handed to another worker and the run must still complete. With
+``--crash-in-process`` B is billed instead by ``robinet billing run`` in its own
+process, SIGKILLed a third of the way, then finished by ``robinet billing
+resume``: the crash test of an in-process run.
 
 Then compares, contract by contract, what both runs wrote — invoices (kind,
 period, dates, totals, volume), their lines, open items, held bills, journal
@@ -138,11 +142,93 @@ def start_worker(n: int, env: dict) -> subprocess.Popen:
     )
 
 
+def killer(chunks: int, kill, what: str):
+    """A progress callback that calls ``kill()`` once a third of the chunks are done."""
+    state = {"killed": False}
+
+    def watch(run) -> None:
+        if state["killed"]:
+            return
+        done = run.chunks.filter(state="done").count()
+        if done >= max(1, chunks // 3):
+            kill()
+            state["killed"] = True
+            print(f"killed {what} after {done}/{chunks} chunks")
+
+    return watch, state
+
+
+def on_workers(env: dict, args, bill) -> tuple:
+    """Bill B through ``args.workers`` workers; with ``--kill-one``, SIGKILL the first."""
+    from robinet.core.runs import wait_for_run
+
+    workers = [start_worker(n, env) for n in range(args.workers)]
+    try:
+        run = bill()
+        watch, state = killer(
+            run.chunks.count(), lambda: os.killpg(workers[0].pid, signal.SIGKILL), "worker bench-0"
+        )
+        run = wait_for_run(
+            run,
+            on_progress=watch if args.kill_one else None,
+            poll_seconds=0.2,
+            timeout=args.timeout,
+        )
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGTERM)
+        for worker in workers:
+            worker.wait(timeout=60)
+    return run, state["killed"]
+
+
+def crashed_then_resumed(env: dict, params: dict, timeout: float) -> tuple:
+    """``robinet billing run`` on B, SIGKILLed a third of the way, then ``billing resume``."""
+    from robinet.core.models import BatchRun
+
+    env = {**env, "ROBINET_BROKER_URL": ""}  # the run in the command's own process
+    command = [
+        sys.executable, "-m", "robinet", "billing", "run",
+        "--period-end", PERIOD_END.isoformat(),
+        "--issue-date", (PERIOD_END + dt.timedelta(days=5)).isoformat(),
+    ]  # fmt: skip
+    if params.get("chunk_size"):
+        command += ["--chunk-size", str(params["chunk_size"])]
+    process = subprocess.Popen(command, env=env, start_new_session=True, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
+    run = None
+    while run is None and process.poll() is None and time.monotonic() < deadline:
+        run = BatchRun.objects.filter(kind="billing", state="running").first()
+        time.sleep(0.05)
+    if run is None:
+        raise RuntimeError("the billing command ended before its run was seen running")
+    watch, state = killer(
+        run.chunks.count(), lambda: os.killpg(process.pid, signal.SIGKILL), "the billing command"
+    )
+    while process.poll() is None and not state["killed"] and time.monotonic() < deadline:
+        run.refresh_from_db()
+        watch(run)
+        time.sleep(0.02)
+    process.wait(timeout=60)
+    subprocess.run(
+        [sys.executable, "-m", "robinet", "billing", "resume", str(run.pk)],
+        env=env, check=True, stdout=subprocess.DEVNULL, timeout=timeout,
+    )  # fmt: skip
+    run.refresh_from_db()
+    return run, state["killed"]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--kill-one", action="store_true", help="SIGKILL a worker mid-run")
+    parser.add_argument(
+        "--crash-in-process",
+        action="store_true",
+        help="instead of workers: SIGKILL an in-process run mid-run, then resume it",
+    )
     parser.add_argument("--chunk-size", type=int, default=None)
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--server", default=LOCAL_POSTGRES, help="PostgreSQL server URL")
@@ -179,7 +265,7 @@ def main() -> int:
 
     from robinet.billing.services import billing_run_create, billing_run_execute
     from robinet.core.distributed import CeleryExecutor
-    from robinet.core.runs import InProcessExecutor, run_worker_progress, wait_for_run
+    from robinet.core.runs import InProcessExecutor, run_worker_progress
 
     if not args.prepared:
         billing_utility(args.customers, TODAY)
@@ -206,34 +292,15 @@ def main() -> int:
     connections.close_all()
     connection.settings_dict["NAME"] = name_b
     env = {**os.environ, "ROBINET_DATABASE_URL": f"{args.server}/{name_b}"}
-    workers = [start_worker(n, env) for n in range(args.workers)]
-    killed = False
-    try:
-        started = time.perf_counter()
-        run_b = bill(CeleryExecutor())
-        chunks = run_b.chunks.count()
-
-        def watch(run):
-            nonlocal killed
-            if args.kill_one and not killed:
-                done = run.chunks.filter(state="done").count()
-                if done >= max(1, chunks // 3):
-                    os.killpg(workers[0].pid, signal.SIGKILL)
-                    killed = True
-                    print(f"killed worker bench-0 after {done}/{chunks} chunks")
-
-        run_b = wait_for_run(run_b, on_progress=watch, poll_seconds=0.2, timeout=args.timeout)
-        distributed = time.perf_counter() - started
-    finally:
-        for worker in workers:
-            if worker.poll() is None:
-                os.killpg(worker.pid, signal.SIGTERM)
-        for worker in workers:
-            worker.wait(timeout=60)
-    print(
-        f"{args.workers} workers on B: {run_b.state}, {run_b.total:,} contracts "
-        f"in {distributed:.1f} s"
-    )
+    started = time.perf_counter()
+    if args.crash_in_process:
+        run_b, killed = crashed_then_resumed(env, params, args.timeout)
+        label_b = "in-process, SIGKILLed then resumed"
+    else:
+        run_b, killed = on_workers(env, args, lambda: bill(CeleryExecutor()))
+        label_b = f"{args.workers} Celery workers" + (" (one killed)" if killed else "")
+    seconds_b = time.perf_counter() - started
+    print(f"{label_b} on B: {run_b.state}, {run_b.total:,} contracts in {seconds_b:.1f} s")
     for progress in run_worker_progress(run_b):
         print(f"  {progress.worker:<40} {progress.chunks:>5} chunks {progress.items:>8,} contracts")
     print_b = fingerprint(run_b)
@@ -243,19 +310,18 @@ def main() -> int:
         problems.append(f"invoice numbers: {gaps}")
     if run_b.state != "done" or run_a.state != "done":
         problems.append(f"run states: in-process {run_a.state}, distributed {run_b.state}")
-    if args.kill_one and not killed:
-        problems.append("the run ended before a worker could be killed")
+    if (args.kill_one or args.crash_in_process) and not killed:
+        problems.append("the run ended before it could be killed")
 
     def total(fp):
         return sum((i["invoice"]["total_incl_vat"] for i in fp["invoices"].values()), Decimal(0))
 
-    label_b = f"{args.workers} Celery workers" + (" (one killed)" if killed else "")
     print()
     print("| run | contracts | invoices | total incl. VAT (EUR) | seconds |")
     print("|---|---:|---:|---:|---:|")
     for label, run, fp, seconds in (
         ("in-process", run_a, print_a, in_process),
-        (label_b, run_b, print_b, distributed),
+        (label_b, run_b, print_b, seconds_b),
     ):
         print(
             f"| {label} | {run.total:,} | {len(fp['invoices']):,} | {total(fp)} | {seconds:.1f} |"
