@@ -109,6 +109,7 @@ def test_coll2_proposal_page_shows_accounts_levels_rules_and_the_issue_button(
     assert "CASF" in body
     assert "<abbr" in body
     assert 'class="table-responsive"' in body
+    assert 'id="run-workers"' in body  # issue 13: who processed the chunks
 
 
 def test_coll2_excluding_an_item_without_reason_shows_the_error_and_writes_nothing(

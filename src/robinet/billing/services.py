@@ -91,10 +91,11 @@ def billing_run_create(
     return run
 
 
-def billing_run_execute(*, actor, run, executor=None):
-    """Execute the chunks (in-process by default; a Celery executor when configured)."""
+def billing_run_execute(*, actor, run, executor=None, wait: bool = False):
+    """Execute the chunks (in-process by default; a Celery executor when configured,
+    then ``wait`` for the workers to finish)."""
     _require(actor, Perm.BILLING_RUN)
-    return run_execute(run=run, actor=_user(actor), executor=executor)
+    return run_execute(run=run, actor=_user(actor), executor=executor, wait=wait)
 
 
 # --- held bills (BILL-5) --------------------------------------------------------------------

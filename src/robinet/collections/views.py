@@ -32,6 +32,7 @@ from robinet.core import clock, exceptions
 from robinet.core.exceptions import ApplicationError
 from robinet.core.models import RunState
 from robinet.core.models.runs import FINAL_RUN_STATES
+from robinet.core.runs import run_worker_progress
 from robinet.customers import selectors as customer_selectors
 from robinet.organisation.access import scope_for
 from robinet.organisation.models import Entity
@@ -177,6 +178,7 @@ class DunningRunDetailView(RunMixin, View):
             "run": run,
             "figures": run.figures,
             "diff": selectors.proposal_run_diff(user=self.request.user, run=run),
+            "workers": run_worker_progress(run),
             "filters": filters,
             "page": page,
             "query": query.urlencode(),
