@@ -249,3 +249,23 @@ def test_a_run_killed_mid_way_then_resumed_bills_like_an_uninterrupted_one():
     or inside a chunk), then ``robinet billing resume``: nothing twice, nothing missing."""
     server, name = _ready_to_bill_on_postgresql(needs_broker=False)
     assert "killed the billing command" in _compare(server, name, "--crash-in-process")
+
+
+@pytest.mark.django_db
+def test_a_running_run_with_nothing_committed_for_ten_minutes_is_stalled(behaviour):  # noqa: F811
+    """Issue 13: the run page offers « Reprendre » for a run whose process died."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from robinet.core.runs import STALLED_AFTER, run_can_be_resumed, run_is_stalled
+
+    run = running(n=20)
+    started = run.started_at
+    assert not run_is_stalled(run, now=started + dt.timedelta(minutes=1))
+    assert run_is_stalled(run, now=started + STALLED_AFTER + dt.timedelta(seconds=1))
+    distributed._run_chunk(FakeTask(), LABEL, run.pk, 0)
+    last = run.chunks.get(index=0).finished_at
+    assert not run_can_be_resumed(run, now=last + dt.timedelta(minutes=9))
+    assert run_can_be_resumed(run, now=last + dt.timedelta(minutes=11))
+    assert timezone.is_aware(last)

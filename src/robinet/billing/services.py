@@ -23,7 +23,14 @@ from robinet.core import audit, clock
 from robinet.core.exceptions import ApplicationError, InvalidTransition, ValidationFailed
 from robinet.core.money import round_money
 from robinet.core.numbering import format_number, next_number
-from robinet.core.runs import run_approve, run_create, run_execute, run_propose
+from robinet.core.runs import (
+    run_approve,
+    run_can_be_resumed,
+    run_create,
+    run_execute,
+    run_propose,
+    run_resume,
+)
 from robinet.ledger.services import book_invoice
 from robinet.organisation.access import require
 from robinet.organisation.models import Entity
@@ -89,6 +96,16 @@ def billing_run_create(
         run_propose(run=run, actor=_user(actor))
         run_approve(run=run, actor=_user(actor))
     return run
+
+
+def billing_run_resume(*, actor, run, executor=None):
+    """Process the chunks of a failed or stalled run that are not done (BILL-4)."""
+    _require(actor, Perm.BILLING_RUN)
+    if not run_can_be_resumed(run):
+        raise InvalidTransition(
+            _("Seule une facturation en échec ou interrompue peut être reprise.")
+        )
+    return run_resume(run=run, actor=_user(actor), executor=executor)
 
 
 def billing_run_execute(*, actor, run, executor=None, wait: bool = False):

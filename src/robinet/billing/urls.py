@@ -7,6 +7,7 @@ urlpatterns = [
     path("runs/", views.RunListView.as_view(), name="runs"),
     path("runs/create/", views.RunCreateView.as_view(), name="run-create"),
     path("runs/<int:pk>/", views.RunDetailView.as_view(), name="run-detail"),
+    path("runs/<int:pk>/resume/", views.RunResumeView.as_view(), name="run-resume"),
     path(
         "runs/<int:pk>/print-export.csv",
         views.RunPrintExportView.as_view(),

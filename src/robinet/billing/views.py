@@ -42,7 +42,7 @@ from robinet.core import clock, exceptions
 from robinet.core.exceptions import ApplicationError
 from robinet.core.models import BatchRun
 from robinet.core.models.runs import FINAL_RUN_STATES, RunState
-from robinet.core.runs import run_worker_progress
+from robinet.core.runs import run_can_be_resumed, run_worker_progress
 from robinet.customers import selectors as customer_selectors
 from robinet.organisation.access import can, scope_for
 from robinet.organisation.models import Entity
@@ -205,20 +205,21 @@ def run_entities(user) -> tuple[list[Entity], bool]:
     return allowed, whole
 
 
-def execute_in_background(run_pk: int, user_pk: int | None) -> None:
-    """Execute a run in a daemon thread so the page can poll its progress.
+def execute_in_background(run_pk: int, user_pk: int | None, *, resume: bool = False) -> None:
+    """Execute (or resume) a run in a daemon thread so the page can poll its progress.
 
     The run's default executor is used (in-process here; Celery when a broker
     is configured, in which case the thread only enqueues). The thread closes
     its database connections when done.
     """
+    service = services.billing_run_resume if resume else services.billing_run_execute
 
     def work():
         close_old_connections()
         try:
             user = get_user_model().objects.filter(pk=user_pk).first() if user_pk else None
             run = BatchRun.objects.get(pk=run_pk)
-            services.billing_run_execute(actor=user, run=run)
+            service(actor=user, run=run)
         except Exception:
             logger.exception("billing run %s failed in the background", run_pk)
         finally:
@@ -286,6 +287,25 @@ class RunCreateView(StaffViewMixin, View):
         return redirect("billing:run-detail", run.pk)
 
 
+class RunResumeView(StaffViewMixin, View):
+    """« Reprendre » a failed or stalled run: only the chunks not done (POST)."""
+
+    permission = Perm.BILLING_RUN
+    start = staticmethod(execute_in_background)
+
+    def post(self, request, pk):
+        run = selectors.run_get_for_user(user=request.user, pk=pk)
+        if not run_can_be_resumed(run):
+            messages.error(
+                request, _("Seule une facturation en échec ou interrompue peut être reprise.")
+            )
+            return redirect("billing:run-detail", run.pk)
+        run_pk, user_pk = run.pk, request.user.pk
+        self.start(run_pk, user_pk, resume=True)
+        messages.success(request, _("Facturation n° %(n)s reprise.") % {"n": run.pk})
+        return redirect("billing:run-detail", run.pk)
+
+
 def run_context(run: BatchRun) -> dict[str, Any]:
     report = selectors.run_report(run)
     held = dict(HeldBill.objects.filter(run=run).values_list("contract_id", "pk"))
@@ -311,6 +331,7 @@ def run_context(run: BatchRun) -> dict[str, Any]:
         "report": report,
         "run_invoices": invoices,
         "workers": run_worker_progress(run),
+        "can_resume": run_can_be_resumed(run),
         "final": final,
         "polling": not final and run.state in (RunState.APPROVED, RunState.RUNNING),
     }
@@ -324,6 +345,7 @@ class RunDetailView(StaffViewMixin, View):
     def get(self, request, pk):
         run = selectors.run_get_for_user(user=request.user, pk=pk)
         context = run_context(run)
+        context["can_run"] = can(request.user, Perm.BILLING_RUN)
         partial = request.htmx and not request.htmx.history_restore_request
         template = "billing/_run_progress.html" if partial else "billing/run_detail.html"
         return render(request, template, context)

@@ -26,6 +26,7 @@ label, the run id and the chunk index, so a Celery task can call it as is.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import socket
@@ -639,6 +640,23 @@ def run_worker_progress(run: Run) -> list[WorkerProgress]:
         )
         for r in rows
     ]
+
+
+#: a running run with no chunk finished for this long is taken for dead (its process crashed)
+STALLED_AFTER = dt.timedelta(minutes=10)
+
+
+def run_is_stalled(run: Run, *, now=None) -> bool:
+    """Running, but nothing committed for :data:`STALLED_AFTER`: the process died."""
+    if run.state != RunState.RUNNING:
+        return False
+    last = run.chunks.aggregate(last=models.Max("finished_at"))["last"] or run.started_at
+    return last is None or last < (now or clock.now()) - STALLED_AFTER
+
+
+def run_can_be_resumed(run: Run, *, now=None) -> bool:
+    """What the run page offers « Reprendre » for: a failed run, or a stalled one."""
+    return run.state == RunState.FAILED or run_is_stalled(run, now=now)
 
 
 def wait_for_run(

@@ -104,3 +104,77 @@ def test_only_who_covers_every_region_may_bill_the_whole_utility(web, billing_of
     assert 'value="CT12"' not in form
     web.login(manager)
     assert "Tout le service" in web.get("billing:run-create").content.decode()
+
+
+def _failed_run(billing_officer):
+    """A run whose only chunk failed (the process lost its database in the middle)."""
+    from robinet.billing import services
+    from robinet.core.runs import InProcessExecutor, get_run_kind, register_run_kind
+
+    run = services.billing_run_create(
+        actor=billing_officer,
+        period_end=dt.date(2025, 6, 30),
+        issue_date=dt.date(2025, 7, 5),
+        entity_code="CT11",
+    )
+    kind = get_run_kind("billing")
+
+    def broken(run, ids):
+        raise RuntimeError("connexion perdue")
+
+    register_run_kind("billing", targets=kind.targets, process_chunk=broken, replace=True)
+    try:
+        services.billing_run_execute(actor=billing_officer, run=run, executor=InProcessExecutor())
+    finally:
+        register_run_kind(
+            "billing", targets=kind.targets, process_chunk=kind.process_chunk, replace=True
+        )
+    run.refresh_from_db()
+    assert run.state == "failed"
+    return run
+
+
+def test_a_failed_run_is_resumed_from_its_page(web, billing_officer, due, monkeypatch):
+    """BILL-4, issue 13: « Reprendre » redoes only the chunks not done, then the run is done."""
+    from robinet.billing import views
+    from robinet.core.runs import InProcessExecutor
+
+    run = _failed_run(billing_officer)
+    web.login(billing_officer)
+    page = web.get("billing:run-detail", run.pk).content.decode()
+    assert 'id="run-resume"' in page
+    assert "connexion perdue" in page
+
+    def resume_now(run_pk, user_pk, *, resume):
+        from robinet.billing import services
+
+        assert resume
+        services.billing_run_resume(
+            actor=billing_officer, run=BatchRun.objects.get(pk=run_pk), executor=InProcessExecutor()
+        )
+
+    monkeypatch.setattr(views.RunResumeView, "start", staticmethod(resume_now))
+    response = web.post("billing:run-resume", run.pk)
+    assert response.status_code == 302
+    run.refresh_from_db()
+    assert (run.state, run.succeeded) == ("done", 1)
+    assert Invoice.objects.filter(run=run).count() == 1
+    page = web.get("billing:run-detail", run.pk).content.decode()
+    assert 'id="run-resume"' not in page
+
+
+def test_a_done_run_cannot_be_resumed(web, billing_officer, due, synchronous, auditor):
+    """BILL-4: nothing to resume on a finished run; a viewer has no button either."""
+    from robinet.billing import services
+
+    run = _failed_run(billing_officer)
+    web.login(auditor)
+    assert 'id="run-resume"' not in web.get("billing:run-detail", run.pk).content.decode()
+    services.billing_run_resume(actor=billing_officer, run=run)
+    run.refresh_from_db()
+    assert run.state == "done"
+    web.login(billing_officer)
+    assert web.post("billing:run-resume", run.pk).status_code == 302
+    page = web.get("billing:run-detail", run.pk).content.decode()
+    assert "Seule une facturation en échec ou interrompue peut être reprise." in page
+    assert 'id="run-resume"' not in page
