@@ -70,14 +70,18 @@ def _import_or_refuse(operator, cashier, data: bytes) -> ApplicationError | None
             actor=cashier, operator=operator, source=data, filename="releve.csv"
         )
     except ApplicationError as error:
-        assert str(error.message).strip()
-        if isinstance(error, InvalidImportFile):
-            assert error.issues
-            for issue in error.issues:  # each problem is placed: a line (and column) or the file
+        refusal = error
+    else:
+        refusal = None
+    if refusal is not None:
+        assert str(refusal.message).strip()
+        if isinstance(refusal, InvalidImportFile):
+            assert refusal.issues
+            for issue in refusal.issues:  # each problem is placed: a line (and column) or the file
                 assert issue.message.strip()
                 assert issue.line is None or issue.line >= 1
         assert _counts() == before  # nothing half-written
-        return error
+        return refusal
     after = _counts()
     assert after[:2] == (before[0] + 1, before[1] + 1)
     assert after[2] == before[2] + statement.line_count  # every line stored
