@@ -3,8 +3,8 @@
 A manager scoped to agency 1 opens the detail pages and API reads of a customer of their own
 agency (200) and is refused those of a customer of agency 2 — 403 or 404, never the page, never
 a server error. The records are built through the real services for both agencies: the
-customer, its contract, service point and meter, its invoices, a payment, a case and a
-payment plan.
+customer, its contract, service point and meter, its invoices, a payment, a case, a payment
+plan, a dunning notice and a monthly-payment plan.
 """
 
 import datetime as dt
@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from robinet.billing import budget
 from robinet.cases import services as case_services
 from robinet.cases.models import CaseType
 from robinet.collections import plans
@@ -25,6 +26,7 @@ from robinet.payments.models import PaymentMeans
 from robinet.payments.services import payment_record
 from tests.billing import factories
 from tests.billing.conftest import occupied_point
+from tests.collections import notice_factories
 from tests.metering.factories import read
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +66,11 @@ class Records:
             account=self.account, count=3, first_due=dt.date(2026, 3, 5),
             down_payment=Decimal("0"), actor=None,
         )  # fmt: skip
+        self.notice = notice_factories.notice(self.account)
+        self.account.iban = "FR7630006000011234567890189"
+        self.account.bic = "AGRIFRPP"
+        self.account.save(update_fields=["iban", "bic"])
+        self.budget = budget.plan_enrol(actor=None, contract=self.contract)
 
 
 @pytest.fixture
@@ -102,6 +109,10 @@ PAGES = [
     ("plan", lambda r: reverse("collections:plan-detail", args=[r.plan.pk])),
     ("plan-agreement", lambda r: reverse("collections:plan-agreement", args=[r.plan.pk])),
     ("plan-create", lambda r: reverse("collections:plan-create", args=[r.account.number])),
+    ("notice", lambda r: reverse("collections:notice-detail", args=[r.notice.pk])),
+    ("notice-pdf", lambda r: reverse("collections:notice-pdf", args=[r.notice.pk])),
+    ("budget-plan", lambda r: reverse("billing:budget-detail", args=[r.budget.pk])),
+    ("budget-plan-pdf", lambda r: reverse("billing:budget-pdf", args=[r.budget.pk])),
     ("case", lambda r: reverse("cases:case-detail", args=[r.case.pk])),
     ("case-account-card", lambda r: reverse("cases:account-card", args=[r.account.number])),
 ]  # fmt: skip
@@ -124,6 +135,9 @@ API = [
     ("api-case", lambda r: f"/api/v1/cases/{r.case.number}"),
     ("api-collection-history", lambda r: f"/api/v1/collections/accounts/{r.account.number}/history"),
     ("api-plan", lambda r: f"/api/v1/collections/plans/{r.plan.pk}"),
+    ("api-notice", lambda r: f"/api/v1/collections/notices/{r.notice.number}"),
+    ("api-budget-plan", lambda r: f"/api/v1/billing/budget-plans/{r.budget.pk}"),
+    ("api-budget-schedule", lambda r: f"/api/v1/billing/budget-plans/{r.budget.pk}/schedule"),
 ]  # fmt: skip
 
 
