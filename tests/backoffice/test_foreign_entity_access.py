@@ -174,3 +174,36 @@ def test_issue_13_org_2_the_two_agencies_records_are_really_apart(world, org):
     assert own.account.centre.path.startswith(org.agencies[0].path)
     assert foreign.account.centre.path.startswith(org.agencies[1].path)
     assert not foreign.account.centre.path.startswith(org.agencies[0].path)
+
+
+@pytest.fixture
+def siblings(org):
+    """Two customers of the same agency, on two different centres."""
+    factories.tariff()
+    own = Records(org.centres[0], None)
+    sibling = Records(org.centres[1], None)
+    factories.run(dt.date(2025, 6, 30))
+    own.after_billing()
+    sibling.after_billing()
+    return own, sibling
+
+
+def test_issue_13_org_2_a_centre_manager_opens_nothing_of_the_sibling_centre(
+    siblings, org, make_user
+):
+    """Scoped to one centre, the manager is refused the neighbouring centre of the same agency
+    on every page and API read above (the scope is the subtree, not the parent agency)."""
+    own, sibling = siblings
+    user = make_user("chef-ct11", Role.MANAGER, org.centres[0])
+    web = Client()
+    web.force_login(user)
+    token = organisation_services.api_token_create(user=user)
+    api = Client(headers={"Authorization": f"Bearer {token}"})
+    wrong = []
+    for client, routes in ((web, PAGES), (api, API)):
+        for name, url in routes:
+            if client.get(url(own)).status_code != 200:
+                wrong.append((name, "own"))
+            if client.get(url(sibling)).status_code not in (403, 404):
+                wrong.append((name, "sibling"))
+    assert wrong == []
