@@ -132,6 +132,15 @@ def _bool(line: _Line, name: str, raw: str, default: bool = False) -> bool:
     return default
 
 
+def _too_long(line: _Line, name: str, value: str, model, field_name: str) -> bool:
+    """A legacy number longer than its column is refused naming the column (never cut)."""
+    limit = model._meta.get_field(field_name).max_length
+    if len(value) <= limit:
+        return False
+    line.bag.add(name, _("%(limit)s caractères au plus.") % {"limit": limit})
+    return True
+
+
 def _centres() -> dict[str, Entity]:
     return {e.code: e for e in Entity.objects.filter(kind=EntityKind.CENTRE)}
 
@@ -147,7 +156,8 @@ def _numbers(
     series: str, given: list[str], count_missing: int, fmt: Callable[[int], str]
 ) -> list[str]:
     """Take ``count_missing`` new numbers after every numeric legacy number given."""
-    digits = [int("".join(ch for ch in n if ch.isdigit()) or 0) for n in given if n]
+    # ASCII digits only: "²" or "٣" pass str.isdigit() but are no part of a sequence number.
+    digits = [int("".join(ch for ch in n if ch in "0123456789") or 0) for n in given if n]
     if digits:
         numbering.set_sequence_at_least(series, 0, max(digits))
     if not count_missing:
@@ -191,7 +201,9 @@ def import_customers(
         services.add_consistency_errors(line.bag, party, account)
         extra: dict[str, Any] = {"centre": _centre(line, centres, row["centre"])}
         extra["number"] = row["number"]
-        if row["number"]:
+        if row["number"] and not _too_long(
+            line, "number", row["number"], CustomerAccount, "number"
+        ):
             if row["number"] in existing_numbers:
                 line.bag.add("number", _("Ce numéro client existe déjà."))
             elif row["number"] in seen_numbers:
@@ -340,7 +352,7 @@ def import_service_points(
         values["centre"] = _centre(line, centres, row["centre"])
         values["reference"] = row["reference"]
         ref = row["reference"]
-        if ref:
+        if ref and not _too_long(line, "reference", ref, ServicePoint, "reference"):
             if ref in existing_refs:
                 line.bag.add("reference", _("Ce point de desserte existe déjà."))
             elif ref in seen_refs:
@@ -352,7 +364,9 @@ def import_service_points(
         serial = row["meter_serial"].upper()
         meter = None
         if serial:
-            if serial in existing_serials:
+            if _too_long(line, "meter_serial", serial, Meter, "serial"):
+                pass
+            elif serial in existing_serials:
                 line.bag.add("meter_serial", _("Ce compteur existe déjà."))
             elif serial in seen_serials:
                 line.bag.add(
@@ -498,7 +512,9 @@ def import_contracts(
             and meter_serials.get(meter_id) != row["meter_serial"].upper()
         ):
             line.bag.add("meter_serial", _("Le matricule ne correspond pas au compteur posé."))
-        if row["number"] in existing_numbers:
+        if _too_long(line, "number", row["number"], Contract, "number"):
+            pass
+        elif row["number"] in existing_numbers:
             line.bag.add("number", _("Cet abonnement existe déjà."))
         if point is not None and not end:
             if point.pk in occupied:

@@ -69,10 +69,10 @@ def _amount(errors: ImportErrors, line: int, raw: str) -> Decimal | None:
         return None
     if amount == 0:
         errors.add(line, "amount", _("Un solde repris n'est jamais nul."))
+    elif abs(amount) >= MAX_AMOUNT:  # before is_rounded: it cannot round 40 digits
+        errors.add(line, "amount", _("Montant trop élevé."))
     elif not is_rounded(amount):
         errors.add(line, "amount", _("Le montant s'exprime au centime près."))
-    elif abs(amount) >= MAX_AMOUNT:
-        errors.add(line, "amount", _("Montant trop élevé."))
     else:
         return amount
     return None

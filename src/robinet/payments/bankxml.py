@@ -16,6 +16,9 @@ from lxml import etree
 from robinet.core.exceptions import ValidationFailed
 
 CURRENCY = "EUR"
+# Above any direct debit of a water bill, and within what the amount columns hold:
+# also keeps ``quantize`` below from failing on a 40-digit "amount".
+MAX_AMOUNT = Decimal("10000000000")
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,7 @@ def amount_of(element, where: str, errors: list[str]) -> Decimal | None:
         value is None
         or not value.is_finite()
         or value <= 0
+        or value >= MAX_AMOUNT
         or value != value.quantize(Decimal("0.01"))
     ):
         errors.append(
@@ -127,6 +131,19 @@ def amount_of(element, where: str, errors: list[str]) -> Decimal | None:
         )
         return None
     return value
+
+
+def too_long(value: str, limit: int, what: str, where: str, errors: list[str]) -> bool:
+    """Whether ``value`` is longer than ISO 20022 allows (the columns hold no more): an error
+    naming ``where`` and ``what`` rather than a silent cut (the message id must stay whole for
+    the re-import check)."""
+    if len(value) <= limit:
+        return False
+    errors.append(
+        _("%(where)s : %(what)s trop long (%(limit)s caractères au plus).")
+        % {"where": where, "what": what, "limit": limit}
+    )
+    return True
 
 
 def raise_if_any(errors: list[str]) -> None:

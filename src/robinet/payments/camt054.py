@@ -21,6 +21,7 @@ from robinet.payments.bankxml import (
     raise_if_any,
     root_message,
     text,
+    too_long,
 )
 from robinet.payments.reason_codes import ACCEPTED_CODE
 
@@ -41,6 +42,7 @@ def parse(data: bytes) -> ReturnMessage:
     message_id = text(message, "GrpHdr", "MsgId")
     if not message_id:
         errors.append(_("En-tête : identifiant du message (MsgId) absent."))
+    too_long(message_id, 35, "MsgId", _("En-tête"), errors)
     ibans = {text(n, "Acct", "Id", "IBAN").replace(" ", "") for n in children(message, "Ntfctn")}
     ibans.discard("")
     if len(ibans) > 1:
@@ -72,6 +74,10 @@ def parse(data: bytes) -> ReturnMessage:
             accepted = return_info is None or reason == ACCEPTED_CODE
             if not accepted and not reason:
                 errors.append(_("%(where)s : retour sans code motif.") % {"where": where})
+                continue
+            if too_long(e2e, 35, "EndToEndId", where, errors) | too_long(
+                reason, 4, _("code motif"), where, errors
+            ):
                 continue
             if accepted and direction == "DBIT":
                 errors.append(

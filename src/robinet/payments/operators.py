@@ -177,10 +177,10 @@ def parse_statement(source) -> list[dict]:
         else:
             if amount <= 0:
                 errors.add(line, "amount", _("le montant doit être positif."))
+            elif amount >= _MAX_LINE_AMOUNT:  # before is_rounded: it cannot round 40 digits
+                errors.add(line, "amount", _("montant trop élevé."))
             elif not is_rounded(amount):
                 errors.add(line, "amount", _("le montant s'exprime au centime près."))
-            elif amount >= _MAX_LINE_AMOUNT:
-                errors.add(line, "amount", _("montant trop élevé."))
         paid_on = _parse_day(row["paid_on"])
         if paid_on is None:
             errors.add(

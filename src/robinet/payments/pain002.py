@@ -20,6 +20,7 @@ from robinet.payments.bankxml import (
     raise_if_any,
     root_message,
     text,
+    too_long,
 )
 from robinet.payments.reason_codes import is_accepted
 
@@ -40,6 +41,7 @@ def parse(data: bytes) -> ReturnMessage:
     message_id = text(message, "GrpHdr", "MsgId")
     if not message_id:
         errors.append(_("En-tête : identifiant du message (MsgId) absent."))
+    too_long(message_id, 35, "MsgId", _("En-tête"), errors)
     entries: list[ReturnEntry] = []
     seen: set[str] = set()
     transactions = descendants(message, "TxInfAndSts")
@@ -70,6 +72,10 @@ def parse(data: bytes) -> ReturnMessage:
             continue
         if not accepted and not reason:
             errors.append(_("%(where)s : rejet sans code motif.") % {"where": where})
+            continue
+        if too_long(e2e, 35, "EndToEndId", where, errors) | too_long(
+            reason, 4, _("code motif"), where, errors
+        ):
             continue
         ref = child(tx, "OrgnlTxRef")
         amount_element = child(ref, "Amt", "InstdAmt") if ref is not None else None
