@@ -238,3 +238,12 @@ def test_money_split():
     ]
     with pytest.raises(ValueError):
         Money(Decimal(1)).split(0)
+
+
+def test_an_amount_too_large_for_the_context_is_a_value_error():
+    """Issue 13 (fuzzing): 40 digits are refused as a ValueError the importers report,
+    not an InvalidOperation that escapes them."""
+    with pytest.raises(ValueError, match="out of range"):
+        round_money(Decimal("9" * 40))
+    with pytest.raises(ValueError, match="out of range"):
+        is_rounded("9" * 40)

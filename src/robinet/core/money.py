@@ -102,7 +102,10 @@ def round_money(value: DecimalLike, currency: str = DEFAULT_CURRENCY) -> Decimal
     The only rounding function for amounts (STYLE "Money"). Symmetric:
     ``round_money(-x) == -round_money(x)``; never returns ``-0.00``.
     """
-    result = to_decimal(value).quantize(_quantum(currency), rounding=ROUND_HALF_UP)
+    try:
+        result = to_decimal(value).quantize(_quantum(currency), rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than the context holds: no amount is that large
+        raise ValueError(f"amount out of range: {value}") from None
     return result if result else abs(result)
 
 
