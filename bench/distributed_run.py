@@ -27,6 +27,7 @@ does that with its own).
 
 import argparse
 import datetime as dt
+import io
 import os
 import signal
 import subprocess
@@ -261,6 +262,7 @@ def main() -> int:
         django.setup()
     else:
         setup_database("postgres", name_a, keep=args.keep, server=args.server)
+    from django.core.management import CommandError, call_command
     from django.db import connection, connections
 
     from robinet.billing.services import billing_run_create, billing_run_execute
@@ -308,6 +310,10 @@ def main() -> int:
     gaps = gapless_numbers(run_b)
     if gaps:
         problems.append(f"invoice numbers: {gaps}")
+    try:  # every invariant of the data still holds on B (robinet check)
+        call_command("check", "--data-only", stdout=io.StringIO())
+    except CommandError as exc:
+        problems.append(f"robinet check: {exc}")
     if run_b.state != "done" or run_a.state != "done":
         problems.append(f"run states: in-process {run_a.state}, distributed {run_b.state}")
     if (args.kill_one or args.crash_in_process) and not killed:
