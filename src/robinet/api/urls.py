@@ -3,8 +3,11 @@
 Errors always answer ``{"code", "message", "extra": {"fields": {...}}}``.
 """
 
+import json
+from functools import wraps
+
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -38,7 +41,66 @@ from robinet.pes.api import router as pes_router
 from robinet.reporting.api import router as reporting_router
 from robinet.tariffs.api import router as tariffs_router
 
-api = NinjaAPI(
+
+class ErrorFieldsOut(Schema):
+    fields: dict[str, list[str]]
+
+
+class ErrorOut(Schema):
+    """The one shape of every error the API answers."""
+
+    code: str
+    message: str
+    extra: ErrorFieldsOut
+
+
+# The errors the handlers below answer, for every operation: a rule's refusal (400), a
+# missing permission (403), an object out of reach or unknown (404), a state that forbids
+# the action (409). 401 where a token is required, 422 where there is input to validate.
+ERROR_STATUSES = {
+    "400": "Refusé par une règle",
+    "403": "Accès refusé",
+    "404": "Introuvable",
+    "409": "État incompatible",
+}
+
+
+class RobinetAPI(NinjaAPI):
+    """A ``NinjaAPI`` whose schema documents the error answers of each operation.
+
+    The errors come from the exception handlers of this module, not from the views, so they
+    are documented here once rather than in each view's ``response=``: a view declares the
+    answers it returns itself.
+    """
+
+    def _get_urls(self):
+        urls = super()._get_urls()
+        for pattern in urls:
+            pattern.callback = _refusing_nul(pattern.callback)
+        return urls
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        definition = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(definition.pop("$defs", {}))
+        components["ErrorOut"] = definition
+        content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                statuses = dict(ERROR_STATUSES)
+                if operation.get("security"):
+                    statuses["401"] = "Jeton d'API absent ou invalide"
+                if operation.get("parameters") or operation.get("requestBody"):
+                    statuses["422"] = "Requête invalide"
+                for status, description in statuses.items():
+                    operation["responses"].setdefault(
+                        status, {"description": description, "content": content}
+                    )
+        return schema
+
+
+api = RobinetAPI(
     title="Robinet API",
     version="1",
     description="API JSON de Robinet : mêmes règles et mêmes habilitations que l'interface.",
@@ -74,6 +136,48 @@ api.add_router("/", cases_router)
 api.add_router("/", field_router)
 api.add_router("/", reporting_router)
 api.add_router("/", pes_router)
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _nul_in_request(request, kwargs) -> bool:
+    if _has_nul(list(kwargs.values())) or _has_nul(dict(request.GET.lists())):
+        return True
+    content_type = request.content_type or ""
+    if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        return _has_nul(dict(request.POST.lists()))
+    if request.body and b"\\u0000" in request.body:
+        try:
+            return _has_nul(json.loads(request.body))
+        except ValueError:
+            return False  # the operation answers its own 400 or 422
+    return False
+
+
+def _authenticated(request) -> bool:
+    return TokenAuth()(request) is not None
+
+
+def _refusing_nul(view):
+    """A NUL character is refused (422) before it reaches a view: PostgreSQL stores none."""
+
+    @wraps(view)
+    def refusing(request, *args, **kwargs):
+        # An unauthenticated request is left to the view, which answers 401 before any input.
+        if _nul_in_request(request, kwargs) and _authenticated(request):
+            message = _("Les caractères nuls ne sont pas acceptés.")
+            return _error(request, 422, "validation_error", message, {"__all__": [message]})
+        return view(request, *args, **kwargs)
+
+    return refusing
 
 
 def _error(request, status: int, code: str, message: str, fields=None):

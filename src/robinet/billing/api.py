@@ -330,7 +330,7 @@ class ReleaseIn(Schema):
     note: str = ""
 
 
-class CancelIn(Schema):
+class BillingCancelIn(Schema):
     note: str = Field(description="Why this period is not billed")
 
 
@@ -601,7 +601,7 @@ def held_release(request, held_id: int, payload: ReleaseIn):
 @router.post(
     "/billing/held/{held_id}/cancel", response=HeldBillOut, summary="Annuler une facture bloquée"
 )
-def held_cancel(request, held_id: int, payload: CancelIn):
+def held_cancel(request, held_id: int, payload: BillingCancelIn):
     """This period is never billed (e.g. a duplicate contract); the note is required."""
     services.held_bill_cancel(actor=request.user, held=_held(request, held_id), note=payload.note)
     return _held(request, held_id)

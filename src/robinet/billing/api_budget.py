@@ -38,7 +38,7 @@ class InstalmentDebitOut(Schema):
     status: str = Field(description="pending (until the run is settled) | settled | rejected")
 
 
-class InstalmentOut(Schema):
+class BudgetInstalmentOut(Schema):
     position: int
     due_date: dt.date
     amount: Decimal
@@ -51,7 +51,7 @@ class InstalmentOut(Schema):
         return getattr(obj, "direct_debit", None)
 
 
-class FiguresOut(Schema):
+class BudgetFiguresOut(Schema):
     scheduled_total: Decimal = Field(description="Instalments not cancelled")
     collected: Decimal
     to_collect: Decimal
@@ -59,7 +59,7 @@ class FiguresOut(Schema):
     rejected: Decimal = Field(description="Debited then rejected by the bank (PAY-4)")
 
 
-class PlanSummaryOut(Schema):
+class BudgetPlanSummaryOut(Schema):
     id: int
     account: str = Field(alias="account.number")
     contract: str = Field(alias="contract.number")
@@ -70,7 +70,7 @@ class PlanSummaryOut(Schema):
     day_of_month: int
 
 
-class PlanOut(PlanSummaryOut):
+class BudgetPlanOut(BudgetPlanSummaryOut):
     period_start: dt.date
     period_end: dt.date
     estimate_volume: Decimal
@@ -88,8 +88,8 @@ class PlanOut(PlanSummaryOut):
     settlement_outcome: str
     previous_plan: int | None = None
     next_plan: int | None = None
-    figures: FiguresOut
-    instalments: list[InstalmentOut]
+    figures: BudgetFiguresOut
+    instalments: list[BudgetInstalmentOut]
 
     @staticmethod
     def resolve_mandate(obj) -> str | None:
@@ -113,7 +113,7 @@ class PlanOut(PlanSummaryOut):
         return budget.schedule_of(obj)
 
 
-class PlanIn(Schema):
+class BudgetPlanIn(Schema):
     contract: str = Field(description="Contract number")
     instalment_count: int = Field(10, description="10 or 12")
     day_of_month: int = Field(5, ge=1, le=28, description="Day of the direct debit")
@@ -142,7 +142,7 @@ def _plan(request, plan_id: int) -> BudgetPlan:
     return budget.plan_get_for_user(user=request.user, pk=plan_id)
 
 
-@router.get("/billing/budget-plans", response=list[PlanSummaryOut], summary="Mensualisations")
+@router.get("/billing/budget-plans", response=list[BudgetPlanSummaryOut], summary="Mensualisations")
 def plan_list(
     request, status: str = "", account: str = "", year: int | None = None, limit: int = 50,
     offset: int = 0,
@@ -151,8 +151,10 @@ def plan_list(
     return list(plans[_page(limit, offset)])
 
 
-@router.post("/billing/budget-plans", response={201: PlanOut}, summary="Mensualiser un abonnement")
-def plan_create(request, payload: PlanIn):
+@router.post(
+    "/billing/budget-plans", response={201: BudgetPlanOut}, summary="Mensualiser un abonnement"
+)
+def plan_create(request, payload: BudgetPlanIn):
     contract = customer_selectors.contract_get_for_user(user=request.user, number=payload.contract)
     plan = budget.plan_enrol(
         actor=request.user,
@@ -165,7 +167,9 @@ def plan_create(request, payload: PlanIn):
     return Status(201, _plan(request, plan.pk))
 
 
-@router.get("/billing/budget-plans/{plan_id}", response=PlanOut, summary="Lire une mensualisation")
+@router.get(
+    "/billing/budget-plans/{plan_id}", response=BudgetPlanOut, summary="Lire une mensualisation"
+)
 def plan_get(request, plan_id: int):
     return _plan(request, plan_id)
 
@@ -184,7 +188,7 @@ def plan_schedule(request, plan_id: int):
 
 @router.post(
     "/billing/budget-plans/{plan_id}/adjust",
-    response=PlanOut,
+    response=BudgetPlanOut,
     summary="Ajuster les deux prochaines échéances (CASE-7)",
 )
 def plan_adjust(request, plan_id: int, payload: AdjustIn):
@@ -200,7 +204,7 @@ def plan_adjust(request, plan_id: int, payload: AdjustIn):
 
 @router.post(
     "/billing/budget-plans/{plan_id}/suspend",
-    response=PlanOut,
+    response=BudgetPlanOut,
     summary="Suspendre les prélèvements (CASE-7)",
 )
 def plan_suspend(request, plan_id: int, payload: SuspendIn):
@@ -209,7 +213,9 @@ def plan_suspend(request, plan_id: int, payload: SuspendIn):
 
 
 @router.post(
-    "/billing/budget-plans/{plan_id}/resume", response=PlanOut, summary="Reprendre les prélèvements"
+    "/billing/budget-plans/{plan_id}/resume",
+    response=BudgetPlanOut,
+    summary="Reprendre les prélèvements",
 )
 def plan_resume(request, plan_id: int):
     budget.plan_resume(actor=request.user, plan=_plan(request, plan_id))

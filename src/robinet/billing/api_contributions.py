@@ -36,7 +36,7 @@ class FollowupOut(Schema):
     invoiced_instalments: int
 
 
-class InstalmentOut(Schema):
+class ContributionInstalmentOut(Schema):
     position: int
     due_date: dt.date
     amount_excl_vat: Decimal
@@ -69,7 +69,7 @@ class AgreementOut(AgreementSummaryOut):
     deliberation: str
     closed_on: dt.date | None
     signed: bool = Field(description="The signed copy is on file")
-    instalments: list[InstalmentOut]
+    instalments: list[ContributionInstalmentOut]
 
     @staticmethod
     def resolve_signed(obj) -> bool:

@@ -139,7 +139,7 @@ class MeterCheckIn(Schema):
     requested_on: dt.date | None = Field(None, description="Default: today")
 
 
-class DecisionIn(Schema):
+class LeakDecisionIn(Schema):
     decision: Literal["approve", "refuse", "meter_faulty", "meter_ok"]
     reason: str = Field("", max_length=255, description="Refusal reason or check note")
 
@@ -237,7 +237,7 @@ def leak_relief_meter_check(request, pk: int, payload: MeterCheckIn):
 
 
 @router.post("/billing/leak-reliefs/{pk}/decide", response=LeakReliefOut, summary="Décider")
-def leak_relief_decide(request, pk: int, payload: DecisionIn):
+def leak_relief_decide(request, pk: int, payload: LeakDecisionIn):
     """``approve`` issues the credit note per component (422 with the conditions not met);
     ``refuse`` (reason, by default the conditions not met); ``meter_faulty`` / ``meter_ok``
     close a meter check."""

@@ -39,7 +39,7 @@ class PriceItemOut(Schema):
     valid_until: dt.date | None
 
 
-class ItemIn(Schema):
+class QuoteItemIn(Schema):
     code: str = Field(description="Price-list item code")
     quantity: Decimal = Field(Decimal(1), gt=0, le=100000)
 
@@ -47,7 +47,7 @@ class ItemIn(Schema):
 class FeesInvoiceIn(Schema):
     account: str = Field(description="Account number")
     contract: str | None = Field(None, description="Contract number (optional)")
-    items: list[ItemIn] = Field(min_length=1, max_length=50)
+    items: list[QuoteItemIn] = Field(min_length=1, max_length=50)
     reason: str = ""
 
 
@@ -119,7 +119,7 @@ class QuoteOut(QuoteSummaryOut):
 class QuoteIn(Schema):
     account: str = Field(description="Account number of the customer or third party")
     subject: str = Field(max_length=160)
-    lines: list[ItemIn] = Field(min_length=1, max_length=50)
+    lines: list[QuoteItemIn] = Field(min_length=1, max_length=50)
     service_point: str | None = Field(None, description="Service point reference (optional)")
     site_address: str = Field("", max_length=255)
     valid_until: dt.date | None = Field(None, description="Default: 90 days after today")

@@ -20,10 +20,12 @@ Permissions: ``case.view`` to read, ``case.handle`` to create and book,
 
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
+from pydantic import WithJsonSchema
 
 from robinet.billing.api import _page
 from robinet.cases import field, field_files
@@ -35,14 +37,27 @@ from robinet.organisation.roles import Perm
 
 router = Router(tags=["Interventions"])
 
+# A wall-clock time of the utility's timezone, without offset ("08:00:00"): not the
+# RFC 3339 ``time`` format, which requires one.
+LocalTime = Annotated[
+    dt.time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$",
+            "description": "Local time, HH:MM[:SS]",
+        }
+    ),
+]
+
 
 class AppointmentOut(Schema):
     id: int
     intervention: str = Field(alias="intervention.number")
     team: str = Field(alias="team.code")
     day: dt.date
-    starts_at: dt.time
-    ends_at: dt.time
+    starts_at: LocalTime
+    ends_at: LocalTime
     status: str = Field(description="booked | cancelled | done | missed")
     reminder_sent_at: dt.datetime | None
     cancel_reason: str
@@ -111,8 +126,8 @@ class InterventionIn(Schema):
 class SlotOut(Schema):
     team: str
     day: dt.date
-    starts_at: dt.time
-    ends_at: dt.time
+    starts_at: LocalTime
+    ends_at: LocalTime
     free: int
 
 
@@ -120,17 +135,17 @@ class BookIn(Schema):
     intervention: str
     team: str
     day: dt.date
-    starts_at: dt.time
+    starts_at: LocalTime
 
 
 class RescheduleIn(Schema):
     team: str
     day: dt.date
-    starts_at: dt.time
+    starts_at: LocalTime
     reason: str = ""
 
 
-class ReasonIn(Schema):
+class FieldReasonIn(Schema):
     reason: str = Field(max_length=200)
 
 
@@ -227,7 +242,7 @@ def appointment_reschedule(request, appointment_id: int, payload: RescheduleIn):
     response=AppointmentOut,
     summary="Annuler un rendez-vous",
 )
-def appointment_cancel(request, appointment_id: int, payload: ReasonIn):
+def appointment_cancel(request, appointment_id: int, payload: FieldReasonIn):
     appointment = _appointment(request, appointment_id)
     return field.appointment_cancel(
         actor=request.user, appointment=appointment, reason=payload.reason
@@ -293,7 +308,7 @@ def intervention_get(request, number: str):
 @router.post(
     "/interventions/{number}/cancel", response=InterventionOut, summary="Annuler une intervention"
 )
-def intervention_cancel(request, number: str, payload: ReasonIn):
+def intervention_cancel(request, number: str, payload: FieldReasonIn):
     intervention = _intervention(request, number)
     field.intervention_cancel(actor=request.user, intervention=intervention, reason=payload.reason)
     return _fresh(request, intervention)

@@ -54,7 +54,7 @@ class FiguresOut(Schema):
     fee_total: Decimal
 
 
-class RunOut(Schema):
+class DunningRunOut(Schema):
     id: int
     run_date: dt.date
     entity: str
@@ -312,7 +312,9 @@ def account_history(request, number: str):
     }
 
 
-@router.get("/collections/dunning-runs", response=list[RunOut], summary="Propositions de relances")
+@router.get(
+    "/collections/dunning-runs", response=list[DunningRunOut], summary="Propositions de relances"
+)
 def run_list(request, limit: int = 50, offset: int = 0):
     require(request.user, Perm.COLLECTION_VIEW)
     page = _page(limit, offset)
@@ -323,7 +325,7 @@ def run_list(request, limit: int = 50, offset: int = 0):
 
 @router.post(
     "/collections/dunning-runs",
-    response={201: RunOut},
+    response={201: DunningRunOut},
     summary="Proposer les relances du jour (rien n'est envoyé)",
 )
 def run_propose(request, payload: ProposeIn):

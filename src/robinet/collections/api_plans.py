@@ -103,7 +103,7 @@ class PlanIn(Schema):
     )
 
 
-class CancelIn(Schema):
+class PlanCancelIn(Schema):
     reason: str = Field(max_length=255)
 
 
@@ -206,7 +206,7 @@ def plan_get(request, plan_id: int):
 @router.post(
     "/collections/plans/{plan_id}/cancel", response=PlanOut, summary="Annuler un échéancier"
 )
-def plan_cancel(request, plan_id: int, payload: CancelIn):
+def plan_cancel(request, plan_id: int, payload: PlanCancelIn):
     plan = selectors.plan_get_for_user(user=request.user, pk=plan_id)
     plans.payment_plan_cancel(plan=plan, reason=payload.reason, actor=request.user)
     return selectors.plan_get_for_user(user=request.user, pk=plan_id)

@@ -55,14 +55,14 @@ class WorklistOut(Schema):
     results: list[ScoreOut]
 
 
-class ContactIn(Schema):
+class CollectionContactIn(Schema):
     outcome: str = Field(description="reached | absent | promise | disputed | wrong_number")
     note: str = Field("", description="factual comment (200 characters at most)")
     next_step: str = ""
     next_step_on: dt.date | None = None
 
 
-class ContactOut(Schema):
+class CollectionContactOut(Schema):
     id: int
     account: str = Field(alias="account.number")
     occurred_on: dt.date
@@ -99,10 +99,10 @@ def worklist_get(
 
 @router.post(
     "/collections/accounts/{number}/contacts",
-    response={201: ContactOut},
+    response={201: CollectionContactOut},
     summary="Noter un appel",
 )
-def contact_create(request, number: str, payload: ContactIn):
+def contact_create(request, number: str, payload: CollectionContactIn):
     account = customer_selectors.account_get_for_user(
         user=request.user, number=number, perm=Perm.COLLECTION_VIEW
     )

@@ -12,7 +12,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.http import FileResponse
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from robinet.billing.api import _binary, _page
 from robinet.core import clock
@@ -159,7 +159,12 @@ def beneficiary_report(
     summary="Fichier des écritures comptables (FEC) d'un exercice",
     openapi_extra=_binary("text/plain", "FEC file"),
 )
-def fec_get(request, year: int, separator: str = "tab", siren: str = ""):
+def fec_get(
+    request,
+    year: int = Query(..., ge=1, le=9999, description="Exercise (calendar year)"),
+    separator: str = "tab",
+    siren: str = "",
+):
     """400 naming ``siren`` or ``separator``; 400 ``unbalanced_entry`` naming the entry."""
     fec.require_whole_ledger(request.user)
     name = fec.file_name(siren=fec.resolve_siren(siren), year=year)

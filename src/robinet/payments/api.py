@@ -130,7 +130,7 @@ class AllocationIn(Schema):
     reason: str = Field("", max_length=255)
 
 
-class CancelIn(Schema):
+class PaymentCancelIn(Schema):
     reason: str = Field(max_length=255)
 
 
@@ -253,7 +253,7 @@ def allocation_create(request, payload: AllocationIn):
 
 
 @router.post("/allocations/{allocation_id}/cancel", response=AllocationOut, summary="Délettrer")
-def allocation_cancel(request, allocation_id: int, payload: CancelIn):
+def allocation_cancel(request, allocation_id: int, payload: PaymentCancelIn):
     allocation = (
         Allocation.objects.select_related("debit__account__centre").filter(pk=allocation_id).first()
     )

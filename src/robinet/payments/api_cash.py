@@ -98,7 +98,7 @@ class CounterPaymentIn(Schema):
     drawer: str = Field("", max_length=120)
 
 
-class CloseIn(Schema):
+class CashDayCloseIn(Schema):
     counted_cash: Decimal = Field(max_digits=12, decimal_places=2)
 
 
@@ -174,7 +174,7 @@ def counter_payment_take(request, payload: CounterPaymentIn):
     response=CashDayOut,
     summary="Clôturer une journée de caisse",
 )
-def cash_day_close(request, day_id: int, payload: CloseIn):
+def cash_day_close(request, day_id: int, payload: CashDayCloseIn):
     day = cashdesk.cash_day_close(
         actor=request.user, day=_day(request, day_id), counted_cash=payload.counted_cash
     )

@@ -62,7 +62,7 @@ class DifferenceOut(Schema):
     message: str
 
 
-class LineOut(Schema):
+class OperatorLineOut(Schema):
     line: int
     reference: str
     account_number: str
@@ -78,7 +78,7 @@ class LineOut(Schema):
         return obj.payment.number if obj.payment_id else None
 
 
-class StatementSummaryOut(Schema):
+class OperatorStatementSummaryOut(Schema):
     id: int
     operator: str = Field(alias="operator.code")
     filename: str
@@ -90,10 +90,10 @@ class StatementSummaryOut(Schema):
     booked_at: dt.datetime | None
 
 
-class StatementOut(StatementSummaryOut):
+class OperatorStatementOut(OperatorStatementSummaryOut):
     differences: list[DifferenceOut]
     transfers: list[str]
-    lines: list[LineOut]
+    lines: list[OperatorLineOut]
 
     @staticmethod
     def resolve_transfers(obj) -> list[str]:
@@ -138,7 +138,7 @@ def transfer_list(
 
 @router.get(
     "/payments/operator-statements",
-    response=list[StatementSummaryOut],
+    response=list[OperatorStatementSummaryOut],
     summary="Relevés d'opérateurs",
 )
 def statement_list(request, operator: str = "", status: str = "", limit: int = 50, offset: int = 0):
@@ -149,7 +149,7 @@ def statement_list(request, operator: str = "", status: str = "", limit: int = 5
 
 @router.get(
     "/payments/operator-statements/{statement_id}",
-    response=StatementOut,
+    response=OperatorStatementOut,
     summary="Lire un relevé d'opérateur",
 )
 def statement_get(request, statement_id: int):
@@ -164,7 +164,7 @@ class ExamineIn(Schema):
 
 @router.post(
     "/payments/operator-statements/{statement_id}/examine",
-    response=StatementOut,
+    response=OperatorStatementOut,
     summary="Réexaminer un relevé en écart",
 )
 def statement_examine(request, statement_id: int, payload: ExamineIn):

@@ -70,7 +70,7 @@ class RevokeIn(Schema):
     expired: bool = False
 
 
-class RunIn(Schema):
+class DebitRunIn(Schema):
     collection_date: dt.date
     version: str = Field("001.08", description="001.08 (default) or 001.02")
 
@@ -124,7 +124,7 @@ class RunSummaryOut(Schema):
     settled_on: dt.date | None = Field(description="Set once the run is settled")
 
 
-class RunOut(RunSummaryOut):
+class DebitRunOut(RunSummaryOut):
     items: list[ItemOut]
 
     @staticmethod
@@ -195,9 +195,11 @@ def run_list(request, limit: int = 50, offset: int = 0):
 
 
 @router.post(
-    "/payments/direct-debit-runs", response={201: RunOut}, summary="Créer une remise (pain.008)"
+    "/payments/direct-debit-runs",
+    response={201: DebitRunOut},
+    summary="Créer une remise (pain.008)",
 )
-def run_create(request, payload: RunIn):
+def run_create(request, payload: DebitRunIn):
     run = sepa.debit_run_create(
         actor=request.user, collection_date=payload.collection_date, version=payload.version
     )
@@ -206,7 +208,7 @@ def run_create(request, payload: RunIn):
 
 @router.post(
     "/payments/direct-debit-runs/{run_id}/settle",
-    response=RunOut,
+    response=DebitRunOut,
     summary="Régler une remise (fin de l'attente)",
 )
 def run_settle(request, run_id: int):
@@ -215,7 +217,7 @@ def run_settle(request, run_id: int):
     return selectors.debit_run_get(actor=request.user, pk=run_id)
 
 
-@router.get("/payments/direct-debit-runs/{run_id}", response=RunOut, summary="Lire une remise")
+@router.get("/payments/direct-debit-runs/{run_id}", response=DebitRunOut, summary="Lire une remise")
 def run_get(request, run_id: int):
     return selectors.debit_run_get(actor=request.user, pk=run_id)
 

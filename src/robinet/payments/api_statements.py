@@ -30,7 +30,7 @@ from robinet.payments import statement_selectors as selectors
 router = Router(tags=["relevés bancaires"])
 
 
-class EntryOut(Schema):
+class StatementEntryOut(Schema):
     id: int
     statement: int = Field(alias="statement_id")
     line: int
@@ -68,11 +68,11 @@ class SuggestionOut(Schema):
     signals: dict
 
 
-class EntryDetailOut(EntryOut):
+class EntryDetailOut(StatementEntryOut):
     suggestions: list[SuggestionOut]
 
 
-class StatementSummaryOut(Schema):
+class BankStatementSummaryOut(Schema):
     id: int
     filename: str
     format: str = Field(description="camt053 | cfonb120 | mt940")
@@ -88,8 +88,8 @@ class StatementSummaryOut(Schema):
     imported_at: dt.datetime
 
 
-class StatementOut(StatementSummaryOut):
-    entries: list[EntryOut]
+class BankStatementOut(BankStatementSummaryOut):
+    entries: list[StatementEntryOut]
 
     @staticmethod
     def resolve_entries(obj):
@@ -97,7 +97,7 @@ class StatementOut(StatementSummaryOut):
 
 
 class ImportOut(Schema):
-    statements: list[StatementSummaryOut]
+    statements: list[BankStatementSummaryOut]
     booked: int
     unallocated: int
     booked_total: Decimal
@@ -124,7 +124,7 @@ class SplitIn(Schema):
     parts: list[PartIn]
 
 
-class ReasonIn(Schema):
+class StatementReasonIn(Schema):
     reason: str = Field(max_length=255)
 
 
@@ -141,7 +141,7 @@ def statement_import(request, file: File[UploadedFile]):
 
 
 @router.get(
-    "/payments/bank-statements", response=list[StatementSummaryOut], summary="Relevés bancaires"
+    "/payments/bank-statements", response=list[BankStatementSummaryOut], summary="Relevés bancaires"
 )
 def statement_list(request, limit: int = 50, offset: int = 0):
     return list(selectors.statement_list(user=request.user)[_page(limit, offset)])
@@ -149,7 +149,7 @@ def statement_list(request, limit: int = 50, offset: int = 0):
 
 @router.get(
     "/payments/bank-statements/{statement_id}",
-    response=StatementOut,
+    response=BankStatementOut,
     summary="Lire un relevé bancaire et ses opérations",
 )
 def statement_get(request, statement_id: int):
@@ -158,7 +158,7 @@ def statement_get(request, statement_id: int):
 
 @router.get(
     "/payments/unallocated",
-    response=list[EntryOut],
+    response=list[StatementEntryOut],
     summary="Montants en instance d'affectation",
 )
 def worklist(request, status: str = "unallocated", q: str = "", limit: int = 50, offset: int = 0):
@@ -218,7 +218,7 @@ def entry_split(request, entry_id: int, payload: SplitIn):
     response=EntryDetailOut,
     summary="Mettre en remboursement",
 )
-def entry_refund(request, entry_id: int, payload: ReasonIn):
+def entry_refund(request, entry_id: int, payload: StatementReasonIn):
     entry = selectors.entry_get(user=request.user, pk=entry_id)
     service.entry_mark_refund(actor=request.user, entry=entry, reason=payload.reason)
     return selectors.entry_get(user=request.user, pk=entry_id)
@@ -229,7 +229,7 @@ def entry_refund(request, entry_id: int, payload: ReasonIn):
     response=EntryDetailOut,
     summary="Transférer hors des comptes clients",
 )
-def entry_transfer(request, entry_id: int, payload: ReasonIn):
+def entry_transfer(request, entry_id: int, payload: StatementReasonIn):
     entry = selectors.entry_get(user=request.user, pk=entry_id)
     service.entry_transfer(actor=request.user, entry=entry, reason=payload.reason)
     return selectors.entry_get(user=request.user, pk=entry_id)

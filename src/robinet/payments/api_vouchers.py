@@ -33,7 +33,7 @@ from robinet.payments.models import VoucherAgreement
 router = Router(tags=["vignettes"])
 
 
-class FiguresOut(Schema):
+class VoucherFiguresOut(Schema):
     denomination: int = Field(description="Face value in euros")
     agreed: int
     issued: int = Field(description="Net of returns and exchanges")
@@ -44,7 +44,7 @@ class FiguresOut(Schema):
     unused_amount: Decimal
 
 
-class AgreementSummaryOut(Schema):
+class VoucherAgreementSummaryOut(Schema):
     id: int
     number: str
     region: str = Field(alias="region.code")
@@ -58,16 +58,16 @@ class AgreementSummaryOut(Schema):
     closed_on: dt.date | None
 
 
-class LineOut(Schema):
+class VoucherLineOut(Schema):
     denomination: int
     quantity: int
 
 
-class AgreementOut(AgreementSummaryOut):
+class VoucherAgreementOut(VoucherAgreementSummaryOut):
     administration_account: str | None = None
     accounts: list[str]
-    lines: list[LineOut]
-    figures: list[FiguresOut]
+    lines: list[VoucherLineOut]
+    figures: list[VoucherFiguresOut]
 
     @staticmethod
     def resolve_administration_account(obj) -> str | None:
@@ -86,7 +86,7 @@ class AgreementOut(AgreementSummaryOut):
         return selectors.agreement_figures(obj)
 
 
-class AgreementIn(Schema):
+class VoucherAgreementIn(Schema):
     region: str = Field(description="Code of the regional directorate")
     year: int = Field(description="Fiscal year")
     administration_account: str = Field("", description="The administration's account number")
@@ -118,7 +118,7 @@ class RedemptionIn(Schema):
     serials: list[RangeIn]
 
 
-class PaymentOut(Schema):
+class VoucherPaymentOut(Schema):
     number: str
     account: str = Field(alias="account.number")
     means: str
@@ -144,7 +144,7 @@ def _account(request, number: str, field: str):
 
 @router.get(
     "/payments/voucher-agreements",
-    response=list[AgreementSummaryOut],
+    response=list[VoucherAgreementSummaryOut],
     summary="Conventions vignettes",
 )
 def agreement_list(
@@ -158,10 +158,10 @@ def agreement_list(
 
 @router.post(
     "/payments/voucher-agreements",
-    response={201: AgreementOut},
+    response={201: VoucherAgreementOut},
     summary="Créer une convention vignettes (brouillon)",
 )
-def agreement_create(request, payload: AgreementIn):
+def agreement_create(request, payload: VoucherAgreementIn):
     region = Entity.objects.filter(code=payload.region).first()
     if region is None:
         raise ValidationFailed({"region": [_("Entité %(c)s introuvable.") % {"c": payload.region}]})
@@ -184,7 +184,7 @@ def agreement_create(request, payload: AgreementIn):
 
 @router.get(
     "/payments/voucher-agreements/{agreement_id}",
-    response=AgreementOut,
+    response=VoucherAgreementOut,
     summary="Lire une convention vignettes",
 )
 def agreement_get(request, agreement_id: int):
@@ -201,7 +201,7 @@ def stock(request, alerts_only: bool = False):
 
 @router.post(
     "/payments/voucher-redemptions",
-    response={201: PaymentOut},
+    response={201: VoucherPaymentOut},
     summary="Régler des factures par vignettes",
 )
 def redemption_create(request, payload: RedemptionIn):

@@ -33,14 +33,14 @@ from robinet.pes.status import status_import
 router = Router(tags=["comptable public"])
 
 
-class SkippedOut(Schema):
+class PesSkippedOut(Schema):
     invoice: str
     account: str
     amount: Decimal
     reason: str
 
 
-class ExportOut(Schema):
+class PesExportOut(Schema):
     id: int
     run: int | None = Field(None, alias="run_id")
     year: int
@@ -53,7 +53,7 @@ class ExportOut(Schema):
     total: Decimal
     reductions: int
     reductions_total: Decimal
-    skipped: list[SkippedOut]
+    skipped: list[PesSkippedOut]
     created_at: dt.datetime
 
 
@@ -70,7 +70,7 @@ class StatusImportOut(Schema):
     outcome: dict
 
 
-class EventOut(Schema):
+class TitleEventOut(Schema):
     line: int
     status: str = Field(description="paid | enforcement | written_off | cancelled")
     amount: Decimal
@@ -98,19 +98,21 @@ class TitleOut(Schema):
     written_off: Decimal
     reduced: Decimal
     reference: str
-    events: list[EventOut]
+    events: list[TitleEventOut]
 
     @staticmethod
     def resolve_events(obj):
         return list(selectors.title_events(obj))
 
 
-@router.get("/pes/exports", response=list[ExportOut], summary="Exports PES (titres)")
+@router.get("/pes/exports", response=list[PesExportOut], summary="Exports PES (titres)")
 def export_list(request, limit: int = 50, offset: int = 0):
     return list(selectors.export_list(user=request.user)[_page(limit, offset)])
 
 
-@router.post("/pes/exports", response={201: ExportOut}, summary="Titrer une facturation (PES V2)")
+@router.post(
+    "/pes/exports", response={201: PesExportOut}, summary="Titrer une facturation (PES V2)"
+)
 def export_create(request, payload: ExportIn):
     run = None
     if payload.run is not None:

@@ -33,7 +33,7 @@ class TariffSummaryOut(Schema):
         return sorted(zone.commune_insee for zone in obj.zones.all())
 
 
-class BlockOut(Schema):
+class TariffBlockOut(Schema):
     up_to: str | None = Field(description="Annual upper bound in m³ (null: no bound)")
     unit_price: str
 
@@ -42,14 +42,14 @@ class SeasonOut(Schema):
     label: str = ""
     start: str = Field(alias="from", description="First day, MM-DD")
     end: str = Field(alias="to", description="Last day, MM-DD (inclusive)")
-    blocks: list[BlockOut]
+    blocks: list[TariffBlockOut]
 
 
 class SocialOut(Schema):
     label: str = ""
     annual_price: str | None = None
     annual_price_by_diameter: dict[str, str] | None = None
-    blocks: list[BlockOut] | None = None
+    blocks: list[TariffBlockOut] | None = None
 
 
 class ComponentOut(Schema):
@@ -61,7 +61,7 @@ class ComponentOut(Schema):
     vat_rate: str
     annual_price: str | None = None
     annual_price_by_diameter: dict[str, str] | None = None
-    blocks: list[BlockOut] | None = None
+    blocks: list[TariffBlockOut] | None = None
     seasons: list[SeasonOut] | None = None
     social: SocialOut | None = None
     applies_to: list[str] | None = None
