@@ -51,7 +51,13 @@ LOCK_WAIT = """
 def make_officers(count: int) -> list[dict]:
     """``count`` staff members on centres (and a few regional managers), with a session and
     the accounts of their scope to open."""
-    from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.conf import settings
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
     from django.contrib.auth.hashers import make_password
     from django.contrib.sessions.backends.db import SessionStore
 
@@ -78,6 +84,7 @@ def make_officers(count: int) -> list[dict]:
         )
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.set_expiry(3600)
         session.create()

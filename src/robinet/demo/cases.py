@@ -92,7 +92,12 @@ def _weighted(rng: random.Random, pairs):
 
 
 def _moment(day: dt.date, rng: random.Random) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(rng.randint(8, 17), rng.choice((0, 15, 30, 45))), PARIS)
+    # Never later than now: a case opened "this afternoon" by a demo seeded in the morning
+    # would be closed before it was opened.
+    moment = dt.datetime.combine(
+        day, dt.time(rng.randint(8, 17), rng.choice((0, 15, 30, 45))), PARIS
+    )
+    return min(moment, clock.now())
 
 
 def ensure_teams() -> dict[str, Team]:
@@ -305,7 +310,7 @@ def _offers(rng) -> None:
 def _field(today, accounts, types, rng) -> int:
     """Interventions: appointments in the coming days, an urgent leak, the scheduler's list."""
     booked = 0
-    now = _moment(today, rng).replace(hour=9, minute=30)
+    now = min(_moment(today, rng).replace(hour=9, minute=30), clock.now())
     with clock.as_of(now):
         with_team = set(FieldTeam.objects.values_list("centre_id", flat=True))
         reachable = [a for a in accounts if a.party.mobile]
