@@ -77,6 +77,20 @@ def billing_utility(customers: int, today) -> None:
     )
 
 
+def run_threads_for(threads, stop, seconds: float) -> float:
+    """Start ``threads``, let them work ``seconds``, set ``stop``, join them: the elapsed time."""
+    import time
+
+    mark = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    time.sleep(seconds)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - mark
+
+
 def percentile(sorted_values: list[float], p: float) -> float:
     index = min(len(sorted_values) - 1, max(0, round(p / 100 * len(sorted_values)) - 1))
     return sorted_values[index]

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _setup import billing_utility, percentile, setup_database  # noqa: E402
+from _setup import billing_utility, percentile, run_threads_for, setup_database  # noqa: E402
 from portal_load import free_port, start_server  # noqa: E402
 
 TODAY = dt.date(2026, 11, 22)
@@ -213,14 +213,7 @@ def main() -> int:
             )
             for officer in officers
         ]
-        mark = time.perf_counter()
-        for t in threads:
-            t.start()
-        time.sleep(args.seconds)
-        stop.set()
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - mark
+        elapsed = run_threads_for(threads, stop, args.seconds)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

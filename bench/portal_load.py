@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _setup import percentile, setup_database  # noqa: E402
+from _setup import percentile, run_threads_for, setup_database  # noqa: E402
 
 
 def free_port() -> int:
@@ -226,14 +226,7 @@ def main() -> int:
             )
             for key, _account, invoice in chosen
         ]
-        mark = time.perf_counter()
-        for t in threads:
-            t.start()
-        time.sleep(args.seconds)
-        stop.set()
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - mark
+        elapsed = run_threads_for(threads, stop, args.seconds)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

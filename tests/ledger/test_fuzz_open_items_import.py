@@ -17,6 +17,7 @@ from robinet.core.models.imports import ImportFile
 from robinet.ledger.imports import import_open_items
 from robinet.ledger.models import JournalEntry, JournalLine, OpenItem
 from tests.customers import factories
+from tests.fuzzing import damage
 
 pytestmark = pytest.mark.django_db
 
@@ -79,25 +80,9 @@ def _import_or_refuse(data: bytes) -> ApplicationError | None:
 
 @st.composite
 def mutated(draw, sample: bytes) -> bytes:
-    data = bytearray(sample)
-    for _ in range(draw(st.integers(1, 4))):
-        kind = draw(st.sampled_from(["flip", "cut", "insert", "truncate", "text"]))
-        at = draw(st.integers(0, max(0, len(data) - 1)))
-        if kind == "flip" and data:
-            data[at] = draw(st.integers(0, 255))
-        elif kind == "cut":
-            del data[at : at + draw(st.integers(1, 30))]
-        elif kind == "insert":
-            data[at:at] = draw(st.binary(min_size=1, max_size=20))
-        elif kind == "text":
-            data[at:at] = draw(
-                st.sampled_from(
-                    [b"9" * 40, b";", b'"', b"\n", b"\x00", b"-", b"0001-01-01", b"x" * 200]
-                )
-            )
-        else:
-            del data[at:]
-    return bytes(data)
+    return damage(
+        draw, sample, [b"9" * 40, b";", b'"', b"\n", b"\x00", b"-", b"0001-01-01", b"x" * 200]
+    )
 
 
 @FUZZ

@@ -10,6 +10,7 @@ from robinet.core.exceptions import ApplicationError
 from robinet.payments import bank_formats
 from robinet.payments.models import BankStatement, Payment, StatementEntry
 from robinet.payments.statement_samples import mt940
+from tests.fuzzing import damage
 from tests.payments.statement_setup import DAY, camt, cfonb, credit, utility_iban
 
 pytestmark = pytest.mark.django_db
@@ -30,19 +31,9 @@ def samples() -> dict[str, bytes]:
 
 @st.composite
 def mutated(draw) -> bytes:
-    data = bytearray(samples()[draw(st.sampled_from(["camt.053", "cfonb", "mt940"]))])
-    for _ in range(draw(st.integers(1, 4))):
-        kind = draw(st.sampled_from(["flip", "cut", "insert", "truncate"]))
-        at = draw(st.integers(0, max(0, len(data) - 1)))
-        if kind == "flip" and data:
-            data[at] = draw(st.integers(0, 255))
-        elif kind == "cut":
-            del data[at : at + draw(st.integers(1, 40))]
-        elif kind == "insert":
-            data[at:at] = draw(st.binary(min_size=1, max_size=20))
-        else:
-            del data[at:]
-    return bytes(data)
+    return damage(
+        draw, samples()[draw(st.sampled_from(["camt.053", "cfonb", "mt940"]))], longest_cut=40
+    )
 
 
 def _counts() -> tuple[int, int, int]:
@@ -67,6 +58,7 @@ def test_a_damaged_bank_file_is_refused_cleanly_or_imported_whole(billed, cashie
         statements, entries, _payments = _counts()
         assert statements > before[0]
         assert entries > before[1]
+
 
 def test_the_unmutated_samples_import(billed, cashier):
     for name, data in samples().items():

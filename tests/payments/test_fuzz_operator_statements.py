@@ -21,6 +21,7 @@ from robinet.payments.models import (
     OperatorStatementLine,
     Payment,
 )
+from tests.fuzzing import damage
 
 pytestmark = pytest.mark.django_db
 
@@ -93,25 +94,11 @@ def _import_or_refuse(operator, cashier, data: bytes) -> ApplicationError | None
 
 @st.composite
 def mutated(draw, sample: bytes) -> bytes:
-    data = bytearray(sample)
-    for _ in range(draw(st.integers(1, 4))):
-        kind = draw(st.sampled_from(["flip", "cut", "insert", "truncate", "text"]))
-        at = draw(st.integers(0, max(0, len(data) - 1)))
-        if kind == "flip" and data:
-            data[at] = draw(st.integers(0, 255))
-        elif kind == "cut":
-            del data[at : at + draw(st.integers(1, 30))]
-        elif kind == "insert":
-            data[at:at] = draw(st.binary(min_size=1, max_size=20))
-        elif kind == "text":
-            data[at:at] = draw(
-                st.sampled_from(
-                    [b"9" * 40, b";", b'"', b"\n", b"\r\n", b"\x00", b"1e9", b"-", b"\xef\xbb\xbf"]
-                )
-            )
-        else:
-            del data[at:]
-    return bytes(data)
+    return damage(
+        draw,
+        sample,
+        [b"9" * 40, b";", b'"', b"\n", b"\r\n", b"\x00", b"1e9", b"-", b"\xef\xbb\xbf"],
+    )
 
 
 @FUZZ

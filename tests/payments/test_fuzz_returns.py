@@ -20,6 +20,7 @@ from robinet.payments.models import (
     ReturnItem,
 )
 from robinet.payments.services import payment_record
+from tests.fuzzing import damage
 from tests.payments.bankfiles import camt054 as camt054_doc
 from tests.payments.bankfiles import pain002 as pain002_doc
 
@@ -54,26 +55,12 @@ def samples() -> dict[str, bytes]:
 
 @st.composite
 def mutated(draw) -> bytes:
-    data = bytearray(samples()[draw(st.sampled_from(["pain002", "camt054"]))])
-    for _ in range(draw(st.integers(1, 4))):
-        kind = draw(st.sampled_from(["flip", "cut", "insert", "truncate", "text"]))
-        at = draw(st.integers(0, max(0, len(data) - 1)))
-        if kind == "flip" and data:
-            data[at] = draw(st.integers(0, 255))
-        elif kind == "cut":
-            del data[at : at + draw(st.integers(1, 40))]
-        elif kind == "insert":
-            data[at:at] = draw(st.binary(min_size=1, max_size=20))
-        elif kind == "text":
-            # Something that parses as XML text but means nothing: digits, signs, entities.
-            data[at:at] = draw(
-                st.sampled_from(
-                    [b"9" * 40, b"-", b"1e999", b"NaN", b"&amp;", b"&#0;", b"&xxe;", b"\xc3("]
-                )
-            )
-        else:
-            del data[at:]
-    return bytes(data)
+    return damage(
+        draw,
+        samples()[draw(st.sampled_from(["pain002", "camt054"]))],
+        [b"9" * 40, b"-", b"1e999", b"NaN", b"&amp;", b"&#0;", b"&xxe;", b"\xc3("],
+        longest_cut=40,
+    )
 
 
 def _counts() -> tuple[int, ...]:
