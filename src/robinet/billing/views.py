@@ -1412,6 +1412,8 @@ class LeakDetailView(LeakMixin, View):
             "can_approve": can_decide and leak.status == LeakReliefStatus.RECEIVED,
             "can_check": can_decide and leak.status == LeakReliefStatus.CHECK_REQUESTED,
             "answer": leaks.answer_of(leak),
+            "check_intervention": leaks.check_intervention_of(leak),
+            "correction_note": leaks.correction_note_of(leak),
             "today": clock.today(),
         }
         return render(request, "billing/leak_detail.html", context)
@@ -1454,6 +1456,7 @@ class LeakActionView(LeakMixin, View):
                     actor=request.user,
                     request=leak,
                     requested_on=_form_day(post.get("requested_on")),
+                    contact_phone=post.get("contact_phone", ""),
                 )
                 messages.success(request, _("Vérification du compteur demandée."))
             elif self.action == "approve":
