@@ -1234,6 +1234,18 @@ class AgreementDetailView(AgreementMixin, View):
         return render(request, "billing/contribution_detail.html", context)
 
 
+class AgreementPdfView(AgreementMixin, View):
+    """The agreement document (parties, amounts, schedule, payments), rendered on request."""
+
+    def get(self, request, number):
+        from robinet.billing import contributions
+
+        content, filename = contributions.agreement_pdf(self.get_agreement())
+        response = HttpResponse(content, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{filename}"'
+        return response
+
+
 class AgreementSignedView(AgreementMixin, View):
     """The signed agreement, served to those who may see the agreement."""
 
