@@ -179,6 +179,27 @@ def figures_of(plan: BudgetPlan) -> Figures:
     )
 
 
+def social_for(account_id: int, period_end: dt.date) -> bool:
+    """Is the account a social-tariff beneficiary for the estimate's year (BILL-1, BILL-10)?
+
+    The run's rule (:func:`robinet.billing.runs.social_on`): eligible at the end of the
+    period billed — the validity dates of the account's ``social_tariff`` particularity —, so
+    that the estimate prices the year as the bills will.
+    """
+    from robinet.customers.choices import ParticularityKind
+    from robinet.customers.models import Particularity
+
+    return (
+        Particularity.objects.filter(
+            account_id=account_id,
+            kind=ParticularityKind.SOCIAL_TARIFF,
+            started_on__lte=period_end,
+        )
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=period_end))
+        .exists()
+    )
+
+
 @dataclass(frozen=True)
 class Estimate:
     volume: Decimal
@@ -195,7 +216,8 @@ def estimate_for(
 
     The volume: the contract's last 12 months before ``at`` (default today),
     else similar premises, else ``volume``; priced with the tariffs in force
-    over the period (a tariff change inside it prices each part with its tariff).
+    over the period (a tariff change inside it prices each part with its tariff),
+    at the social tariff when the account is a beneficiary (:func:`social_for`).
     """
     from robinet.billing.selectors import contract_simulation
     from robinet.metering import selectors as metering
@@ -219,7 +241,11 @@ def estimate_for(
         raise _rule(exc) from None
     period_end = rules.add_months(period_start, 12, 1) - dt.timedelta(days=1)
     bill = contract_simulation(
-        contract=contract, volume=estimate.volume, start=period_start, end=period_end
+        contract=contract,
+        volume=estimate.volume,
+        start=period_start,
+        end=period_end,
+        social=social_for(contract.account_id, period_end),
     )
     return Estimate(estimate.volume, estimate.basis, bill.total_incl_vat, period_start, period_end)
 
@@ -889,7 +915,11 @@ def schedule_pdf(plan: BudgetPlan) -> tuple[bytes, str]:
         f"au {fr_date(plan.period_end)}",
         f"Estimation annuelle : {fr_money(plan.estimate)} TTC pour "
         f"{fr_quantity(plan.estimate_volume)} m³ ({plan.get_estimate_basis_display().lower()}), "
-        "aux tarifs en vigueur",
+        + (
+            "au tarif social en vigueur"
+            if social_for(plan.account_id, plan.period_end)
+            else "aux tarifs en vigueur"
+        ),
         f"{plan.instalment_count} prélèvements le {plan.day_of_month} du mois",
         f"Créancier : {s.name} — identifiant créancier SEPA (ICS) : {creditor_id}",
         "Référence unique du mandat (RUM) : "
