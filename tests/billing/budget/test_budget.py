@@ -303,3 +303,42 @@ def test_bill_10_bill_1_estimate_at_the_social_tariff_for_a_beneficiary(org):
         budget.estimate_for(contract, period_start=plan.period_start).total
         == standard.total_incl_vat
     )
+
+
+def test_bill_10_bulk_enrolment_parses_the_tariffs_once(org, tariff, customer, monkeypatch):
+    """plan_enrol_many: each contract gets its own estimate, the tariffs are loaded once, and
+    a contract that cannot be enrolled is reported without stopping the others."""
+    from robinet.billing import selectors as billing_selectors
+    from robinet.tariffs import selectors as tariff_selectors
+    from tests.billing.budget.conftest import with_iban
+
+    _account, first = customer
+    account, sp = occupied_point(org.centres[0], start=dt.date(2025, 1, 1), index="500")
+    read(sp, dt.date(2025, 3, 10), "520")
+    read(sp, dt.date(2026, 3, 10), "580")  # 60 m³ a year
+    second = with_iban(account).contracts.get()
+    no_iban, _sp = occupied_point(org.centres[0], start=dt.date(2025, 1, 1), index="10")
+    third = no_iban.contracts.get()
+    loads = []
+    real = tariff_selectors.tariffs_by_commune
+
+    def counted(*args, **kwargs):
+        loads.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tariff_selectors, "tariffs_by_commune", counted)
+    monkeypatch.setattr(billing_selectors, "tariffs_by_commune", counted)
+    result = budget.plan_enrol_many(actor=None, contracts=[first, second, third])
+    assert len(loads) == 1  # one commune, one period: parsed once for both estimates
+    assert [p.contract for p in result.plans] == [first, second]
+    assert list(result.refused) == [third.number]
+    assert "IBAN" in result.refused[third.number]
+    monkeypatch.setattr(billing_selectors, "tariffs_by_commune", real)
+    for plan, volume in zip(result.plans, (Decimal(120), Decimal(60)), strict=True):
+        assert plan.estimate_volume == volume
+        priced = contract_simulation(
+            contract=plan.contract, volume=volume, start=plan.period_start, end=plan.period_end
+        )
+        assert plan.estimate == priced.total_incl_vat  # the same as one by one
+        assert len(budget.schedule_of(plan)) == 10
+    assert not BudgetPlan.objects.filter(contract=third).exists()
