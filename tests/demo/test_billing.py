@@ -171,6 +171,29 @@ class DemoBillsTests(TestCase):
         assert LeakReliefRequest.objects.exists()
         assert BudgetPlan.objects.filter(status="active").exists()
 
+    def test_bill_10_a_quarter_of_the_accounts_pay_monthly_and_a_year_is_settled(self):
+        """BILL-10 in the demo: about 25 % of the accounts have a schedule; every account
+        flagged as paying monthly has one; the plans whose year is over are settled with the
+        next year's schedule."""
+        from robinet.billing.models import BudgetPlan
+        from robinet.customers.models import CustomerAccount
+
+        accounts = CustomerAccount.objects.count()
+        paying = set(BudgetPlan.objects.values_list("account_id", flat=True))
+        assert abs(len(paying) - accounts * billing.MONTHLY_SHARE / 100) <= 2
+        flagged = set(
+            CustomerAccount.objects.filter(monthly_payment=True).values_list("pk", flat=True)
+        )
+        assert flagged == paying
+        assert all(plan.instalments.count() == 10 for plan in BudgetPlan.objects.all())
+        over = BudgetPlan.objects.filter(period_end__lt=TODAY)
+        assert over.count() == billing.SETTLED_PAYERS
+        assert billing.settle_monthly_payers(TODAY) == billing.SETTLED_PAYERS
+        for plan in over:
+            assert plan.status == "settled"
+            assert plan.settled_invoices
+            assert BudgetPlan.objects.filter(previous_plan=plan, status="active").exists()
+
 
 @pytest.mark.django_db
 def test_demo_command_bills_unless_told_not_to():

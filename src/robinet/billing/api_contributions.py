@@ -6,6 +6,7 @@
   ``instalments`` when the schedule does not add up to the total, ``account``
   when the account is not a local authority;
 * ``GET /billing/contributions/{number}``: the agreement, its schedule and follow-up;
+* ``GET …/pdf``: the agreement document (parties, amounts, schedule, payments);
 * ``POST …/sign``, ``POST …/invoice-due`` (one ``contribution`` invoice per
   instalment due), ``POST …/close``.
 
@@ -16,10 +17,11 @@ The invoices are then read like any invoice (``GET /invoices/{number}``,
 import datetime as dt
 from decimal import Decimal
 
+from django.http import HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from robinet.billing import contributions
-from robinet.billing.api import InvoiceOut, _page
+from robinet.billing.api import InvoiceOut, _binary, _page
 from robinet.billing.models import ContributionAgreement
 from robinet.customers import selectors as customer_selectors
 
@@ -151,6 +153,18 @@ def agreement_create(request, payload: AgreementIn):
 @router.get("/billing/contributions/{number}", response=AgreementOut, summary="Lire une convention")
 def agreement_get(request, number: str):
     return _agreement(request, number)
+
+
+@router.get(
+    "/billing/contributions/{number}/pdf",
+    summary="Convention (PDF)",
+    openapi_extra=_binary("application/pdf", "The agreement document"),
+)
+def agreement_pdf(request, number: str):
+    content, filename = contributions.agreement_pdf(_agreement(request, number))
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
 
 
 @router.post(

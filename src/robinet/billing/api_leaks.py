@@ -75,6 +75,14 @@ class LeakReliefOut(Schema):
     dunning_suspended: bool = Field(
         description="The meter check holds dunning on the account until its outcome"
     )
+    check_intervention: str | None = Field(
+        None, description="Meter check: number of the field intervention (meter accuracy check)"
+    )
+    correction_credit_note: str | None = Field(
+        None,
+        description="Meter found faulty: the credit note of the corrected consumption "
+        "(the period billed again on the reference average)",
+    )
 
     @staticmethod
     def resolve_case(obj) -> str | None:
@@ -87,6 +95,16 @@ class LeakReliefOut(Schema):
     @staticmethod
     def resolve_dunning_suspended(obj) -> bool:
         return bool(obj.check_block_id) and obj.check_block.lifted_on is None
+
+    @staticmethod
+    def resolve_check_intervention(obj) -> str | None:
+        intervention = leaks.check_intervention_of(obj)
+        return intervention.number if intervention is not None else None
+
+    @staticmethod
+    def resolve_correction_credit_note(obj) -> str | None:
+        note = leaks.correction_note_of(obj)
+        return note.number if note is not None else None
 
     @staticmethod
     def resolve_certificate(obj) -> bool:
@@ -137,6 +155,11 @@ class LeakReliefIn(Schema):
 
 class MeterCheckIn(Schema):
     requested_on: dt.date | None = Field(None, description="Default: today")
+    contact_phone: str | None = Field(
+        None,
+        max_length=20,
+        description="Customer's mobile for the field intervention (default: the holder's)",
+    )
 
 
 class LeakDecisionIn(Schema):
@@ -231,7 +254,10 @@ def leak_relief_certificate(
 )
 def leak_relief_meter_check(request, pk: int, payload: MeterCheckIn):
     leaks.leak_relief_request_meter_check(
-        actor=request.user, request=_leak(request, pk), requested_on=payload.requested_on
+        actor=request.user,
+        request=_leak(request, pk),
+        requested_on=payload.requested_on,
+        contact_phone=payload.contact_phone,
     )
     return _leak(request, pk)
 

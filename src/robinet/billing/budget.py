@@ -71,6 +71,7 @@ from robinet.core.exceptions import ApplicationError, InvalidTransition, NotFoun
 from robinet.customers.choices import ContractStatus
 from robinet.organisation.access import require, scope_for
 from robinet.organisation.roles import Perm
+from robinet.tariffs.selectors import TariffCache
 
 MANAGE = Perm.CONTRACT_CHANGE
 SETTLE = Perm.BILLING_RUN
@@ -179,6 +180,27 @@ def figures_of(plan: BudgetPlan) -> Figures:
     )
 
 
+def social_for(account_id: int, period_end: dt.date) -> bool:
+    """Is the account a social-tariff beneficiary for the estimate's year (BILL-1, BILL-10)?
+
+    The run's rule (:func:`robinet.billing.runs.social_on`): eligible at the end of the
+    period billed — the validity dates of the account's ``social_tariff`` particularity —, so
+    that the estimate prices the year as the bills will.
+    """
+    from robinet.customers.choices import ParticularityKind
+    from robinet.customers.models import Particularity
+
+    return (
+        Particularity.objects.filter(
+            account_id=account_id,
+            kind=ParticularityKind.SOCIAL_TARIFF,
+            started_on__lte=period_end,
+        )
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=period_end))
+        .exists()
+    )
+
+
 @dataclass(frozen=True)
 class Estimate:
     volume: Decimal
@@ -188,14 +210,25 @@ class Estimate:
     period_end: dt.date
 
 
+#: Tariffs of a bulk enrolment, parsed once per estimate period and commune.
+TariffsByPeriod = dict[tuple[dt.date, dt.date], TariffCache]
+
+
 def estimate_for(
-    contract, *, period_start: dt.date, volume=None, at: dt.date | None = None
+    contract,
+    *,
+    period_start: dt.date,
+    volume=None,
+    at: dt.date | None = None,
+    tariffs: TariffsByPeriod | None = None,
 ) -> Estimate:
     """The annual estimate of a contract for the 12 months from ``period_start`` (BILL-10).
 
     The volume: the contract's last 12 months before ``at`` (default today),
     else similar premises, else ``volume``; priced with the tariffs in force
-    over the period (a tariff change inside it prices each part with its tariff).
+    over the period (a tariff change inside it prices each part with its tariff),
+    at the social tariff when the account is a beneficiary (:func:`social_for`).
+    ``tariffs``: a cache shared by the estimates of a bulk enrolment (:func:`plan_enrol_many`).
     """
     from robinet.billing.selectors import contract_simulation
     from robinet.metering import selectors as metering
@@ -218,8 +251,21 @@ def estimate_for(
     except rules.PlanRuleError as exc:
         raise _rule(exc) from None
     period_end = rules.add_months(period_start, 12, 1) - dt.timedelta(days=1)
+    versions = None
+    if tariffs is not None:
+        cache = tariffs.get((period_start, period_end))
+        if cache is None:
+            cache = tariffs[(period_start, period_end)] = TariffCache(
+                start=period_start, end=period_end
+            )
+        versions = cache.for_communes([sp.commune_insee]).get(sp.commune_insee, [])
     bill = contract_simulation(
-        contract=contract, volume=estimate.volume, start=period_start, end=period_end
+        contract=contract,
+        volume=estimate.volume,
+        start=period_start,
+        end=period_end,
+        social=social_for(contract.account_id, period_end),
+        versions=versions,
     )
     return Estimate(estimate.volume, estimate.basis, bill.total_incl_vat, period_start, period_end)
 
@@ -268,9 +314,10 @@ def _create_plan(
     volume,
     mandate,
     previous: BudgetPlan | None = None,
+    tariffs: TariffsByPeriod | None = None,
 ) -> BudgetPlan:
     period_start = first_due.replace(day=1)
-    estimate = estimate_for(contract, period_start=period_start, volume=volume)
+    estimate = estimate_for(contract, period_start=period_start, volume=volume, tariffs=tariffs)
     try:
         schedule = rules.build_schedule(
             estimate=estimate.total, count=count, day_of_month=day, first_due=first_due
@@ -335,6 +382,7 @@ def plan_enrol(
     volume=None,
     mandate_reference: str = "",
     first_due: dt.date | None = None,
+    tariffs: TariffsByPeriod | None = None,
 ) -> BudgetPlan:
     """Enrol a contract in monthly payment (BILL-10).
 
@@ -343,6 +391,7 @@ def plan_enrol(
     ``day_of_month``, or on ``first_due`` if later. Sets the account's
     ``monthly_payment``. ``mandate_reference`` names the account's active
     mandate (UMR) to collect under; empty: the account's active mandate, if any.
+    ``tariffs`` is for :func:`plan_enrol_many` (the tariffs parsed once for all).
     """
     account = contract.account
     _require(actor, MANAGE, account.centre)
@@ -383,6 +432,7 @@ def plan_enrol(
         first_due=first,
         volume=volume,
         mandate=_mandate_for(account, mandate_reference),
+        tariffs=tariffs,
     )
     if not account.monthly_payment:
         account.monthly_payment = True
@@ -394,6 +444,45 @@ def plan_enrol(
             changes={"monthly_payment": [False, True]},
         )
     return plan
+
+
+@dataclass(frozen=True)
+class BulkEnrolment:
+    """What :func:`plan_enrol_many` did: the plans, and why the others were not enrolled."""
+
+    plans: list[BudgetPlan]
+    refused: dict[str, str]  # contract number → reason
+
+
+def plan_enrol_many(
+    *, actor, contracts, instalment_count: int = 10, day_of_month: int = 5
+) -> BulkEnrolment:
+    """Enrol many contracts at once (a campaign, the demo), each as :func:`plan_enrol` would.
+
+    The tariffs are loaded and parsed once per commune for all the estimates (the
+    costly part of pricing a year); each estimate is still the contract's own (its
+    history, diameter, services, social tariff). Each contract is enrolled in its own
+    savepoint: one refused (no IBAN, a plan already, no tariff…) does not stop the others.
+    """
+    tariffs: TariffsByPeriod = {}
+    plans: list[BudgetPlan] = []
+    refused: dict[str, str] = {}
+    for contract in contracts:
+        try:
+            with transaction.atomic():
+                plans.append(
+                    plan_enrol(
+                        actor=actor,
+                        contract=contract,
+                        instalment_count=instalment_count,
+                        day_of_month=day_of_month,
+                        tariffs=tariffs,
+                    )
+                )
+        except ApplicationError as exc:
+            details = [str(m) for messages in (exc.fields or {}).values() for m in messages]
+            refused[contract.number] = " ".join(details) or str(exc.message)
+    return BulkEnrolment(plans, refused)
 
 
 # --- changes (CASE-7, customer's request) ----------------------------------------------------
@@ -889,7 +978,11 @@ def schedule_pdf(plan: BudgetPlan) -> tuple[bytes, str]:
         f"au {fr_date(plan.period_end)}",
         f"Estimation annuelle : {fr_money(plan.estimate)} TTC pour "
         f"{fr_quantity(plan.estimate_volume)} m³ ({plan.get_estimate_basis_display().lower()}), "
-        "aux tarifs en vigueur",
+        + (
+            "au tarif social en vigueur"
+            if social_for(plan.account_id, plan.period_end)
+            else "aux tarifs en vigueur"
+        ),
         f"{plan.instalment_count} prélèvements le {plan.day_of_month} du mois",
         f"Créancier : {s.name} — identifiant créancier SEPA (ICS) : {creditor_id}",
         "Référence unique du mandat (RUM) : "

@@ -19,7 +19,9 @@ project of the water or sanitation service under an agreement
 * :func:`followup_for` gives, per agreement, what is invoiced, still to
   invoice, paid (invoiced minus the open amount of the open items) and due;
 * :func:`agreement_close` closes (*solde*) an agreement once every instalment
-  is invoiced; payment follow-up goes on through the open items.
+  is invoiced; payment follow-up goes on through the open items;
+* :func:`agreement_pdf` renders the agreement document (the parties, the
+  project, the amounts, the schedule and where its payment stands).
 
 Permissions: reading needs ``billing.view``, writing ``billing.works`` on the
 municipality's centre (the contributions finance works).
@@ -28,6 +30,7 @@ municipality's centre (the contributions finance works).
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -507,3 +510,163 @@ def agreement_close(
         data={"closed_on": agreement.closed_on.isoformat()},
     )
     return agreement
+
+
+# --- the agreement document ------------------------------------------------------------------
+
+
+def agreement_pdf(agreement: ContributionAgreement) -> tuple[bytes, str]:
+    """The agreement in French (A4): the parties, the project, the amounts, the schedule with
+    each instalment's invoice and what is paid; ``(content, filename)``."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.lib.utils import simpleSplit
+    from reportlab.pdfgen.canvas import Canvas
+
+    from robinet.billing.documents.pdf import fonts, fr_date, fr_money, fr_rate
+    from robinet.billing.selectors import buyer, seller
+
+    regular, bold = fonts(embed=True)
+    s, b = seller(), buyer(agreement.account)
+    rate = agreement.vat_rate
+    total_vat = sum((vat_of(i.amount_excl_vat, rate) for i in schedule_of(agreement)), Decimal(0))
+    followup = followup_of(agreement)
+    out = io.BytesIO()
+    c = Canvas(out, pagesize=A4, pageCompression=1)
+    c.setTitle(f"Convention de participation {agreement.number}")
+    c.setAuthor(s.name)
+    width, height = A4
+    left, right = 18 * mm, width - 18 * mm
+    bottom = 25 * mm
+
+    def text(x, y, value, size=9, font=regular, align="left"):
+        c.setFont(font, size)
+        if align == "right":
+            c.drawRightString(x, y, value)
+        else:
+            c.drawString(x, y, value)
+
+    def paragraph(y: float, value: str, size=9, font=regular) -> float:
+        """``value`` wrapped to the page width; returns the y below it."""
+        for line in simpleSplit(value, font, size, right - left):
+            text(left, y, line, size, font)
+            y -= 4.5 * mm
+        return y
+
+    def room(y: float, needed: float = 0) -> float:
+        if y - needed < bottom:
+            c.showPage()
+            return height - 20 * mm
+        return y
+
+    y = height - 18 * mm
+    text(left, y, s.name, 13, bold)
+    for line in (s.legal_form, *s.address_lines, f"{s.postcode} {s.city}",
+                 f"SIRET {s.siret} — TVA {s.vat_number}", f"Tél. {s.phone} — {s.email}"):  # fmt: skip
+        y -= 4.2 * mm
+        text(left, y, line, 8)
+    y = height - 72 * mm
+    text(left, y, "CONVENTION DE PARTICIPATION FINANCIÈRE", 14, bold)
+    y -= 6 * mm
+    text(left, y, f"n° {agreement.number} — {agreement.get_service_display()}", 11, bold)
+    y -= 10 * mm
+    text(left, y, "Entre les soussignés :", 9, bold)
+    y -= 5.5 * mm
+    y = paragraph(
+        y,
+        f"{s.name}, {s.legal_form}, {', '.join(s.address_lines)}, {s.postcode} {s.city}, "
+        f"SIRET {s.siret}, ci-après « le service », d'une part,",
+    )
+    y -= 1 * mm
+    y = paragraph(
+        y,
+        f"et {b.name}, {', '.join(b.address_lines)}, {b.postcode} {b.city} (compte client "
+        f"n° {b.account_number}), ci-après « la commune », d'autre part,",
+    )
+    y -= 3.5 * mm
+    text(left, y, "Objet", 10, bold)
+    y -= 5 * mm
+    y = paragraph(
+        y,
+        f"La commune participe au financement du projet « {agreement.project} » du service "
+        f"({agreement.get_service_display().lower()}), selon les montants et l'échéancier "
+        "ci-dessous.",
+    )
+    y -= 3.5 * mm
+    text(left, y, "Montant de la participation", 10, bold)
+    y -= 5 * mm
+    vat_label = fr_rate(rate) if rate else "hors champ de TVA"
+    for label, value in (
+        ("Montant HT", fr_money(agreement.total_excl_vat)),
+        (f"TVA ({vat_label})", fr_money(total_vat)),
+        ("Montant TTC", fr_money(agreement.total_excl_vat + total_vat)),
+    ):
+        text(left + 4 * mm, y, label, 9)
+        text(left + 90 * mm, y, value, 9, bold, "right")
+        y -= 4.5 * mm
+    y -= 3.5 * mm
+    text(left, y, "Échéancier", 10, bold)
+    y -= 6 * mm
+    columns = (
+        (left, "N°", "left"),
+        (left + 12 * mm, "Échéance", "left"),
+        (left + 70 * mm, "Montant HT", "right"),
+        (left + 100 * mm, "TVA", "right"),
+        (left + 132 * mm, "Montant TTC", "right"),
+        (right, "Facture", "right"),
+    )
+    for x, label, align in columns:
+        text(x, y, label, 8.5, bold, align)
+    c.line(left, y - 1.8 * mm, right, y - 1.8 * mm)
+    y -= 6 * mm
+    for instalment in schedule_of(agreement):
+        y = room(y, 5 * mm)
+        vat = vat_of(instalment.amount_excl_vat, rate)
+        text(left, y, str(instalment.position), 8.5)
+        text(left + 12 * mm, y, fr_date(instalment.due_date), 8.5)
+        text(left + 70 * mm, y, fr_money(instalment.amount_excl_vat), 8.5, align="right")
+        text(left + 100 * mm, y, fr_money(vat), 8.5, align="right")
+        text(left + 132 * mm, y, fr_money(instalment.amount_excl_vat + vat), 8.5, align="right")
+        invoice = instalment.invoice.number if instalment.invoice_id else "à facturer"
+        text(right, y, invoice, 8.5, align="right")
+        y -= 4.8 * mm
+    c.line(left, y + 2.2 * mm, right, y + 2.2 * mm)
+    y -= 1.5 * mm
+    text(left + 12 * mm, y, "Total", 8.5, bold)
+    text(left + 70 * mm, y, fr_money(agreement.total_excl_vat), 8.5, bold, "right")
+    text(left + 100 * mm, y, fr_money(total_vat), 8.5, bold, "right")
+    text(left + 132 * mm, y, fr_money(agreement.total_excl_vat + total_vat), 8.5, bold, "right")
+    y = room(y - 10 * mm, 40 * mm)
+    text(left, y, "Suivi des paiements", 10, bold)
+    y -= 5 * mm
+    for label, value in (
+        ("Facturé", fr_money(followup.invoiced)),
+        ("Payé", fr_money(followup.paid)),
+        ("Restant dû sur les factures émises", fr_money(followup.outstanding)),
+        ("Reste à facturer", fr_money(followup.to_invoice)),
+    ):
+        text(left + 4 * mm, y, label, 9)
+        text(left + 90 * mm, y, value, 9, align="right")
+        y -= 4.5 * mm
+    y = room(y - 6 * mm, 35 * mm)
+    y = paragraph(
+        y,
+        "Chaque échéance fait l'objet d'une facture du service à son échéance, payable à "
+        "réception par mandat administratif (virement au compte du service indiqué sur la "
+        "facture).",
+        8,
+    )
+    y -= 4 * mm
+    if agreement.signed_on:
+        signature = f"Signée le {fr_date(agreement.signed_on)}"
+        if agreement.deliberation:
+            signature += f", vu la délibération du conseil municipal {agreement.deliberation}"
+        y = paragraph(y, signature) + 4.5 * mm
+    else:
+        text(left, y, "Projet de convention, à signer après délibération du conseil municipal.", 9)
+    y -= 12 * mm
+    text(left, y, "Pour le service", 9, bold)
+    text(left + 95 * mm, y, "Pour la commune", 9, bold)
+    c.showPage()
+    c.save()
+    return out.getvalue(), f"convention-{agreement.number}.pdf"

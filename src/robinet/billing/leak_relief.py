@@ -24,6 +24,11 @@ component's lines: over the tariff periods in proportion of their volumes
 inside a period, from the highest block down (the excess is the top of the
 consumption). Each credit keeps the line's unit price; the amount is rounded
 half-up to the cent and never exceeds the line's amount. No database here.
+
+A faulty meter (the meter-check branch) is corrected the same way
+(:func:`correction`): every volume component is billed again on the
+corrected consumption of the period (the reference average: the METER-3
+estimate on the history), and the difference is credited.
 """
 
 from __future__ import annotations
@@ -138,6 +143,24 @@ def _spread(excess: Decimal, weights: list[Decimal]) -> list[Decimal]:
 def relief(*, average: Decimal, lines: list[VolumeLine]) -> Relief:
     """The volumes and amounts to credit so that each component is billed on its cap."""
     water_cap, sanitation_cap = caps(average)
+    return _credit(average, water_cap, sanitation_cap, lines)
+
+
+def correction(*, corrected: Decimal, lines: list[VolumeLine]) -> Relief:
+    """A faulty meter (BILL-9 meter check): each volume component billed on ``corrected`` m³.
+
+    Water, sanitation and the levies all follow the corrected volume (rounded
+    half-up to the hundredth); what was billed above it is credited.
+    """
+    if corrected < 0:
+        raise ValueError("a negative corrected consumption")
+    volume = corrected.quantize(CAP_QUANTUM, rounding=ROUND_HALF_UP)
+    return _credit(corrected, volume, volume, lines)
+
+
+def _credit(
+    average: Decimal, water_cap: Decimal, sanitation_cap: Decimal, lines: list[VolumeLine]
+) -> Relief:
     by_component: dict[str, list[VolumeLine]] = defaultdict(list)
     for line in lines:
         if line.basis not in (WATER, SANITATION):

@@ -18,10 +18,16 @@
   inside the transaction, with its open item (BILL-6).
 * :func:`leak_relief_refuse` records the reason; the answer letter is
   rendered from ``billing/leak_letter.txt``.
-* Meter-check branch: :func:`leak_relief_request_meter_check` then
-  :func:`leak_relief_meter_check_outcome` — faulty: no relief, the invoice is
-  marked for correction; fine: the excess is due, and the check fee of the price
-  list (:data:`METER_CHECK_FEE`) is billed when it is in force and COLL-1 allows it.
+* Meter-check branch: :func:`leak_relief_request_meter_check` creates the
+  field intervention (a meter accuracy check, CASE-8) on the request's case, then
+  :func:`leak_relief_meter_check_outcome` — faulty: no relief, the consumption of
+  the period is corrected to the reference average (the estimate on the history)
+  and the difference is credited at once (an AV credit note per component,
+  :func:`robinet.billing.leak_relief.correction`); the invoice is left "to
+  correct" by hand only when nothing can be credited automatically (billed at or
+  below the average, or already credited). Fine: the excess is due, and the check
+  fee of the price list (:data:`METER_CHECK_FEE`) is billed when it is in force
+  and COLL-1 allows it.
 
 Every request belongs to a ``DEGREVEMENT`` case (CASE-2): the one the METER-5
 notice started, else an open one of the account waiting for its request (the
@@ -74,6 +80,7 @@ CERTIFICATE_EXTENSIONS = {".pdf", ".png", ".jpg", ".jpeg"}
 CERTIFICATE_MAX_BYTES = 10 * 1024 * 1024
 DWELLINGS = (PremisesUse.MAIN_RESIDENCE, PremisesUse.SECONDARY_RESIDENCE)
 REASON = "Écrêtement pour fuite (loi Warsmann)"
+CORRECTION_REASON = "Compteur défectueux : consommation rectifiée"
 SANITATION_SERVICE = "sanitation"
 #: the price-list code of the meter-check fee (billed when the meter is found fine)
 METER_CHECK_FEE = "FRAIS-ETALONNAGE"
@@ -170,6 +177,49 @@ def may_request_relief(invoice: Invoice) -> bool:
 
 def active_request_of(invoice: Invoice) -> LeakReliefRequest | None:
     return invoice.leak_relief_requests.filter(status__in=LEAK_RELIEF_ACTIVE).first()
+
+
+def corrected_volume(request: LeakReliefRequest) -> Decimal:
+    """Meter faulty: the period's consumption corrected to the reference average (m³, to the
+    hundredth, as billed)."""
+    return leak_relief.correction(corrected=request.reference_average, lines=[]).water_cap
+
+
+def correction_note_of(request: LeakReliefRequest) -> Invoice | None:
+    """Meter found faulty: the credit note of the corrected consumption, or None.
+
+    (``credit_note`` is the approval's; the correction's is found by its reason on the
+    invoice concerned.)
+    """
+    if request.status != LeakReliefStatus.METER_FAULTY:
+        return None
+    return (
+        Invoice.objects.filter(
+            credited_invoice_id=request.invoice_id,
+            kind=InvoiceKind.CREDIT_NOTE,
+            reason__startswith=CORRECTION_REASON,
+        )
+        .order_by("id")
+        .first()
+    )
+
+
+def check_intervention_of(request: LeakReliefRequest):
+    """The field intervention (meter accuracy check) of a meter-check request, or None.
+
+    It is linked through the request's case: the check is the case's latest
+    METER_ACCURACY intervention.
+    """
+    from robinet.cases.choices import InterventionKind
+    from robinet.cases.models import Intervention
+
+    if request.case_id is None or request.kind != LeakReliefKind.METER_CHECK:
+        return None
+    return (
+        Intervention.objects.filter(case_id=request.case_id, kind=InterventionKind.METER_ACCURACY)
+        .order_by("-created_at", "-id")
+        .first()
+    )
 
 
 # --- the rule on an invoice ------------------------------------------------------------------
@@ -274,10 +324,14 @@ def letter_text(request: LeakReliefRequest, relief: leak_relief.Relief | None = 
         "sanitation_cap": m3(request.sanitation_cap) if request.sanitation_cap is not None else "",
         "credit_note": request.credit_note,
         "amount": m3(request.credit_note.total_incl_vat) if request.credit_note_id else "",
+        "correction": correction_note_of(request),
+        "corrected_volume": m3(corrected_volume(request)),
         "fee_amount": m3(request.check_fee_invoice.total_incl_vat)
         if request.check_fee_invoice_id
         else "",
     }
+    if context["correction"] is not None:
+        context["correction_amount"] = m3(context["correction"].total_incl_vat)
     return render_to_string("billing/leak_letter.txt", context).strip()
 
 
@@ -637,7 +691,9 @@ def leak_relief_record_certificate(
     return request
 
 
-def _credit_note_issue(*, actor, request, relief: leak_relief.Relief) -> Invoice:
+def _credit_note_issue(
+    *, actor, request, relief: leak_relief.Relief, reason: str = "", label: str = REASON
+) -> Invoice:
     """The leak-relief credit note: the credited volume of each component at its unit price.
 
     Like ``services.credit_note_issue`` but with partial quantities; the AV
@@ -674,7 +730,7 @@ def _credit_note_issue(*, actor, request, relief: leak_relief.Relief) -> Invoice
     year = today.year
     sequence = next_number(Series.CREDIT_NOTE, year)
     water = max((c.credited for c in relief.components if c.basis == "water"), default=0)
-    reason = _(
+    reason = reason or _(
         "%(r)s : eau facturée sur %(w)s m³ (2 × la moyenne de %(a)s m³), "
         "assainissement sur %(s)s m³"
     ) % {
@@ -721,7 +777,11 @@ def _credit_note_issue(*, actor, request, relief: leak_relief.Relief) -> Invoice
         verb="credit_note_issued",
         target=note,
         subject=invoice.account,
-        data={"invoice": invoice.number, "amount": note.total_incl_vat, "reason": REASON},
+        data={
+            "invoice": invoice.number,
+            "amount": note.total_incl_vat,
+            "reason": label,
+        },
     )
     return note
 
@@ -874,11 +934,48 @@ def _meter_check_fee(request: LeakReliefRequest) -> tuple[Invoice | None, str]:
     return invoice, ""
 
 
+def _meter_correction(*, actor, request: LeakReliefRequest) -> Invoice | None:
+    """Meter faulty: the period billed again on the reference average, the difference
+    credited (an AV credit note per component). None when nothing can be credited
+    automatically: the bill is at or below the average, or it was already credited
+    (the officer corrects it by hand)."""
+    from robinet.billing.services import credited_so_far
+
+    Invoice.objects.select_for_update().filter(pk=request.invoice_id).values_list("pk").get()
+    if credited_so_far(request.invoice):
+        return None
+    correction = leak_relief.correction(
+        corrected=request.reference_average, lines=volume_lines(request.invoice)
+    )
+    if not correction.lines:
+        return None
+    reason = _(
+        "%(r)s : compteur reconnu défectueux, consommation de la période rectifiée sur "
+        "%(a)s m³ (moyenne de référence) pour l'eau, l'assainissement et les redevances"
+    ) % {"r": CORRECTION_REASON, "a": correction.water_cap}
+    return _credit_note_issue(
+        actor=actor,
+        request=request,
+        relief=correction,
+        reason=reason,
+        label=CORRECTION_REASON,
+    )
+
+
 @transaction.atomic
 def leak_relief_request_meter_check(
-    *, actor, request: LeakReliefRequest, requested_on: dt.date | None = None
+    *,
+    actor,
+    request: LeakReliefRequest,
+    requested_on: dt.date | None = None,
+    contact_phone: str | None = None,
 ) -> LeakReliefRequest:
-    """The customer asks for a meter check instead (within the same month): the excess waits."""
+    """The customer asks for a meter check instead (within the same month): the excess waits.
+
+    The field intervention (a meter accuracy check, CASE-8: the customer's presence is
+    mandatory, so it needs an appointment) is created at once on the request's case; the
+    customer's mobile is the holder's unless ``contact_phone`` is given (CUST-5).
+    """
     _require(actor, Perm.BILLING_CORRECT, request.account.centre)
     request = _locked(request)
     if request.status != LeakReliefStatus.OPEN:
@@ -893,10 +990,28 @@ def leak_relief_request_meter_check(
                 ]
             }
         )
+    from robinet.cases.choices import InterventionKind
+    from robinet.cases.field import intervention_create
     from robinet.collections.choices import BlockReason
     from robinet.collections.services import block_open
 
     case = _ensure_case(actor=actor, request=request)
+    intervention = intervention_create(
+        actor=actor,
+        case=case,
+        kind=InterventionKind.METER_ACCURACY,
+        service_point=request.service_point,
+        contact_phone=contact_phone,
+        comment=_(
+            "Vérification du compteur demandée par le client (écrêtement, facture %(n)s, "
+            "%(v)s m³ facturés pour une moyenne de %(a)s m³)."
+        )
+        % {
+            "n": request.invoice.number,
+            "v": number_format(request.invoice.volume or 0, decimal_pos=0),
+            "a": number_format(request.reference_average, decimal_pos=2),
+        },
+    )
     request.kind = LeakReliefKind.METER_CHECK
     request.status = LeakReliefStatus.CHECK_REQUESTED
     request.check_requested_on = requested_on
@@ -919,6 +1034,7 @@ def leak_relief_request_meter_check(
             "invoice": request.invoice.number,
             "requested_on": requested_on,
             "case": case.number,
+            "intervention": intervention.number,
         },
     )
     return request
@@ -928,18 +1044,22 @@ def leak_relief_request_meter_check(
 def leak_relief_meter_check_outcome(
     *, actor, request: LeakReliefRequest, faulty: bool, note: str = ""
 ) -> LeakReliefRequest:
-    """Close the meter check: faulty → the invoice is to be corrected (credit note and
-    rebill on a corrected reading); fine → the excess is due."""
+    """Close the meter check: faulty → the period's consumption is corrected to the reference
+    average and the difference credited at once (AV credit note); fine → the excess is due."""
     _require(actor, Perm.BILLING_CORRECT, request.account.centre)
     request = _locked(request)
     if request.status != LeakReliefStatus.CHECK_REQUESTED:
         raise InvalidTransition(_("Aucune vérification du compteur n'est en cours."))
     status = LeakReliefStatus.METER_FAULTY if faulty else LeakReliefStatus.METER_OK
     _decide(request, actor=actor, status=status, reason=note)
-    request.correction_needed = faulty
+    request.correction_needed = False
     _lift_check_block(actor=actor, request=request)
     fee_problem = ""
-    if not faulty:
+    correction = None
+    if faulty:
+        correction = _meter_correction(actor=actor, request=request)
+        request.correction_needed = correction is None
+    else:
         request.check_fee_invoice, fee_problem = _meter_check_fee(request)
     request.letter = letter_text(request)
     request.save(
@@ -953,7 +1073,17 @@ def leak_relief_meter_check_outcome(
             "letter",
         ]
     )
-    if faulty:
+    if faulty and correction is not None:
+        resolution = _(
+            "Compteur défectueux : consommation de la facture %(n)s rectifiée sur %(a)s m³, "
+            "avoir %(c)s de %(t)s € TTC."
+        ) % {
+            "n": request.invoice.number,
+            "a": number_format(corrected_volume(request), decimal_pos=2),
+            "c": correction.number,
+            "t": number_format(correction.total_incl_vat, decimal_pos=2),
+        }
+    elif faulty:
         resolution = _(
             "Compteur défectueux : la facture %(n)s est à corriger (avoir et refacturation)."
         ) % {"n": request.invoice.number}
@@ -977,6 +1107,7 @@ def leak_relief_meter_check_outcome(
             "invoice": request.invoice.number,
             "faulty": faulty,
             "note": note,
+            "credit_note": correction.number if correction is not None else None,
             "fee_invoice": request.check_fee_invoice.number
             if request.check_fee_invoice_id
             else None,
@@ -987,6 +1118,8 @@ def leak_relief_meter_check_outcome(
 
 __all__ = [
     "add_months",
+    "check_intervention_of",
+    "correction_note_of",
     "eligibility_problems",
     "leak_relief_approve",
     "leak_relief_get_for_user",

@@ -521,16 +521,31 @@ def simulate(
 
 
 def contract_simulation(
-    *, contract: Contract, volume: Decimal, start: dt.date, end: dt.date, social: bool = False
+    *,
+    contract: Contract,
+    volume: Decimal,
+    start: dt.date,
+    end: dt.date,
+    social: bool = False,
+    versions: list | None = None,
 ) -> pricing.Bill:
-    """What the contract would pay for a hypothetical volume (the officer answering a customer)."""
+    """What the contract would pay for a hypothetical volume (the officer answering a customer).
+
+    ``versions``: the tariff versions of the contract's commune over [start, end], when the
+    caller loaded them already (a bulk enrolment); else they are loaded here.
+    """
     from robinet.billing.engine import ContractFacts, services_of
 
     sp = contract.service_point
     meter = sp.meters.filter(removed_on__isnull=True).order_by("-installed_on").first()
     if meter is None:
         raise ValidationFailed({"contract": [_("Aucun compteur posé sur ce point de desserte.")]})
-    tariffs = tariffs_by_commune([sp.commune_insee], start=start, end=end).get(sp.commune_insee, [])
+    if versions is not None:
+        tariffs = versions
+    else:
+        tariffs = tariffs_by_commune([sp.commune_insee], start=start, end=end).get(
+            sp.commune_insee, []
+        )
     facts = ContractFacts(
         contract_id=contract.pk,
         account_id=contract.account_id,

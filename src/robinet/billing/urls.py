@@ -78,6 +78,11 @@ urlpatterns = [
         name="contribution-detail",
     ),
     path(
+        "contributions/<str:number>/pdf/",
+        views.AgreementPdfView.as_view(),
+        name="contribution-pdf",
+    ),
+    path(
         "contributions/<str:number>/signed/",
         views.AgreementSignedView.as_view(),
         name="contribution-signed",

@@ -1258,6 +1258,18 @@ class AgreementDetailView(AgreementMixin, View):
         return render(request, "billing/contribution_detail.html", context)
 
 
+class AgreementPdfView(AgreementMixin, View):
+    """The agreement document (parties, amounts, schedule, payments), rendered on request."""
+
+    def get(self, request, number):
+        from robinet.billing import contributions
+
+        content, filename = contributions.agreement_pdf(self.get_agreement())
+        response = HttpResponse(content, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{filename}"'
+        return response
+
+
 class AgreementSignedView(AgreementMixin, View):
     """The signed agreement, served to those who may see the agreement."""
 
@@ -1436,6 +1448,8 @@ class LeakDetailView(LeakMixin, View):
             "can_approve": can_decide and leak.status == LeakReliefStatus.RECEIVED,
             "can_check": can_decide and leak.status == LeakReliefStatus.CHECK_REQUESTED,
             "answer": leaks.answer_of(leak),
+            "check_intervention": leaks.check_intervention_of(leak),
+            "correction_note": leaks.correction_note_of(leak),
             "today": clock.today(),
         }
         return render(request, "billing/leak_detail.html", context)
@@ -1478,6 +1492,7 @@ class LeakActionView(LeakMixin, View):
                     actor=request.user,
                     request=leak,
                     requested_on=_form_day(post.get("requested_on")),
+                    contact_phone=post.get("contact_phone", ""),
                 )
                 messages.success(request, _("Vérification du compteur demandée."))
             elif self.action == "approve":

@@ -428,37 +428,83 @@ def leak_reliefs(today: dt.date) -> int:
     return opened
 
 
-def monthly_payers(today: dt.date, count: int = 12) -> int:
-    """A few contracts paid monthly (BILL-10), with their schedules.
+#: Monthly payers enrolled a year earlier, whose plan the demo settles (BILL-10).
+SETTLED_PAYERS = 3
+#: The share of the accounts paying monthly, in %.
+MONTHLY_SHARE = 25
 
-    Enrolled "75 days ago" (``clock.as_of``), so that their first instalments
-    are due before the demo's past SEPA run, which collects them (PAY-3).
+
+def _monthly_contracts() -> list:
+    """Active contracts of about :data:`MONTHLY_SHARE` % of the accounts, among those the
+    generator flags as paying monthly with an IBAN."""
+    wanted = round(CustomerAccount.objects.count() * MONTHLY_SHARE / 100)
+    accounts: set[int] = set()
+    contracts = []
+    for contract in (
+        Contract.objects.filter(status="active", account__monthly_payment=True)
+        .exclude(account__iban="")
+        .select_related("account__centre", "service_point")
+        .order_by("account_id", "pk")
+    ):
+        if contract.account_id not in accounts and len(accounts) >= wanted:
+            break
+        accounts.add(contract.account_id)
+        contracts.append(contract)
+    return contracts
+
+
+def monthly_payers(today: dt.date) -> int:
+    """The accounts the generator flags as paying monthly (about a quarter) get their plan and
+    schedule (BILL-10), enrolled in bulk (``plan_enrol_many``: the tariffs parsed once).
+
+    Enrolled "75 days ago" (``clock.as_of``), so that their first instalments are due
+    before the demo's past SEPA run, which collects them (PAY-3). The first
+    :data:`SETTLED_PAYERS` were enrolled a year earlier: their year is over, and
+    :func:`settle_monthly_payers` settles it once the SEPA run has collected it.
     """
     from django.utils import timezone
 
-    from robinet.billing.budget import plan_enrol
+    from robinet.billing.budget import plan_enrol_many
     from robinet.core import clock
-    from robinet.core.exceptions import ApplicationError
-    from robinet.customers.models import Contract
 
-    enrolled_at = timezone.make_aware(
-        dt.datetime.combine(today - dt.timedelta(days=75), dt.time(10))
-    )
+    def at(days_ago: int) -> dt.datetime:
+        return timezone.make_aware(
+            dt.datetime.combine(today - dt.timedelta(days=days_ago), dt.time(10))
+        )
 
-    contracts = (
-        Contract.objects.filter(status="active", account__customer_class="individual")
-        .exclude(account__iban="")
-        .order_by("pk")[:count]
-    )
-    enrolled = 0
-    for contract in contracts:
+    contracts = _monthly_contracts()
+    earlier, recent = contracts[:SETTLED_PAYERS], contracts[SETTLED_PAYERS:]
+    plans = []
+    with clock.as_of(at(440)):
+        plans += plan_enrol_many(actor=None, contracts=earlier).plans
+    with clock.as_of(at(75)):
+        plans += plan_enrol_many(actor=None, contracts=recent).plans
+    # The generator's flag on the accounts left out (or refused) would show a monthly
+    # payer without a schedule: only the enrolled accounts pay monthly.
+    CustomerAccount.objects.filter(monthly_payment=True).exclude(
+        pk__in={plan.account_id for plan in plans}
+    ).update(monthly_payment=False)
+    return len(plans)
+
+
+def settle_monthly_payers(today: dt.date) -> int:
+    """Settle the plans whose 12 months are over (BILL-10): the year's bills minus the
+    instalments collected, then the next year's schedule. Run after the SEPA run."""
+    from robinet.billing.budget import plan_settle
+    from robinet.billing.choices import BudgetPlanStatus
+    from robinet.billing.models import BudgetPlan
+
+    settled = 0
+    for plan in BudgetPlan.objects.filter(
+        status=BudgetPlanStatus.ACTIVE, period_end__lt=today
+    ).order_by("pk"):
         try:
-            with transaction.atomic(), clock.as_of(enrolled_at):
-                plan_enrol(actor=None, contract=contract, instalment_count=10, day_of_month=5)
+            with transaction.atomic():
+                plan_settle(actor=None, plan=plan, settled_on=today)
         except ApplicationError:
-            continue
-        enrolled += 1
-    return enrolled
+            continue  # e.g. no bill in its year: the demo keeps going
+        settled += 1
+    return settled
 
 
 def contributions(today: dt.date) -> int:

@@ -244,3 +244,101 @@ def test_bill_10_permissions(customer, officer, auditor, org, make_user):
         budget.plan_settle(actor=officer, plan=plan)
     with pytest.raises(PermissionDenied):
         budget.plan_suspend(actor=auditor, plan=plan)
+
+
+SOCIAL_TARIFF_YAML = factories.TARIFF_YAML.replace(
+    """      - {up_to: null, unit_price: "1.6500"}
+""",
+    """      - {up_to: null, unit_price: "1.6500"}
+    social:
+      label: tarif social
+      blocks:
+        - {up_to: 30, unit_price: "0.0000"}
+        - {up_to: null, unit_price: "0.8000"}
+""",
+)
+
+
+def test_bill_10_bill_1_estimate_at_the_social_tariff_for_a_beneficiary(org):
+    """A social-tariff beneficiary's annual estimate is priced at the social tariff, as its
+    bills will be; once the eligibility ends before the year does, at the standard one."""
+    from robinet.customers.services import particularity_add, particularity_end
+    from tests.billing.budget.conftest import with_iban
+
+    assert "social:" in SOCIAL_TARIFF_YAML
+    factories.tariff(SOCIAL_TARIFF_YAML)
+    account, sp = occupied_point(org.centres[0], start=dt.date(2025, 1, 1), index="100")
+    read(sp, dt.date(2025, 3, 10), "130")
+    read(sp, dt.date(2026, 3, 10), "250")
+    account = with_iban(account)
+    contract = account.contracts.get()
+    eligibility = particularity_add(
+        actor=None, account=account, kind="social_tariff", started_on=dt.date(2025, 6, 1)
+    )
+    plan = budget.plan_enrol(actor=None, contract=contract, instalment_count=12)
+    social = contract_simulation(
+        contract=contract,
+        volume=Decimal(120),
+        start=plan.period_start,
+        end=plan.period_end,
+        social=True,
+    )
+    standard = contract_simulation(
+        contract=contract, volume=Decimal(120), start=plan.period_start, end=plan.period_end
+    )
+    assert plan.estimate == social.total_incl_vat
+    assert plan.estimate < standard.total_incl_vat
+    assert any(line.social for line in social.lines)
+    import io
+
+    from pypdf import PdfReader
+
+    content, _name = budget.schedule_pdf(plan)
+    text = PdfReader(io.BytesIO(content)).pages[0].extract_text()
+    assert "au tarif social en vigueur" in text
+    # eligibility ending before the plan's year ends: the standard tariff
+    particularity_end(actor=None, particularity=eligibility, ended_on=dt.date(2026, 12, 31))
+    assert not budget.social_for(account.pk, plan.period_end)
+    assert (
+        budget.estimate_for(contract, period_start=plan.period_start).total
+        == standard.total_incl_vat
+    )
+
+
+def test_bill_10_bulk_enrolment_parses_the_tariffs_once(org, tariff, customer, monkeypatch):
+    """plan_enrol_many: each contract gets its own estimate, the tariffs are loaded once, and
+    a contract that cannot be enrolled is reported without stopping the others."""
+    from robinet.billing import selectors as billing_selectors
+    from robinet.tariffs import selectors as tariff_selectors
+    from tests.billing.budget.conftest import with_iban
+
+    _account, first = customer
+    account, sp = occupied_point(org.centres[0], start=dt.date(2025, 1, 1), index="500")
+    read(sp, dt.date(2025, 3, 10), "520")
+    read(sp, dt.date(2026, 3, 10), "580")  # 60 m³ a year
+    second = with_iban(account).contracts.get()
+    no_iban, _sp = occupied_point(org.centres[0], start=dt.date(2025, 1, 1), index="10")
+    third = no_iban.contracts.get()
+    loads = []
+    real = tariff_selectors.tariffs_by_commune
+
+    def counted(*args, **kwargs):
+        loads.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tariff_selectors, "tariffs_by_commune", counted)
+    monkeypatch.setattr(billing_selectors, "tariffs_by_commune", counted)
+    result = budget.plan_enrol_many(actor=None, contracts=[first, second, third])
+    assert len(loads) == 1  # one commune, one period: parsed once for both estimates
+    assert [p.contract for p in result.plans] == [first, second]
+    assert list(result.refused) == [third.number]
+    assert "IBAN" in result.refused[third.number]
+    monkeypatch.setattr(billing_selectors, "tariffs_by_commune", real)
+    for plan, volume in zip(result.plans, (Decimal(120), Decimal(60)), strict=True):
+        assert plan.estimate_volume == volume
+        priced = contract_simulation(
+            contract=plan.contract, volume=volume, start=plan.period_start, end=plan.period_end
+        )
+        assert plan.estimate == priced.total_incl_vat  # the same as one by one
+        assert len(budget.schedule_of(plan)) == 10
+    assert not BudgetPlan.objects.filter(contract=third).exists()

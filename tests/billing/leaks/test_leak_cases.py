@@ -248,7 +248,9 @@ def checked(bill, officer):
         while next_number("FAC", 2026) <= bill.sequence % 900000:
             pass
     request = leaks.leak_relief_open(actor=officer, invoice=bill)
-    return leaks.leak_relief_request_meter_check(actor=officer, request=request)
+    return leaks.leak_relief_request_meter_check(
+        actor=officer, request=request, contact_phone="0612345678"
+    )
 
 
 def test_bill_9_meter_check_suspends_dunning_until_the_outcome(bill, billing_officer):
@@ -264,7 +266,7 @@ def test_bill_9_meter_check_suspends_dunning_until_the_outcome(bill, billing_off
     assert request.check_fee_invoice is None  # faulty meter: no fee
     request.case.refresh_from_db()
     assert request.case.status == "closed"
-    assert "à corriger" in request.case.resolution
+    assert "rectifiée" in request.case.resolution
     assert not live_blocks(bill.account).exists()
 
 

@@ -167,18 +167,22 @@ def test_one_active_request_per_invoice(bill, billing_officer):
 def test_meter_check_branch_bill_9(org, billing_officer):
     bill = leak_bill(org.centres[0])
     request = leaks.leak_relief_open(actor=billing_officer, invoice=bill)
-    request = leaks.leak_relief_request_meter_check(actor=billing_officer, request=request)
+    request = leaks.leak_relief_request_meter_check(
+        actor=billing_officer, request=request, contact_phone="0612345678"
+    )
     assert request.status == "check_requested"
     with pytest.raises(InvalidTransition):
         leaks.leak_relief_approve(actor=billing_officer, request=request)
     request = leaks.leak_relief_meter_check_outcome(
         actor=billing_officer, request=request, faulty=True
     )
-    assert (request.status, request.correction_needed) == ("meter_faulty", True)
-    assert "corrigée" in request.letter
+    # the consumption is corrected and the difference credited at once: nothing left to do
+    assert (request.status, request.correction_needed) == ("meter_faulty", False)
+    assert leaks.correction_note_of(request).number in request.letter
     other = leaks.leak_relief_request_meter_check(
         actor=billing_officer,
         request=leaks.leak_relief_open(actor=billing_officer, invoice=leak_bill(org.centres[0])),
+        contact_phone="0612345678",
     )
     other = leaks.leak_relief_meter_check_outcome(
         actor=billing_officer, request=other, faulty=False

@@ -42,6 +42,23 @@ def _plural(count: int, singular: str, plural: str | None = None) -> str:
     return f"{count:,}".replace(",", "\u202f") + f" {word}"
 
 
+def _monthly_share() -> str:
+    """Accounts with a monthly-payment plan in progress, and their share of the accounts."""
+    from robinet.billing.choices import LIVE_BUDGET_STATUSES
+    from robinet.billing.models import BudgetPlan
+    from robinet.customers.models import CustomerAccount
+
+    paying = (
+        BudgetPlan.objects.filter(status__in=LIVE_BUDGET_STATUSES)
+        .values("account_id")
+        .distinct()
+        .count()
+    )
+    accounts = CustomerAccount.objects.count()
+    share = round(100 * paying / accounts) if accounts else 0
+    return f"{_plural(paying, 'compte mensualisé', 'comptes mensualisés')}, {share} %"
+
+
 class Command(BaseCommand):
     help = (
         "Crée une régie de démonstration (organisation, clients, abonnements, utilisateurs) "
@@ -252,6 +269,7 @@ class Command(BaseCommand):
 
         from robinet.core import clock
         from robinet.demo import bank, cards, cashdesk, returns, sepa, vouchers
+        from robinet.demo.billing import settle_monthly_payers
         from robinet.demo.payments import seed_payments
         from robinet.demo.users import ensure_demo_users
 
@@ -266,6 +284,7 @@ class Command(BaseCommand):
         debits = sepa.seed_demo(today)
         bank_returns = returns.seed_demo(today)
         statements = bank.seed_demo(today)
+        settled = settle_monthly_payers(today)  # after the SEPA run collected their year
         self.stdout.write(
             f"{_plural(figures['payments'], 'règlement')}, "
             f"{_plural(figures['bounced'], 'chèque impayé', 'chèques impayés')}, "
@@ -276,6 +295,7 @@ class Command(BaseCommand):
             f"{_plural(voucher['voucher_agreements'], 'convention vignettes', 'conventions vignettes')}, "
             f"{_plural(debits['sepa_mandates'], 'mandat SEPA', 'mandats SEPA')}, "
             f"{_plural(debits['sepa_debits'], 'prélèvement', 'prélèvements')}, "
+            f"{_plural(settled, 'mensualisation soldée', 'mensualisations soldées')}, "
             f"{_plural(bank_returns['rejects'], 'prélèvement rejeté', 'prélèvements rejetés')}, "
             f"{_plural(bank_returns['refunds_proposed'], 'remboursement proposé', 'remboursements proposés')}, "
             f"{_plural(statements['statements'], 'relevé bancaire', 'relevés bancaires')} "
@@ -355,7 +375,8 @@ class Command(BaseCommand):
             f"{_plural(invoices.get(InvoiceKind.WORKS, 0), 'facture de travaux', 'factures de travaux')}, "
             f"{_plural(Quote.objects.count(), 'devis', 'devis')}, "
             f"{_plural(LeakReliefRequest.objects.count(), 'écrêtement pour fuite', 'écrêtements pour fuite')}, "
-            f"{_plural(BudgetPlan.objects.count(), 'mensualisation')}"
+            f"{_plural(BudgetPlan.objects.count(), 'mensualisation')} "
+            f"({_monthly_share()})"
         )
         from django.db.models import Sum
 
