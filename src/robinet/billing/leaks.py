@@ -47,7 +47,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import os
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -307,11 +307,15 @@ def eligibility_problems(request: LeakReliefRequest) -> dict[str, list[str]]:
     return problems
 
 
+def two_decimals(value) -> str:
+    """``334,67``: rounded half-up first, as ``number_format`` alone cuts (334.667 → 334,66)."""
+    rounded = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return number_format(rounded, decimal_pos=2, use_l10n=True, force_grouping=True)
+
+
 def letter_text(request: LeakReliefRequest, relief: leak_relief.Relief | None = None) -> str:
     """The answer to the customer (French), from ``billing/leak_letter.txt``."""
-
-    def m3(value) -> str:
-        return number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
+    m3 = two_decimals
 
     context = {
         "request": request,
@@ -1009,7 +1013,7 @@ def leak_relief_request_meter_check(
         % {
             "n": request.invoice.number,
             "v": number_format(request.invoice.volume or 0, decimal_pos=0),
-            "a": number_format(request.reference_average, decimal_pos=2),
+            "a": two_decimals(request.reference_average),
         },
     )
     request.kind = LeakReliefKind.METER_CHECK

@@ -128,3 +128,11 @@ def test_never_more_than_billed_never_negative_bill_9(lines, average):
             D(0),
         )
         assert credited == component.credited
+
+
+def test_the_letter_rounds_the_average_it_prints_bill_9():
+    """BILL-9: the letter says the cap the credit used (334,67 m³), not a truncated 334,66."""
+    from robinet.billing.leaks import two_decimals
+
+    assert two_decimals(D("334.667")).replace("\u202f", " ") == "334,67"
+    assert two_decimals(D("669.333")).replace("\u202f", " ") == "669,33"
