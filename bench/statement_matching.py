@@ -58,7 +58,7 @@ def statement(credits: int, rng: random.Random) -> tuple[bytes, dict]:
     from robinet.payments.statement_samples import SampleCredit, camt053
 
     rows = list(
-        OpenItem.objects.filter(kind="invoice", cleared_on__isnull=True)
+        OpenItem.objects.filter(kind="invoice", cleared_on__isnull=True, open_amount__gt=0)
         .order_by("?" if credits < 50_000 else "pk")
         .values_list(
             "open_amount", "document_number", "account__number", "account__party__name",
