@@ -24,3 +24,29 @@ def damage(draw, sample: bytes, junk: Sequence[bytes] = (), *, longest_cut: int 
         else:
             del data[at:]
     return bytes(data)
+
+
+def import_or_refuse(do_import, counts):
+    """Run ``do_import()``: a refusal (``ApplicationError``) must say what is wrong — each
+    problem placed and explained — and leave ``counts()`` as they were. Anything else raised
+    fails the test. Returns ``(result, refusal, counts before)``."""
+    from robinet.core.exceptions import ApplicationError
+    from robinet.core.imports import InvalidImportFile
+
+    before = counts()
+    try:
+        result = do_import()
+    except ApplicationError as error:
+        refusal = error
+    else:
+        return result, None, before
+    assert str(refusal.message).strip()
+    if isinstance(refusal, InvalidImportFile):
+        assert refusal.issues
+        for issue in refusal.issues:  # each problem is placed: a line (and column) or the file
+            assert issue.message.strip()
+            assert issue.line is None or issue.line >= 1
+    if refusal.fields:
+        assert all(str(m).strip() for ms in refusal.fields.values() for m in ms)
+    assert counts() == before  # nothing half-written
+    return None, refusal, before

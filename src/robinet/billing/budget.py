@@ -936,27 +936,22 @@ def schedule_pdf(plan: BudgetPlan) -> tuple[bytes, str]:
     from django.conf import settings
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
-    from reportlab.pdfgen.canvas import Canvas
 
-    from robinet.billing.documents.pdf import fonts, fr_date, fr_money, fr_quantity
+    from robinet.billing.documents.pdf import a4_document, fonts, fr_date, fr_money, fr_quantity
     from robinet.billing.selectors import buyer, seller
 
     regular, bold = fonts(embed=True)
     s, b = seller(), buyer(plan.account)
     creditor_id = settings.ROBINET_UTILITY["sepa_creditor_id"]
     out = io.BytesIO()
-    c = Canvas(out, pagesize=A4, pageCompression=1)
-    c.setTitle(f"Échéancier de mensualisation {plan.year} — abonnement {plan.contract.number}")
-    c.setAuthor(s.name)
+    c, text = a4_document(
+        out,
+        title=f"Échéancier de mensualisation {plan.year} — abonnement {plan.contract.number}",
+        author=s.name,
+        regular=regular,
+    )
     width, height = A4
     left, right = 18 * mm, width - 18 * mm
-
-    def text(x, y, value, size=9, font=regular, align="left"):
-        c.setFont(font, size)
-        if align == "right":
-            c.drawRightString(x, y, value)
-        else:
-            c.drawString(x, y, value)
 
     y = height - 18 * mm
     text(left, y, s.name, 13, bold)

@@ -521,9 +521,8 @@ def agreement_pdf(agreement: ContributionAgreement) -> tuple[bytes, str]:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
     from reportlab.lib.utils import simpleSplit
-    from reportlab.pdfgen.canvas import Canvas
 
-    from robinet.billing.documents.pdf import fonts, fr_date, fr_money, fr_rate
+    from robinet.billing.documents.pdf import a4_document, fonts, fr_date, fr_money, fr_rate
     from robinet.billing.selectors import buyer, seller
 
     regular, bold = fonts(embed=True)
@@ -532,19 +531,12 @@ def agreement_pdf(agreement: ContributionAgreement) -> tuple[bytes, str]:
     total_vat = sum((vat_of(i.amount_excl_vat, rate) for i in schedule_of(agreement)), Decimal(0))
     followup = followup_of(agreement)
     out = io.BytesIO()
-    c = Canvas(out, pagesize=A4, pageCompression=1)
-    c.setTitle(f"Convention de participation {agreement.number}")
-    c.setAuthor(s.name)
+    c, text = a4_document(
+        out, title=f"Convention de participation {agreement.number}", author=s.name, regular=regular
+    )
     width, height = A4
     left, right = 18 * mm, width - 18 * mm
     bottom = 25 * mm
-
-    def text(x, y, value, size=9, font=regular, align="left"):
-        c.setFont(font, size)
-        if align == "right":
-            c.drawRightString(x, y, value)
-        else:
-            c.drawString(x, y, value)
 
     def paragraph(y: float, value: str, size=9, font=regular) -> float:
         """``value`` wrapped to the page width; returns the y below it."""

@@ -491,9 +491,9 @@ def quote_pdf(quote: Quote) -> tuple[bytes, str]:
     """A simple A4 quote in French with its legal mentions (validity, VAT, totals)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
-    from reportlab.pdfgen.canvas import Canvas
 
     from robinet.billing.documents.pdf import (
+        a4_document,
         fonts,
         fr_date,
         fr_money,
@@ -506,19 +506,10 @@ def quote_pdf(quote: Quote) -> tuple[bytes, str]:
     regular, bold = fonts(embed=True)
     s, b = seller(), buyer(quote.account)
     out = io.BytesIO()
-    c = Canvas(out, pagesize=A4, pageCompression=1)
-    c.setTitle(f"Devis {quote.number}")
-    c.setAuthor(s.name)
+    c, text = a4_document(out, title=f"Devis {quote.number}", author=s.name, regular=regular)
     width, height = A4
     left, right = 15 * mm, width - 15 * mm
     y = height - 18 * mm
-
-    def text(x, y, value, size=9, font=regular, align="left"):
-        c.setFont(font, size)
-        if align == "right":
-            c.drawRightString(x, y, value)
-        else:
-            c.drawString(x, y, value)
 
     text(left, y, s.name, 13, bold)
     for line in (s.legal_form, *s.address_lines, f"{s.postcode} {s.city}",

@@ -143,6 +143,23 @@ def _dejavu() -> tuple[str, str]:
     return "Helvetica", "Helvetica-Bold"
 
 
+def a4_document(out, *, title: str, author: str, regular: str):
+    """An A4 canvas for a one-off document (quote, schedule, agreement) and its ``text(x, y,
+    value, size=9, font=regular, align="left")`` helper."""
+    canvas = Canvas(out, pagesize=A4, pageCompression=1)
+    canvas.setTitle(title)
+    canvas.setAuthor(author)
+
+    def text(x, y, value, size=9, font=regular, align="left"):
+        canvas.setFont(font, size)
+        if align == "right":
+            canvas.drawRightString(x, y, value)
+        else:
+            canvas.drawString(x, y, value)
+
+    return canvas, text
+
+
 def fonts_embeddable() -> bool:
     """True when DejaVu Sans Condensed is there to embed (PDF/A-3 needs embedded fonts)."""
     return _dejavu()[0] != "Helvetica"
