@@ -65,3 +65,15 @@ def test_the_unmutated_samples_import(billed, cashier):
         fmt, _outcome = bank_formats.import_file(actor=cashier, source=data, filename=name)
         assert fmt.name
     assert StatementEntry.objects.count() >= 2
+
+
+def test_a_camt_on_one_line_imports_each_operation_once(billed, cashier):
+    """PAY-5, found by the fuzzing above: a camt.053 without line breaks between its
+    operations (as some banks send it) is imported whole, each operation numbered by its
+    order, instead of two operations colliding on the same line number."""
+    data = camt(*CREDITS).replace(b"\n", b"")
+    before = StatementEntry.objects.count()
+    bank_formats.import_file(actor=cashier, source=data, filename="une-ligne.xml")
+    lines = list(StatementEntry.objects.order_by("line").values_list("line", flat=True))
+    assert len(lines) == before + 2
+    assert lines[-2:] == [1, 2]

@@ -15,6 +15,7 @@ Every problem is collected with the line of the file it was found on, then
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from decimal import Decimal, InvalidOperation
@@ -251,6 +252,10 @@ def _statement(stmt, errors: ImportErrors, expected_iban: str) -> ParsedStatemen
         return None
     if not statement_id or not iban:
         return None
+    if len({c.line for c in credits}) != len(credits):
+        # XML on one line (as some banks send it): the line no longer tells the operations
+        # apart, their order in the statement does.
+        credits = [dataclasses.replace(c, line=n) for n, c in enumerate(credits, start=1)]
     return ParsedStatement(
         format=FORMAT,
         statement_id=statement_id[:76],
