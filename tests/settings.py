@@ -37,3 +37,5 @@ ROBINET_SMS_BACKEND = "locmem"
 ROBINET_PRIVATE_FILES = Path(tempfile.mkdtemp(prefix="robinet-private-"))
 # Runs stay in-process whatever the environment says (tests that want workers start them).
 ROBINET_BROKER_URL = ""
+# Reporting snapshots: none unless a test takes one (in its own folder).
+ROBINET_REPORTING_SNAPSHOT_DIR = Path(tempfile.mkdtemp(prefix="robinet-reporting-"))

@@ -35,6 +35,8 @@ class ReportDef:
     params: tuple[str, ...] = ("date", "entity")
     #: report-specific query keys kept across drill-downs (e.g. "customer_class")
     extra: tuple[str, ...] = ()
+    #: reads the reporting snapshot when there is a recent one (``source`` parameter)
+    snapshot: bool = False
     #: hidden from the index (a drill-down level reached from another report)
     listed: bool = True
     order: int = 100

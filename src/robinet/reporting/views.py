@@ -6,16 +6,17 @@ downloads the very tables shown.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views import View
 
 from robinet.backoffice.http import StaffViewMixin
-from robinet.core import clock
 from robinet.core.exceptions import ValidationFailed
 from robinet.organisation.access import scope_for
 from robinet.organisation.models import Entity
-from robinet.reporting import exports, params, registry
+from robinet.reporting import exports, params, registry, snapshot
 from robinet.reporting.reports import dashboard
 
 
@@ -42,7 +43,7 @@ class ReportView(ReportingMixin, View):
             chosen = params.parse(request.GET, extra_keys=definition.extra)
             definition, tables = registry.report_run(user=request.user, name=name, params=chosen)
         except ValidationFailed as exc:
-            context.update(errors=exc.fields, params=params.Params(on=clock.today()))
+            context.update(errors=exc.fields, params=params.parse({}))
             return render(request, "reporting/report.html", context, status=400)
         fmt = request.GET.get("format", "")
         if fmt in exports.FORMATS:
@@ -56,7 +57,21 @@ class ReportView(ReportingMixin, View):
             query=chosen.query(),
             charts=[t for t in tables if t.chart],
         )
+        if definition.snapshot:
+            context.update(_source_context(chosen))
         return render(request, "reporting/report.html", context)
+
+
+def _source_context(chosen: params.Params) -> dict:
+    """Which figures the page shows (the reporting snapshot or live), and the other choice."""
+    used = snapshot.for_report(chosen.extra)
+    latest = used or snapshot.current()
+    return {
+        "source": used,
+        "latest_snapshot": latest,
+        "live_url": "?" + urlencode(chosen.query(source=snapshot.LIVE)),
+        "snapshot_url": "?" + urlencode(chosen.query(source=None)),
+    }
 
 
 class DashboardView(ReportingMixin, View):
@@ -76,7 +91,7 @@ class DashboardView(ReportingMixin, View):
                 user=request.user, name="dashboard", params=chosen
             )
         except ValidationFailed as exc:
-            context.update(errors=exc.fields, params=params.Params(on=clock.today()))
+            context.update(errors=exc.fields, params=params.parse({}))
             return render(request, "reporting/index.html", context, status=400)
         context.update(
             params=chosen,

@@ -179,6 +179,14 @@ CACHES = {
     },
 }
 
+# REP-1/REP-2 at full size: the reporting snapshot (``robinet report-snapshot``), columnar
+# files the aged balance and recovery reports read with DuckDB while it is younger than
+# ROBINET_REPORTING_SNAPSHOT_MAX_AGE hours; older or absent, they read the database live.
+ROBINET_REPORTING_SNAPSHOT_DIR = Path(
+    env_str("ROBINET_REPORTING_SNAPSHOT_DIR", str(VAR_DIR / "reporting"))
+)
+ROBINET_REPORTING_SNAPSHOT_MAX_AGE = float(env_str("ROBINET_REPORTING_SNAPSHOT_MAX_AGE", "36"))
+
 # Staff two-factor authentication (TOTP app): available to all; with this on, required.
 ROBINET_STAFF_2FA_REQUIRED = env_bool("ROBINET_STAFF_2FA_REQUIRED", default=False)
 OTP_TOTP_ISSUER = env_str("ROBINET_OTP_ISSUER", "Robinet")

@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db import connection, transaction
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils.formats import number_format
@@ -28,15 +27,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from robinet.core.exceptions import NotFound
-from robinet.core.money import round_money
 from robinet.customers.choices import CustomerClass
 from robinet.customers.models import CustomerAccount
 from robinet.ledger.models import Allocation, JournalLine, OpenItem, OpenItemKind
 from robinet.ledger.reconciliation import customer_accounts_q
 from robinet.organisation.models import EntityKind
-from robinet.reporting import aging, scope
+from robinet.reporting import aging, scope, snapshot
 from robinet.reporting.params import Params
 from robinet.reporting.registry import ReportDef, register, report_url
+from robinet.reporting.sql import dialect, fetchall, in_list, money, q
 from robinet.reporting.tables import Column, Kind, Row, Table, chart_data, total_row
 
 NAME = "aged-balance"
@@ -49,10 +48,6 @@ FIGURES = (*aging.KEYS, CREDITS)
 
 
 # --- the query ---------------------------------------------------------------------------------
-
-
-def _q(name: str) -> str:
-    return connection.ops.quote_name(name)
 
 
 def _bucket_case(on: dt.date, params: list) -> str:
@@ -79,8 +74,8 @@ def _movements() -> tuple[str, str]:
     part at ``on`` is 0 and it is left out. The candidates are read once; the
     allocations after ``on`` come from the date index, once per side.
     """
-    item = _q(OpenItem._meta.db_table)
-    allocation = _q(Allocation._meta.db_table)
+    item = q(OpenItem._meta.db_table)
+    allocation = q(Allocation._meta.db_table)
     candidates = (
         f"SELECT id, account_id, due_date, amount, open_amount FROM {item} "
         f"WHERE posted_on <= %s AND (cleared_on IS NULL OR cleared_on > %s)"
@@ -100,19 +95,6 @@ def _movements() -> tuple[str, str]:
     )
 
 
-def _in(column: str, values: list, params: list) -> str:
-    if connection.vendor == "postgresql":
-        params.append(list(values))
-        return f"{column} = ANY(%s)"
-    params.extend(values)
-    return f"{column} IN ({', '.join(['%s'] * len(values)) or 'NULL'})"
-
-
-def _money(value) -> Decimal:
-    # SQLite sums decimals as floats: back to cents.
-    return round_money(Decimal(str(value or 0)))
-
-
 def aged_figures(
     on: dt.date,
     *,
@@ -121,11 +103,13 @@ def aged_figures(
     customer_class: str = "",
     account_id: int | None = None,
     order_by_debits: int | None = None,
+    source: snapshot.Snapshot | None = None,
 ) -> list[dict]:
     """Open amounts at ``on`` per bucket (and ``credits``), grouped by ``group``.
 
     ``group`` names columns among ``centre_id``, ``customer_class``, ``account_id``,
     ``item_id``. ``order_by_debits`` keeps that many groups, largest debits first.
+    ``source``: the reporting snapshot to read instead of the database.
     """
     if not centres:
         return []
@@ -134,8 +118,8 @@ def aged_figures(
     case = _bucket_case(on, params)
     params.extend([on, on])
     candidates, movements = _movements()
-    account = _q(CustomerAccount._meta.db_table)
-    where = [_in("a.centre_id", centres, params)]
+    account = q(CustomerAccount._meta.db_table)
+    where = [in_list("a.centre_id", centres, params, dialect(source))]
     if customer_class:
         where.append("a.customer_class = %s")
         params.append(customer_class)
@@ -170,40 +154,53 @@ def aged_figures(
     if order_by_debits is not None:
         sql += f" ORDER BY SUM(CASE WHEN b.bucket <> '{CREDITS}' THEN b.v ELSE 0 END) DESC"
         sql += f" LIMIT {int(order_by_debits)}"
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # JIT compiling this one big aggregate costs more than it saves (seconds at 10M
-            # items), and the hash joins need room not to spill in batches.
-            cursor.execute("SET LOCAL jit = off")
-            cursor.execute("SET LOCAL work_mem = '256MB'")
-            # The planner cannot know how few items were open at D (posting and clearing
-            # dates are correlated) and would sort millions of allocation sides for a merge
-            # join; hashing the candidates is what pays.
-            cursor.execute("SET LOCAL enable_mergejoin = off")
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    # PostgreSQL: JIT compiling this one big aggregate costs more than it saves (seconds
+    # at 10M items), and the hash joins need room not to spill in batches. The planner
+    # cannot know how few items were open at D (posting and clearing dates are
+    # correlated) and would sort millions of allocation sides for a merge join; hashing
+    # the candidates is what pays.
+    rows = fetchall(
+        sql,
+        params,
+        snapshot=source,
+        postgresql=("jit = off", "work_mem = '256MB'", "enable_mergejoin = off"),
+    )
     result = []
     for row in rows:
         figures = dict(zip(group, row[: len(group)], strict=True))
         for key, value in zip(FIGURES, row[len(group) :], strict=True):
-            figures[key] = _money(value)
+            figures[key] = money(value)
         result.append(figures)
     return result
 
 
-def customers_ledger_balance(on: dt.date, *, centres: list[int]) -> Decimal:
+def customers_ledger_balance(
+    on: dt.date, *, centres: list[int], source: snapshot.Snapshot | None = None
+) -> Decimal:
     """Debit − credit of the general ledger's customers accounts (411, and 416 doubtful) at ``on``.
 
     Lines carrying a customer sub-account, entries dated on or before ``on``,
-    for the accounts of ``centres``: the figure the aged balance must equal.
+    for the accounts of ``centres``: the figure the aged balance must equal
+    (from ``source``, the reporting snapshot, when given).
     """
+    if source is not None:
+        if not centres:
+            return Decimal("0.00")
+        params: list = [on]
+        where = in_list("centre_id", centres, params, dialect(source))
+        ((debit, credit),) = source.fetchall(
+            f"SELECT SUM(debit), SUM(credit) FROM {snapshot.LEDGER_VIEW} "
+            f"WHERE entry_date <= %s AND {where}",
+            params,
+        )
+        return money(debit) - money(credit)
     totals = JournalLine.objects.filter(
         customer_accounts_q(),
         customer_account__isnull=False,
         customer_account__centre_id__in=centres,
         entry__entry_date__lte=on,
     ).aggregate(debit=Sum("debit"), credit=Sum("credit"))
-    return _money(totals["debit"]) - _money(totals["credit"])
+    return money(totals["debit"]) - money(totals["credit"])
 
 
 # --- the tables --------------------------------------------------------------------------------
@@ -326,13 +323,16 @@ def _class_table(params: Params, per_class: list[dict]) -> Table:
     )
 
 
-def _accounts_table(params: Params, centres: list[int], customer_class: str) -> Table:
+def _accounts_table(
+    params: Params, centres: list[int], customer_class: str, source: snapshot.Snapshot | None
+) -> Table:
     figures = aged_figures(
         params.on,
         centres=centres,
         group=("account_id",),
         customer_class=customer_class,
         order_by_debits=ACCOUNTS_LIMIT,
+        source=source,
     )
     accounts = {
         a.pk: a
@@ -373,12 +373,16 @@ def _accounts_table(params: Params, centres: list[int], customer_class: str) -> 
     )
 
 
-def _items_table(user, params: Params, number: str) -> Table:
+def _items_table(user, params: Params, number: str, source: snapshot.Snapshot | None) -> Table:
     account = CustomerAccount.objects.select_related("party").filter(number=number).first()
     if account is None or account.centre_id not in scope.centre_ids(user, None):
         raise NotFound(_("Compte introuvable : « %(number)s ».") % {"number": number})
     figures = aged_figures(
-        params.on, centres=[account.centre_id], group=("item_id",), account_id=account.pk
+        params.on,
+        centres=[account.centre_id],
+        group=("item_id",),
+        account_id=account.pk,
+        source=source,
     )
     items = {i.pk: i for i in OpenItem.objects.filter(pk__in=[f["item_id"] for f in figures])}
     labels = {b.key: str(b.label) for b in aging.BUCKETS}
@@ -428,8 +432,17 @@ def _items_table(user, params: Params, number: str) -> Table:
 
 def build(user, params: Params) -> list[Table]:
     """REP-1: the aged balance at ``params.on`` under ``params.entity``, with its drill-downs."""
+    source = snapshot.for_report(params.extra)
     if number := params.extra.get("account"):
-        return [_items_table(user, params, number)]
+        tables = [_items_table(user, params, number, source)]
+    else:
+        tables = _tables(user, params, source)
+    if source is not None:
+        tables[0].notes.append(source.note())
+    return tables
+
+
+def _tables(user, params: Params, source: snapshot.Snapshot | None) -> list[Table]:
     centres = scope.centre_ids(user, params.entity)
     customer_class = params.extra.get("customer_class", "")
     per_class = aged_figures(
@@ -437,14 +450,15 @@ def build(user, params: Params) -> list[Table]:
         centres=centres,
         group=("centre_id", "customer_class"),
         customer_class=customer_class,
+        source=source,
     )
     tables = []
     if entity_table := _entity_table(user, params, centres, per_class):
         tables.append(entity_table)
     tables.append(_class_table(params, per_class))
     if customer_class or (params.entity is not None and params.entity.kind == EntityKind.CENTRE):
-        tables.append(_accounts_table(params, centres, customer_class))
-    ledger = customers_ledger_balance(params.on, centres=centres)
+        tables.append(_accounts_table(params, centres, customer_class, source))
+    ledger = customers_ledger_balance(params.on, centres=centres, source=source)
     tables[-1].notes.append(
         _("Solde des comptes clients (411 et 416) au grand livre à cette date : %(amount)s €.")
         % {"amount": number_format(ledger, 2, force_grouping=True)}
@@ -462,7 +476,8 @@ register(
             "de clients (État et collectivités à part), jusqu'aux comptes et à leurs postes."
         ),
         build=build,
-        extra=("customer_class", "account"),
+        extra=("customer_class", "account", "source"),
+        snapshot=True,
         order=10,
     )
 )

@@ -12,21 +12,20 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from robinet.core.money import round_money
 from robinet.customers.models import CustomerAccount
 from robinet.ledger.models import Allocation, OpenItem, OpenItemKind
 from robinet.organisation.models import EntityKind
 from robinet.reporting import recovery_rules as rules
-from robinet.reporting import registry
+from robinet.reporting import registry, snapshot
 from robinet.reporting.params import Params
 from robinet.reporting.registry import ReportDef, register
 from robinet.reporting.scope import centre_ids, sum_figures, tree_rows
+from robinet.reporting.sql import dialect, fetchall, in_list, money, plus_days, q
 from robinet.reporting.tables import Column, Kind, Row, Table, chart_data
 
 NAME = "recovery"
@@ -49,30 +48,6 @@ def _r(days: int) -> str:
 # --- reads ---------------------------------------------------------------------------------------
 
 
-def _q(name: str) -> str:
-    return connection.ops.quote_name(name)
-
-
-def _in(column: str, values: list, params: list) -> str:
-    if connection.vendor == "postgresql":
-        params.append(list(values))
-        return f"{column} = ANY(%s)"
-    params.extend(values)
-    return f"{column} IN ({', '.join(['%s'] * len(values)) or 'NULL'})"
-
-
-def _plus_days(column: str, days: int) -> str:
-    """``column + days`` as a date, in SQL (dates are ISO text on SQLite)."""
-    if connection.vendor == "postgresql":
-        return f"({column} + {int(days)})"
-    return f"date({column}, '+{int(days)} days')"
-
-
-def _money(value) -> Decimal:
-    # SQLite sums decimals as floats: back to cents.
-    return round_money(Decimal(str(value or 0)))
-
-
 def _date(value) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -81,7 +56,7 @@ def _date(value) -> dt.date:
     return value
 
 
-def _items_sql(centres: list[int], start: dt.date, end: dt.date, params: list) -> str:
+def _items_sql(centres: list[int], start: dt.date, end: dt.date, params: list, dialect: str) -> str:
     """Per centre and invoice date in the period (NULL for every other item): item sums.
 
     Receivables at a date D are the sum of the items posted by D. As every
@@ -93,7 +68,7 @@ def _items_sql(centres: list[int], start: dt.date, end: dt.date, params: list) -
     (or after the end), those not cleared and the debits not due at the end,
     never the whole history.
     """
-    item, account = _q(OpenItem._meta.db_table), _q(CustomerAccount._meta.db_table)
+    item, account = q(OpenItem._meta.db_table), q(CustomerAccount._meta.db_table)
     invoice, credit_note = OpenItemKind.INVOICE.value, OpenItemKind.CREDIT_NOTE.value
     in_period = "i.posted_on >= %s AND i.posted_on <= %s"
     sql = (
@@ -112,11 +87,11 @@ def _items_sql(centres: list[int], start: dt.date, end: dt.date, params: list) -
         "OR (i.due_date > %s AND i.posted_on <= %s)) AND "
     )
     params.extend([start, end, start, end, start, end, start, end, end, end, start, end, end, end])
-    return sql + _in("a.centre_id", centres, params) + " GROUP BY 1, 2"
+    return sql + in_list("a.centre_id", centres, params, dialect) + " GROUP BY 1, 2"
 
 
 def _allocations_sql(
-    centres: list[int], start: dt.date, end: dt.date, on: dt.date, params: list
+    centres: list[int], start: dt.date, end: dt.date, on: dt.date, params: list, dialect: str
 ) -> str:
     """Per centre and invoice date: payments collected within N days; and what cleared the
     debits not due at the end (any credit), by the end.
@@ -124,13 +99,13 @@ def _allocations_sql(
     The credit is a payment unless it is one of the other items (neither invoice nor
     payment: an invoice is never a credit), found through their small partial index.
     """
-    item, allocation = _q(OpenItem._meta.db_table), _q(Allocation._meta.db_table)
-    account = _q(CustomerAccount._meta.db_table)
+    item, allocation = q(OpenItem._meta.db_table), q(Allocation._meta.db_table)
+    account = q(CustomerAccount._meta.db_table)
     invoice, payment = OpenItemKind.INVOICE.value, OpenItemKind.PAYMENT.value
     cohort = f"d.kind = '{invoice}' AND d.posted_on >= %s AND d.posted_on <= %s"
     collected = ", ".join(
         f"SUM(CASE WHEN {cohort} AND c.id IS NULL "
-        f"AND al.allocated_on <= {_plus_days('d.posted_on', days)} "
+        f"AND al.allocated_on <= {plus_days('d.posted_on', days, dialect)} "
         "THEN al.amount ELSE 0 END)"
         for days in DAYS
     )
@@ -144,11 +119,15 @@ def _allocations_sql(
         f"WHERE al.allocated_on <= %s AND (({cohort}) OR ({not_due})) AND "
     )
     params.extend([start, end, *[start, end] * len(DAYS), end, end, end, on, start, end, end, end])
-    return sql + _in("a.centre_id", centres, params) + " GROUP BY 1, 2"
+    return sql + in_list("a.centre_id", centres, params, dialect) + " GROUP BY 1, 2"
 
 
 def recovery_figures(
-    centres: list[int], start: dt.date, end: dt.date, on: dt.date
+    centres: list[int],
+    start: dt.date,
+    end: dt.date,
+    on: dt.date,
+    source: snapshot.Snapshot | None = None,
 ) -> tuple[dict, dict[int, dict]]:
     """The report's figures in two aggregate queries: ``(by_month, balances)``.
 
@@ -161,7 +140,8 @@ def recovery_figures(
     ``balances`` maps ``centre_id`` to the receivables at the opening
     (``start`` − 1) and closing (``end``) dates, net billing of the period and
     current receivables: debits posted by ``end`` and not yet due then, less
-    what was allocated to them by ``end``. ``end`` is cut to ``on``.
+    what was allocated to them by ``end``. ``end`` is cut to ``on``. ``source``: the
+    reporting snapshot to read instead of the database.
     """
     end = min(end, on)
     by_month: dict = {}
@@ -177,39 +157,37 @@ def recovery_figures(
             centre, {"opening": ZERO, "closing": ZERO, "net_billed": ZERO, "current": ZERO}
         )
 
+    engine = dialect(source)
     items_params: list = []
-    items_sql = _items_sql(centres, start, end, items_params)
+    items_sql = _items_sql(centres, start, end, items_params, engine)
     allocations_params: list = []
-    allocations_sql = _allocations_sql(centres, start, end, on, allocations_params)
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # JIT costs more than it saves on these aggregates; the hash joins (a million
-            # accounts, the period's invoices) need room not to spill in batches.
-            cursor.execute("SET LOCAL jit = off")
-            cursor.execute("SET LOCAL work_mem = '256MB'")
-        cursor.execute(items_sql, items_params)
-        items = cursor.fetchall()
-        cursor.execute(allocations_sql, allocations_params)
-        allocations = cursor.fetchall()
+    allocations_sql = _allocations_sql(centres, start, end, on, allocations_params, engine)
+    # PostgreSQL: JIT costs more than it saves on these aggregates; the hash joins (a
+    # million accounts, the period's invoices) need room not to spill in batches.
+    settings = ("jit = off", "work_mem = '256MB'")
+    items = fetchall(items_sql, items_params, snapshot=source, postgresql=settings)
+    allocations = fetchall(
+        allocations_sql, allocations_params, snapshot=source, postgresql=settings
+    )
     for centre, day, billed, net_billed, open_now, from_start, after_end, current in items:
         if day is not None:
             key = (centre, _date(day).replace(day=1))
             target = by_month.setdefault(key, blank())
-            target["billed"] += _money(billed)
+            target["billed"] += money(billed)
         target = balance(centre)
-        open_now = _money(open_now)
-        target["opening"] += open_now - _money(from_start)
-        target["closing"] += open_now - _money(after_end)
-        target["net_billed"] += _money(net_billed)
-        target["current"] += _money(current)
+        open_now = money(open_now)
+        target["opening"] += open_now - money(from_start)
+        target["closing"] += open_now - money(after_end)
+        target["net_billed"] += money(net_billed)
+        target["current"] += money(current)
     for centre, day, *sums in allocations:
         *collected, cleared = sums
         if day is not None:
             target = by_month.setdefault((centre, _date(day).replace(day=1)), blank())
             for days, value in zip(DAYS, collected, strict=True):
-                target[_c(days)] += _money(value)
+                target[_c(days)] += money(value)
         if centre in balances:
-            balances[centre]["current"] -= _money(cleared)
+            balances[centre]["current"] -= money(cleared)
     return by_month, balances
 
 
@@ -450,15 +428,18 @@ def detail_table(params: Params, centres: list[int]) -> Table:
 
 
 def build(user, params: Params) -> list[Table]:
+    source = snapshot.for_report(params.extra)
     centres = centre_ids(user, params.entity)
     start, end = params.start, min(params.end, params.on)
-    by_month, balances = recovery_figures(centres, start, end, params.on)
+    by_month, balances = recovery_figures(centres, start, end, params.on, source)
     tables = [
         entity_table(user, params, centres, by_month, balances),
         cohort_table(params, by_month),
     ]
     if params.entity is not None and params.entity.kind == EntityKind.CENTRE:
         tables.append(detail_table(params, centres))
+    if source is not None:
+        tables[0].notes.append(source.note())
     return tables
 
 
@@ -473,6 +454,8 @@ register(
         ),
         build=build,
         params=("date", "entity", "start", "end"),
+        extra=("source",),
+        snapshot=True,
         order=10,
     )
 )
