@@ -28,7 +28,9 @@ set-based ``INSERT … SELECT generate_series`` a ledger of this shape:
 then ``VACUUM ANALYZE``, and times each report of ``--report`` (default the aged
 balance and the recovery report when registered) for the whole tree at today's
 date, at the last month end and at a date one year back: ``--runs`` runs
-each, min / median / max.
+each, min / median / max, computed live from the database and from the
+reporting snapshot (``--source``; the snapshot is taken first, into a
+throwaway folder, and timed), checking that both give the same figures.
 Not a test: figures depend on the machine.
 """
 
@@ -37,6 +39,7 @@ import datetime as dt
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -220,22 +223,36 @@ def _build(items: int, today: dt.date) -> int:
         return cursor.fetchone()[0]
 
 
-def _time(name: str, on: dt.date, runs: int) -> list[float]:
+def _time(name: str, on: dt.date, runs: int, source: str) -> tuple[list[float], list]:
     from robinet.reporting.management.commands.report import operator
     from robinet.reporting.params import parse
     from robinet.reporting.registry import report_run
 
-    chosen = parse({"date": on.isoformat()})  # the defaults a user gets: 12 months to the date
+    # the defaults a user gets: 12 months to the date
+    chosen = parse({"date": on.isoformat(), "source": source}, extra_keys=("source",))
 
     started = time.perf_counter()
-    report_run(user=operator(), name=name, params=chosen)
-    print(f"  {name} at {on}: first (cold) run {time.perf_counter() - started:.2f} s", flush=True)
+    _definition, tables = report_run(user=operator(), name=name, params=chosen)
+    print(f"  {name} at {on} ({source}): first (cold) run {time.perf_counter() - started:.2f} s",
+          flush=True)  # fmt: skip
     timings = []
     for _ in range(runs):
         started = time.perf_counter()
         report_run(user=operator(), name=name, params=chosen)
         timings.append(time.perf_counter() - started)
-    return timings
+    return timings, [[r.cells for r in (*t.rows, *t.footer)] for t in tables]
+
+
+def _snapshot() -> None:
+    from django.conf import settings
+
+    from robinet.reporting import snapshot
+
+    settings.ROBINET_REPORTING_SNAPSHOT_DIR = Path(tempfile.mkdtemp(prefix="robinet-bench-"))
+    taken, seconds = snapshot.take()
+    size = sum(f.stat().st_size for f in taken.path.iterdir())
+    rows = ", ".join(f"{n} {c:,}" for n, c in taken.rows.items())
+    print(f"reporting snapshot ({rows}; {size / 1e6:.0f} MB) in {seconds:.1f} s", flush=True)
 
 
 def main() -> None:
@@ -246,6 +263,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="keep the database at the end")
     parser.add_argument("--reuse", action="store_true", help="time a kept database as it is")
+    parser.add_argument(
+        "--source",
+        choices=("live", "snapshot", "both"),
+        default="both",
+        help="the database, the reporting snapshot (taken first, timed), or both (compared)",
+    )
     args = parser.parse_args()
     if not args.database_url.startswith(("postgres://", "postgresql://")):
         parser.error("--database-url: a PostgreSQL database")
@@ -270,19 +293,27 @@ def main() -> None:
             ("last month end", month_end),
             ("one year back", today - dt.timedelta(days=365)),
         )
+        sources = ("live", "snapshot") if args.source == "both" else (args.source,)
+        if "snapshot" in sources:
+            _snapshot()
         for name in names:
             for label, on in dates:
-                try:
-                    timings = _time(name, on, args.runs)
-                except Exception as error:  # a report not built yet, for instance
-                    print(f"{name} at {on} ({label}): failed: {error!r}")
-                    continue
-                print(
-                    f"{name} at {on} ({label}): min {min(timings):.2f} s, "
-                    f"median {statistics.median(timings):.2f} s, max {max(timings):.2f} s "
-                    f"({args.runs} runs)",
-                    flush=True,
-                )
+                results = {}
+                for source in sources:
+                    try:
+                        timings, results[source] = _time(name, on, args.runs, source)
+                    except Exception as error:  # a report not built yet, for instance
+                        print(f"{name} at {on} ({label}, {source}): failed: {error!r}")
+                        continue
+                    print(
+                        f"{name} at {on} ({label}, {source}): min {min(timings):.2f} s, "
+                        f"median {statistics.median(timings):.2f} s, "
+                        f"max {max(timings):.2f} s ({args.runs} runs)",
+                        flush=True,
+                    )
+                if len(results) == 2:
+                    same = results["live"] == results["snapshot"]
+                    print(f"  live and snapshot figures {'identical' if same else 'DIFFER'}")
     finally:
         if not args.keep and not args.reuse:
             _drop(args.database_url)
