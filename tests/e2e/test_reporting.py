@@ -77,3 +77,26 @@ def test_rep_5_dashboard_is_usable_on_a_phone(new_page, manager, debt):
     page.get_by_label("Périmètre").select_option(label="—— Centre 1.1")
     page.get_by_role("button", name="Afficher", exact=True).click()
     expect(page.locator("[data-tile='1']")).to_contain_text("120,00")
+
+
+def test_rep_1_snapshot_figures_are_labelled_and_live_ones_one_click_away(
+    new_page, manager, debt, settings, tmp_path
+):
+    """REP-1 at full size reads the reporting snapshot; a later bill shows only live."""
+    from robinet.reporting import snapshot
+
+    settings.ROBINET_REPORTING_SNAPSHOT_DIR = tmp_path / "reporting"
+    snapshot.take()
+    bill(debt, issued=clock.today(), amount="5.00")
+    page = new_page(width=390, height=844, user=manager)
+    page.goto("/reporting/aged-balance/")
+    band = page.locator("[data-source='snapshot']")
+    expect(band).to_contain_text("instantané de reporting")
+    classes = page.locator("[data-report-table='classes']")
+    expect(classes).to_contain_text("120,00")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    band.get_by_role("link", name="Calculer en direct").click()
+    expect(page.locator("[data-source='live']")).to_be_visible()
+    expect(page.locator("[data-report-table='classes']")).to_contain_text("125,00")
+    page.get_by_role("link", name="Lire l'instantané").click()
+    expect(page.locator("[data-source='snapshot']")).to_be_visible()
