@@ -7,6 +7,7 @@ class BillingConfig(AppConfig):
     verbose_name = "Facturation"
 
     def ready(self) -> None:
-        from robinet.billing import runs
+        from robinet.billing import rendering, runs
 
         runs.register()
+        rendering.register()

@@ -25,7 +25,7 @@ from django.db.models import Case, IntegerField, Value, When
 from django.db.models.functions import Upper
 from django.utils.translation import gettext as _
 
-from robinet.billing import selectors
+from robinet.billing import rendering, selectors
 from robinet.billing.choices import InvoiceKind
 from robinet.billing.models import Invoice
 from robinet.core.exceptions import ApplicationError
@@ -229,10 +229,12 @@ def print_export(run: BatchRun, csv_out: IO[str], pdf_out: IO[bytes] | None = No
     writer.writeheader()
     merged = PdfWriter() if pdf_out is not None else None
     documents = pages = 0
+    # Documents a rendering run wrote are read, not rendered again (any that changed is).
+    rendered = rendering.folder(run)
     for row in print_rows(run):
         documents += 1
         if merged is not None:
-            content, _name = selectors.invoice_pdf(row["_invoice"])
+            content, _name = selectors.invoice_pdf(row["_invoice"], rendered=rendered)
             reader = PdfReader(io.BytesIO(content))
             row["first_page"] = str(pages + 1)
             row["pages"] = str(len(reader.pages))

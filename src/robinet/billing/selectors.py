@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -341,24 +343,50 @@ def invoice_document(invoice: Invoice) -> doc.InvoiceDocument:
     )
 
 
-def invoice_pdf(invoice: Invoice) -> tuple[bytes, str]:
+def invoice_pdf(invoice: Invoice, *, rendered: Path | None = None) -> tuple[bytes, str]:
     """The document a customer receives: Factur-X for professionals and public bodies.
 
     Rendering is deterministic (same document, same bytes), so the bytes are cached under a
     digest of the document's data: a bill opened again costs its queries, not a new render,
-    and any change of what the document says changes the key.
+    and any change of what the document says changes the key. ``rendered``: a folder
+    where a rendering run (:mod:`robinet.billing.rendering`) wrote the documents under
+    that key, read before rendering.
     """
-    document = invoice_document(invoice)
-    facturx = document.buyer.needs_facturx
-    render = doc.render_facturx if facturx else doc.render_pdf
+    document, facturx, key = _document_and_key(invoice)
     filename = f"{invoice.number}-facturx.pdf" if facturx else f"{invoice.number}.pdf"
     cache = caches[DOCUMENT_CACHE]
-    key = _document_key("facturx" if facturx else "pdf", document)
     content = cache.get(key)
+    if content is None and rendered is not None:
+        path = rendered / rendered_file_name(key)
+        content = path.read_bytes() if path.is_file() else None
     if content is None:
-        content = render(document)
+        content = (doc.render_facturx if facturx else doc.render_pdf)(document)
         cache.set(key, content)
     return content, filename
+
+
+def invoice_pdf_file(invoice: Invoice, folder: Path) -> bool:
+    """Write the invoice's document into ``folder`` under its key, unless it is there
+    already (a resumed rendering run); True when it was rendered now."""
+    document, facturx, key = _document_and_key(invoice)
+    path = folder / rendered_file_name(key)
+    if path.is_file():
+        return False
+    content = (doc.render_facturx if facturx else doc.render_pdf)(document)
+    partial = path.with_suffix(f".{os.getpid()}.part")
+    partial.write_bytes(content)
+    os.replace(partial, path)  # never a half-written document under its final name
+    return True
+
+
+def rendered_file_name(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest() + ".pdf"
+
+
+def _document_and_key(invoice: Invoice) -> tuple[doc.InvoiceDocument, bool, str]:
+    document = invoice_document(invoice)
+    facturx = document.buyer.needs_facturx
+    return document, facturx, _document_key("facturx" if facturx else "pdf", document)
 
 
 DOCUMENT_CACHE = "documents"

@@ -115,6 +115,19 @@ def billing_run_execute(*, actor, run, executor=None, wait: bool = False):
     return run_execute(run=run, actor=_user(actor), executor=executor, wait=wait)
 
 
+def billing_run_render(*, actor, run, executor=None, wait: bool = False, execute: bool = True):
+    """Render the documents of a finished billing run as PDF files, on the run workers
+    (BILL-8, BILL-12): the print export then merges them instead of rendering.
+    ``execute=False``: only plan and approve it (the screen starts it after the response)."""
+    from robinet.billing import rendering
+
+    _require(actor, Perm.BILLING_RUN)
+    render = rendering.render_create(billing_run=run, actor=_user(actor))
+    if not execute:
+        return render
+    return run_execute(run=render, actor=_user(actor), executor=executor, wait=wait)
+
+
 # --- held bills (BILL-5) --------------------------------------------------------------------
 
 

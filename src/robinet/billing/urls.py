@@ -8,6 +8,7 @@ urlpatterns = [
     path("runs/create/", views.RunCreateView.as_view(), name="run-create"),
     path("runs/<int:pk>/", views.RunDetailView.as_view(), name="run-detail"),
     path("runs/<int:pk>/resume/", views.RunResumeView.as_view(), name="run-resume"),
+    path("runs/<int:pk>/render/", views.RunRenderView.as_view(), name="run-render"),
     path(
         "runs/<int:pk>/print-export.csv",
         views.RunPrintExportView.as_view(),

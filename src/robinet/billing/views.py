@@ -306,6 +306,50 @@ class RunResumeView(StaffViewMixin, View):
         return redirect("billing:run-detail", run.pk)
 
 
+class RunRenderView(StaffViewMixin, View):
+    """« Rendre les PDF » of a finished run (POST, on the run workers); GET: its progress
+    block, polled by the run's page while the rendering runs."""
+
+    permission = Perm.BILLING_VIEW
+    start = staticmethod(execute_in_background)
+
+    def get(self, request, pk):
+        run = selectors.run_get_for_user(user=request.user, pk=pk)
+        context = render_context(run)
+        context["can_run"] = can(request.user, Perm.BILLING_RUN)
+        return render(request, "billing/_render_progress.html", context)
+
+    def post(self, request, pk):
+        run = selectors.run_get_for_user(user=request.user, pk=pk)
+        try:
+            render_run = services.billing_run_render(actor=request.user, run=run, execute=False)
+        except (exceptions.PermissionDenied, exceptions.NotFound):
+            raise
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("billing:run-detail", run.pk)
+        render_pk, user_pk = render_run.pk, request.user.pk
+        transaction.on_commit(lambda: self.start(render_pk, user_pk))
+        messages.success(
+            request, _("Édition PDF de la facturation n° %(n)s lancée.") % {"n": run.pk}
+        )
+        return redirect("billing:run-detail", run.pk)
+
+
+def render_context(run: BatchRun) -> dict[str, Any]:
+    """The latest PDF rendering of a finished billing run, for its page."""
+    from robinet.billing import rendering
+
+    latest = rendering.render_runs(run).first()
+    active = latest is not None and latest.state in rendering.ACTIVE
+    return {
+        "run": run,
+        "render_run": latest,
+        "render_workers": run_worker_progress(latest) if latest else [],
+        "render_active": active,
+    }
+
+
 def run_context(run: BatchRun) -> dict[str, Any]:
     report = selectors.run_report(run)
     held = dict(HeldBill.objects.filter(run=run).values_list("contract_id", "pk"))
@@ -347,6 +391,8 @@ class RunDetailView(StaffViewMixin, View):
         context = run_context(run)
         context["can_run"] = can(request.user, Perm.BILLING_RUN)
         partial = request.htmx and not request.htmx.history_restore_request
+        if not partial and run.state == RunState.DONE:
+            context.update(render_context(run))
         template = "billing/_run_progress.html" if partial else "billing/run_detail.html"
         return render(request, template, context)
 

@@ -12,7 +12,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from robinet.billing import printing, selectors, services, statistics
+from robinet.billing import printing, rendering, selectors, services, statistics
 from robinet.core.distributed import is_distributed
 from robinet.core.exceptions import ApplicationError
 from robinet.core.runs import (
@@ -112,6 +112,10 @@ class Command(BaseCommand):
         export.add_argument("run_id", type=int)
         export.add_argument("-o", "--output", required=True, help="fichier CSV")
         export.add_argument("--pdf", help="PDF des factures fusionnées, dans le même ordre")
+        render = sub.add_parser(
+            "render", help="rendre les PDF d'une facturation terminée, sur les workers (BILL-8)"
+        )
+        render.add_argument("run_id", type=int)
 
     def handle(self, *args, action: str, **options):
         try:
@@ -141,6 +145,21 @@ class Command(BaseCommand):
         started = time.perf_counter()
         run = run_resume(run=run, executor=ProgressExecutor(self.stdout))
         self._report(run, time.perf_counter() - started)
+
+    def _render(self, *, run_id, **options):
+        billing_run = selectors.run_get_for_user(user=None, pk=run_id)
+        started = time.perf_counter()
+        run = services.billing_run_render(
+            actor=None, run=billing_run, executor=ProgressExecutor(self.stdout)
+        )
+        elapsed = time.perf_counter() - started
+        self.stdout.write(
+            f"Édition PDF n° {run.pk} de la facturation n° {billing_run.pk} — "
+            f"{run.get_state_display()} : {run.succeeded} document(s) rendu(s), "
+            f"{run.failed} en échec, en {elapsed:.1f} s, dans {rendering.folder(billing_run)}"
+        )
+        if run.failed:
+            raise CommandError(f"{run.failed} document(s) en échec (robinet billing status).")
 
     def _status(self, *, run_id, **options):
         self._report(selectors.run_get_for_user(user=None, pk=run_id), None)
