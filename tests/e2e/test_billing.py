@@ -60,6 +60,13 @@ def test_run_from_the_ui_release_held_bill_pdf_and_credit_note(
     run = BatchRun.objects.get()
     assert (run.state, run.succeeded) == ("done", 2)
 
+    # 1b. Its PDFs, rendered by a run of their own (on the workers when there are some).
+    page.get_by_role("button", name="Rendre les PDF").click()
+    expect(page.locator("[data-render-state]")).to_have_attribute(
+        "data-render-state", "done", timeout=30_000
+    )
+    expect(page.locator("#run-render")).to_contain_text("2 / 2")
+
     # 2. The held bill, from the worklist: its reason, its simulation, then Libérer.
     held = HeldBill.objects.get(account=big)
     menu(page, "Factures bloquées", "Facturation")

@@ -391,7 +391,7 @@ class RunDetailView(StaffViewMixin, View):
         context = run_context(run)
         context["can_run"] = can(request.user, Perm.BILLING_RUN)
         partial = request.htmx and not request.htmx.history_restore_request
-        if not partial and run.state == RunState.DONE:
+        if run.state == RunState.DONE:
             context.update(render_context(run))
         template = "billing/_run_progress.html" if partial else "billing/run_detail.html"
         return render(request, template, context)
