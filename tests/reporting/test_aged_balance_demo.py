@@ -1,35 +1,21 @@
 """REP-1 consistency on demo data: aged balance = Σ customer open items = 411/416 at each date."""
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
-from django.utils import timezone
 
-from robinet.core import clock
 from robinet.ledger.models import OpenItem
 from robinet.organisation.models import Entity, EntityKind
 from robinet.reporting.management.commands.report import operator
 from robinet.reporting.params import Params
 from robinet.reporting.reports.aged_balance import FIGURES, aged_figures, build
 from robinet.reporting.reports.aged_balance import customers_ledger_balance as ledger_balance
-from tests.demo.utility import billed_and_paid
+from tests.reporting.conftest import DEMO_TODAY
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date(2026, 11, 22)
-
-
-@pytest.fixture(autouse=True)
-def today():
-    with clock.as_of(timezone.make_aware(dt.datetime.combine(TODAY, dt.time(12)))):
-        yield TODAY
-
-
-@pytest.fixture
-def demo(monkeypatch, tmp_path):
-    billed_and_paid(monkeypatch, tmp_path, today=TODAY, customers=120, seed=7)
+TODAY = DEMO_TODAY
 
 
 def test_rep1_demo_aged_balance_equals_open_items_and_the_customers_account(demo):

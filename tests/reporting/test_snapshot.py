@@ -23,28 +23,17 @@ from robinet.reporting.management.commands.report import operator
 from robinet.reporting.params import Params
 from robinet.reporting.registry import report_run
 from robinet.reporting.reports import aged_balance, recovery
-from tests.demo.utility import billed_and_paid
+from tests.reporting.conftest import DEMO_TODAY
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date(2026, 11, 22)
-
-
-@pytest.fixture(autouse=True)
-def today():
-    with clock.as_of(timezone.make_aware(dt.datetime.combine(TODAY, dt.time(12)))):
-        yield TODAY
+TODAY = DEMO_TODAY
 
 
 @pytest.fixture(autouse=True)
 def folder(settings, tmp_path):
     settings.ROBINET_REPORTING_SNAPSHOT_DIR = tmp_path / "reporting"
     return settings.ROBINET_REPORTING_SNAPSHOT_DIR
-
-
-@pytest.fixture
-def demo(monkeypatch, tmp_path):
-    billed_and_paid(monkeypatch, tmp_path / "demo", today=TODAY, customers=120, seed=7)
 
 
 def _centres() -> list[int]:

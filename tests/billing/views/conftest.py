@@ -28,23 +28,25 @@ def due(org, tariff):
     return account, big
 
 
+def run_now(run_pk, user_pk):
+    """A run started from a page, executed in the request's thread instead of its own."""
+    from django.contrib.auth import get_user_model
+
+    from robinet.billing import services
+    from robinet.core.runs import InProcessExecutor
+
+    services.billing_run_execute(
+        actor=get_user_model().objects.get(pk=user_pk),
+        run=BatchRun.objects.get(pk=run_pk),
+        executor=InProcessExecutor(),
+    )
+
+
 @pytest.fixture
 def synchronous(monkeypatch):
     """Run the billing in the request's thread (the page's background thread, made testable)."""
-
-    def run_now(run_pk, user_pk):
-        from django.contrib.auth import get_user_model
-
-        from robinet.billing import services
-        from robinet.core.runs import InProcessExecutor
-
-        services.billing_run_execute(
-            actor=get_user_model().objects.get(pk=user_pk),
-            run=BatchRun.objects.get(pk=run_pk),
-            executor=InProcessExecutor(),
-        )
-
     monkeypatch.setattr(views.RunCreateView, "start", staticmethod(run_now))
+    monkeypatch.setattr(views.RunRenderView, "start", staticmethod(run_now))
 
 
 @pytest.fixture

@@ -5,9 +5,7 @@ import datetime as dt
 import pytest
 from django.core.cache import caches
 
-from robinet.billing import selectors, services
-from robinet.core.models import BatchRun
-from robinet.core.runs import InProcessExecutor
+from robinet.billing import selectors
 from tests.billing import factories
 from tests.billing.test_printing import customer
 
@@ -29,20 +27,8 @@ def private_files(settings, tmp_path):
 
 
 def test_bill_8_the_run_page_starts_the_rendering_and_shows_its_progress(
-    web, billing_officer, billed, monkeypatch, django_capture_on_commit_callbacks
+    web, billing_officer, billed, synchronous, django_capture_on_commit_callbacks
 ):
-    from robinet.billing import views
-
-    def run_now(run_pk, user_pk):
-        from django.contrib.auth import get_user_model
-
-        services.billing_run_execute(
-            actor=get_user_model().objects.get(pk=user_pk),
-            run=BatchRun.objects.get(pk=run_pk),
-            executor=InProcessExecutor(),
-        )
-
-    monkeypatch.setattr(views.RunRenderView, "start", staticmethod(run_now))
     web.login(billing_officer)
     page = web.get("billing:run-detail", billed.pk).content.decode()
     assert 'id="run-render-start"' in page
