@@ -19,7 +19,8 @@ of the earlier billing: untimed), then times each stage as the utility lives it:
    matched and booked (PAY-5);
 6. dunning run: proposal and issue of the overdue accounts (COLL-2), in-process
    or on the workers;
-7. aged balance of the whole tree at the run date (REP-1).
+7. aged balance of the whole tree at the run date (REP-1), live; then the
+   reporting snapshot (``robinet report-snapshot``) and the same report from it.
 
 Prints one table (stage, volume, seconds, rate) and runs ``robinet check`` on
 the result. Not a test: figures depend on the machine.
@@ -32,6 +33,7 @@ import random
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -248,15 +250,29 @@ def main() -> int:
 
         stages.timed("dunning run", dunning)
 
-        def aged_balance():
+        def aged_balance(source: str):
             report_run(
                 user=operator(),
                 name="aged-balance",
-                params=parse({"date": clock.today().isoformat()}),
+                params=parse(
+                    {"date": clock.today().isoformat(), "source": source},
+                    extra_keys=("source",),
+                ),
             )
-            return "whole tree"
+            return f"whole tree, {source}"
 
-        stages.timed("aged balance", aged_balance)
+        def reporting_snapshot():
+            from django.conf import settings
+
+            from robinet.reporting import snapshot
+
+            settings.ROBINET_REPORTING_SNAPSHOT_DIR = Path(tempfile.mkdtemp(prefix="robinet-"))
+            taken, _seconds = snapshot.take()
+            return f"{sum(taken.rows.values()):,} rows"
+
+        stages.timed("aged balance", lambda: aged_balance("live"))
+        stages.timed("reporting snapshot", reporting_snapshot)
+        stages.timed("aged balance", lambda: aged_balance("snapshot"))
     finally:
         for worker in workers:
             os.killpg(worker.pid, signal.SIGTERM)
