@@ -205,3 +205,11 @@ def test_cancelled_after_the_credit_note(titled, billing_run, chief):
     household.refresh_from_db()
     assert household.status == TitleStatus.CANCELLED
     assert record.outcome["cancelled_count"] == 1
+
+
+def test_a_date_with_a_huge_day_is_invalid_not_a_crash():
+    """Found by the status-file fuzz test (issue 13): ``int`` overflowed ``dt.date``."""
+    from robinet.pes.status import parse_day
+
+    assert parse_day("9" * 40 + "08/02/2026") is None
+    assert parse_day("08/02/2026") == dt.date(2026, 2, 8)

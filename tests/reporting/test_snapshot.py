@@ -65,9 +65,8 @@ def test_rep1_rep2_snapshot_figures_equal_the_live_ones_to_the_cent(demo):
     account_id = OpenItem.objects.filter(cleared_on__isnull=True).values("account_id")[:1]
     item = OpenItem.objects.get(pk=OpenItem.objects.filter(account_id__in=account_id)[:1])
     args = dict(centres=centres, group=("item_id",), account_id=item.account_id)
-    assert aged_balance.aged_figures(TODAY, **args, source=taken) == aged_balance.aged_figures(
-        TODAY, **args
-    )
+    items = aged_balance.aged_figures(TODAY, **args, source=taken)
+    assert sorted(items, key=repr) == sorted(aged_balance.aged_figures(TODAY, **args), key=repr)
 
 
 def test_rep1_the_report_reads_a_recent_snapshot_and_says_so(demo):

@@ -77,7 +77,7 @@ def parse_day(value: str) -> dt.date | None:
                 return None
             return dt.date(int(year), int(month), int(day))
         return dt.date.fromisoformat(value)
-    except ValueError:
+    except (ValueError, OverflowError):  # a day of forty digits is not a date either
         return None
 
 
