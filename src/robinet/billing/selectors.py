@@ -360,7 +360,7 @@ def invoice_pdf(invoice: Invoice, *, rendered: Path | None = None) -> tuple[byte
         path = rendered / rendered_file_name(key)
         content = path.read_bytes() if path.is_file() else None
     if content is None:
-        content = (doc.render_facturx if facturx else doc.render_pdf)(document)
+        content = _render(document, facturx)
         cache.set(key, content)
     return content, filename
 
@@ -372,7 +372,7 @@ def invoice_pdf_file(invoice: Invoice, folder: Path) -> bool:
     path = folder / rendered_file_name(key)
     if path.is_file():
         return False
-    content = (doc.render_facturx if facturx else doc.render_pdf)(document)
+    content = _render(document, facturx)
     partial = path.with_suffix(f".{os.getpid()}.part")
     partial.write_bytes(content)
     os.replace(partial, path)  # never a half-written document under its final name
@@ -381,6 +381,10 @@ def invoice_pdf_file(invoice: Invoice, folder: Path) -> bool:
 
 def rendered_file_name(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest() + ".pdf"
+
+
+def _render(document: doc.InvoiceDocument, facturx: bool) -> bytes:
+    return (doc.render_facturx if facturx else doc.render_pdf)(document)
 
 
 def _document_and_key(invoice: Invoice) -> tuple[doc.InvoiceDocument, bool, str]:

@@ -24,12 +24,13 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,15 +50,32 @@ CURRENT = "current"
 FORMAT = 1
 
 
+def _ledger_totals():
+    """Debits and credits of the customers accounts (411, 416) per centre and entry date."""
+    return (
+        JournalLine.objects.filter(customer_accounts_q(), customer_account__isnull=False)
+        .values("customer_account__centre_id", "entry__entry_date")
+        .annotate(debit=Sum("debit"), credit=Sum("credit"))
+        .values_list("customer_account__centre_id", "entry__entry_date", "debit", "credit")
+        .order_by()
+    )
+
+
 @dataclass(frozen=True)
 class Part:
-    """One file of the snapshot: a query's columns, with their DuckDB types."""
+    """One file of the snapshot: a view name, its columns with their DuckDB types, and the
+    query giving them (by default the model's columns of those names)."""
 
     view: str
     columns: tuple[tuple[str, str], ...]
+    model: type | None = None
+    query: Callable[[], QuerySet] | None = None
 
     def queryset(self):
-        return _QUERYSETS[self.view]()
+        if self.query is not None:
+            return self.query()
+        names = [name for name, _type in self.columns]
+        return self.model.objects.values_list(*names).order_by()
 
 
 MONEY = "DECIMAL(18,2)"
@@ -74,6 +92,7 @@ PARTS = (
             ("open_amount", MONEY),
             ("cleared_on", "DATE"),
         ),
+        model=OpenItem,
     ),
     Part(
         Allocation._meta.db_table,
@@ -85,46 +104,19 @@ PARTS = (
             ("amount", MONEY),
             ("allocated_on", "DATE"),
         ),
+        model=Allocation,
     ),
     Part(
         CustomerAccount._meta.db_table,
         (("id", "BIGINT"), ("centre_id", "BIGINT"), ("customer_class", "VARCHAR")),
+        model=CustomerAccount,
     ),
     Part(
         LEDGER_VIEW,
         (("centre_id", "BIGINT"), ("entry_date", "DATE"), ("debit", MONEY), ("credit", MONEY)),
+        query=_ledger_totals,
     ),
 )
-
-
-def _fields(part_view: str) -> list[str]:
-    part = next(p for p in PARTS if p.view == part_view)
-    return [name for name, _type in part.columns]
-
-
-def _ledger_totals():
-    """Debits and credits of the customers accounts (411, 416) per centre and entry date."""
-    return (
-        JournalLine.objects.filter(customer_accounts_q(), customer_account__isnull=False)
-        .values("customer_account__centre_id", "entry__entry_date")
-        .annotate(debit=Sum("debit"), credit=Sum("credit"))
-        .values_list("customer_account__centre_id", "entry__entry_date", "debit", "credit")
-        .order_by()
-    )
-
-
-_QUERYSETS = {
-    OpenItem._meta.db_table: lambda: OpenItem.objects.values_list(
-        *_fields(OpenItem._meta.db_table)
-    ).order_by(),
-    Allocation._meta.db_table: lambda: Allocation.objects.values_list(
-        *_fields(Allocation._meta.db_table)
-    ).order_by(),
-    CustomerAccount._meta.db_table: lambda: CustomerAccount.objects.values_list(
-        *_fields(CustomerAccount._meta.db_table)
-    ).order_by(),
-    LEDGER_VIEW: _ledger_totals,
-}
 
 
 # --- reading -------------------------------------------------------------------------------------

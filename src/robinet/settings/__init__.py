@@ -185,7 +185,7 @@ CACHES = {
 ROBINET_REPORTING_SNAPSHOT_DIR = Path(
     env_str("ROBINET_REPORTING_SNAPSHOT_DIR", str(VAR_DIR / "reporting"))
 )
-ROBINET_REPORTING_SNAPSHOT_MAX_AGE = float(env_str("ROBINET_REPORTING_SNAPSHOT_MAX_AGE", "36"))
+ROBINET_REPORTING_SNAPSHOT_MAX_AGE = int(env_str("ROBINET_REPORTING_SNAPSHOT_MAX_AGE", "36"))
 
 # Staff two-factor authentication (TOTP app): available to all; with this on, required.
 ROBINET_STAFF_2FA_REQUIRED = env_bool("ROBINET_STAFF_2FA_REQUIRED", default=False)

@@ -56,7 +56,7 @@ def _date(value) -> dt.date:
     return value
 
 
-def _items_sql(centres: list[int], start: dt.date, end: dt.date, params: list, dialect: str) -> str:
+def _items_sql(centres: list[int], start: dt.date, end: dt.date, params: list, engine: str) -> str:
     """Per centre and invoice date in the period (NULL for every other item): item sums.
 
     Receivables at a date D are the sum of the items posted by D. As every
@@ -87,11 +87,11 @@ def _items_sql(centres: list[int], start: dt.date, end: dt.date, params: list, d
         "OR (i.due_date > %s AND i.posted_on <= %s)) AND "
     )
     params.extend([start, end, start, end, start, end, start, end, end, end, start, end, end, end])
-    return sql + in_list("a.centre_id", centres, params, dialect) + " GROUP BY 1, 2"
+    return sql + in_list("a.centre_id", centres, params, engine) + " GROUP BY 1, 2"
 
 
 def _allocations_sql(
-    centres: list[int], start: dt.date, end: dt.date, on: dt.date, params: list, dialect: str
+    centres: list[int], start: dt.date, end: dt.date, on: dt.date, params: list, engine: str
 ) -> str:
     """Per centre and invoice date: payments collected within N days; and what cleared the
     debits not due at the end (any credit), by the end.
@@ -105,7 +105,7 @@ def _allocations_sql(
     cohort = f"d.kind = '{invoice}' AND d.posted_on >= %s AND d.posted_on <= %s"
     collected = ", ".join(
         f"SUM(CASE WHEN {cohort} AND c.id IS NULL "
-        f"AND al.allocated_on <= {plus_days('d.posted_on', days, dialect)} "
+        f"AND al.allocated_on <= {plus_days('d.posted_on', days, engine)} "
         "THEN al.amount ELSE 0 END)"
         for days in DAYS
     )
@@ -119,7 +119,7 @@ def _allocations_sql(
         f"WHERE al.allocated_on <= %s AND (({cohort}) OR ({not_due})) AND "
     )
     params.extend([start, end, *[start, end] * len(DAYS), end, end, end, on, start, end, end, end])
-    return sql + in_list("a.centre_id", centres, params, dialect) + " GROUP BY 1, 2"
+    return sql + in_list("a.centre_id", centres, params, engine) + " GROUP BY 1, 2"
 
 
 def recovery_figures(
