@@ -100,7 +100,10 @@ def _cut_then_import_whole(
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)  # the power cut
         process.wait(timeout=60)
-        assert writing, f"the import ended before it was seen writing: {process.returncode}"
+        assert writing, (
+            f"the import ended before it was seen writing: {process.returncode} "
+            f"{process.stderr.read().decode()[-2000:]}"
+        )
 
         left = {t: (before[t], n) for t, n in _counts(watcher).items() if n != before.get(t)}
         assert not left, f"rows left behind by the killed import (before, after): {left}"
