@@ -9,9 +9,10 @@ import pytest
 from robinet.customers.imports import import_service_points
 from robinet.customers.models import CustomerAccount, ServicePoint
 from robinet.organisation.models import Entity, EntityKind
-from tests.core.test_power_cut import _cut_then_import_whole, _history, postgres  # noqa: F401
+from tests.core import test_power_cut as cut
 
 pytestmark = pytest.mark.django_db(transaction=True)
+postgres = cut.postgres  # the fixture: skipped without PostgreSQL
 
 LINES = 20_000
 POINT_HEADER = (
@@ -24,9 +25,9 @@ def _service_points_file(path, lines: int, prefix: str) -> None:
     """``lines`` service points, each with its meter, in the communes the demo serves."""
     centres = list(Entity.objects.filter(kind=EntityKind.CENTRE).values_list("code", flat=True))
     communes = list(
-        ServicePoint.objects.values_list("postcode", "commune_insee").distinct().order_by(
-            "commune_insee"
-        )[:20]
+        ServicePoint.objects.values_list("postcode", "commune_insee")
+        .distinct()
+        .order_by("commune_insee")[:20]
     )
     out = [POINT_HEADER]
     for n in range(lines):
@@ -39,14 +40,14 @@ def _service_points_file(path, lines: int, prefix: str) -> None:
 
 
 def test_a_service_point_import_killed_while_writing_leaves_nothing_and_then_imports_whole(
-    postgres, tmp_path  # noqa: F811
+    postgres, tmp_path
 ):
     """Issue 13, CUST-7…9: ``robinet import service_points`` — the service points, their
     meters, the file's record and its audit event."""
-    _history(1)
+    cut._history(1)
     csv = tmp_path / "points-de-desserte.csv"
     _service_points_file(csv, LINES, "CP")
-    _cut_then_import_whole(
+    cut._cut_then_import_whole(
         ["import", "service_points", str(csv)],
         {
             "customers_servicepoint": LINES,
@@ -58,12 +59,12 @@ def test_a_service_point_import_killed_while_writing_leaves_nothing_and_then_imp
 
 
 def test_a_contract_import_killed_while_writing_leaves_nothing_and_then_imports_whole(
-    postgres, tmp_path  # noqa: F811
+    postgres, tmp_path
 ):
     """Issue 13, CUST-10: ``robinet import contracts`` on service points taken over just
     before — the contracts, the file's record and its audit event; the accounts' search
     text, which the import refreshes, is as it was after the cut."""
-    _history(1)
+    cut._history(1)
     points = tmp_path / "points-de-desserte.csv"
     _service_points_file(points, LINES, "RP")
     import_service_points(points, filename=points.name)
@@ -75,7 +76,7 @@ def test_a_contract_import_killed_while_writing_leaves_nothing_and_then_imports_
         for n in range(LINES)
     ]
     csv.write_text("\n".join(out) + "\n", encoding="utf-8")
-    _cut_then_import_whole(
+    cut._cut_then_import_whole(
         ["import", "contracts", str(csv)],
         {"customers_contract": LINES, "core_importfile": 1, "core_auditevent": 1},
         state="SELECT md5(string_agg(search_text, '|' ORDER BY id)) FROM customers_customeraccount",
