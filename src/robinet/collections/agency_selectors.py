@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from robinet.collections.fetch import DUNNED_KINDS
+from robinet.collections.fetch import DUNNED_KINDS, recovered_here
 from robinet.collections.models import (
     AgencyAssignment,
     AgencyMember,
@@ -254,6 +254,7 @@ def assignable_items(accounts: Iterable[CustomerAccount], on: dt.date) -> dict[i
     result: dict[int, Candidate] = {}
     items = (
         OpenItem.objects.filter(
+            recovered_here(),
             account_id__in=list(by_id),
             cleared_on__isnull=True,
             open_amount__gt=0,
@@ -312,7 +313,11 @@ def assignment_candidates(
         accounts = accounts.filter(customer_class__in=classes)
     overdue_ids = (
         OpenItem.objects.filter(
-            cleared_on__isnull=True, open_amount__gt=0, kind__in=DUNNED_KINDS, due_date__lt=on
+            recovered_here(),
+            cleared_on__isnull=True,
+            open_amount__gt=0,
+            kind__in=DUNNED_KINDS,
+            due_date__lt=on,
         )
         .values("account_id")
         .distinct()

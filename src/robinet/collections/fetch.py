@@ -64,6 +64,18 @@ from robinet.ledger.models import OpenItem, OpenItemKind
 
 # Open debits that are dunned: bills and other invoices, rejected payments, old balances.
 DUNNED_KINDS = (OpenItemKind.INVOICE, OpenItemKind.REVERSAL, OpenItemKind.OPENING)
+
+
+def recovered_here(prefix: str = "") -> Q:
+    """Not an invoice the régie has sent to the public accountant as a title (PES).
+
+    The accountant recovers a titled invoice (its payments, enforcement and
+    write-off come back in the recovery-status file), so the utility's own
+    collection never dunns, scores, plans, assigns, litigates or writes it off.
+    """
+    return Q(**{f"{prefix}invoice__pes_title__isnull": True})
+
+
 # Premises where cutting off or reducing the flow is never possible (COLL-4).
 PROTECTED_PREMISES = (PremisesUse.MAIN_RESIDENCE, PremisesUse.RESIDENTIAL_BUILDING)
 # Files whose prior items stay frozen (an erased debt waits for its write-off, still frozen).
@@ -224,12 +236,11 @@ def load_facts(
     items_by_account: dict[int, list[dict]] = defaultdict(list)
     item_rows = (
         OpenItem.objects.filter(
+            recovered_here(),
             account_id__any=account_ids,
             cleared_on__isnull=True,
             open_amount__gt=0,
             kind__in=DUNNED_KINDS,
-            # A régie's titled invoice is recovered by the public accountant, never dunned here.
-            invoice__pes_title__isnull=True,
         )
         .values(
             "pk",

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from robinet.collections.blocks import block_close, block_open, blocks_of
 from robinet.collections.choices import Action, BlockReason, DebtStage, EventKind
 from robinet.collections.events import debt_case_stage, event_record
+from robinet.collections.fetch import recovered_here
 from robinet.collections.models import (
     CostKind,
     DunningNotice,
@@ -251,9 +252,9 @@ def overdue_items(account, on: dt.date | None = None) -> list[OpenItem]:
     """The account's debit items past due and still open."""
     on = on or clock.today()
     return list(
-        OpenItem.objects.filter(account=account, open_amount__gt=0, due_date__lt=on).order_by(
-            "due_date", "id"
-        )
+        OpenItem.objects.filter(
+            recovered_here(), account=account, open_amount__gt=0, due_date__lt=on
+        ).order_by("due_date", "id")
     )
 
 

@@ -48,6 +48,7 @@ from robinet.collections.choices import (
     PlanState,
     PromiseState,
 )
+from robinet.collections.fetch import recovered_here
 from robinet.collections.models import (
     CollectionBlock,
     CollectionEvent,
@@ -125,7 +126,7 @@ def _stage_after_release(account_id: int, on: dt.date) -> None:
 def _plan_items(account, items) -> list[OpenItem]:
     queryset = OpenItem.objects.select_for_update().filter(account=account).order_by("pk")
     if items is None:
-        chosen = list(queryset.filter(amount__gt=0, open_amount__gt=0))
+        chosen = list(queryset.filter(recovered_here(), amount__gt=0, open_amount__gt=0))
     else:
         ids = sorted({getattr(i, "pk", i) for i in items})
         chosen = list(queryset.filter(pk__in=ids))
@@ -134,6 +135,17 @@ def _plan_items(account, items) -> list[OpenItem]:
         if any(i.amount <= 0 or i.open_amount <= 0 for i in chosen):
             raise ValidationFailed(
                 {"items": [_("Un poste choisi n'est pas une dette restant due.")]}
+            )
+        if OpenItem.objects.filter(~recovered_here(), pk__in=ids).exists():
+            raise ValidationFailed(
+                {
+                    "items": [
+                        _(
+                            "Un poste choisi est un titre transmis au comptable public : "
+                            "c'est lui qui accorde les délais de paiement."
+                        )
+                    ]
+                }
             )
     if not chosen:
         raise ValidationFailed({"items": [_("Aucun poste restant dû à échelonner.")]})

@@ -39,6 +39,7 @@ from robinet.collections.fetch import (
     live_blocks,
     load_facts,
     load_procedures,
+    recovered_here,
 )
 from robinet.collections.models import (
     CollectionEvent,
@@ -87,6 +88,7 @@ def _proposal_targets(run):
     return (
         OpenItem.objects.filter(
             _entity_filter(run),
+            recovered_here(),
             cleared_on__isnull=True,
             open_amount__gt=0,
             kind__in=DUNNED_KINDS,

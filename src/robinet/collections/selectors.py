@@ -26,7 +26,7 @@ from robinet.collections.choices import (
     PromiseState,
     ProposalStatus,
 )
-from robinet.collections.fetch import DUNNED_KINDS
+from robinet.collections.fetch import DUNNED_KINDS, recovered_here
 from robinet.collections.models import (
     CollectionBlock,
     CollectionEvent,
@@ -388,6 +388,7 @@ def overdue_items(account: CustomerAccount, on: dt.date) -> QuerySet[OpenItem]:
     """The account's dunned open items past their due date, with the level each reached."""
     return (
         OpenItem.objects.filter(
+            recovered_here(),
             account=account,
             cleared_on__isnull=True,
             open_amount__gt=0,

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from robinet.collections import events, scoring
 from robinet.collections.choices import CONTACT_KINDS, EventKind, PlanState, PromiseState
-from robinet.collections.fetch import DUNNED_KINDS, PROTECTED_PREMISES
+from robinet.collections.fetch import DUNNED_KINDS, PROTECTED_PREMISES, recovered_here
 from robinet.collections.models import (
     AccountScore,
     CollectionEvent,
@@ -66,14 +66,18 @@ PUBLIC_CLASSES = (CustomerClass.LOCAL_AUTHORITY, CustomerClass.ADMINISTRATION)
 
 
 def _overdue_q(on: dt.date, prefix: str = "") -> Q:
-    return Q(
-        **{
-            f"{prefix}kind__in": DUNNED_KINDS,
-            f"{prefix}amount__gt": 0,
-            f"{prefix}posted_on__lte": on,
-            f"{prefix}due_date__lt": on,
-        }
-    ) & (Q(**{f"{prefix}cleared_on__isnull": True}) | Q(**{f"{prefix}cleared_on__gt": on}))
+    return (
+        Q(
+            **{
+                f"{prefix}kind__in": DUNNED_KINDS,
+                f"{prefix}amount__gt": 0,
+                f"{prefix}posted_on__lte": on,
+                f"{prefix}due_date__lt": on,
+            }
+        )
+        & (Q(**{f"{prefix}cleared_on__isnull": True}) | Q(**{f"{prefix}cleared_on__gt": on}))
+        & (recovered_here(prefix))
+    )
 
 
 def overdue_accounts(on: dt.date) -> list[int]:

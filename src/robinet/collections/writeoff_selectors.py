@@ -8,6 +8,7 @@ from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from robinet.collections.access import scoped
+from robinet.collections.fetch import recovered_here
 from robinet.collections.models import (
     ProvisionRun,
     ProvisionSnapshot,
@@ -69,7 +70,9 @@ def write_off_entry_lines(request: WriteOffRequest) -> list:
 def open_debits(account) -> list[OpenItem]:
     """The account's open debit items, oldest first (what may be written off)."""
     return list(
-        OpenItem.objects.filter(account=account, cleared_on__isnull=True, open_amount__gt=0)
+        OpenItem.objects.filter(
+            recovered_here(), account=account, cleared_on__isnull=True, open_amount__gt=0
+        )
         .select_related("provision")
         .order_by("due_date", "pk")
     )
