@@ -1,9 +1,11 @@
 """PAY-3 screens and API for instalments and pending debits (BILL-10, COLL-5); the demo run."""
 
 import datetime as dt
+import io
 
 import pytest
 from django.urls import reverse
+from pypdf import PdfReader
 
 from robinet.core import clock
 from robinet.customers.models import CustomerAccount
@@ -65,6 +67,9 @@ def test_pay_3_statement_shows_pending_debits(web, billed, collector):
     web.login(collector)
     page = web.client.get(reverse("ledger:account-statement", args=[billed.number]))
     assert "en attente" in page.content.decode()
+    pdf = web.client.get(reverse("ledger:account-statement-pdf", args=[billed.number]))
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "prélèvement en attente du règlement" in " ".join(text.split())
 
 
 def test_bill_10_budget_page_shows_each_instalment_debit(web, monthly_run, org, make_user):

@@ -20,6 +20,14 @@ def _date(value) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
 
+def _label(item) -> str:
+    label = item.label or item.get_kind_display()
+    if item.payment_id and item.payment.is_pending:
+        # PAY-3: the bank may still reject it; as on the screen's « en attente » badge.
+        label += " — prélèvement en attente du règlement"
+    return label
+
+
 def render_statement(statement: Statement) -> bytes:
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
@@ -66,7 +74,7 @@ def render_statement(statement: Statement) -> bytes:
             [
                 _date(item.posted_on),
                 item.document_number,
-                Paragraph(item.label or item.get_kind_display(), small),
+                Paragraph(_label(item), small),
                 _date(item.due_date) if item.amount > 0 else "",
                 fr_money(row.debit) if row.debit else "",
                 fr_money(row.credit) if row.credit else "",
