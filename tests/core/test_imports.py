@@ -90,6 +90,39 @@ def test_record_import_refuses_a_second_record_and_keeps_the_transaction_usable(
         assert ImportFile.objects.filter(sha256=sha).count() == 1
 
 
+@pytest.mark.django_db
+def test_a_forced_reimport_is_recorded_as_the_next_repeat_of_the_file():
+    """Principle 5: ``--force`` re-imports a file already imported; each import stays on
+    record (repeat 0, 1, 2…) and an unforced one is still refused."""
+    sha = file_sha256(b"z")
+    first = record_import(kind="readings", sha256=sha, filename="a.csv", rows=3)
+    again = record_import(kind="readings", sha256=sha, filename="a.csv", rows=3, force=True)
+    third = record_import(kind="readings", sha256=sha, filename="a.csv", rows=3, force=True)
+    assert [first.repeat, again.repeat, third.repeat] == [0, 1, 2]
+    with pytest.raises(AlreadyImported):
+        record_import(kind="readings", sha256=sha, filename="a.csv", rows=3)
+    fresh = record_import(kind="customers", sha256=sha, filename="a.csv", rows=3, force=True)
+    assert fresh.repeat == 0  # forcing a file never imported is a first import
+
+
+@pytest.mark.django_db
+def test_the_customer_import_with_force_imports_the_same_file_again(org):
+    """CUST-1, principle 5: the same bytes, forced, are imported (not refused)."""
+    from robinet.customers.imports import import_customers
+    from robinet.customers.models import CustomerAccount
+
+    data = (
+        "centre;kind;civility;name;first_name;customer_class\n"
+        f"{org.centres[0].code};person;Mme;Reprise;Anne;individual\n"
+    ).encode()
+    import_customers(data, filename="clients.csv")
+    with pytest.raises(AlreadyImported):
+        import_customers(data, filename="clients.csv")
+    import_customers(data, filename="clients.csv", force=True)
+    assert CustomerAccount.objects.filter(party__name="Reprise").count() == 2
+    assert ImportFile.objects.filter(kind="customers").count() == 2
+
+
 @pytest.mark.django_db(transaction=True)
 def test_rolled_back_import_leaves_no_trace():
     sha = file_sha256(b"y")

@@ -110,13 +110,24 @@ def record_import(
     rows: int,
     actor=None,
     outcome: Mapping[str, Any] | None = None,
+    force: bool = False,
 ) -> ImportFile:
     """Record the import in the caller's write transaction (call it first in it).
 
     On PostgreSQL the insert takes the unique key, so a concurrent import of
     the same file waits, then fails here with :class:`AlreadyImported` and its
-    transaction (with its data) rolls back.
+    transaction (with its data) rolls back. ``force`` records a re-import of a
+    file already imported (its next ``repeat``) instead of refusing it.
     """
+    repeat = 0
+    if force:
+        last = (
+            ImportFile.objects.filter(kind=kind, sha256=sha256)
+            .order_by("-repeat")
+            .values_list("repeat", flat=True)
+            .first()
+        )
+        repeat = 0 if last is None else last + 1
     try:
         with transaction.atomic():  # savepoint: the caller's transaction stays usable
             record = ImportFile.objects.create(
@@ -127,6 +138,7 @@ def record_import(
                 imported_by=actor if getattr(actor, "pk", None) else None,
                 rows=rows,
                 outcome=dict(outcome or {}),
+                repeat=repeat,
             )
     except IntegrityError:
         earlier = ImportFile.objects.filter(kind=kind, sha256=sha256).first()

@@ -239,7 +239,9 @@ def import_customers(
     errors.raise_if_any()
 
     with transaction.atomic():
-        record_import(kind=kind, sha256=sha, filename=filename, rows=len(rows), actor=actor)
+        record_import(
+            kind=kind, sha256=sha, filename=filename, rows=len(rows), actor=actor, force=force
+        )
         with search_index_deferred():
             _write_customers(rows)
     return ImportResult(kind, len(rows), {"parties": len(rows), "accounts": len(rows)})
@@ -390,7 +392,9 @@ def import_service_points(
     errors.raise_if_any()
 
     with transaction.atomic():
-        record_import(kind=kind, sha256=sha, filename=filename, rows=len(rows), actor=actor)
+        record_import(
+            kind=kind, sha256=sha, filename=filename, rows=len(rows), actor=actor, force=force
+        )
         new_refs = iter(
             _numbers(
                 SERVICE_POINT_SERIES,
@@ -548,7 +552,9 @@ def import_contracts(
     errors.raise_if_any()
 
     with transaction.atomic():
-        record_import(kind=kind, sha256=sha, filename=filename, rows=len(rows), actor=actor)
+        record_import(
+            kind=kind, sha256=sha, filename=filename, rows=len(rows), actor=actor, force=force
+        )
         new_numbers = iter(
             _numbers(
                 CONTRACT_SERIES,

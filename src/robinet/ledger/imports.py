@@ -135,7 +135,9 @@ def import_open_items(
     errors.raise_if_any()
 
     with transaction.atomic():
-        record_import(kind=KIND, sha256=sha, filename=filename, rows=len(parsed), actor=actor)
+        record_import(
+            kind=KIND, sha256=sha, filename=filename, rows=len(parsed), actor=actor, force=force
+        )
         insert_rows(
             OpenItem,
             COLUMNS,

@@ -929,7 +929,7 @@ def import_readings(
     timings["context"] = time.perf_counter() - parsed
     with transaction.atomic():
         record = record_import(
-            kind=KIND, sha256=sha, filename=filename, rows=len(lines), actor=actor
+            kind=KIND, sha256=sha, filename=filename, rows=len(lines), actor=actor, force=force
         )
         result.import_id = record.pk
         now = Reading._meta.get_field("created_at").get_db_prep_save(clock.now(), connection)

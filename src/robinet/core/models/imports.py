@@ -7,9 +7,11 @@ from django.utils.translation import gettext_lazy as _
 class ImportFile(models.Model):
     """A file that was imported, identified by its content hash (principle 5).
 
-    Unique per (kind, sha256): the same bank statement or meter-reading file
-    cannot be imported twice, even concurrently (the second insert fails on
-    the unique key and its transaction rolls back with its data).
+    Unique per (kind, sha256, repeat): the same bank statement or meter-reading
+    file cannot be imported twice, even concurrently (the second insert fails
+    on the unique key and its transaction rolls back with its data). An
+    import an officer forces (``--force``) is recorded with the next
+    ``repeat`` of that file, under the same key.
     """
 
     kind = models.CharField(_("type d'import"), max_length=64)
@@ -25,13 +27,17 @@ class ImportFile(models.Model):
         verbose_name=_("importé par"),
     )
     rows = models.PositiveIntegerField(_("lignes"), default=0)
+    #: 0 for the first import of the file, 1, 2… for each forced re-import
+    repeat = models.PositiveSmallIntegerField(_("réimportation n°"), default=0)
     outcome = models.JSONField(_("résultat"), default=dict, blank=True, encoder=DjangoJSONEncoder)
 
     class Meta:
         verbose_name = _("fichier importé")
         verbose_name_plural = _("fichiers importés")
         constraints = [
-            models.UniqueConstraint(fields=["kind", "sha256"], name="core_importfile_kind_sha256"),
+            models.UniqueConstraint(
+                fields=["kind", "sha256", "repeat"], name="core_importfile_kind_sha256_repeat"
+            ),
         ]
 
     def __str__(self) -> str:
