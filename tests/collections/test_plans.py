@@ -172,6 +172,53 @@ def test_coll_5_monitor_keeps_a_plan_paid_in_full_and_closes_the_case(debtor, co
     assert plans.plans_monitor(on=dt.date(2026, 4, 3)).plans_kept == 0
 
 
+def test_coll_5_a_kept_plan_whose_last_payment_is_rejected_runs_again_then_breaks(
+    debtor, collector
+):
+    """COLL-5, PAY-4: the payment that completed a plan comes back (a rejected debit, a
+    bounced cheque): the plan runs again with the instalments it now lacks, the debt case
+    is back under the plan, and without a new payment the plan breaks after the grace."""
+    from robinet.payments.services import payment_reverse
+
+    plan = _plan(debtor, collector, grace_days=10)
+    pay(debtor, "50.00")
+    pay(debtor, "133.50", on=dt.date(2026, 3, 5))
+    pay(debtor, "133.50", on=dt.date(2026, 4, 5))
+    last = pay(debtor, "133.50", on=dt.date(2026, 5, 5))
+    assert plans.plans_monitor(on=dt.date(2026, 5, 6)).plans_kept == 1
+    assert DebtCase.objects.get(account=debtor).stage == DebtStage.CLOSED
+
+    payment_reverse(
+        actor=None, payment=last, reason="Prélèvement rejeté", on=dt.date(2026, 5, 10),
+        check_permission=False,
+    )  # fmt: skip
+    counts = plans.plans_monitor(on=dt.date(2026, 5, 11))
+    assert (counts.plans_reopened, counts.plans_kept, counts.plans_broken) == (1, 0, 0)
+    plan.refresh_from_db()
+    assert (plan.state, plan.closed_on) == ("active", None)
+    assert list(plan.instalments.values_list("state", flat=True)) == ["paid"] * 3 + ["pending"]
+    event = CollectionEvent.objects.get(kind=EventKind.PLAN_REOPENED, plan=plan)
+    assert "133,50" in event.summary
+    assert DebtCase.objects.get(account=debtor).stage == DebtStage.PLAN
+    # Idempotent while it runs; 5 May and 10 days of grace: broken on the 16th.
+    assert plans.plans_monitor(on=dt.date(2026, 5, 15)).plans_reopened == 0
+    broken = plans.plans_monitor(on=dt.date(2026, 5, 16))
+    assert broken.plans_broken == 1
+    plan.refresh_from_db()
+    assert plan.state == "broken"
+    assert DebtCase.objects.get(account=debtor).stage == DebtStage.REMINDERS
+
+
+def test_coll_5_a_kept_plan_stays_kept_when_a_payment_outside_it_is_reversed(debtor, collector):
+    """COLL-5: only a shortfall on the plan's own items reopens it."""
+    plan = _plan(debtor, collector)
+    pay(debtor, "450.50", on=dt.date(2026, 3, 1))
+    assert plans.plans_monitor(on=dt.date(2026, 3, 2)).plans_kept == 1
+    assert plans.plans_monitor(on=dt.date(2026, 3, 3)).plans_reopened == 0
+    plan.refresh_from_db()
+    assert plan.state == "kept"
+
+
 def test_coll_5_a_missed_instalment_after_the_grace_period_breaks_the_plan(debtor, collector):
     plan = _plan(debtor, collector, grace_days=10)
     pay(debtor, "50.00")

@@ -110,6 +110,7 @@ class EventKind(models.TextChoices):
     PLAN_SIGNED = "plan_signed", _("Accord d'échéancier signé")
     PLAN_KEPT = "plan_kept", _("Échéancier respecté")
     PLAN_BROKEN = "plan_broken", _("Échéancier rompu")
+    PLAN_REOPENED = "plan_reopened", _("Échéancier rouvert")
     PLAN_CANCELLED = "plan_cancelled", _("Échéancier annulé")
     PROMISE_MADE = "promise_made", _("Promesse de paiement")
     PROMISE_KEPT = "promise_kept", _("Promesse tenue")

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from robinet.collections import blocks, events
@@ -561,6 +561,7 @@ class MonitorCounts:
     plans_checked: int = 0
     plans_kept: int = 0
     plans_broken: int = 0
+    plans_reopened: int = 0
     instalments_paid: int = 0
     instalments_missed: int = 0
     promises_kept: int = 0
@@ -597,10 +598,22 @@ def plans_monitor(*, on: dt.date, actor=None) -> MonitorCounts:
 
     plans = list(
         PaymentPlan.objects.select_for_update()
-        .filter(state=PlanState.ACTIVE, agreed_on__lte=on)
+        .filter(
+            # COLL-5: a kept plan whose payment came back (a rejected debit, a bounced cheque)
+            # has an item open again: it is checked again, and runs again if it falls short.
+            Q(state=PlanState.ACTIVE)
+            | Q(
+                state=PlanState.KEPT,
+                pk__in=PlanItem.objects.filter(
+                    open_item__cleared_on__isnull=True, open_item__open_amount__gt=0
+                ).values("plan_id"),
+            ),
+            agreed_on__lte=on,
+        )
         .order_by("pk")
     )
     counts.plans_checked = len(plans)
+    reopening: set[int] = set()
     paid = selectors.plans_paid(p.pk for p in plans)
     by_plan: dict[int, list[Instalment]] = defaultdict(list)
     for instalment in Instalment.objects.filter(plan_id__in=[p.pk for p in plans]).order_by(
@@ -614,6 +627,27 @@ def plans_monitor(*, on: dt.date, actor=None) -> MonitorCounts:
         status = arithmetic.plan_status(
             rows, paid=paid.get(plan.pk, ZERO), on=on, grace_days=plan.grace_days
         )
+        if plan.state == PlanState.KEPT:
+            if status.kept:
+                continue  # what came back was more than the plan covered
+            plan.state, plan.closed_on = PlanState.ACTIVE, None
+            changed_plans.append(plan)
+            counts.plans_reopened += 1
+            reopening.add(plan.account_id)
+            new_events.append(
+                _event(
+                    plan.account_id,
+                    EventKind.PLAN_REOPENED,
+                    _(
+                        "Échéancier %(n)s rouvert : un paiement reçu a été rejeté, %(r)s restent dus."
+                    )
+                    % {"n": plan.number, "r": _money(max(ZERO, status.due_total - status.paid))},
+                    on,
+                    now,
+                    actor,
+                    plan=plan,
+                )
+            )
         for instalment in rows:
             state = status.states[instalment.sequence]
             if state != instalment.state:
@@ -643,7 +677,8 @@ def plans_monitor(*, on: dt.date, actor=None) -> MonitorCounts:
         elif status.broken:
             missed = [s for s, v in sorted(status.states.items()) if v == arithmetic.MISSED]
             plan.state, plan.closed_on = PlanState.BROKEN, on
-            changed_plans.append(plan)
+            if plan not in changed_plans:
+                changed_plans.append(plan)
             counts.plans_broken += 1
             released.add(plan.account_id)
             new_events.append(
@@ -661,6 +696,8 @@ def plans_monitor(*, on: dt.date, actor=None) -> MonitorCounts:
             )
     Instalment.objects.bulk_update(changed_instalments, ["state"], batch_size=1000)
     PaymentPlan.objects.bulk_update(changed_plans, ["state", "closed_on"], batch_size=1000)
+    # Back under the plan (unless it broke at once: then reminders resume, below).
+    _debt_cases_bulk({a: (DebtStage.PLAN, "") for a in sorted(reopening - released)}, on)
 
     promises = list(
         PaymentPromise.objects.select_for_update()

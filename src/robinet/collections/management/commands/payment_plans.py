@@ -30,6 +30,7 @@ class Command(BaseCommand):
             raise command_error(exc) from None
         self.stdout.write(
             f"Suivi au {on.strftime('%d/%m/%Y')} : {counts.plans_checked} échéancier(s) suivi(s), "
-            f"{counts.plans_kept} respecté(s), {counts.plans_broken} rompu(s) ; "
+            f"{counts.plans_kept} respecté(s), {counts.plans_broken} rompu(s), "
+            f"{counts.plans_reopened} rouvert(s) ; "
             f"promesses : {counts.promises_kept} tenue(s), {counts.promises_broken} non tenue(s)."
         )
