@@ -1,8 +1,10 @@
 """The back-office menu: each entry shows only to users holding its permission."""
 
+import functools
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.translation import gettext_lazy as _
 
 from robinet.organisation.access import scope_for
@@ -77,8 +79,14 @@ NAV_ITEMS = [
 
 def _url(url_name: str) -> str | None:
     """The entry's URL, or None when its screen is not installed."""
+    return _reversed(settings.ROOT_URLCONF, get_script_prefix(), url_name)
+
+
+@functools.cache
+def _reversed(urlconf: str, prefix: str, url_name: str) -> str | None:
+    # The menu is drawn on every page: its ~40 URLs are reversed once per URL configuration.
     try:
-        return reverse(url_name)
+        return reverse(url_name, urlconf=urlconf)
     except NoReverseMatch:
         return None
 
@@ -87,7 +95,8 @@ def menu_for(user, path: str = "") -> list[dict]:
     """The entries ``user`` may open; the one whose URL is the longest prefix of ``path`` is active."""
     scope = scope_for(user)
     items = [
-        {"label": item.label, "url": url, "url_name": item.url_name, "group": item.group}
+        # Translated once here: the navbar and its groups read each label several times.
+        {"label": str(item.label), "url": url, "url_name": item.url_name, "group": str(item.group)}
         for item in NAV_ITEMS
         if (not item.perm or scope.allows(item.perm)) and (url := _url(item.url_name))
     ]
@@ -109,10 +118,10 @@ def menu_groups_for(items: list[dict]) -> list[dict]:
     by_group: dict[str, list[dict]] = {}
     for item in items:
         if item["group"]:
-            by_group.setdefault(str(item["group"]), []).append(item)
+            by_group.setdefault(item["group"], []).append(item)
     entries, placed = [], set()
     for item in items:
-        group = str(item["group"])
+        group = item["group"]
         if not group:
             entries.append({"label": item["label"], "items": [item], "active": item["active"]})
         elif group not in placed:
