@@ -24,8 +24,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from robinet.billing.choices import InvoiceKind
 from robinet.collections.choices import (
@@ -73,7 +74,9 @@ def recovered_here(prefix: str = "") -> Q:
     write-off come back in the recovery-status file), so the utility's own
     collection never dunns, scores, plans, assigns, litigates or writes it off.
     """
-    return Q(**{f"{prefix}invoice__pes_title__isnull": True})
+    # An anti-join on the title's unique invoice key: no outer join (FOR UPDATE stays legal).
+    title = apps.get_model("pes", "Title")
+    return ~Q(Exists(title.objects.filter(invoice_id=OuterRef(f"{prefix}invoice_id"))))
 
 
 # Premises where cutting off or reducing the flow is never possible (COLL-4).
