@@ -1,7 +1,7 @@
 """Shared fixtures: an organisation tree and staff users with roles."""
 
 import pytest
-from hypothesis import settings
+from hypothesis import settings as hypothesis_settings
 
 from robinet.organisation.models import EntityKind
 from robinet.organisation.roles import Role
@@ -9,8 +9,15 @@ from robinet.organisation.services import entity_create, role_grant
 
 # Shared 2-core CI machines: a first example that builds a cache can take longer than
 # hypothesis' 200 ms deadline; a slow example is not a failure here (speed is benched).
-settings.register_profile("robinet", deadline=None)
-settings.load_profile("robinet")
+hypothesis_settings.register_profile("robinet", deadline=None)
+hypothesis_settings.load_profile("robinet")
+
+
+@pytest.fixture(autouse=True)
+def reporting_snapshots_of_this_test(settings, tmp_path):
+    """Each test its own reporting-snapshot folder: a snapshot one test (or the demo) takes
+    is never read by the next one's reports (decision 0011)."""
+    settings.ROBINET_REPORTING_SNAPSHOT_DIR = tmp_path / "reporting"
 
 
 @pytest.fixture

@@ -211,3 +211,8 @@ def test_demo_command_prints_the_billing_figures():
     assert Invoice.objects.exists()
     assert "Tarifs : 6 versions" in output
     assert "avoir" in output
+    # The reports read a snapshot at once (REP-1, decision 0011).
+    from robinet.reporting import snapshot
+
+    assert "Instantané de pilotage" in output
+    assert snapshot.current() is not None

@@ -144,6 +144,7 @@ class Command(BaseCommand):
             if not no_readings and not no_billing:
                 self._bill(log=customers >= 100_000)
             self._cases(customers)
+            self._snapshot()
         from robinet.demo.users import ensure_demo_users
 
         users = ensure_demo_users()
@@ -262,6 +263,17 @@ class Command(BaseCommand):
             f"({figures['overdue']} en retard de réponse), "
             f"{_plural(figures['appointments'], 'rendez-vous pris', 'rendez-vous pris')} "
             f"en {time.perf_counter() - started:.1f} s".replace(".", ",")
+        )
+
+    def _snapshot(self) -> None:
+        """The reporting snapshot of what was just seeded: the aged balance and the recovery
+        report read it at once, as they do in production after the nightly run."""
+        from robinet.reporting import snapshot
+
+        taken, seconds = snapshot.take()
+        self.stdout.write(
+            f"Instantané de pilotage : {_plural(sum(taken.rows.values()), 'ligne')} "
+            f"en {seconds:.1f} s".replace(".", ",")
         )
 
     def _pay(self) -> None:
