@@ -156,3 +156,18 @@ def test_rep1_screen_shows_the_source_and_computes_live_on_demand(demo, manager,
     assert "Lire l'instantané du 22/11/2026" in page
     response = web.get("/reporting/recovery/", data={"source": "nope"})
     assert response.status_code == 400
+
+
+def test_rep1_a_snapshot_query_stays_within_the_operators_threads_and_memory(settings):
+    """REP-1 on a shared web server: DuckDB takes the configured bounds, not every core."""
+    settings.ROBINET_REPORTING_DUCKDB_THREADS = 1
+    settings.ROBINET_REPORTING_DUCKDB_MEMORY = "256MB"
+    con = snapshot.duckdb_connect()
+    try:
+        threads, memory = con.execute(
+            "SELECT current_setting('threads'), current_setting('memory_limit')"
+        ).fetchone()
+    finally:
+        con.close()
+    assert threads == 1
+    assert memory == "244.1 MiB"  # 256 MB, as DuckDB prints it

@@ -134,9 +134,7 @@ class Snapshot:
 
     def connect(self):
         """An in-memory DuckDB connection with one view per file, named like its table."""
-        import duckdb
-
-        con = duckdb.connect()
+        con = duckdb_connect()
         for part in PARTS:
             file = str(self.path / f"{part.view}.parquet").replace("'", "''")
             con.execute(f"CREATE VIEW \"{part.view}\" AS SELECT * FROM read_parquet('{file}')")
@@ -233,11 +231,22 @@ def _copy_rows(queryset, out: Path) -> int:
     return count
 
 
-def _to_parquet(part: Part, source: Path, target: Path) -> None:
+def duckdb_connect():
+    """An in-memory DuckDB connection within the operator's bounds: by default DuckDB takes
+    every core and most of the memory, which a web server's workers share."""
     import duckdb
 
+    return duckdb.connect(
+        config={
+            "threads": settings.ROBINET_REPORTING_DUCKDB_THREADS,
+            "memory_limit": settings.ROBINET_REPORTING_DUCKDB_MEMORY,
+        }
+    )
+
+
+def _to_parquet(part: Part, source: Path, target: Path) -> None:
     columns = ", ".join(f"'{name}': '{kind}'" for name, kind in part.columns)
-    con = duckdb.connect()
+    con = duckdb_connect()
     try:
         con.execute(
             # The dialect is ours, not sniffed (an empty table is an empty file).

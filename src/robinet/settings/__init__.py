@@ -186,6 +186,9 @@ ROBINET_REPORTING_SNAPSHOT_DIR = Path(
     env_str("ROBINET_REPORTING_SNAPSHOT_DIR", str(VAR_DIR / "reporting"))
 )
 ROBINET_REPORTING_SNAPSHOT_MAX_AGE = int(env_str("ROBINET_REPORTING_SNAPSHOT_MAX_AGE", "36"))
+# What one DuckDB query of the snapshot may take (threads; memory as DuckDB writes it).
+ROBINET_REPORTING_DUCKDB_THREADS = int(env_str("ROBINET_REPORTING_DUCKDB_THREADS", "2"))
+ROBINET_REPORTING_DUCKDB_MEMORY = env_str("ROBINET_REPORTING_DUCKDB_MEMORY", "2GB")
 
 # Staff two-factor authentication (TOTP app): available to all; with this on, required.
 ROBINET_STAFF_2FA_REQUIRED = env_bool("ROBINET_STAFF_2FA_REQUIRED", default=False)
