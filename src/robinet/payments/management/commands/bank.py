@@ -33,6 +33,9 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         one = sub.add_parser("import", help="importer un fichier bancaire (format reconnu)")
         one.add_argument("file", type=Path, help="fichier XML (ISO 20022) ou CFONB")
+        one.add_argument(
+            "--chunk-size", type=int, help="virements par lot de comptabilisation (1000)"
+        )
         resume = sub.add_parser(
             "resume", help="reprendre la comptabilisation interrompue d'un relevé"
         )
@@ -45,7 +48,7 @@ class Command(BaseCommand):
             details = "; ".join(f"{k} : {', '.join(v)}" for k, v in exc.fields.items())
             raise CommandError(f"{exc.message} {details}".strip()) from None
 
-    def _import(self, *, file, **options):
+    def _import(self, *, file, chunk_size=None, **options):
         found = {}
 
         def importer(path, *, filename, force):
@@ -54,6 +57,7 @@ class Command(BaseCommand):
             extra = {}
             if found["format"].name in bank_formats.STATEMENT_FORMATS:
                 extra["executor"] = RunProgress(self.stdout, NOUN)
+                extra["chunk_size"] = chunk_size
             return found["format"].importer(
                 actor=None, source=data, filename=filename, check_permission=False, **extra
             )
