@@ -286,8 +286,8 @@ def _statement_writes(booked: int, unmatched: int, chunks: int, audit: int) -> d
         "ledger_journalline": 2 * (booked + unmatched),
         "core_sequence": 2,  # payment numbers, bank journal
         "core_importfile": 1,
-        # the booking run (PAY-5): one run, its chunks; its events: created, proposed,
-        # approved, started (and resumed), finished
+        # the booking run (PAY-5): one run, its chunks; the events: the file recorded and
+        # imported, the run created, proposed, approved, started (and resumed), finished
         "core_batchrun": 1,
         "core_batchrunchunk": chunks,
         "core_auditevent": audit,
@@ -305,7 +305,7 @@ def test_a_bank_statement_import_killed_while_writing_leaves_nothing_and_then_im
     booked = len(paid)
     before, after = _cut_then_import_whole(
         ["bank", "import", str(xml)],
-        _statement_writes(booked, unmatched, -(-booked // 1000), audit=6),
+        _statement_writes(booked, unmatched, -(-booked // 1000), audit=7),
         state=OPENING_BALANCES,
         watch=["payments_bankstatement"],  # written only by the import's transaction
     )
@@ -364,7 +364,7 @@ def test_a_bank_statement_booking_run_killed_mid_way_then_resumed_books_each_cre
             "GROUP BY external_reference HAVING count(*) > 1) t"
         ).fetchone()[0]
     added = {t: after[t] - before[t] for t in after if after[t] != before[t]}
-    assert added == _statement_writes(booked, unmatched, chunks, audit=7)  # + run.resumed
+    assert added == _statement_writes(booked, unmatched, chunks, audit=8)  # + run.resumed
     total = sum(amount for _number, _document, amount in items)
     assert balances == [(unmatched, total - sum(paid))]
     assert twice == 0

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from robinet.core.exceptions import InvalidTransition
 from robinet.core.models import BatchRun
+from robinet.core.models.runs import RunState
 from robinet.core.runs import (
     ChunkResult,
     register_run_kind,
@@ -155,12 +156,15 @@ def booking_runs(*, import_file_id: int) -> QuerySet[BatchRun]:
 
 
 def booking_resume(*, actor, run: BatchRun, executor=None, wait: bool = False,
-                   check_permission: bool = True) -> BatchRun:  # fmt: skip
+                   check_permission: bool = True, running: bool = False) -> BatchRun:  # fmt: skip
     """« Reprendre » a failed or stalled booking run (PAYMENT_IMPORT): only its chunks not
-    done are processed, and in them only the entries still to book."""
+    done are processed, and in them only the entries still to book. ``running``: also a
+    run still running that is not stalled yet (the operator knows its process died; were
+    it alive, the chunk locks would make them take turns, and nothing is booked twice)."""
     if check_permission:
         require(actor, Perm.PAYMENT_IMPORT)
-    if run.kind != KIND or not run_can_be_resumed(run):
+    resumable = run_can_be_resumed(run) or (running and run.state == RunState.RUNNING)
+    if run.kind != KIND or not resumable:
         raise InvalidTransition(
             _("Seule une comptabilisation de relevé en échec ou interrompue peut être reprise.")
         )

@@ -92,7 +92,11 @@ class Command(BaseCommand):
         if run is None:
             raise NotFound(f"Comptabilisation de relevé n° {run_id} introuvable.")
         run = statement_booking.booking_resume(
-            actor=None, run=run, executor=RunProgress(self.stdout, NOUN), check_permission=False
+            actor=None,
+            run=run,
+            executor=RunProgress(self.stdout, NOUN),
+            check_permission=False,
+            running=True,  # the operator says the process that ran it died
         )
         statements = list(BankStatement.objects.filter(pk__in=run.parameters["statements"]))
         self.stdout.write(
