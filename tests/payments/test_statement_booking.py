@@ -373,3 +373,29 @@ def test_pay5_booking_on_two_workers_books_like_in_process(two_sets, cashier, mo
     assert signed
     assert all(w.startswith("celery@stmt-") or "stmt-" in w for w in signed)
     assert fingerprint(one) == fingerprint(chunked)
+
+
+@pytest.mark.django_db
+def test_pay5_api_import_says_what_its_booking_run_did(billed, cashier):
+    """PAY-5: the API's outcome names the booking run, its state and what is left to book."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from robinet.organisation.services import api_token_create
+    from tests.customers.api.test_api import ApiClient
+
+    api = ApiClient(api_token_create(user=cashier))
+    first, _second = invoices(billed)
+    response = Client().post(
+        "/api/v1/payments/bank-statements",
+        {"file": SimpleUploadedFile("r.xml", camt(credit(first.total_incl_vat,
+                                                         remittance=first.number)))},
+        headers=api.headers,
+    )  # fmt: skip
+    assert response.status_code == 201, response.content
+    body = response.json()
+    run = BatchRun.objects.get(kind=statement_booking.KIND)
+    assert (body["booked"], body["to_book"], body["run"], body["run_state"]) == (
+        1, 0, run.pk, "done",
+    )  # fmt: skip
+    assert Decimal(body["to_book_total"]) == 0
