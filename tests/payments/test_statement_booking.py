@@ -399,3 +399,43 @@ def test_pay5_api_import_says_what_its_booking_run_did(billed, cashier):
         1, 0, run.pk, "done",
     )  # fmt: skip
     assert Decimal(body["to_book_total"]) == 0
+
+
+@pytest.mark.django_db
+def test_pay5_command_prints_the_run_and_resume_finishes_it(billed, tmp_path, capsys, monkeypatch):
+    """PAY-5: ``robinet bank import`` prints the booking run; when it failed the command
+    exits 3 naming ``robinet bank resume RUN``, which books what is left."""
+    from django.core.management import CommandError, call_command
+
+    first, second = invoices(billed)
+    path = tmp_path / "releve.xml"
+    path.write_bytes(
+        camt(
+            credit(first.total_incl_vat, remittance=first.number),
+            credit(second.total_incl_vat, remittance=second.number),
+        )
+    )
+    real = statement_booking.book_payments
+    calls = {"n": 0}
+
+    def flaky(payments, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("disque plein")
+        return real(payments, **kwargs)
+
+    monkeypatch.setattr(statement_booking, "book_payments", flaky)
+    with pytest.raises(CommandError, match="robinet bank resume") as failed:
+        call_command("bank", "import", str(path), "--chunk-size", "1")
+    assert failed.value.returncode == 3
+    captured = capsys.readouterr()
+    run = BatchRun.objects.get(kind=statement_booking.KIND)
+    assert f"Comptabilisation n° {run.pk} : en échec, 1/2 virements" in captured.err
+    assert "1 virement(s) reconnu(s) encore à comptabiliser" in captured.out
+
+    call_command("bank", "resume", str(run.pk))
+    out = capsys.readouterr().out
+    assert "2 virement(s) affecté(s)" in out
+    assert f"Comptabilisation n° {run.pk} : terminé, 2/2 virements comptabilisés." in out
+    assert Payment.objects.count() == 2
+    assert not StatementEntry.objects.filter(status=EntryStatus.MATCHED).exists()
