@@ -60,8 +60,22 @@ def _counts(cursor) -> dict[str, int]:
     return {table: counted[n] for n, table in enumerate(tables)}
 
 
+def _env(url: str) -> dict:
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ROBINET_"))},
+        "DJANGO_SETTINGS_MODULE": "robinet.settings",
+        "ROBINET_DEBUG": "1",
+        "ROBINET_DATABASE_URL": url,
+    }
+
+
 def _cut_then_import_whole(
-    command: list[str], writes: dict[str, int], *, state: str = "", timeout: float = 300
+    command: list[str],
+    writes: dict[str, int],
+    *,
+    state: str = "",
+    timeout: float = 300,
+    watch: list[str] | None = None,
 ) -> tuple:
     """Issue 13, principle 5: run ``robinet *command*`` and SIGKILL it (its whole process
     group: the power cut) once it holds a row-exclusive lock on one of the tables it writes
@@ -72,21 +86,17 @@ def _cut_then_import_whole(
     count of no other table).
 
     ``state``, a query, checks what counts cannot see (rows the import updates): its
-    result after the kill is the one before. Returns its results before and after the
-    re-run."""
+    result after the kill is the one before. ``watch``: the tables whose lock means the
+    import is writing, when not all of ``writes`` (an import whose committed work goes on
+    in a run). Returns its results before and after the re-run."""
     url = _url()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ROBINET_"))},
-        "DJANGO_SETTINGS_MODULE": "robinet.settings",
-        "ROBINET_DEBUG": "1",
-        "ROBINET_DATABASE_URL": url,
-    }
+    env = _env(url)
     argv = [sys.executable, "-m", "robinet", *command]
     with psycopg.connect(url, autocommit=True) as watcher:
         before = _counts(watcher)
         state_before = watcher.execute(state).fetchall() if state else None
         assert set(writes) <= set(before), "unknown tables"
-        bulk = [t for t, rows in writes.items() if rows > 1 and t not in BOOKKEEPING]
+        bulk = watch or [t for t, rows in writes.items() if rows > 1 and t not in BOOKKEEPING]
         process = subprocess.Popen(
             argv, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
@@ -240,12 +250,9 @@ OPENING_BALANCES = """
 """
 
 
-def test_a_bank_statement_import_killed_while_writing_leaves_nothing_and_then_imports_whole(
-    postgres, tmp_path
-):
-    """Issue 13, PAY-5, PAY-1: ``robinet bank import`` of a camt.053 paying the opening
-    balances taken over — the statement, its entries, the payments booked and allocated,
-    their journal entries, the unmatched credits in suspense, the file's record."""
+def _bank_statement(tmp_path) -> tuple:
+    """Opening balances taken over, and a camt.053 paying nine in ten of them (the tenth
+    credit matches nothing): (file, items, amounts paid, unmatched count)."""
     today = _history(1)
     items = _opening_balances(today, per_account=1)
     soldes = tmp_path / "soldes.csv"
@@ -267,24 +274,100 @@ def test_a_bank_statement_import_killed_while_writing_leaves_nothing_and_then_im
         )
     )
     paid = [amount for n, (_number, _document, amount) in enumerate(items) if n % 10]
-    booked, unmatched = len(paid), len(credits) - len(paid)
+    return xml, items, paid, len(credits) - len(paid)
+
+
+def _statement_writes(booked: int, unmatched: int, chunks: int, audit: int) -> dict[str, int]:
+    return {
+        "payments_bankstatement": 1,
+        "payments_statemententry": booked + unmatched,
+        "payments_payment": booked,
+        "payments_entrypayment": booked,
+        "ledger_openitem": booked,  # the payments' credit items
+        "ledger_allocation": booked,
+        "ledger_journalentry": booked + unmatched,  # the unmatched in suspense
+        "ledger_journalline": 2 * (booked + unmatched),
+        "core_sequence": 2,  # payment numbers, bank journal
+        "core_importfile": 1,
+        # the booking run (PAY-5): one run, its chunks; the events: the file recorded and
+        # imported, the run created, proposed, approved, started (and resumed), finished
+        "core_batchrun": 1,
+        "core_batchrunchunk": chunks,
+        "core_auditevent": audit,
+    }
+
+
+def test_a_bank_statement_import_killed_while_writing_leaves_nothing_and_then_imports_whole(
+    postgres, tmp_path
+):
+    """Issue 13, PAY-5, PAY-1: ``robinet bank import`` of a camt.053 paying the opening
+    balances taken over, killed while its one transaction writes — the statement, its
+    entries, the unmatched credits in suspense, the booking run's plan, the file's record:
+    nothing left. Run again, it imports whole and its booking run books every match."""
+    xml, items, paid, unmatched = _bank_statement(tmp_path)
+    booked = len(paid)
     before, after = _cut_then_import_whole(
         ["bank", "import", str(xml)],
-        {
-            "payments_bankstatement": 1,
-            "payments_statemententry": len(credits),
-            "payments_payment": booked,
-            "payments_entrypayment": booked,
-            "ledger_openitem": booked,  # the payments' credit items
-            "ledger_allocation": booked,
-            "ledger_journalentry": booked + unmatched,  # the unmatched in suspense
-            "ledger_journalline": 2 * (booked + unmatched),
-            "core_sequence": 2,  # payment numbers, bank journal
-            "core_importfile": 1,
-            "core_auditevent": 2,
-        },
+        _statement_writes(booked, unmatched, -(-booked // 1000), audit=7),
         state=OPENING_BALANCES,
+        watch=["payments_bankstatement"],  # written only by the import's transaction
     )
     total = sum(amount for _number, _document, amount in items)
     assert before == [(len(items), total)]
     assert after == [(unmatched, total - sum(paid))]
+
+
+def test_a_bank_statement_booking_run_killed_mid_way_then_resumed_books_each_credit_once(
+    postgres, tmp_path
+):
+    """PAY-5: ``robinet bank import --chunk-size 100`` SIGKILLed once a third of its
+    booking run's chunks are committed: the statement stays imported, the rest « à
+    comptabiliser »; ``robinet bank resume RUN`` books exactly the rest — the rows and
+    balances of an uninterrupted import, every credit booked once."""
+    xml, items, paid, unmatched = _bank_statement(tmp_path)
+    booked, chunks = len(paid), -(-len(paid) // 100)
+    url = _url()
+    env = _env(url)
+    argv = [sys.executable, "-m", "robinet", "bank"]
+    with psycopg.connect(url, autocommit=True) as watcher:
+        before = _counts(watcher)
+        process = subprocess.Popen(
+            [*argv, "import", str(xml), "--chunk-size", "100"],
+            env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        done, deadline = 0, time.monotonic() + 300
+        while process.poll() is None and time.monotonic() < deadline:
+            done = watcher.execute(
+                "SELECT count(*) FROM core_batchrunchunk WHERE state = 'done'"
+            ).fetchone()[0]
+            if done >= chunks // 3:
+                break
+            time.sleep(0.01)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)  # the power cut, mid-run
+        process.wait(timeout=60)
+        assert 0 < done < chunks, f"the run was not cut mid-way: {done}/{chunks} chunks"
+        ((run_id, state),) = watcher.execute("SELECT id, state FROM core_batchrun").fetchall()
+        assert state == "running"
+        to_book = watcher.execute(
+            "SELECT count(*) FROM payments_statemententry WHERE status = 'matched'"
+        ).fetchone()[0]
+        paid_so_far = watcher.execute("SELECT count(*) FROM payments_payment").fetchone()[0]
+        assert to_book + paid_so_far - before["payments_payment"] == booked
+        assert to_book > 0
+
+        resumed = subprocess.run(
+            [*argv, "resume", str(run_id)], env=env, capture_output=True, text=True, timeout=300
+        )
+        assert resumed.returncode == 0, resumed.stderr[-2000:]
+        after = _counts(watcher)
+        balances = watcher.execute(OPENING_BALANCES).fetchall()
+        twice = watcher.execute(
+            "SELECT count(*) FROM (SELECT external_reference FROM payments_payment "
+            "GROUP BY external_reference HAVING count(*) > 1) t"
+        ).fetchone()[0]
+    added = {t: after[t] - before[t] for t in after if after[t] != before[t]}
+    assert added == _statement_writes(booked, unmatched, chunks, audit=8)  # + run.resumed
+    total = sum(amount for _number, _document, amount in items)
+    assert balances == [(unmatched, total - sum(paid))]
+    assert twice == 0

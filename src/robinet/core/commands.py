@@ -63,3 +63,64 @@ def command_error(exc: ApplicationError) -> CommandError:
     """An application error as the command prints it: the message and each field's errors."""
     details = "; ".join(f"{k} : {', '.join(map(str, v))}" for k, v in exc.fields.items())
     return CommandError(f"{exc.message} {details}".strip())
+
+
+class RunProgress:
+    """An executor for commands: the in-process executor drawing a progress line after each
+    chunk; with a broker (``ROBINET_BROKER_URL``), sends the chunks to the workers and draws
+    their progress until the run is over, then who did what. ``noun``: what the run's items
+    are, in the plural (« virements »)."""
+
+    def __init__(self, out, noun: str) -> None:
+        self.out = out
+        self.noun = noun
+
+    def submit(self, run) -> None:
+        from robinet.core.distributed import is_distributed
+        from robinet.core.runs import (
+            CHUNK_STOPPED,
+            execute_chunk,
+            get_default_executor,
+            run_finish,
+            run_worker_progress,
+            wait_for_run,
+        )
+
+        remote = get_default_executor()
+        chunks = run.chunks.count()
+        started = time.perf_counter()
+        if is_distributed(remote):
+            remote.submit(run)
+
+            def draw(current) -> None:
+                done = current.chunks.filter(state="done").count()
+                self._draw(current, done, chunks, time.perf_counter() - started)
+
+            wait_for_run(run, on_progress=draw)
+            self.out.write("\n")
+            for progress in run_worker_progress(run):
+                self.out.write(
+                    f"  {progress.worker} : {progress.chunks} lot(s), {progress.items} {self.noun}"
+                )
+            return
+        pending = list(
+            run.chunks.exclude(state="done").order_by("index").values_list("index", flat=True)
+        )
+        for n, index in enumerate(pending, start=1):
+            if execute_chunk(run._meta.label_lower, run.pk, index) == CHUNK_STOPPED:
+                break
+            run.refresh_from_db(fields=["succeeded", "failed", "skipped", "total"])
+            self._draw(run, n, len(pending), time.perf_counter() - started)
+        self.out.write("\n")
+        run_finish(run=run)
+
+    def _draw(self, run, done: int, chunks: int, elapsed: float) -> None:
+        width = 30
+        filled = width * done // max(chunks, 1)
+        rate = run.processed / elapsed if elapsed else 0
+        self.out.write(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {run.progress_percent:3d} % "
+            f"{run.processed}/{run.total} {self.noun} — {rate:,.0f}/s".replace(",", " "),
+            ending="",
+        )
+        self.out.flush()

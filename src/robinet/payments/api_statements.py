@@ -42,7 +42,9 @@ class StatementEntryOut(Schema):
     debtor_iban: str
     remittance: str
     end_to_end_id: str
-    status: str = Field(description="booked | unallocated | refunded | transferred")
+    status: str = Field(
+        description="matched (to book) | booked | unallocated | refunded | transferred"
+    )
     account: str | None = Field(None, description="Customer number it was allocated to")
     confidence: int = Field(description="0–100")
     signals: dict = Field(description="What produced the match, or why none")
@@ -98,10 +100,19 @@ class BankStatementOut(BankStatementSummaryOut):
 
 class ImportOut(Schema):
     statements: list[BankStatementSummaryOut]
-    booked: int
+    booked: int = Field(description="Matched credits booked by the statement's booking run")
     unallocated: int
     booked_total: Decimal
     unallocated_total: Decimal
+    to_book: int = Field(
+        description="Matched credits not booked yet (status matched): the run failed or "
+        "was interrupted; resume it"
+    )
+    to_book_total: Decimal
+    run: int | None = Field(
+        None, alias="run_id", description="The booking run (payments.statement_booking)"
+    )
+    run_state: str = Field(description="done | failed | running… ('' when nothing matched)")
 
 
 class AgeingOut(Schema):

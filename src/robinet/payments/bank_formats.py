@@ -93,8 +93,12 @@ def import_file(*, actor, source: bytes, filename: str, check_permission: bool =
 # --- the bank statements (PAY-5) ---------------------------------------------------------------
 
 
+#: the formats whose importer books through a run (it takes ``executor`` and ``wait``)
+STATEMENT_FORMATS = ("camt053", "cfonb120", "mt940")
+
+
 def _statement_importer(fmt: str):
-    def importer(*, actor, source, filename, check_permission=True):
+    def importer(*, actor, source, filename, check_permission=True, **run_options):
         from robinet.payments.bank_statements import statement_import
 
         return statement_import(
@@ -103,6 +107,7 @@ def _statement_importer(fmt: str):
             filename=filename,
             format=fmt,
             check_permission=check_permission,
+            **run_options,
         )
 
     return importer
@@ -111,7 +116,7 @@ def _statement_importer(fmt: str):
 def _describe_statement(outcome) -> str:
     from robinet.core.money import format_money
 
-    return _(
+    text = _(
         "%(statements)s relevé(s) : %(booked)s virement(s) affecté(s) (%(booked_total)s), "
         "%(unallocated)s en instance d'affectation (%(unallocated_total)s)."
     ) % {
@@ -121,6 +126,16 @@ def _describe_statement(outcome) -> str:
         "unallocated": outcome.unallocated,
         "unallocated_total": format_money(outcome.unallocated_total),
     }
+    if getattr(outcome, "to_book", 0):
+        text += " " + _(
+            "%(to_book)s virement(s) reconnu(s) encore à comptabiliser (%(total)s) "
+            "par le traitement n° %(run)s."
+        ) % {
+            "to_book": outcome.to_book,
+            "total": format_money(outcome.to_book_total),
+            "run": outcome.run_id,
+        }
+    return text
 
 
 def _register_statements() -> None:

@@ -6,10 +6,14 @@
   the same file (SHA-256), the same statement (account IBAN + statement id) or
   an entry already imported is refused; then every credit is matched by the pure
   rule of :mod:`robinet.payments.matching` and, in one transaction, the
-  statement and its entries are stored and the matched credits booked as
-  transfer payments through :func:`~robinet.payments.booking.book_payments`
-  (external reference = the entry's bank reference). The others wait in the
-  worklist (*montants en instance d'affectation*) with ranked suggestions.
+  statement and all its entries are stored with their match decision, the
+  unmatched credits posted to suspense and the booking run of the matched ones
+  planned. The run (:mod:`robinet.payments.statement_booking`, chunked, on the
+  run workers when a broker is configured) then books them as transfer
+  payments through :func:`~robinet.payments.booking.book_payments` (external
+  reference = the entry's bank reference); the import waits for it by
+  default. The unmatched credits wait in the worklist (*montants en instance
+  d'affectation*) with ranked suggestions.
 * worklist actions, each on a locked entry still unallocated:
   :func:`entry_allocate` (one account, books the payment), :func:`entry_split`
   (several accounts, amounts adding up to the credit), :func:`entry_mark_refund`
@@ -41,14 +45,16 @@ from robinet.billing.models import Invoice
 from robinet.core import audit, clock, imports
 from robinet.core.bulk import allocate_ids, in_ids, insert_rows
 from robinet.core.exceptions import ApplicationError, ValidationFailed
+from robinet.core.models.imports import ImportFile
 from robinet.core.money import is_rounded
+from robinet.core.runs import run_execute
 from robinet.customers.models import CustomerAccount
 from robinet.ledger import posting
 from robinet.ledger.models import OpenItem
 from robinet.organisation.access import require
 from robinet.organisation.models import Entity
 from robinet.organisation.roles import Perm
-from robinet.payments import camt, cfonb, mt940
+from robinet.payments import camt, cfonb, mt940, statement_booking
 from robinet.payments import matching as rule
 from robinet.payments.booking import IncomingPayment, book_payments
 from robinet.payments.models import (
@@ -71,11 +77,25 @@ DETECTORS = (
 
 @dataclass(frozen=True)
 class ImportOutcome:
+    """What an import did. ``booked`` are the credits its booking run has booked (all the
+    matched ones once the run is done), ``to_book`` the matched credits it has not booked
+    yet (the run still running on the workers, or failed and to be resumed),
+    ``unallocated`` the credits left to the worklist."""
+
     statements: list[BankStatement]
     booked: int
     unallocated: int
     booked_total: Decimal
     unallocated_total: Decimal
+    to_book: int = 0
+    to_book_total: Decimal = Decimal("0.00")
+    #: the booking run (``payments.statement_booking``); None when nothing matched
+    run_id: int | None = None
+    run_state: str = ""
+
+    @property
+    def matched(self) -> int:
+        return self.booked + self.to_book
 
     def as_dict(self) -> dict:
         return {
@@ -84,6 +104,10 @@ class ImportOutcome:
             "unallocated": self.unallocated,
             "booked_total": str(self.booked_total),
             "unallocated_total": str(self.unallocated_total),
+            "to_book": self.to_book,
+            "to_book_total": str(self.to_book_total),
+            "run": self.run_id,
+            "run_state": self.run_state,
         }
 
 
@@ -211,8 +235,8 @@ def _context(credits: Sequence[rule.Credit]) -> rule.Context:
         where, params = in_ids("debtor_iban", ibans)
         for iban, account_id in _rows(
             f"SELECT DISTINCT debtor_iban, account_id FROM {_table(StatementEntry)} "
-            f"WHERE {where} AND status = %s AND account_id IS NOT NULL",
-            [*params, EntryStatus.BOOKED.value],
+            f"WHERE {where} AND status IN (%s, %s) AND account_id IS NOT NULL",
+            [*params, EntryStatus.BOOKED.value, EntryStatus.MATCHED.value],
         ):
             iban_accounts[iban].add(account_id)
     ids = (
@@ -316,9 +340,25 @@ def _check(actor, check_permission: bool, entity=None) -> None:
 
 
 def statement_import(
-    *, actor, source, filename: str, format: str | None = None, check_permission: bool = True
+    *,
+    actor,
+    source,
+    filename: str,
+    format: str | None = None,
+    check_permission: bool = True,
+    wait: bool = True,
+    executor=None,
+    chunk_size: int | None = None,
 ) -> ImportOutcome:
     """Import a bank statement file (PAY-5, PAYMENT_IMPORT) and book what matches.
+
+    The file is all or nothing: in one transaction the statement(s) and every entry are
+    stored with their match decision (matched ones *à comptabiliser*), the unmatched
+    credits posted to suspense, and the booking run of the matched ones
+    (:mod:`robinet.payments.statement_booking`) planned and approved. Once committed, the
+    run is executed by ``executor`` (the default one: in-process, or the Celery workers
+    when a broker is configured) and, with ``wait``, followed to its end; the outcome says
+    what it booked and what it has still to book.
 
     Refusals write nothing: ``AlreadyImported`` (same file), ``InvalidImportFile``
     (every problem with its line), ``ApplicationError`` ``statement_already_imported``
@@ -374,28 +414,28 @@ def statement_import(
         )
         stored = []
         position = 0
-        booked_count, booked_total = 0, Decimal("0.00")
+        matched_count, matched_total = 0, Decimal("0.00")
         for parsed in statements:
             statement = BankStatement.objects.create(
                 import_file=record, **_statement_fields(record, parsed, now, user)
             )
             stored.append(statement)
             entry_ids = iter(allocate_ids(StatementEntry, len(parsed.credits)))
-            rows, incoming, waiting = [], [], []
+            rows, waiting = [], []
             for credit in parsed.credits:
                 decision = decisions[position]
                 position += 1
-                entry_id = next(entry_ids)
                 in_suspense = not decision.booked and suspense_centre is not None
                 rows.append(
                     (
-                        entry_id, statement.pk, credit.line, credit.reference, credit.amount,
-                        credit.booked_on, credit.value_date, credit.debtor_name,
+                        next(entry_ids), statement.pk, credit.line, credit.reference,
+                        credit.amount, credit.booked_on, credit.value_date, credit.debtor_name,
                         credit.debtor_iban, credit.remittance, credit.end_to_end_id,
-                        EntryStatus.BOOKED.value if decision.booked
+                        EntryStatus.MATCHED.value if decision.booked
                         else EntryStatus.UNALLOCATED.value,
-                        decision.account_id, decision.confidence, in_suspense,
-                        _json(decision.signals), _json(_suggestions_json(decision, infos)), "",
+                        decision.account_id, decision.invoice_id if decision.booked else None,
+                        decision.confidence, in_suspense, _json(decision.signals),
+                        _json(_suggestions_json(decision, infos)), "",
                     )
                 )  # fmt: skip
                 if in_suspense:
@@ -408,43 +448,56 @@ def statement_import(
                         )
                     )
                 if decision.booked:
-                    centre_id = centres[decision.account_id]
-                    incoming.append(
-                        (entry_id, _incoming(credit, decision.account_id, centre_id,
-                                             decision.invoice_id, credit.reference))
-                    )  # fmt: skip
+                    matched_count += 1
+                    matched_total += credit.amount
             insert_rows(StatementEntry, ENTRY_COLUMNS, rows)
-            payment_ids = book_payments([p for _e, p in incoming], actor=user)
             posting.post(waiting)
-            insert_rows(
-                EntryPayment,
-                ("entry_id", "payment_id", "amount"),
-                (
-                    (entry_id, pid, p.amount)
-                    for (entry_id, p), pid in zip(incoming, payment_ids, strict=True)
-                ),
+        run = None
+        if matched_count:
+            run = statement_booking.booking_create(
+                import_file_id=record.pk,
+                statement_ids=[s.pk for s in stored],
+                run_date=clock.today(),
+                actor=user,
+                chunk_size=chunk_size,
             )
-            booked_count += len(incoming)
-            booked_total += sum((p.amount for _e, p in incoming), Decimal("0.00"))
         total = sum((c.amount for c in credits), Decimal("0.00"))
-        outcome = ImportOutcome(
-            stored, booked_count, len(credits) - booked_count, booked_total, total - booked_total
-        )
-        record.outcome = outcome.as_dict()
+        planned = ImportOutcome(
+            stored, 0, len(credits) - matched_count, Decimal("0.00"), total - matched_total,
+            matched_count, matched_total, run.pk if run else None, run.state if run else "",
+        )  # fmt: skip
+        record.outcome = planned.as_dict()
         record.save(update_fields=["outcome"])
         audit.record(
             actor=actor,
             verb="bank_statement_imported",
             target=stored[0],
-            data=outcome.as_dict(),
+            data=planned.as_dict(),
         )
+    if run is None:
+        return planned
+    run = run_execute(run=run, actor=user, executor=executor, wait=wait)
+    outcome = import_outcome(stored, run)
+    ImportFile.objects.filter(pk=record.pk).update(outcome=outcome.as_dict())
     return outcome
+
+
+def import_outcome(statements: list[BankStatement], run=None) -> ImportOutcome:
+    """What the import of ``statements`` has done so far: booked by its run, still to book,
+    left to the worklist (an import's outcome, again after its run is resumed)."""
+    totals = statement_booking.booking_totals([s.pk for s in statements])
+    (booked, booked_total), (to_book, to_book_total) = totals["booked"], totals["to_book"]
+    other, other_total = totals["other"]
+    return ImportOutcome(
+        list(statements), booked, other, booked_total, other_total, to_book, to_book_total,
+        run.pk if run is not None else None, run.state if run is not None else "",
+    )  # fmt: skip
 
 
 ENTRY_COLUMNS = (
     "id", "statement_id", "line", "reference", "amount", "booked_on", "value_date",
     "debtor_name", "debtor_iban", "remittance", "end_to_end_id", "status", "account_id",
-    "confidence", "in_suspense", "signals", "suggestions", "note",
+    "invoice_id", "confidence", "in_suspense", "signals", "suggestions", "note",
 )  # fmt: skip
 
 
@@ -483,20 +536,6 @@ def _statement_fields(record, parsed, now, user) -> dict:
         "imported_at": now,
         "imported_by": user,
     }
-
-
-def _incoming(credit, account_id: int, centre_id: int, invoice_id, reference: str):
-    return IncomingPayment(
-        account_id=account_id,
-        centre_id=centre_id,
-        account_centre_id=centre_id,
-        means=PaymentMeans.TRANSFER.value,
-        amount=credit.amount,
-        received_on=min(credit.value_date, clock.today()),
-        invoice_id=invoice_id,
-        payer_reference=(credit.debtor_name or credit.remittance)[:140],
-        external_reference=reference,
-    )
 
 
 # --- the worklist ------------------------------------------------------------------------------

@@ -41,6 +41,11 @@ urlpatterns: list = [
         views_statements.StatementDetailView.as_view(),
         name="bank-statement",
     ),
+    path(
+        "bank-statements/<int:pk>/booking/",
+        views_statements.StatementBookingView.as_view(),
+        name="bank-statement-booking",
+    ),
     path("unallocated/", views_statements.UnallocatedListView.as_view(), name="unallocated"),
     path(
         "unallocated/<int:pk>/",

@@ -20,9 +20,11 @@ from robinet.backoffice.http import StaffViewMixin
 from robinet.core import clock, exceptions
 from robinet.core.exceptions import ApplicationError
 from robinet.core.imports import InvalidImportFile
+from robinet.core.models.runs import RunState
+from robinet.core.runs import run_can_be_resumed, run_worker_progress
 from robinet.organisation.access import can
 from robinet.organisation.roles import Perm
-from robinet.payments import bank_formats
+from robinet.payments import bank_formats, statement_booking
 from robinet.payments import bank_statements as service
 from robinet.payments import statement_selectors as selectors
 from robinet.payments.models import EntryStatus
@@ -141,8 +143,10 @@ class StatementImportView(StaffViewMixin, View):
             return self._render(form, status=422)
         upload = form.cleaned_data["file"]
         try:
+            # In-process the run is done when this returns; on the workers the statement's
+            # page follows it.
             outcome = service.statement_import(
-                actor=request.user, source=upload.read(), filename=upload.name
+                actor=request.user, source=upload.read(), filename=upload.name, wait=False
             )
         except exceptions.PermissionDenied:
             raise
@@ -170,8 +174,59 @@ class StatementDetailView(StaffViewMixin, View):
         return render(
             request,
             "payments/statement_detail.html",
-            {"statement": statement, "entries": entries},
+            {"statement": statement, "entries": entries, **booking_context(request, statement)},
         )
+
+
+ACTIVE_RUN_STATES = (RunState.DRAFT, RunState.PROPOSED, RunState.APPROVED, RunState.RUNNING)
+
+
+def booking_context(request, statement) -> dict:
+    """The booking run of the statement's matched credits, for its page (PAY-5)."""
+    run = statement_booking.booking_runs(import_file_id=statement.import_file_id).first()
+    return {
+        "statement": statement,
+        "booking_run": run,
+        "booking_workers": run_worker_progress(run) if run else [],
+        "booking_active": run is not None and run.state in ACTIVE_RUN_STATES,
+        "booking_can_resume": run is not None
+        and run_can_be_resumed(run)
+        and can(request.user, Perm.PAYMENT_IMPORT),
+    }
+
+
+class StatementBookingView(StaffViewMixin, View):
+    """GET: the booking run's progress block, polled by the statement's page while the run
+    runs (the page reloads once it is over); POST: « Reprendre » a failed or stalled run."""
+
+    permission = Perm.PAYMENT_VIEW
+
+    def get(self, request, pk: int):
+        statement = selectors.statement_get(user=request.user, pk=pk)
+        context = booking_context(request, statement)
+        response = render(request, "payments/_statement_booking.html", context)
+        if request.htmx and not context["booking_active"]:
+            response["HX-Refresh"] = "true"  # the entries' states changed: show them
+        return response
+
+    def post(self, request, pk: int):
+        statement = selectors.statement_get(user=request.user, pk=pk)
+        run = statement_booking.booking_runs(import_file_id=statement.import_file_id).first()
+        if run is None:
+            raise exceptions.NotFound(_("Ce relevé n'a rien à comptabiliser."))
+        try:
+            run = statement_booking.booking_resume(actor=request.user, run=run)
+        except exceptions.PermissionDenied:
+            raise
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Comptabilisation n° %(n)s reprise : %(state)s.")
+                % {"n": run.pk, "state": run.get_state_display()},
+            )
+        return redirect("payments:bank-statement", statement.pk)
 
 
 class UnallocatedListView(StaffViewMixin, View):

@@ -1,9 +1,11 @@
 """Bank statements, their credit entries and the unallocated-amounts worklist (PAY-5).
 
 A :class:`BankStatement` is one statement of the utility's bank account read
-from a camt.053 or CFONB 120 file; each credit it carries is a
-:class:`StatementEntry`. A matched credit is booked at import as a transfer
-payment; the others wait in the worklist of *montants en instance
+from a camt.053, CFONB 120 or MT940 file; each credit it carries is a
+:class:`StatementEntry`. A matched credit is stored at import as ``matched``
+(*à comptabiliser*) and booked as a transfer payment by the statement's
+booking run (``payments.statement_booking``, chunked, on the run workers),
+which turns it ``booked``; the others wait in the worklist of *montants en instance
 d'affectation* (status ``unallocated``) with ranked suggestions, until an
 officer allocates (one account), splits (several accounts), marks it for
 refund, or transfers it out. Each payment booked from an entry is linked by an
@@ -84,6 +86,8 @@ class BankStatement(models.Model):
 
 
 class EntryStatus(models.TextChoices):
+    #: matched at import, its payment booked by the statement's booking run (PAY-5)
+    MATCHED = "matched", _("À comptabiliser")
     BOOKED = "booked", _("Affecté")
     UNALLOCATED = "unallocated", _("En instance d'affectation")
     REFUNDED = "refunded", _("À rembourser")
@@ -111,6 +115,16 @@ class StatementEntry(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("compte client"),
+    )
+    #: the invoice the matching rule chose (kept for the booking run, as the payment's invoice)
+    invoice = models.ForeignKey(
+        "billing.Invoice",
+        null=True,
+        blank=True,
+        db_index=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("facture"),
     )
     confidence = models.PositiveSmallIntegerField(_("confiance"), default=0)
     #: posted bank (512) / suspense (471) at import because left unallocated (PAY-7); its
@@ -149,7 +163,14 @@ class StatementEntry(models.Model):
                 name="statement_entry_booked_has_account",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=[EntryStatus.BOOKED, EntryStatus.UNALLOCATED]) | ~Q(note=""),
+                condition=~Q(status=EntryStatus.MATCHED) | Q(account__isnull=False),
+                name="statement_entry_matched_has_account",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=[EntryStatus.MATCHED, EntryStatus.BOOKED, EntryStatus.UNALLOCATED]
+                )
+                | ~Q(note=""),
                 name="statement_entry_refund_transfer_has_reason",
             ),
         ]

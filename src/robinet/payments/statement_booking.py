@@ -1,0 +1,197 @@
+"""Booking a bank statement's matched credits as a chunked run (PAY-5).
+
+A statement of 100,000 credits is stored whole by its import
+(:func:`robinet.payments.bank_statements.statement_import`, one transaction:
+the statement, every entry with its match decision, the suspense postings of
+the unmatched credits), then posted by a mass run, as SAP FI-CA posts a
+payment lot: the run ``payments.statement_booking`` (a ``core.BatchRun``)
+targets the statement's entries still ``matched`` (*à comptabiliser*) and
+each chunk, one transaction, books their transfer payments through
+:func:`~robinet.payments.booking.book_payments`, links them to the entries
+(:class:`~robinet.payments.models.EntryPayment`) and turns the entries
+``booked``. Any number of ``robinet worker`` processes share the chunks
+(:mod:`robinet.core.distributed`); a crashed or failed run is resumed with
+``run_resume`` and books only what is left: an entry that is no longer
+``matched`` when its chunk runs (a replay) is skipped, so no credit is booked
+twice and none is lost.
+
+The payment is the one the one-shot import booked: the account and invoice
+the matching rule chose at import (stored on the entry), the account's centre,
+received on the value date (or the run date, the import's day, if later), the
+payer's name as payer reference and the bank's reference as external
+reference. Permissions are checked at import, not by the run.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from robinet.core.exceptions import InvalidTransition
+from robinet.core.models import BatchRun
+from robinet.core.models.runs import RunState
+from robinet.core.runs import (
+    ChunkResult,
+    register_run_kind,
+    run_approve,
+    run_can_be_resumed,
+    run_create,
+    run_propose,
+    run_resume,
+)
+from robinet.customers.models import CustomerAccount
+from robinet.organisation.access import require
+from robinet.organisation.roles import Perm
+from robinet.payments.booking import IncomingPayment, book_payments
+from robinet.payments.models import EntryPayment, EntryStatus, PaymentMeans, StatementEntry
+
+KIND = "payments.statement_booking"
+CHUNK_SIZE = 1000
+ZERO = Decimal("0.00")
+
+
+def _targets(run: BatchRun):
+    return (
+        StatementEntry.objects.filter(
+            statement_id__in=run.parameters["statements"], status=EntryStatus.MATCHED
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .iterator()
+    )
+
+
+ENTRY_FIELDS = (
+    "pk", "status", "account_id", "invoice_id", "amount", "value_date", "debtor_name",
+    "remittance", "reference",
+)  # fmt: skip
+
+
+def _process_chunk(run: BatchRun, ids: list[int]) -> ChunkResult:
+    """Book the chunk's entries still to book, in the chunk's transaction (locked rows)."""
+    result = ChunkResult()
+    rows = list(
+        StatementEntry.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list(*ENTRY_FIELDS)
+    )
+    found = {row[0] for row in rows}
+    for missing in sorted(set(ids) - found):
+        result.skip(missing, _("Opération introuvable."), "entry_missing")
+    to_book = []
+    for row in rows:
+        if row[1] != EntryStatus.MATCHED:
+            result.skip(row[0], _("Déjà traitée (%(s)s).") % {"s": row[1]}, "entry_not_to_book")
+        else:
+            to_book.append(row)
+    if not to_book:
+        return result
+    centres = dict(
+        CustomerAccount.objects.filter(pk__in={row[2] for row in to_book}).values_list(
+            "pk", "centre_id"
+        )
+    )
+    incoming = [
+        IncomingPayment(
+            account_id=account_id,
+            centre_id=centres[account_id],
+            account_centre_id=centres[account_id],
+            means=PaymentMeans.TRANSFER.value,
+            amount=amount,
+            received_on=min(value_date, run.run_date),
+            invoice_id=invoice_id,
+            payer_reference=(debtor_name or remittance)[:140],
+            external_reference=reference,
+        )
+        for _pk, _s, account_id, invoice_id, amount, value_date, debtor_name, remittance, reference
+        in to_book
+    ]  # fmt: skip
+    payment_ids = book_payments(incoming, actor=run.created_by)
+    EntryPayment.objects.bulk_create(
+        EntryPayment(entry_id=row[0], payment_id=pid, amount=row[4])
+        for row, pid in zip(to_book, payment_ids, strict=True)
+    )
+    StatementEntry.objects.filter(pk__in=[row[0] for row in to_book]).update(
+        status=EntryStatus.BOOKED
+    )
+    return result
+
+
+def register() -> None:
+    register_run_kind(
+        KIND,
+        targets=_targets,
+        process_chunk=_process_chunk,
+        label="Comptabilisation de relevé",
+        replace=True,
+    )
+
+
+def booking_create(*, import_file_id: int, statement_ids: list[int], run_date, actor=None,
+                   chunk_size: int | None = None) -> BatchRun:  # fmt: skip
+    """Plan and approve the booking of the statements' matched entries (execute it next).
+
+    Called by the import, inside its transaction: the plan is committed with the entries.
+    """
+    run = run_create(
+        kind=KIND,
+        run_date=run_date,
+        parameters={"import_file": import_file_id, "statements": list(statement_ids)},
+        chunk_size=chunk_size or CHUNK_SIZE,
+        actor=actor,
+    )
+    run_propose(run=run, actor=actor)
+    run_approve(run=run, actor=actor)
+    return run
+
+
+def booking_runs(*, import_file_id: int) -> QuerySet[BatchRun]:
+    """The booking runs of an imported file, the latest first (there is one)."""
+    return BatchRun.objects.filter(kind=KIND, parameters__import_file=import_file_id).order_by(
+        "-created_at", "-pk"
+    )
+
+
+def booking_resume(*, actor, run: BatchRun, executor=None, wait: bool = False,
+                   check_permission: bool = True, running: bool = False) -> BatchRun:  # fmt: skip
+    """« Reprendre » a failed or stalled booking run (PAYMENT_IMPORT): only its chunks not
+    done are processed, and in them only the entries still to book. ``running``: also a
+    run still running that is not stalled yet (the operator knows its process died; were
+    it alive, the chunk locks would make them take turns, and nothing is booked twice)."""
+    if check_permission:
+        require(actor, Perm.PAYMENT_IMPORT)
+    resumable = run_can_be_resumed(run) or (running and run.state == RunState.RUNNING)
+    if run.kind != KIND or not resumable:
+        raise InvalidTransition(
+            _("Seule une comptabilisation de relevé en échec ou interrompue peut être reprise.")
+        )
+    return run_resume(
+        run=run, actor=actor if getattr(actor, "pk", None) else None, executor=executor, wait=wait
+    )
+
+
+def booking_totals(statement_ids: list[int]) -> dict[str, tuple[int, Decimal]]:
+    """(count, total) of the statements' entries booked by their run, still to book, and the
+    others. The run books without a handler; an officer's allocation records one."""
+    by_run = Q(handled_at__isnull=True)
+    booked, to_book = Q(status=EntryStatus.BOOKED) & by_run, Q(status=EntryStatus.MATCHED)
+    sums = StatementEntry.objects.filter(statement_id__in=statement_ids).aggregate(
+        booked_n=Count("pk", filter=booked),
+        booked_t=Sum("amount", filter=booked),
+        to_book_n=Count("pk", filter=to_book),
+        to_book_t=Sum("amount", filter=to_book),
+        all_n=Count("pk"),
+        all_t=Sum("amount"),
+    )
+    values = {k: v if v is not None else ZERO for k, v in sums.items()}
+    return {
+        "booked": (values["booked_n"], values["booked_t"]),
+        "to_book": (values["to_book_n"], values["to_book_t"]),
+        "other": (
+            values["all_n"] - values["booked_n"] - values["to_book_n"],
+            values["all_t"] - values["booked_t"] - values["to_book_t"],
+        ),
+    }
