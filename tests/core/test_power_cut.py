@@ -3,7 +3,8 @@ while it is writing leaves nothing behind — no row in any table, no record of 
 the same file then imports whole, as if nothing had happened.
 
 The imports a utility runs in bulk: meter readings (METER-1), the legacy customer file
-(CUST-1…6), the opening balances (PAY-1) and the bank statement (PAY-5, camt.053)."""
+(CUST-1…6), the opening balances (PAY-1) and the bank statement (PAY-5: camt.053, CFONB 120,
+MT940); the legacy service points and contracts are in ``test_power_cut_legacy``."""
 
 import datetime as dt
 import os
@@ -23,7 +24,7 @@ from robinet.customers.models import CustomerAccount, Meter
 from robinet.demo.generator import generate
 from robinet.ledger.imports import import_open_items
 from robinet.organisation.models import Entity, EntityKind
-from robinet.payments.statement_samples import SampleCredit, camt053
+from robinet.payments.statement_samples import SampleCredit, camt053, cfonb120, mt940
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -250,9 +251,10 @@ OPENING_BALANCES = """
 """
 
 
-def _bank_statement(tmp_path) -> tuple:
-    """Opening balances taken over, and a camt.053 paying nine in ten of them (the tenth
-    credit matches nothing): (file, items, amounts paid, unmatched count)."""
+def _bank_statement(tmp_path, form: str = "camt053") -> tuple:
+    """Opening balances taken over, and a statement (camt.053, CFONB 120 or MT940) paying
+    nine in ten of them (the tenth credit matches nothing): (file, items, amounts paid,
+    unmatched count)."""
     today = _history(1)
     items = _opening_balances(today, per_account=1)
     soldes = tmp_path / "soldes.csv"
@@ -264,15 +266,16 @@ def _bank_statement(tmp_path) -> tuple:
         else SampleCredit(Decimal(100 + n) / 100, "ZZ INCONNU", remittance="VIREMENT")
         for n, (number, _document, amount) in enumerate(items)
     ]
-    xml = tmp_path / "releve.xml"
-    xml.write_bytes(
-        camt053(
-            statement_id=f"COUPURE-{today:%Y%m%d}",
-            iban=settings.ROBINET_UTILITY["iban"],
-            day=today - dt.timedelta(days=1),
-            credits=credits,
+    iban, day = settings.ROBINET_UTILITY["iban"], today - dt.timedelta(days=1)
+    xml = tmp_path / f"releve.{form}"
+    if form == "cfonb":
+        xml.write_bytes(cfonb120(iban=iban, start=day, end=day, credits=credits))
+    elif form == "mt940":
+        xml.write_bytes(mt940(iban=iban, day=day, credits=credits))
+    else:
+        xml.write_bytes(
+            camt053(statement_id=f"COUPURE-{today:%Y%m%d}", iban=iban, day=day, credits=credits)
         )
-    )
     paid = [amount for n, (_number, _document, amount) in enumerate(items) if n % 10]
     return xml, items, paid, len(credits) - len(paid)
 
@@ -297,14 +300,16 @@ def _statement_writes(booked: int, unmatched: int, chunks: int, audit: int) -> d
     }
 
 
+@pytest.mark.parametrize("form", ["camt053", "cfonb", "mt940"])
 def test_a_bank_statement_import_killed_while_writing_leaves_nothing_and_then_imports_whole(
-    postgres, tmp_path
+    postgres, tmp_path, form
 ):
-    """Issue 13, PAY-5, PAY-1: ``robinet bank import`` of a camt.053 paying the opening
-    balances taken over, killed while its one transaction writes — the statement, its
-    entries, the unmatched credits in suspense, the booking run's plan, the file's record:
-    nothing left. Run again, it imports whole and its booking run books every match."""
-    xml, items, paid, unmatched = _bank_statement(tmp_path)
+    """Issue 13, PAY-5, PAY-1: ``robinet bank import`` of a statement — camt.053, CFONB 120
+    or MT940 — paying the opening balances taken over, killed while its one transaction
+    writes — the statement, its entries, the unmatched credits in suspense, the booking
+    run's plan, the file's record: nothing left. Run again, it imports whole and its
+    booking run books every match."""
+    xml, items, paid, unmatched = _bank_statement(tmp_path, form)
     booked = len(paid)
     before, after = _cut_then_import_whole(
         ["bank", "import", str(xml)],
