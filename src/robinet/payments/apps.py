@@ -5,3 +5,8 @@ class PaymentsConfig(AppConfig):
     name = "robinet.payments"
     label = "payments"
     verbose_name = "Règlements"
+
+    def ready(self) -> None:
+        from robinet.payments import debit_runs
+
+        debit_runs.register()
