@@ -468,3 +468,19 @@ def test_pay_3_two_workers_make_the_run_the_in_process_run_makes(org, tariff, co
     local = f":{os.getpid()}"
     assert all(c.worker and not c.worker.endswith(local) for c in batch.chunks.all())
     assert_same_as_one_chunk(run, expected)
+
+
+@pytest.mark.django_db
+def test_pay_3_a_chunk_is_a_fixed_number_of_queries(utility, collector):
+    """PAY-3 query budget: a chunk loads, books and writes its accounts in bulk (no query
+    per debit: the open items settled are one statement); pinned for the six accounts
+    (bills, monthly payments, a payment plan, an amended mandate) in one chunk."""
+    from django.test.utils import CaptureQueriesContext
+
+    run = sepa.debit_run_plan(actor=collector, collection_date=COLLECT_ON, chunk_size=1000)
+    batch = run.batch_run
+    run_execute(run=batch, actor=collector, executor=Idle())
+    with CaptureQueriesContext(connection) as queries:
+        assert execute_chunk(LABEL, batch.pk, 0) == CHUNK_DONE
+    assert DirectDebitItem.objects.count() == 13
+    assert len(queries) == {"sqlite": 48, "postgresql": 41}[connection.vendor]
