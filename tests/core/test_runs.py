@@ -575,3 +575,17 @@ def test_chunk_overhead_is_a_fixed_number_of_queries_case(size, django_assert_nu
         assert (run.succeeded, run.failed) == (size // 2, size // 2)
     finally:
         unregister_run_kind("test.budget")
+
+
+@pytest.mark.django_db
+def test_waiting_for_a_run_whose_finishing_failed_returns(behaviour):
+    """No worker will finish a run whose ``on_done`` failed: waiting for it does not hang."""
+    from robinet.core.runs import wait_for_run
+
+    run = make_run(n=20, chunk_size=10)
+    run_execute(run=run)
+    BatchRun.objects.filter(pk=run.pk).update(
+        state=RunState.RUNNING, last_error="Fin du traitement : fichier refusé"
+    )
+    waited = wait_for_run(run, poll_seconds=0.01, timeout=5)
+    assert waited.state == RunState.RUNNING

@@ -713,15 +713,26 @@ def wait_for_run(
 ) -> Run:
     """Poll a run handed to remote workers until it is no longer running.
 
-    Raises ``TimeoutError`` after ``timeout`` seconds (the run goes on).
+    Also returns a run left running whose finishing failed (every chunk done,
+    ``on_done`` raised: :func:`run_is_unfinished`) once seen so on two polls in
+    a row — no worker will finish it, ``run_resume`` must. Raises
+    ``TimeoutError`` after ``timeout`` seconds (the run goes on).
     """
     started = time.monotonic()
+    unfinished_error = None
     while True:
         run.refresh_from_db()
         if on_progress:
             on_progress(run)
         if run.state not in (RunState.RUNNING, RunState.APPROVED):
             return run
+        if run_is_unfinished(run):
+            # Seen twice: not the instant between a retried chunk's commit and its run_finish.
+            if unfinished_error == run.last_error:
+                return run
+            unfinished_error = run.last_error
+        else:
+            unfinished_error = None
         if timeout is not None and time.monotonic() - started > timeout:
             raise TimeoutError(f"run {run.pk} still {run.state} after {timeout:.0f} s")
         time.sleep(poll_seconds)
