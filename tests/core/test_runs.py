@@ -415,6 +415,54 @@ def test_replaying_a_done_chunk_does_nothing(behaviour):
     assert (run.succeeded, run.failed, run.skipped) == counters
 
 
+@pytest.mark.django_db
+def test_on_done_runs_once_inside_the_transaction_that_ends_the_run(behaviour):
+    """A kind's ``on_done`` (e.g. PAY-3's file) runs once, when the run becomes done: if it
+    raises, nothing of the transition is kept, the run stays running with every chunk done
+    and its error, and ``run_resume`` finishes it."""
+    from robinet.core.runs import run_can_be_resumed, run_finish
+
+    calls = []
+    fail = [True]
+
+    def on_done(run):
+        calls.append(run.state)
+        AuditEvent.objects.create(
+            occurred_at=dt.datetime(2026, 3, 31, tzinfo=dt.UTC), verb="test.finished",
+            target_type="test", target_id=str(run.pk),
+        )  # fmt: skip
+        if fail[0]:
+            raise RuntimeError("fichier refusé")
+
+    kind = get_run_kind(KIND)
+    register_run_kind(
+        KIND, targets=kind.targets, process_chunk=kind.process_chunk, on_done=on_done,
+        replace=True,
+    )  # fmt: skip
+    run = make_run(n=20, chunk_size=10)
+    with pytest.raises(RuntimeError):
+        run_execute(run=run)
+    run.refresh_from_db()
+    assert run.state == RunState.RUNNING
+    assert set(run.chunks.values_list("state", flat=True)) == {ChunkState.DONE}
+    assert "fichier refusé" in run.last_error
+    assert run.finished_at is None
+    assert not AuditEvent.objects.filter(verb="test.finished").exists()  # rolled back
+    assert run_can_be_resumed(run)
+
+    fail[0] = False
+    behaviour.calls.clear()
+    run_resume(run=run)
+    run.refresh_from_db()
+    assert (run.state, run.last_error) == (RunState.DONE, "")
+    assert behaviour.calls == []  # no chunk done twice
+    assert calls == [RunState.DONE, RunState.DONE]
+    assert AuditEvent.objects.filter(verb="test.finished").count() == 1
+    run_finish(run=run)  # finishing again does nothing
+    assert len(calls) == 2
+    assert_complete(run, 20)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_cancel_stops_a_running_run_between_chunks(behaviour):
     run = make_run(n=30, chunk_size=10)
@@ -527,3 +575,17 @@ def test_chunk_overhead_is_a_fixed_number_of_queries_case(size, django_assert_nu
         assert (run.succeeded, run.failed) == (size // 2, size // 2)
     finally:
         unregister_run_kind("test.budget")
+
+
+@pytest.mark.django_db
+def test_waiting_for_a_run_whose_finishing_failed_returns(behaviour):
+    """No worker will finish a run whose ``on_done`` failed: waiting for it does not hang."""
+    from robinet.core.runs import wait_for_run
+
+    run = make_run(n=20, chunk_size=10)
+    run_execute(run=run)
+    BatchRun.objects.filter(pk=run.pk).update(
+        state=RunState.RUNNING, last_error="Fin du traitement : fichier refusé"
+    )
+    waited = wait_for_run(run, poll_seconds=0.01, timeout=5)
+    assert waited.state == RunState.RUNNING

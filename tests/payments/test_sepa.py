@@ -10,8 +10,14 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from lxml import etree
 
-from robinet.core.exceptions import ApplicationError, PermissionDenied, ValidationFailed
+from robinet.core.exceptions import (
+    ApplicationError,
+    InvalidTransition,
+    PermissionDenied,
+    ValidationFailed,
+)
 from robinet.core.models.append_only import AppendOnlyViolation
+from robinet.core.models.runs import RunState
 from robinet.customers.models import CustomerAccount
 from robinet.ledger.models import OpenItem
 from robinet.organisation.roles import Role
@@ -272,6 +278,9 @@ def test_pay_3_iban_amendment_reported_on_the_next_collection(billed, collector)
 
 
 def test_pay_3_invalid_file_is_never_written(billed, collector, monkeypatch):
+    """The file is built once every chunk of the run is done: refused by the schema, it is
+    not stored, and the run stays running, resumable (its debits are booked and pending).
+    Until the chunked runs it was all or nothing: no run, no payment."""
     _mandate(billed)
 
     def broken(**kwargs):
@@ -280,9 +289,20 @@ def test_pay_3_invalid_file_is_never_written(billed, collector, monkeypatch):
     monkeypatch.setattr(pain008, "build", broken)
     with pytest.raises(ApplicationError):
         sepa.debit_run_create(actor=collector, collection_date=COLLECT_ON)
-    assert not DirectDebitRun.objects.exists()
-    assert not Payment.objects.exists()
-    assert Mandate.objects.get().sequence == SequenceType.FIRST
+    run = DirectDebitRun.objects.get()
+    assert not run.is_built
+    assert bytes(run.file_content) == b""
+    assert run.batch_run.state == RunState.RUNNING
+    assert "conforme" in run.batch_run.last_error
+    with pytest.raises(InvalidTransition):  # not settled before its file is made
+        sepa.debit_runs_settle(actor=collector, run=run)
+    monkeypatch.undo()
+    sepa.debit_run_resume(actor=collector, run=run, wait=True)
+    run.refresh_from_db()
+    assert run.is_built
+    assert run.item_count == 2
+    assert Payment.objects.count() == 2
+    assert Mandate.objects.get().sequence == SequenceType.RECURRING
 
 
 def test_pay_3_xsd_rejects_a_tampered_file():

@@ -11,6 +11,13 @@ ARCHITECTURE principle 4 and STYLE "Batch runs". How a run goes:
    :func:`execute_chunk` for every pending chunk and :func:`run_finish`.
 5. After a crash or a failed chunk, ``run_resume(run=...)`` processes the
    chunks that are not done, and only those.
+6. When every chunk is done, :func:`run_finish` (called by whichever process
+   did the last chunk) moves the run to done and, in the same transaction,
+   calls the kind's optional ``on_done(run)`` (e.g. build the one file of the
+   run from what the chunks stored). If ``on_done`` raises, nothing of the
+   transition is committed: the run stays running with every chunk done, the
+   error is kept in ``last_error``, and ``run_resume`` finishes it (it has no
+   chunk left to do, so it only calls :func:`run_finish` again).
 
 Each chunk is one transaction: the kind's ``process_chunk(run, ids)`` writes
 its documents, the item outcomes are inserted, the run counters are bumped
@@ -136,6 +143,7 @@ def process_each(
 
 TargetsFunction = Callable[[Run], Iterable[int]]
 ChunkFunction = Callable[[Run, list[int]], ChunkResult | None]
+DoneFunction = Callable[[Run], None]
 
 
 @dataclass(frozen=True)
@@ -145,6 +153,7 @@ class RunKind:
     process_chunk: ChunkFunction
     label: str = ""
     record_succeeded_items: bool = False
+    on_done: DoneFunction | None = None
 
 
 _registry: dict[str, RunKind] = {}
@@ -157,6 +166,7 @@ def register_run_kind(
     process_chunk: ChunkFunction,
     label: str = "",
     record_succeeded_items: bool = False,
+    on_done: DoneFunction | None = None,
     replace: bool = False,
 ) -> RunKind:
     """Declare a kind of run (STYLE principle 6: explicit registries, no signals).
@@ -167,11 +177,13 @@ def register_run_kind(
     a list of ids inside the chunk's transaction and returns a
     :class:`ChunkResult` (or ``None``: all succeeded). Successful items get a
     ``RunItem`` row only with ``record_succeeded_items`` (failures and skips
-    always do). Apps register their kinds from ``AppConfig.ready()``.
+    always do). ``on_done(run)``, if given, is called once, inside the
+    transaction that moves the run to done (see :func:`run_finish`). Apps
+    register their kinds from ``AppConfig.ready()``.
     """
     if name in _registry and not replace:
         raise ValueError(f"run kind {name!r} is already registered")
-    kind = RunKind(name, targets, process_chunk, label or name, record_succeeded_items)
+    kind = RunKind(name, targets, process_chunk, label or name, record_succeeded_items, on_done)
     _registry[name] = kind
     return kind
 
@@ -440,12 +452,32 @@ def _submit(run: Run, executor: Executor | None, wait: bool) -> Run:
     return run
 
 
-@transaction.atomic(durable=True)
 def run_finish(*, run: Run) -> Run:
     """running → done when every chunk is done, → failed when one failed.
 
     Leaves the run running if chunks are still pending (another worker's).
+    On the way to done, the kind's ``on_done(run)`` is called inside the same
+    transaction: the run is done exactly when its finishing work is committed.
+    If ``on_done`` raises, the run stays running (every chunk done), the error
+    is recorded in ``last_error`` and raised again; ``run_resume`` finishes it.
     """
+    try:
+        return _finish(run)
+    except Exception as exc:
+        logger.exception("run %s %s: finishing failed", run._meta.label_lower, run.pk)
+        message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        try:
+            with transaction.atomic(durable=True):
+                type(run).objects.filter(pk=run.pk, state=RunState.RUNNING).update(
+                    last_error=_("Fin du traitement : %(error)s") % {"error": message}
+                )
+        except DatabaseError:
+            logger.exception("could not record the finishing failure of run %s", run.pk)
+        raise
+
+
+@transaction.atomic(durable=True)
+def _finish(run: Run) -> Run:
     locked = _locked(run)
     if locked.state != RunState.RUNNING:
         _refresh(run, locked)
@@ -459,6 +491,9 @@ def run_finish(*, run: Run) -> Run:
     else:
         _transition(locked, RunState.DONE)
         locked.last_error = ""
+        on_done = get_run_kind(locked.kind).on_done
+        if on_done is not None:
+            on_done(locked)
     locked.finished_at = clock.now()
     locked.save(update_fields=["state", "finished_at", "last_error"])
     audit.record(
@@ -654,9 +689,19 @@ def run_is_stalled(run: Run, *, now=None) -> bool:
     return last is None or last < (now or clock.now()) - STALLED_AFTER
 
 
+def run_is_unfinished(run: Run) -> bool:
+    """Running with every chunk done: its finishing (``on_done``) failed or has not run yet."""
+    return (
+        run.state == RunState.RUNNING
+        and bool(run.last_error)
+        and not run.chunks.exclude(state=ChunkState.DONE).exists()
+    )
+
+
 def run_can_be_resumed(run: Run, *, now=None) -> bool:
-    """What the run page offers « Reprendre » for: a failed run, or a stalled one."""
-    return run.state == RunState.FAILED or run_is_stalled(run, now=now)
+    """What the run page offers « Reprendre » for: a failed run, a stalled one, or one
+    whose finishing failed (every chunk done, the error in ``last_error``)."""
+    return run.state == RunState.FAILED or run_is_stalled(run, now=now) or run_is_unfinished(run)
 
 
 def wait_for_run(
@@ -668,15 +713,26 @@ def wait_for_run(
 ) -> Run:
     """Poll a run handed to remote workers until it is no longer running.
 
-    Raises ``TimeoutError`` after ``timeout`` seconds (the run goes on).
+    Also returns a run left running whose finishing failed (every chunk done,
+    ``on_done`` raised: :func:`run_is_unfinished`) once seen so on two polls in
+    a row — no worker will finish it, ``run_resume`` must. Raises
+    ``TimeoutError`` after ``timeout`` seconds (the run goes on).
     """
     started = time.monotonic()
+    unfinished_error = None
     while True:
         run.refresh_from_db()
         if on_progress:
             on_progress(run)
         if run.state not in (RunState.RUNNING, RunState.APPROVED):
             return run
+        if run_is_unfinished(run):
+            # Seen twice: not the instant between a retried chunk's commit and its run_finish.
+            if unfinished_error == run.last_error:
+                return run
+            unfinished_error = run.last_error
+        else:
+            unfinished_error = None
         if timeout is not None and time.monotonic() - started > timeout:
             raise TimeoutError(f"run {run.pk} still {run.state} after {timeout:.0f} s")
         time.sleep(poll_seconds)

@@ -7,6 +7,7 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Règlements"
 
     def ready(self) -> None:
-        from robinet.payments import statement_booking
+        from robinet.payments import debit_runs, statement_booking
 
+        debit_runs.register()
         statement_booking.register()

@@ -22,10 +22,14 @@
     (COLL-5), for what is still owed on it: booked and allocated to the
     plan's debts (oldest first), as the plan monitor reads them.
 
-  The file is built and schema-validated, then each debit is booked through
-  :func:`~robinet.payments.booking.book_payments` as a ``direct_debit``
-  payment received on the collection date, with ``external_reference`` = the
-  debit's end-to-end id. All or nothing, in one transaction.
+  The run is a chunked run of accounts (:mod:`robinet.payments.debit_runs`):
+  each chunk, one transaction, books its debits through
+  :func:`~robinet.payments.booking.book_payments` as ``direct_debit``
+  payments received on the collection date, with ``external_reference`` =
+  the debit's end-to-end id; once every chunk is done the file is built from
+  the debits and schema-validated. The checks come first: a refused request
+  creates nothing. A failed or interrupted run is resumed
+  (:func:`debit_run_resume`) without booking anything twice.
 * The payments are *pending until the settlement date* (PAY-3): the run's
   ``settles_on`` is the collection date plus ``ROBINET_SEPA_RETURN_DAYS``
   TARGET2 business days (0 by default: the bank credits on the collection
@@ -41,7 +45,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import logging
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -49,7 +53,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
@@ -66,7 +69,6 @@ from robinet.ledger.models import OpenItem, OpenItemKind
 from robinet.organisation.access import require
 from robinet.organisation.roles import Perm
 from robinet.payments import pain008, target2
-from robinet.payments.booking import IncomingPayment, book_payments
 from robinet.payments.models import (
     AmendedField,
     DebitKind,
@@ -77,13 +79,12 @@ from robinet.payments.models import (
     MandateAmendment,
     MandateStatus,
     PainVersion,
-    PaymentMeans,
-    SequenceType,
 )
 
 DEFAULT_PRENOTICE_DAYS = 14
 #: TARGET2 business days between the collection and the settlement of a run (PAY-3).
 DEFAULT_RETURN_DAYS = 0
+logger = logging.getLogger(__name__)
 _UMR = re.compile(r"^[A-Za-z0-9+?/\-:().,' ]{1,35}$")
 
 
@@ -463,28 +464,33 @@ class PlanDebit:
     invoice_id: int | None  # the plan's oldest open debt: the payment goes there first
 
 
-def plan_collectable(collection_date: dt.date) -> list[PlanDebit]:
+def plan_collectable(
+    collection_date: dt.date, *, account_ids: list[int] | None = None
+) -> list[PlanDebit]:
     """COLL-5: the payment-plan instalments a run collects, for what is still owed on each.
 
     Active plans paid by direct debit, agreed by the date; instalments due by the
     date, not paid (the plan monitor's oldest-first reading of what the plan's
-    debts received) and never debited.
+    debts received) and never debited. ``account_ids``: of these accounts only
+    (a chunk of the run).
     """
     from robinet.collections import plan_selectors
     from robinet.collections.choices import PlanState
     from robinet.collections.models import Instalment, PlanItem
 
+    due_qs = Instalment.objects.filter(
+        plan__state=PlanState.ACTIVE,
+        plan__direct_debit=True,
+        plan__agreed_on__lte=collection_date,
+        plan__account__direct_debit=True,
+        plan__account__mandates__status=MandateStatus.ACTIVE,
+        due_on__lte=collection_date,
+        direct_debit__isnull=True,
+    )
+    if account_ids is not None:
+        due_qs = due_qs.filter(plan__account_id__in=account_ids)
     due = list(
-        Instalment.objects.filter(
-            plan__state=PlanState.ACTIVE,
-            plan__direct_debit=True,
-            plan__agreed_on__lte=collection_date,
-            plan__account__direct_debit=True,
-            plan__account__mandates__status=MandateStatus.ACTIVE,
-            due_on__lte=collection_date,
-            direct_debit__isnull=True,
-        )
-        .filter(_no_hold("plan__account"))
+        due_qs.filter(_no_hold("plan__account"))
         .select_related("plan__account__party")
         .order_by("plan__account_id", "plan_id", "sequence")
     )
@@ -516,20 +522,23 @@ def plan_collectable(collection_date: dt.date) -> list[PlanDebit]:
     ]
 
 
-def _amendment_originals() -> dict[int, dict[str, str]]:
-    """Per active mandate, the original values of the fields amended since its last collection."""
+def _amendment_originals(account_ids: list[int] | None = None) -> dict[int, dict[str, str]]:
+    """Per active mandate, the original values of the fields amended since its last collection
+    (of the mandates of ``account_ids`` only, if given)."""
     originals: dict[int, dict[str, str]] = {}
     amendments = MandateAmendment.objects.filter(
         mandate__status=MandateStatus.ACTIVE,
         mandate__last_collected_on__isnull=False,
         changed_on__gt=F("mandate__last_collected_on"),
-    ).order_by("created_at", "id")
+    )
+    if account_ids is not None:
+        amendments = amendments.filter(mandate__account_id__in=account_ids)
+    amendments = amendments.order_by("created_at", "id")
     for mandate_id, field, old_value in amendments.values_list("mandate_id", "field", "old_value"):
         originals.setdefault(mandate_id, {}).setdefault(field, old_value)
     return originals
 
 
-@transaction.atomic
 def debit_run_create(
     *,
     actor,
@@ -537,8 +546,47 @@ def debit_run_create(
     version: str = PainVersion.V08,
     prenotice: int | None = None,
     check_permission: bool = True,
+    chunk_size: int | None = None,
+    executor=None,
+    wait: bool = True,
 ) -> DirectDebitRun:
-    """Collect everything due on ``collection_date`` in one validated pain.008 file (PAY-3)."""
+    """Collect everything due on ``collection_date`` in one validated pain.008 file (PAY-3).
+
+    The request is checked and the run planned in one transaction (nothing is
+    created when it is refused, e.g. nothing to collect); then the run's
+    chunks of ``chunk_size`` accounts are executed by ``executor`` (the
+    default one: in this process, or the Celery workers when a broker is
+    configured), see :mod:`robinet.payments.debit_runs`. With ``wait`` (the
+    default) the call returns once the file is built, and raises if the run
+    did not finish (failed chunks or file refused: it can be resumed, see
+    :func:`debit_run_resume`); without, it returns the run as it is (the
+    run's page follows it). Must not be called inside a transaction.
+    """
+    run = debit_run_plan(
+        actor=actor,
+        collection_date=collection_date,
+        version=version,
+        prenotice=prenotice,
+        check_permission=check_permission,
+        chunk_size=chunk_size,
+    )
+    return _debit_run_execute(run, actor=actor, executor=executor, wait=wait, resume=False)
+
+
+@transaction.atomic
+def debit_run_plan(
+    *,
+    actor,
+    collection_date: dt.date,
+    version: str = PainVersion.V08,
+    prenotice: int | None = None,
+    check_permission: bool = True,
+    chunk_size: int | None = None,
+) -> DirectDebitRun:
+    """The checks of :func:`debit_run_create`, then the run planned and approved (not executed)."""
+    from robinet.core.runs import run_approve, run_create, run_propose
+    from robinet.payments import debit_runs
+
     if check_permission:
         require(actor, Perm.PAYMENT_IMPORT)
     if version not in PainVersion.values:
@@ -553,114 +601,36 @@ def debit_run_create(
                 ]
             }
         )
-    the_creditor = creditor()
-    # Locked: a payment taken meanwhile at a counter waits, then finds them settled.
-    items = list(collectable(collection_date, prenotice=prenotice).select_for_update(of=("self",)))
-    instalments = list(budget_collectable(collection_date).select_for_update(of=("self",)))
-    plan_debits = plan_collectable(collection_date)
-    if not (items or instalments or plan_debits):
+    creditor()  # the utility's creditor identifier and IBAN are checked before anything
+    user = actor if getattr(actor, "pk", None) else None
+    batch = run_create(
+        kind=debit_runs.KIND,
+        run_date=collection_date,
+        parameters={
+            "collection_date": collection_date.isoformat(),
+            "version": version,
+            "prenotice": prenotice,
+        },
+        chunk_size=chunk_size or debit_runs.DEFAULT_CHUNK_SIZE,
+        actor=user,
+    )
+    run_propose(run=batch, actor=user)
+    if not batch.total:
         raise ApplicationError(
             _("Aucune facture ni échéance à prélever le %s.")
             % collection_date.strftime("%d/%m/%Y"),
             code="nothing_to_collect",
         )
-    # Joins, not lists of ids: a run may hold hundreds of thousands of debits.
-    mandates = {
-        m.account_id: m
-        for m in Mandate.objects.select_for_update().filter(
-            status=MandateStatus.ACTIVE, account__direct_debit=True
-        )
-    }
-    originals = _amendment_originals()
     now = clock.now()
     run = DirectDebitRun(
         collection_date=collection_date,
         settles_on=settlement_date(collection_date),
         version=version,
+        message_id=f"RBN-DD-{collection_date:%Y%m%d}-{now:%H%M%S}",
+        batch_run=batch,
         created_at=now,
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=user,
     )
-    # One row per debit: (kind, target, account, invoice id named, e2e, amount, remittance).
-    rows: list[tuple] = []
-    for item in items:
-        rows.append(
-            (
-                DebitKind.INVOICE,
-                item.invoice,
-                item.account,
-                item.invoice_id,
-                end_to_end_id(item.invoice.number, collection_date),
-                Decimal(item.open_amount).quantize(Decimal("0.01")),
-                f"Facture {item.invoice.number} client {item.account.number}",
-            )
-        )
-    for instalment in instalments:
-        plan = instalment.plan
-        rows.append(
-            (
-                DebitKind.BUDGET,
-                instalment,
-                plan.account,
-                None,
-                budget_end_to_end_id(instalment, collection_date),
-                instalment.amount,
-                f"Mensualite {instalment.position}/{plan.instalment_count} {plan.year} "
-                f"abonnement {plan.contract.number} client {plan.account.number}",
-            )
-        )
-    for debit in plan_debits:
-        plan = debit.instalment.plan
-        rows.append(
-            (
-                DebitKind.PLAN,
-                debit.instalment,
-                plan.account,
-                debit.invoice_id,
-                plan_end_to_end_id(debit.instalment, collection_date),
-                debit.amount,
-                f"Echeancier {plan.number} echeance {debit.instalment.sequence} "
-                f"client {plan.account.number}",
-            )
-        )
-    debits = []
-    for _kind, _target, account, _invoice_id, e2e, amount, remittance in rows:
-        mandate = mandates[account.pk]
-        party = account.party
-        original = originals.get(mandate.pk, {})
-        debits.append(
-            pain008.Debit(
-                end_to_end_id=e2e,
-                amount=amount,
-                sequence=mandate.sequence,
-                mandate_id=mandate.umr,
-                signed_on=mandate.signed_on,
-                debtor_name=mandate.debtor_name,
-                debtor_iban=mandate.iban,
-                debtor_bic=mandate.bic,
-                address=pain008.Address(
-                    street=party.address_line,
-                    postcode=party.postcode,
-                    town=party.city,
-                    country=party.country or "FR",
-                ),
-                remittance=remittance[:140],
-                original_mandate_id=original.get(AmendedField.UMR, ""),
-                original_iban=original.get(AmendedField.IBAN, ""),
-            )
-        )
-    run.item_count = len(debits)
-    run.total = sum((d.amount for d in debits), Decimal("0.00"))
-    run.message_id = f"RBN-DD-{collection_date:%Y%m%d}-{now:%H%M%S}"
-    run.file_content = pain008.build(
-        message_id=run.message_id,
-        created_at=timezone.localtime(now),
-        collection_date=collection_date,
-        creditor=the_creditor,
-        debits=debits,
-        version=version,
-    )
-    run.file_sha256 = hashlib.sha256(run.file_content).hexdigest()
-    run.file_name = f"prelevements-{collection_date:%Y-%m-%d}.pain.008.{version}.xml"
     try:
         with transaction.atomic():
             run.save()
@@ -668,71 +638,62 @@ def debit_run_create(
         raise ApplicationError(
             _("Une remise de prélèvements existe déjà pour cette date ou ce message.")
         ) from None
+    batch.parameters["direct_debit_run"] = run.pk
+    batch.save(update_fields=["parameters"])
+    run_approve(run=batch, actor=user)
+    return run
 
-    def incoming(row) -> IncomingPayment:
-        _kind, _target, account, invoice_id, e2e, amount, _remittance = row
-        return IncomingPayment(
-            account_id=account.pk,
-            centre_id=account.centre_id,
-            account_centre_id=account.centre_id,
-            means=PaymentMeans.DIRECT_DEBIT,
-            amount=amount,
-            received_on=collection_date,
-            invoice_id=invoice_id,
-            payer_reference=mandates[account.pk].umr,
-            external_reference=e2e,
-        )
 
-    # Invoices and payment plans: allocated (PAY-1). Monthly payment: a credit on the account
-    # that the consumption invoice clears when it is issued (BILL-10).
-    allocated = [r for r in rows if r[0] != DebitKind.BUDGET]
-    on_account = [r for r in rows if r[0] == DebitKind.BUDGET]
-    payment_ids = dict(
-        zip(
-            [r[4] for r in allocated],
-            book_payments([incoming(r) for r in allocated], actor=actor),
-            strict=True,
-        )
-    )
-    payment_ids.update(
-        zip(
-            [r[4] for r in on_account],
-            book_payments([incoming(r) for r in on_account], actor=actor, allocate=False),
-            strict=True,
-        )
-    )
-    target_field = {
-        DebitKind.INVOICE: "invoice",
-        DebitKind.BUDGET: "budget_instalment",
-        DebitKind.PLAN: "plan_instalment",
-    }
-    DirectDebitItem.objects.bulk_create(
-        [
-            DirectDebitItem(
-                run=run,
-                kind=kind,
-                mandate=mandates[account.pk],
-                account_id=account.pk,
-                payment_id=payment_ids[e2e],
-                end_to_end_id=e2e,
-                sequence=mandates[account.pk].sequence,
-                amount=amount,
-                amended=bool(originals.get(mandates[account.pk].pk)),
-                **{target_field[kind]: target},
+def debit_run_resume(
+    *, actor, run: DirectDebitRun, executor=None, wait: bool = False,
+    check_permission: bool = True,
+) -> DirectDebitRun:  # fmt: skip
+    """Finish a run that failed, stalled or could not build its file (PAY-3).
+
+    Only the chunks not done are processed (no debit is booked twice), then
+    the file is built.
+    """
+    from robinet.core.runs import run_can_be_resumed
+
+    if check_permission:
+        require(actor, Perm.PAYMENT_IMPORT)
+    batch = run.batch_run
+    if batch is None or not run_can_be_resumed(batch):
+        raise InvalidTransition(_("Seule une remise en échec ou interrompue peut être reprise."))
+    return _debit_run_execute(run, actor=actor, executor=executor, wait=wait, resume=True)
+
+
+def _debit_run_execute(
+    run: DirectDebitRun, *, actor, executor, wait: bool, resume: bool
+) -> DirectDebitRun:
+    from robinet.core.models.runs import RunState
+    from robinet.core.runs import run_execute, run_resume
+
+    user = actor if getattr(actor, "pk", None) else None
+    service = run_resume if resume else run_execute
+    try:
+        batch = service(run=run.batch_run, actor=user, executor=executor, wait=wait)
+    except Exception:
+        if wait:
+            raise
+        logger.exception("direct-debit run %s: execution stopped", run.pk)
+        batch = run.batch_run
+        batch.refresh_from_db()
+    run.refresh_from_db()
+    run.batch_run = batch
+    if wait and batch.state != RunState.DONE:
+        raise ApplicationError(
+            _(
+                "La remise du %(day)s n'est pas terminée (%(state)s) : %(error)s "
+                "Reprenez-la depuis sa page ou avec « robinet sepa resume »."
             )
-            for kind, target, account, _invoice_id, e2e, amount, _remittance in rows
-        ],
-        batch_size=2000,
-    )
-    if instalments:
-        budget.instalments_debited(
-            instalment_ids=[i.pk for i in instalments],
-            collected_on=collection_date,
-            mandates={i.plan_id: mandates[i.plan.account_id].pk for i in instalments},
+            % {
+                "day": run.collection_date.strftime("%d/%m/%Y"),
+                "state": RunState(batch.state).label,
+                "error": batch.last_error,
+            },
+            code="debit_run_unfinished",
         )
-    Mandate.objects.filter(
-        pk__in=DirectDebitItem.objects.filter(run=run).values("mandate_id")
-    ).update(sequence=SequenceType.RECURRING, last_collected_on=collection_date)
     return run
 
 
@@ -759,6 +720,10 @@ def debit_runs_settle(
     runs = DirectDebitRun.objects.select_for_update().defer("file_content")
     if run is not None:
         locked = runs.get(pk=run.pk)
+        if not locked.is_built:
+            raise InvalidTransition(
+                _("Cette remise n'est pas terminée : son fichier n'est pas fait.")
+            )
         if locked.settled_on is not None:
             raise InvalidTransition(
                 _("Cette remise est déjà réglée (le %s).") % locked.settled_on.strftime("%d/%m/%Y")
@@ -774,7 +739,11 @@ def debit_runs_settle(
             )
         due = [locked]
     else:
-        due = list(runs.filter(settled_on__isnull=True, settles_on__lte=on).order_by("pk"))
+        due = list(
+            runs.filter(settled_on__isnull=True, settles_on__lte=on)
+            .exclude(file_sha256="")  # a run whose chunks are not all done waits
+            .order_by("pk")
+        )
     user = actor if getattr(actor, "pk", None) else None
     for each in due:
         each.settled_on, each.settled_by = on, user

@@ -186,5 +186,6 @@ urlpatterns: list = [
     path("sepa/runs/<int:pk>/", views_sepa.RunDetailView.as_view(), name="sepa-run"),
     path("sepa/runs/<int:pk>/file/", views_sepa.RunFileView.as_view(), name="sepa-run-file"),
     path("sepa/runs/<int:pk>/settle/", views_sepa.RunSettleView.as_view(), name="sepa-run-settle"),
+    path("sepa/runs/<int:pk>/resume/", views_sepa.RunResumeView.as_view(), name="sepa-run-resume"),
     path("sepa/mandates/", views_sepa.MandateListView.as_view(), name="sepa-mandates"),
 ]

@@ -8,7 +8,9 @@ again and validates):
 * ``/payments/sepa/runs/<pk>/``: a run's debits, counted per kind (invoices,
   monthly-payment and payment-plan instalments), each with its state (pending,
   settled, rejected); ``…/settle/`` (POST) marks the run settled (PAY-3);
-  ``…/file/`` downloads its pain.008;
+  ``…/file/`` downloads its pain.008. While the run's chunks are processed the
+  page shows its progress and the processes doing it (polled); a failed or
+  interrupted run offers « Reprendre » (``…/resume/``, POST);
 * ``/payments/sepa/mandates/?account=NUMBER``: an account's mandates, with
   the forms to create, amend and revoke one.
 """
@@ -28,6 +30,8 @@ from robinet.backoffice.forms import add_service_errors, date_field
 from robinet.backoffice.http import StaffViewMixin
 from robinet.core import clock, exceptions
 from robinet.core.exceptions import ApplicationError
+from robinet.core.models.runs import RunState
+from robinet.core.runs import run_can_be_resumed, run_worker_progress
 from robinet.customers import selectors as customer_selectors
 from robinet.organisation.access import scope_for
 from robinet.organisation.roles import Perm
@@ -99,10 +103,12 @@ class RunListView(StaffViewMixin, View):
         form = RunForm(request.POST)
         if form.is_valid():
             try:
+                # Not waiting: on the run workers the page follows the run's progress.
                 run = sepa.debit_run_create(
                     actor=request.user,
                     collection_date=form.cleaned_data["collection_date"],
                     version=form.cleaned_data["version"],
+                    wait=False,
                 )
             except exceptions.PermissionDenied:
                 raise
@@ -111,10 +117,15 @@ class RunListView(StaffViewMixin, View):
                 if not error.fields:
                     form.add_error(None, error.message)
             else:
-                messages.success(
-                    request,
-                    _("Remise créée : %(count)s prélèvement(s).") % {"count": run.item_count},
-                )
+                if run.is_built:
+                    messages.success(
+                        request,
+                        _("Remise créée : %(count)s prélèvement(s).") % {"count": run.item_count},
+                    )
+                else:
+                    messages.info(
+                        request, _("Remise lancée : ses lots sont en cours de traitement.")
+                    )
                 return redirect("payments:sepa-run", pk=run.pk)
         return self._render(request, form, status=422)
 
@@ -124,18 +135,63 @@ class RunDetailView(StaffViewMixin, View):
 
     def get(self, request, pk: int):
         run = selectors.debit_run_get(actor=request.user, pk=pk)
+        batch = run.batch_run
+        can_import = scope_for(request.user).allows(Perm.PAYMENT_IMPORT)
+        progress = {
+            "run": run,
+            "batch": batch,
+            "polling": batch is not None and batch.state == RunState.RUNNING,
+            "workers": run_worker_progress(batch) if batch is not None else [],
+            "can_resume": batch is not None
+            and not run.is_built
+            and can_import
+            and run_can_be_resumed(batch),
+        }
+        if request.htmx and not request.htmx.history_restore_request:
+            if run.is_built:  # done: the whole page, with the debits and the file
+                response = HttpResponse(status=204)
+                response["HX-Refresh"] = "true"
+                return response
+            return render(request, "payments/_sepa_run_progress.html", progress)
         return render(
             request,
             "payments/sepa_run_detail.html",
             {
-                "run": run,
+                **progress,
                 "items": selectors.debit_run_items(run=run),
                 "kinds": selectors.debit_run_kinds(run=run),
-                "can_settle": run.settled_on is None
+                "can_settle": run.is_built
+                and run.settled_on is None
                 and run.settles_on <= clock.today()
-                and scope_for(request.user).allows(Perm.PAYMENT_IMPORT),
+                and can_import,
             },
         )
+
+
+class RunResumeView(StaffViewMixin, View):
+    """« Reprendre » a run that failed, stalled or could not build its file (POST)."""
+
+    permission = Perm.PAYMENT_IMPORT
+
+    def post(self, request, pk: int):
+        run = selectors.debit_run_get(actor=request.user, pk=pk)
+        try:
+            run = sepa.debit_run_resume(actor=request.user, run=run)
+        except exceptions.PermissionDenied:
+            raise
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            if run.is_built:
+                messages.success(
+                    request,
+                    _("Remise terminée : %(count)s prélèvement(s).") % {"count": run.item_count},
+                )
+            else:
+                messages.info(
+                    request, _("Remise reprise : seuls les lots non traités sont refaits.")
+                )
+        return redirect("payments:sepa-run", pk=run.pk)
 
 
 class RunSettleView(StaffViewMixin, View):
@@ -165,6 +221,8 @@ class RunFileView(StaffViewMixin, View):
 
     def get(self, request, pk: int):
         run = selectors.debit_run_get(actor=request.user, pk=pk)
+        if not run.is_built:
+            raise exceptions.NotFound(_("Le fichier de cette remise n'est pas encore fait."))
         response = HttpResponse(bytes(run.file_content), content_type="application/xml")
         response["Content-Disposition"] = f'attachment; filename="{run.file_name}"'
         return response

@@ -20,6 +20,8 @@ run: an item is *rejected* when its payment is reversed, else *settled* when
 its run is, else *pending*.
 """
 
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -146,18 +148,34 @@ class DebitStatus(models.TextChoices):
 
 
 class DirectDebitRun(models.Model):
-    """One pain.008 file for one collection date (PAY-3), pending until it is settled."""
+    """One pain.008 file for one collection date (PAY-3), pending until it is settled.
+
+    Made by a chunked run (``batch_run``, kind ``payments.direct_debit``): the
+    chunks book the debits, the file fields (count, total, name, content,
+    digest) are filled once, when the last chunk is done. Rows made before the
+    chunked runs have no ``batch_run``.
+    """
 
     collection_date = models.DateField(_("date de prélèvement"), unique=True)
     version = models.CharField(
         _("version"), max_length=6, choices=PainVersion.choices, default=PainVersion.V08
     )
     message_id = models.CharField(_("identifiant du message"), max_length=35, unique=True)
-    item_count = models.PositiveIntegerField(_("nombre de prélèvements"))
-    total = models.DecimalField(_("montant total"), max_digits=14, decimal_places=2)
-    file_name = models.CharField(_("fichier"), max_length=80)
-    file_content = models.BinaryField(_("contenu du fichier"))
-    file_sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    item_count = models.PositiveIntegerField(_("nombre de prélèvements"), default=0)
+    total = models.DecimalField(
+        _("montant total"), max_digits=14, decimal_places=2, default=Decimal("0.00")
+    )
+    file_name = models.CharField(_("fichier"), max_length=80, blank=True, default="")
+    file_content = models.BinaryField(_("contenu du fichier"), default=b"")
+    file_sha256 = models.CharField(_("empreinte SHA-256"), max_length=64, blank=True, default="")
+    batch_run = models.OneToOneField(
+        "core.BatchRun",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="direct_debit_run",
+        verbose_name=_("traitement"),
+    )
     # PAY-3: the payments stay pending until the settlement date, then the run is settled.
     settles_on = models.DateField(_("date de règlement prévue"))
     settled_on = models.DateField(_("réglée le"), null=True, blank=True)
@@ -173,8 +191,13 @@ class DirectDebitRun(models.Model):
             models.CheckConstraint(
                 condition=Q(version__in=PainVersion.values), name="dd_run_version_valid"
             ),
-            models.CheckConstraint(condition=Q(item_count__gt=0), name="dd_run_not_empty"),
-            models.CheckConstraint(condition=Q(total__gt=0), name="dd_run_total_positive"),
+            # Once its file is built (not while its chunks run), a run is not empty.
+            models.CheckConstraint(
+                condition=Q(item_count__gt=0) | Q(file_sha256=""), name="dd_run_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=Q(total__gt=0) | Q(file_sha256=""), name="dd_run_total_positive"
+            ),
             models.CheckConstraint(
                 condition=Q(settles_on__gte=models.F("collection_date")),
                 name="dd_run_settles_after_collection",
@@ -182,6 +205,11 @@ class DirectDebitRun(models.Model):
             models.CheckConstraint(
                 condition=Q(settled_on__isnull=True) | Q(settled_on__gte=models.F("settles_on")),
                 name="dd_run_settled_on_or_after_settlement_date",
+            ),
+            # Settled only once its file is built.
+            models.CheckConstraint(
+                condition=Q(settled_on__isnull=True) | ~Q(file_sha256=""),
+                name="dd_run_settled_once_built",
             ),
         ]
 
@@ -191,6 +219,11 @@ class DirectDebitRun(models.Model):
     @property
     def is_settled(self) -> bool:
         return self.settled_on is not None
+
+    @property
+    def is_built(self) -> bool:
+        """Its file is built: every chunk of its run is done (PAY-3)."""
+        return bool(self.file_sha256)
 
 
 class DirectDebitItem(AppendOnlyModel):
@@ -237,6 +270,22 @@ class DirectDebitItem(AppendOnlyModel):
     sequence = models.CharField(_("séquence"), max_length=4, choices=SequenceType.choices)
     amount = models.DecimalField(_("montant"), max_digits=12, decimal_places=2)
     amended = models.BooleanField(_("mandat modifié signalé"), default=False)
+    # What the pain.008 says of the debit, as it was when the debit was booked (the
+    # file is built from these once every chunk of the run is done; the mandate and
+    # the party may change meanwhile). Empty on debits made before the chunked runs.
+    position = models.PositiveIntegerField(_("rang dans le lot"), default=0)
+    mandate_umr = models.CharField(_("RUM"), max_length=35, blank=True, default="")
+    signed_on = models.DateField(_("mandat signé le"), null=True, blank=True)
+    debtor_name = models.CharField(_("titulaire"), max_length=70, blank=True, default="")
+    debtor_iban = models.CharField(_("IBAN"), max_length=34, blank=True, default="")
+    debtor_bic = models.CharField(_("BIC"), max_length=11, blank=True, default="")
+    street = models.CharField(_("adresse"), max_length=160, blank=True, default="")
+    postcode = models.CharField(_("code postal"), max_length=10, blank=True, default="")
+    town = models.CharField(_("commune"), max_length=80, blank=True, default="")
+    country = models.CharField(_("pays"), max_length=2, blank=True, default="")
+    remittance = models.CharField(_("libellé"), max_length=140, blank=True, default="")
+    original_umr = models.CharField(_("RUM d'origine"), max_length=35, blank=True, default="")
+    original_iban = models.CharField(_("IBAN d'origine"), max_length=34, blank=True, default="")
 
     class Meta:
         verbose_name = _("prélèvement")
