@@ -315,6 +315,29 @@ def test_pay_3_a_run_that_crashed_after_some_chunks_resumes_to_the_same_result(u
 
 
 @pytest.mark.django_db
+def test_pay_3_a_run_whose_debts_were_all_settled_meanwhile_sends_no_file(utility, collector):
+    """PAY-3: everything planned was settled before its chunk ran (here: direct debit
+    stopped on every account): no payment, no remittance, the collection date free again."""
+    from robinet.customers.models import CustomerAccount
+
+    run = sepa.debit_run_plan(actor=collector, collection_date=COLLECT_ON, chunk_size=2)
+    batch = run.batch_run
+    run_execute(run=batch, actor=collector, executor=Idle())  # started, then the process died
+    CustomerAccount.objects.update(direct_debit=False)
+    with clock.as_of(clock.now() + dt.timedelta(minutes=11)):
+        with pytest.raises(ApplicationError) as nothing:
+            sepa.debit_run_resume(actor=collector, run=run, wait=True)
+    assert nothing.value.code == "nothing_to_collect"
+    batch.refresh_from_db()
+    assert (batch.state, batch.succeeded, batch.skipped) == (RunState.DONE, 0, batch.total)
+    assert not DirectDebitRun.objects.exists()
+    assert not Payment.objects.filter(means="direct_debit").exists()
+    with pytest.raises(ApplicationError) as again:  # not « a remittance exists already »
+        sepa.debit_run_create(actor=collector, collection_date=COLLECT_ON)
+    assert again.value.code == "nothing_to_collect"
+
+
+@pytest.mark.django_db
 def test_pay_3_a_file_that_cannot_be_built_leaves_the_run_resumable(
     utility, collector, monkeypatch
 ):

@@ -44,7 +44,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from robinet.billing import budget
-from robinet.core.exceptions import ApplicationError
 from robinet.core.models import BatchRun
 from robinet.core.runs import ChunkResult, register_run_kind
 from robinet.payments import pain008
@@ -337,11 +336,10 @@ def build_file(run: BatchRun) -> None:
         return
     debits = file_debits(dd_run)
     if not debits:
-        raise ApplicationError(
-            _("Aucune facture ni échéance à prélever le %s.")
-            % dd_run.collection_date.strftime("%d/%m/%Y"),
-            code="nothing_to_collect",
-        )
+        # Everything was paid between the plan and its chunks: there is no remittance to
+        # send, and the collection date is free again (the run stays, every account skipped).
+        dd_run.delete()
+        return
     content = pain008.build(
         message_id=dd_run.message_id,
         created_at=timezone.localtime(dd_run.created_at),

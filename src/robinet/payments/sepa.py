@@ -679,6 +679,12 @@ def _debit_run_execute(
         logger.exception("direct-debit run %s: execution stopped", run.pk)
         batch = run.batch_run
         batch.refresh_from_db()
+    if not DirectDebitRun.objects.filter(pk=run.pk).exists():
+        raise ApplicationError(
+            _("Aucune facture ni échéance à prélever le %s : tout a été réglé entre-temps.")
+            % run.collection_date.strftime("%d/%m/%Y"),
+            code="nothing_to_collect",
+        )
     run.refresh_from_db()
     run.batch_run = batch
     if wait and batch.state != RunState.DONE:
