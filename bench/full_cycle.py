@@ -14,9 +14,10 @@ of the earlier billing: untimed), then times each stage as the utility lives it:
    on N ``robinet worker`` processes through the broker;
 3. PDF batch: ``--pdf-sample`` bills rendered (BILL-8; plain or Factur-X);
 4. direct-debit file: mandates for the accounts on direct debit (untimed, bulk),
-   then the pain.008 of everything due, validated against the XSD (PAY-3);
-5. statement matching: a camt.053 paying ``--credits`` open items, imported,
-   matched and booked (PAY-5);
+   then the direct-debit run (PAY-3: chunks of ``--chunk-size`` accounts,
+   in-process or on the workers) and its pain.008, validated against the XSD;
+5. statement matching: a camt.053 paying ``--credits`` open items, imported and
+   matched, then booked by its booking run (PAY-5: in-process or on the workers);
 6. dunning run: proposal and issue of the overdue accounts (COLL-2), in-process
    or on the workers;
 7. aged balance of the whole tree at the run date (REP-1), live; then the
@@ -227,7 +228,10 @@ def main() -> int:
 
         def direct_debit():
             run = sepa.debit_run_create(
-                actor=None, collection_date=collection, check_permission=False
+                actor=None,
+                collection_date=collection,
+                check_permission=False,
+                chunk_size=args.chunk_size,
             )
             return f"{run.item_count:,} debits in a pain.008"
 
@@ -237,7 +241,11 @@ def main() -> int:
 
         def statements():
             outcome = bank_statements.statement_import(
-                actor=None, source=camt, filename="releve.xml", check_permission=False
+                actor=None,
+                source=camt,
+                filename="releve.xml",
+                check_permission=False,
+                chunk_size=args.chunk_size,
             )
             return f"{sum(kinds.values()):,} credits, {outcome.booked:,} booked"
 
