@@ -13,16 +13,9 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from robinet.billing import printing, rendering, selectors, services, statistics
-from robinet.core.distributed import is_distributed
+from robinet.core.commands import RunProgress
 from robinet.core.exceptions import ApplicationError
-from robinet.core.runs import (
-    execute_chunk,
-    get_default_executor,
-    run_finish,
-    run_resume,
-    run_worker_progress,
-    wait_for_run,
-)
+from robinet.core.runs import run_resume
 from robinet.customers.choices import BillingCycle
 from robinet.organisation.models import Entity
 
@@ -34,57 +27,7 @@ def _date(value: str) -> dt.date:
         raise CommandError(f"Date invalide : « {value} » (attendu AAAA-MM-JJ).") from None
 
 
-class ProgressExecutor:
-    """The in-process executor, drawing a progress bar after each chunk; with a broker
-    (``ROBINET_BROKER_URL``), sends the chunks to the workers and draws their progress."""
-
-    def __init__(self, out) -> None:
-        self.out = out
-
-    def submit(self, run) -> None:
-        remote = get_default_executor()
-        if is_distributed(remote):
-            self._follow(remote, run)
-            return
-        label = run._meta.label_lower
-        pending = list(
-            run.chunks.exclude(state="done").order_by("index").values_list("index", flat=True)
-        )
-        started = time.perf_counter()
-        for n, index in enumerate(pending, start=1):
-            if execute_chunk(label, run.pk, index) == "stopped":
-                break
-            run.refresh_from_db(fields=["succeeded", "failed", "skipped", "total"])
-            self._draw(run, n, len(pending), time.perf_counter() - started)
-        self.out.write("\n")
-        run_finish(run=run)
-
-    def _follow(self, remote, run) -> None:
-        chunks = run.chunks.count()
-        started = time.perf_counter()
-        remote.submit(run)
-
-        def draw(current) -> None:
-            done = current.chunks.filter(state="done").count()
-            self._draw(current, done, chunks, time.perf_counter() - started)
-
-        wait_for_run(run, on_progress=draw)
-        self.out.write("\n")
-        for progress in run_worker_progress(run):
-            self.out.write(
-                f"  {progress.worker} : {progress.chunks} lot(s), {progress.items} abonnement(s)"
-            )
-
-    def _draw(self, run, done: int, chunks: int, elapsed: float) -> None:
-        width = 30
-        filled = width * done // max(chunks, 1)
-        rate = run.processed / elapsed if elapsed else 0
-        self.out.write(
-            f"\r[{'#' * filled}{'.' * (width - filled)}] {run.progress_percent:3d} % "
-            f"{run.processed}/{run.total} abonnements — {rate:,.0f}/s".replace(",", " "),
-            ending="",
-        )
-        self.out.flush()
+NOUN = "abonnements"  # what a billing run's items are
 
 
 class Command(BaseCommand):
@@ -136,21 +79,21 @@ class Command(BaseCommand):
         self.stdout.write(f"Facturation n° {run.pk} : {run.total} abonnement(s) à examiner.")
         started = time.perf_counter()
         run = services.billing_run_execute(
-            actor=None, run=run, executor=ProgressExecutor(self.stdout)
+            actor=None, run=run, executor=RunProgress(self.stdout, NOUN)
         )
         self._report(run, time.perf_counter() - started)
 
     def _resume(self, *, run_id, **options):
         run = selectors.run_get_for_user(user=None, pk=run_id)
         started = time.perf_counter()
-        run = run_resume(run=run, executor=ProgressExecutor(self.stdout))
+        run = run_resume(run=run, executor=RunProgress(self.stdout, NOUN))
         self._report(run, time.perf_counter() - started)
 
     def _render(self, *, run_id, **options):
         billing_run = selectors.run_get_for_user(user=None, pk=run_id)
         started = time.perf_counter()
         run = services.billing_run_render(
-            actor=None, run=billing_run, executor=ProgressExecutor(self.stdout)
+            actor=None, run=billing_run, executor=RunProgress(self.stdout, NOUN)
         )
         elapsed = time.perf_counter() - started
         self.stdout.write(
