@@ -324,9 +324,9 @@ def test_pay_3_a_run_whose_debts_were_all_settled_meanwhile_sends_no_file(utilit
     batch = run.batch_run
     run_execute(run=batch, actor=collector, executor=Idle())  # started, then the process died
     CustomerAccount.objects.update(direct_debit=False)
-    with clock.as_of(clock.now() + dt.timedelta(minutes=11)):
-        with pytest.raises(ApplicationError) as nothing:
-            sepa.debit_run_resume(actor=collector, run=run, wait=True)
+    later = clock.now() + dt.timedelta(minutes=11)
+    with clock.as_of(later), pytest.raises(ApplicationError) as nothing:
+        sepa.debit_run_resume(actor=collector, run=run, wait=True)
     assert nothing.value.code == "nothing_to_collect"
     batch.refresh_from_db()
     assert (batch.state, batch.succeeded, batch.skipped) == (RunState.DONE, 0, batch.total)
