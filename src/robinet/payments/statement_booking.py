@@ -29,6 +29,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
+from robinet.core.bulk import insert_rows
 from robinet.core.exceptions import InvalidTransition
 from robinet.core.models import BatchRun
 from robinet.core.models.runs import RunState
@@ -110,9 +111,11 @@ def _process_chunk(run: BatchRun, ids: list[int]) -> ChunkResult:
         in to_book
     ]  # fmt: skip
     payment_ids = book_payments(incoming, actor=run.created_by)
-    EntryPayment.objects.bulk_create(
-        EntryPayment(entry_id=row[0], payment_id=pid, amount=row[4])
-        for row, pid in zip(to_book, payment_ids, strict=True)
+    # COPY on PostgreSQL: bulk_create's field preparation cost more than the write itself.
+    insert_rows(
+        EntryPayment,
+        ("entry_id", "payment_id", "amount"),
+        ((row[0], pid, row[4]) for row, pid in zip(to_book, payment_ids, strict=True)),
     )
     StatementEntry.objects.filter(pk__in=[row[0] for row in to_book]).update(
         status=EntryStatus.BOOKED
