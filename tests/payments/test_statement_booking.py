@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test import override_settings
 
 from robinet.core.models import BatchRun, ChunkState, RunState
@@ -191,9 +191,10 @@ def test_pay5_chunked_booking_books_like_one_chunk(two_sets, cashier, chunk_size
 
 @pytest.mark.django_db
 def test_pay5_a_failing_chunk_then_resume_books_each_credit_once(two_sets, cashier, monkeypatch):
-    """PAY-5: a chunk that fails is rolled back whole; the import still stands (the file
-    is stored, the run failed, what is left is « à comptabiliser »); ``run_resume``
-    books the rest, each credit exactly once, as an uninterrupted run would."""
+    """PAY-5: a chunk that fails on the database itself (disk full: an ``OperationalError``,
+    not one credit's data) is rolled back whole; the import still stands (the file is
+    stored, the run failed, what is left is « à comptabiliser »); ``run_resume`` books the
+    rest, each credit exactly once, as an uninterrupted run would."""
     one, chunked = two_sets
     import_set(one, "REL-A", cashier)
     real = statement_booking.book_payments
@@ -203,7 +204,7 @@ def test_pay5_a_failing_chunk_then_resume_books_each_credit_once(two_sets, cashi
         calls["n"] += 1
         if calls["n"] == 2:
             real(payments, **kwargs)  # written, then rolled back with the chunk
-            raise RuntimeError("disque plein")
+            raise OperationalError("disque plein")
         return real(payments, **kwargs)
 
     monkeypatch.setattr(statement_booking, "book_payments", flaky)
@@ -421,7 +422,7 @@ def test_pay5_command_prints_the_run_and_resume_finishes_it(billed, tmp_path, ca
     def flaky(payments, **kwargs):
         calls["n"] += 1
         if calls["n"] == 2:
-            raise RuntimeError("disque plein")
+            raise OperationalError("disque plein")
         return real(payments, **kwargs)
 
     monkeypatch.setattr(statement_booking, "book_payments", flaky)
