@@ -526,7 +526,7 @@ def piece_ref(reference: str) -> str:
 def suspense_entry(*, reference: str, amount: Decimal, value_date: dt.date, today: dt.date,
                    centre_id: int) -> posting.EntrySpec:  # fmt: skip
     """The bank (512) / suspense (471) posting of a credit left to the worklist (PAY-7), on
-    its value date (``today`` if that is later than today, the import's day)."""
+    its value date, or on ``today`` (the import's day) for a value date still to come."""
     return posting.unallocated_credit_entry(
         on=min(value_date, today),
         piece_ref=piece_ref(reference),
@@ -576,12 +576,12 @@ def entries_to_worklist(*, entries: Sequence[NotBooked], today: dt.date, actor=N
                 for entry in entries
             ]
         )
-    for locked in StatementEntry.objects.filter(pk__in=[e.entry_id for e in entries]):
+    for stored in StatementEntry.objects.filter(pk__in=[e.entry_id for e in entries]):
         audit.record(
             actor=actor,
             verb="statement_entry_not_booked",
-            target=locked,
-            data={"reference": locked.reference, "reason": locked.note},
+            target=stored,
+            data={"reference": stored.reference, "reason": stored.note},
         )
 
 
