@@ -17,12 +17,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, OperationalError, connection
 from django.test import override_settings
 
+from robinet.core import invariants
 from robinet.core.models import BatchRun, ChunkState, RunState
 from robinet.core.runs import execute_chunk, run_resume
-from robinet.ledger.models import Allocation, JournalLine, OpenItem
+from robinet.ledger.models import Allocation, JournalEntry, JournalLine, OpenItem
 from robinet.payments import bank_statements as service
 from robinet.payments import statement_booking
 from robinet.payments import statement_selectors as selectors
@@ -31,6 +32,7 @@ from tests.billing import factories
 from tests.billing.conftest import occupied_point
 from tests.metering.factories import read
 from tests.payments.statement_setup import camt, credit, invoices
+from tests.payments.test_statements_suspense import SUSPENSE, balance, waiting_total
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKER = os.environ.get("ROBINET_TEST_BROKER_URL", "")
@@ -191,9 +193,10 @@ def test_pay5_chunked_booking_books_like_one_chunk(two_sets, cashier, chunk_size
 
 @pytest.mark.django_db
 def test_pay5_a_failing_chunk_then_resume_books_each_credit_once(two_sets, cashier, monkeypatch):
-    """PAY-5: a chunk that fails is rolled back whole; the import still stands (the file
-    is stored, the run failed, what is left is « à comptabiliser »); ``run_resume``
-    books the rest, each credit exactly once, as an uninterrupted run would."""
+    """PAY-5: a chunk that fails on the database itself (disk full: an ``OperationalError``,
+    not one credit's data) is rolled back whole; the import still stands (the file is
+    stored, the run failed, what is left is « à comptabiliser »); ``run_resume`` books the
+    rest, each credit exactly once, as an uninterrupted run would."""
     one, chunked = two_sets
     import_set(one, "REL-A", cashier)
     real = statement_booking.book_payments
@@ -203,7 +206,7 @@ def test_pay5_a_failing_chunk_then_resume_books_each_credit_once(two_sets, cashi
         calls["n"] += 1
         if calls["n"] == 2:
             real(payments, **kwargs)  # written, then rolled back with the chunk
-            raise RuntimeError("disque plein")
+            raise OperationalError("disque plein")
         return real(payments, **kwargs)
 
     monkeypatch.setattr(statement_booking, "book_payments", flaky)
@@ -244,6 +247,142 @@ def test_pay5_a_crash_after_some_chunks_then_resume_completes_identically(two_se
     assert [i.status for i in replay.items] == ["skipped", "skipped"]
     assert fingerprint(one) == fingerprint(chunked)
     assert_booked_once(outcome)
+
+
+class Refusing:
+    """``book_payments`` that refuses any batch paying ``account``, after writing it (as a
+    database constraint would, mid-way): what it wrote must be rolled back. Records the
+    size of each batch it was given."""
+
+    def __init__(self, account) -> None:
+        self.account_id = account.pk
+        self.calls: list[int] = []
+        self.real = statement_booking.book_payments
+
+    def __call__(self, payments, **kwargs):
+        self.calls.append(len(payments))
+        ids = self.real(payments, **kwargs)
+        if any(p.account_id == self.account_id for p in payments):
+            raise IntegrityError("contrainte « payment_amount_positive » violée")
+        return ids
+
+
+def assert_ledger_holds() -> None:
+    """``robinet check``'s ledger invariants hold, and suspense (471) is the worklist."""
+    assert [(o.invariant.name, o.violations) for o in invariants.run(["ledger."]) if not o.ok] == []
+    assert -balance(SUSPENSE) == waiting_total()
+
+
+@pytest.mark.django_db
+def test_pay5_a_credit_that_cannot_be_booked_goes_to_the_worklist_on_suspense(
+    two_sets, cashier, monkeypatch
+):
+    """PAY-5 / PAY-7: one credit whose booking fails does not fail its chunk: the chunk is
+    booked again entry by entry, the others are booked, and that one lands in the
+    unallocated worklist, posted bank / suspense, with « Comptabilisation impossible : … »
+    as its reason; the ledger balances and a replayed chunk books nothing twice."""
+    _one, chunked = two_sets
+    refused = chunked[3]  # one credit of 7,00 €, the last one
+    refusing = Refusing(refused)
+    monkeypatch.setattr(statement_booking, "book_payments", refusing)
+
+    outcome = import_set(chunked, "REL-B", cashier)
+
+    run = BatchRun.objects.get(pk=outcome.run_id)
+    assert run.state == RunState.DONE
+    assert refusing.calls == [6, 1, 1, 1, 1, 1, 1]  # the chunk, then each of its credits
+    assert (outcome.booked, outcome.to_book, outcome.unallocated) == (5, 0, 2)
+    entry = StatementEntry.objects.get(statement__statement_id="REL-B", account=refused)
+    assert entry.status == EntryStatus.UNALLOCATED
+    assert entry.get_status_display() == "En instance d'affectation"
+    assert entry.in_suspense
+    assert entry.note.startswith("Comptabilisation impossible : IntegrityError: contrainte")
+    assert entry.account_id == refused.pk  # the rule's choice, a hint for the officer
+    assert entry.invoice_id is None
+    assert not entry.bookings.exists()
+    assert not Payment.objects.filter(account=refused).exists()
+    assert not OpenItem.objects.filter(account=refused, payment__isnull=False).exists()
+    assert entry in list(selectors.worklist(user=cashier))
+    posted = JournalEntry.objects.get(event="unallocated_credit", piece_ref=entry.reference[-40:])
+    assert posted.lines.get(ledger_account=SUSPENSE).credit == Decimal("7.00")
+    item = run.items.get(target_id=entry.pk)
+    assert (item.status, item.error_code, item.message) == ("skipped", "booking_failed", entry.note)
+    assert (run.succeeded, run.skipped, run.failed) == (5, 1, 0)
+    assert_booked_once(outcome)
+    assert_ledger_holds()
+
+    # A chunk message delivered again: every entry is done, nothing is booked or posted twice.
+    journal = JournalEntry.objects.count()
+    replay = statement_booking._process_chunk(run, list(run.chunks.get(index=0).target_ids))
+    assert {(i.status, i.error_code) for i in replay.items} == {("skipped", "entry_not_to_book")}
+    assert JournalEntry.objects.count() == journal
+    assert Payment.objects.filter(account__in=[a.pk for a in chunked]).count() == 5
+    assert_ledger_holds()
+
+
+@pytest.mark.django_db
+def test_pay5_resume_after_a_failed_chunk_keeps_the_credit_not_booked_in_the_worklist(
+    two_sets, cashier, monkeypatch
+):
+    """PAY-5: a run with a credit sent to the worklist in one chunk and another chunk
+    failed on the database is resumed: the failed chunk is booked, the credit stays in the
+    worklist, posted to suspense once, and nothing is booked twice."""
+    _one, chunked = two_sets
+    refused = chunked[3]  # one credit of 7,00 €, the last one: in the third chunk of two
+    refusing = Refusing(refused)
+    failed_once = []
+
+    def flaky(payments, **kwargs):
+        if not failed_once:
+            failed_once.append(True)
+            raise OperationalError("disque plein")  # the first chunk fails whole
+        return refusing(payments, **kwargs)
+
+    monkeypatch.setattr(statement_booking, "book_payments", flaky)
+    outcome = import_set(chunked, "REL-B", cashier, chunk_size=2)
+    run = BatchRun.objects.get(pk=outcome.run_id)
+    assert run.state == RunState.FAILED
+    assert (outcome.booked, outcome.to_book, outcome.unallocated) == (3, 2, 2)
+    assert_ledger_holds()
+
+    run = statement_booking.booking_resume(actor=cashier, run=run)
+
+    assert run.state == RunState.DONE
+    final = service.import_outcome(outcome.statements, run)
+    assert (final.booked, final.to_book, final.unallocated) == (5, 0, 2)
+    entry = StatementEntry.objects.get(statement__statement_id="REL-B", account=refused)
+    assert entry.status == EntryStatus.UNALLOCATED
+    assert (
+        JournalEntry.objects.filter(
+            event="unallocated_credit", piece_ref=entry.reference[-40:]
+        ).count()
+        == 1
+    )
+    assert_booked_once(outcome)
+    assert_ledger_holds()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("chunk_size", "calls"), [(100, [6]), (2, [2, 2, 2])])
+def test_pay5_a_chunk_without_failure_is_booked_in_one_call(
+    two_sets, cashier, monkeypatch, chunk_size, calls
+):
+    """PAY-5: when nothing fails, each chunk books all its credits in one batch (the entry
+    by entry path is only the fallback), and nothing goes to the worklist."""
+    _one, chunked = two_sets
+    real = statement_booking.book_payments
+    sizes: list[int] = []
+
+    def counting(payments, **kwargs):
+        sizes.append(len(payments))
+        return real(payments, **kwargs)
+
+    monkeypatch.setattr(statement_booking, "book_payments", counting)
+    outcome = import_set(chunked, "REL-B", cashier, chunk_size=chunk_size)
+    assert sizes == calls
+    assert (outcome.booked, outcome.to_book, outcome.unallocated) == (6, 0, 1)
+    assert not StatementEntry.objects.filter(note__startswith="Comptabilisation").exists()
+    assert_ledger_holds()
 
 
 class Idle:
@@ -421,7 +560,7 @@ def test_pay5_command_prints_the_run_and_resume_finishes_it(billed, tmp_path, ca
     def flaky(payments, **kwargs):
         calls["n"] += 1
         if calls["n"] == 2:
-            raise RuntimeError("disque plein")
+            raise OperationalError("disque plein")
         return real(payments, **kwargs)
 
     monkeypatch.setattr(statement_booking, "book_payments", flaky)

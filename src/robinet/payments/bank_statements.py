@@ -24,13 +24,16 @@ the payment's booking. A credit left unallocated posts bank (512) / suspense
 (471) at import, under the organisation's top entity (the bank account is the
 utility's, not a centre's); its allocation later posts suspense (471) /
 customers (411) under the account's centre, its refund suspense / bank, its
-transfer suspense / other third parties (4678). So the suspense account's
+transfer suspense / other third parties (4678). A matched credit its run cannot
+book goes to the worklist the same way, posted bank / suspense by the run
+(:func:`entries_to_worklist`). So the suspense account's
 balance is the worklist's total and the customers' reconciliation holds
 whatever waits.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import defaultdict
 from collections.abc import Sequence
@@ -440,11 +443,12 @@ def statement_import(
                 )  # fmt: skip
                 if in_suspense:
                     waiting.append(
-                        posting.unallocated_credit_entry(
-                            on=min(credit.value_date, clock.today()),
-                            piece_ref=piece_ref(credit.reference),
-                            centre_id=suspense_centre,
+                        suspense_entry(
+                            reference=credit.reference,
                             amount=credit.amount,
+                            value_date=credit.value_date,
+                            today=clock.today(),
+                            centre_id=suspense_centre,
                         )
                     )
                 if decision.booked:
@@ -517,6 +521,68 @@ def piece_ref(reference: str) -> str:
     """The journal's piece reference of an entry (40 characters: the end, where the bank's
     own reference is)."""
     return reference[-40:]
+
+
+def suspense_entry(*, reference: str, amount: Decimal, value_date: dt.date, today: dt.date,
+                   centre_id: int) -> posting.EntrySpec:  # fmt: skip
+    """The bank (512) / suspense (471) posting of a credit left to the worklist (PAY-7), on
+    its value date, or on ``today`` (the import's day) for a value date still to come."""
+    return posting.unallocated_credit_entry(
+        on=min(value_date, today),
+        piece_ref=piece_ref(reference),
+        centre_id=centre_id,
+        amount=amount,
+    )
+
+
+@dataclass(frozen=True)
+class NotBooked:
+    """A stored credit its booking run could not book, and why (the worklist's « motif »)."""
+
+    entry_id: int
+    reference: str
+    amount: Decimal
+    value_date: dt.date
+    reason: str
+
+
+def entries_to_worklist(*, entries: Sequence[NotBooked], today: dt.date, actor=None) -> None:
+    """Send matched credits that could not be booked to the unallocated worklist (PAY-5),
+    in the caller's transaction: *en instance d'affectation* with the reason as « motif »,
+    and posted bank (512) / suspense (471) as the import posts the credits it cannot match
+    (PAY-7), so that the money is in the books and an officer allocates it from there. The
+    account the rule chose stays on the entry as a hint; its invoice goes, as for a credit
+    unmatched at import."""
+    if not entries:
+        return
+    centre_id = suspense_centre_id()
+    for entry in entries:
+        StatementEntry.objects.filter(pk=entry.entry_id).update(
+            status=EntryStatus.UNALLOCATED.value,
+            invoice=None,
+            in_suspense=centre_id is not None,
+            note=entry.reason[:255],
+        )
+    if centre_id is not None:
+        posting.post(
+            [
+                suspense_entry(
+                    reference=entry.reference,
+                    amount=entry.amount,
+                    value_date=entry.value_date,
+                    today=today,
+                    centre_id=centre_id,
+                )
+                for entry in entries
+            ]
+        )
+    for stored in StatementEntry.objects.filter(pk__in=[e.entry_id for e in entries]):
+        audit.record(
+            actor=actor,
+            verb="statement_entry_not_booked",
+            target=stored,
+            data={"reference": stored.reference, "reason": stored.note},
+        )
 
 
 def _statement_fields(record, parsed, now, user) -> dict:

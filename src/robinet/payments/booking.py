@@ -94,8 +94,10 @@ def _open_debits(account_ids: list[int]) -> dict[int, list[list]]:
         f"SELECT o.id, o.account_id, o.invoice_id, o.due_date, o.open_amount, i.kind "
         f"FROM {quote(OpenItem._meta.db_table)} o "
         f"LEFT JOIN billing_invoice i ON i.id = o.invoice_id "
-        f"WHERE {accounts} AND o.cleared_on IS NULL AND o.open_amount > 0"
-        f"{lock}"
+        f"WHERE {accounts} AND o.cleared_on IS NULL AND o.open_amount > 0 "
+        # Rows locked in one order by every booking: two transactions paying overlapping
+        # accounts wait for each other instead of deadlocking.
+        f"ORDER BY o.id{lock}"
     )
     debits: dict[int, list[list]] = defaultdict(list)
     with connection.cursor() as cursor:

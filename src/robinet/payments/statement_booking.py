@@ -15,6 +15,15 @@ each chunk, one transaction, books their transfer payments through
 ``matched`` when its chunk runs (a replay) is skipped, so no credit is booked
 twice and none is lost.
 
+A chunk books its entries together; if that fails, it books them one by one
+(a savepoint each), and an entry that still cannot be booked goes, in the
+chunk's transaction, to the unallocated worklist on suspense with the reason
+(« Comptabilisation impossible : … »), as a credit the import could not match
+(:func:`~robinet.payments.bank_statements.entries_to_worklist`): its neighbours
+are booked, and every euro is either on its account or in the worklist. Only
+an error of the connection itself (or a deadlock) fails the chunk, to be
+resumed.
+
 The payment is the one the one-shot import booked: the account and invoice
 the matching rule chose at import (stored on the entry), the account's centre,
 received on the value date (or the run date, the import's day, if later), the
@@ -24,13 +33,15 @@ reference. Permissions are checked at import, not by the run.
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from robinet.core.bulk import insert_rows
-from robinet.core.exceptions import InvalidTransition
+from robinet.core.exceptions import ApplicationError, InvalidTransition
 from robinet.core.models import BatchRun
 from robinet.core.models.runs import RunState
 from robinet.core.runs import (
@@ -45,8 +56,11 @@ from robinet.core.runs import (
 from robinet.customers.models import CustomerAccount
 from robinet.organisation.access import require
 from robinet.organisation.roles import Perm
+from robinet.payments import bank_statements
 from robinet.payments.booking import IncomingPayment, book_payments
 from robinet.payments.models import EntryPayment, EntryStatus, PaymentMeans, StatementEntry
+
+logger = logging.getLogger(__name__)
 
 KIND = "payments.statement_booking"
 CHUNK_SIZE = 1000
@@ -70,8 +84,18 @@ ENTRY_FIELDS = (
 )  # fmt: skip
 
 
+# The connection is unusable (or the transaction must be retried, as after a deadlock): the
+# whole chunk fails and is resumed, as in core.runs.process_each; nothing goes to the worklist.
+_CHUNK_FATAL = (OperationalError, InterfaceError)
+
+
 def _process_chunk(run: BatchRun, ids: list[int]) -> ChunkResult:
-    """Book the chunk's entries still to book, in the chunk's transaction (locked rows)."""
+    """Book the chunk's entries still to book, in the chunk's transaction (locked rows).
+
+    All of them at once; should that fail, one by one, each in its own savepoint, so that
+    one credit that cannot be booked (its data is wrong) does not hold the others back: it
+    goes to the unallocated worklist with the reason, on suspense, and is reported skipped
+    (``booking_failed``)."""
     result = ChunkResult()
     rows = list(
         StatementEntry.objects.select_for_update()
@@ -95,6 +119,52 @@ def _process_chunk(run: BatchRun, ids: list[int]) -> ChunkResult:
             "pk", "centre_id"
         )
     )
+    try:
+        with transaction.atomic():
+            _book(run, to_book, centres)
+        return result
+    except _CHUNK_FATAL:
+        raise
+    except Exception:
+        logger.exception("statement booking run %s: chunk failed, booking one by one", run.pk)
+    not_booked = []
+    for row in to_book:
+        try:
+            with transaction.atomic():
+                _book(run, [row], centres)
+        except _CHUNK_FATAL:
+            raise
+        except Exception as exc:
+            logger.exception("statement booking run %s: entry %s not booked", run.pk, row[0])
+            error = (
+                exc.message if isinstance(exc, ApplicationError) else f"{type(exc).__name__}: {exc}"
+            )
+            reason = _("Comptabilisation impossible : %(error)s") % {"error": error}
+            not_booked.append(
+                bank_statements.NotBooked(
+                    entry_id=row[0],
+                    reference=row[8],
+                    amount=row[4],
+                    value_date=row[5],
+                    reason=reason,
+                )
+            )
+            result.skip(row[0], reason, "booking_failed")
+    # Still in the chunk's transaction: the credit is on suspense when its chunk is done.
+    bank_statements.entries_to_worklist(
+        entries=not_booked, today=run.run_date, actor=run.created_by
+    )
+    return result
+
+
+def _book(run: BatchRun, to_book: list[tuple], centres: dict[int, int]) -> None:
+    """Book ``to_book`` (rows of ``ENTRY_FIELDS``) as transfer payments, link and mark them."""
+    for row in to_book:
+        if row[2] not in centres:
+            raise ApplicationError(
+                _("compte client n° %(id)s introuvable.") % {"id": row[2]},
+                code="statement_entry_account_missing",
+            )
     incoming = [
         IncomingPayment(
             account_id=account_id,
@@ -120,7 +190,6 @@ def _process_chunk(run: BatchRun, ids: list[int]) -> ChunkResult:
     StatementEntry.objects.filter(pk__in=[row[0] for row in to_book]).update(
         status=EntryStatus.BOOKED
     )
-    return result
 
 
 def register() -> None:
