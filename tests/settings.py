@@ -37,5 +37,8 @@ ROBINET_SMS_BACKEND = "locmem"
 ROBINET_PRIVATE_FILES = Path(tempfile.mkdtemp(prefix="robinet-private-"))
 # Runs stay in-process whatever the environment says (tests that want workers start them).
 ROBINET_BROKER_URL = ""
+# Runs started from a page run in the request, so that a test sees them done (the tests of
+# the background thread turn it on).
+ROBINET_RUNS_IN_BACKGROUND = False
 # Reporting snapshots: none unless a test takes one (in its own folder).
 ROBINET_REPORTING_SNAPSHOT_DIR = Path(tempfile.mkdtemp(prefix="robinet-reporting-"))

@@ -589,3 +589,64 @@ def test_waiting_for_a_run_whose_finishing_failed_returns(behaviour):
     )
     waited = wait_for_run(run, poll_seconds=0.01, timeout=5)
     assert waited.state == RunState.RUNNING
+
+
+# --- runs started from a page ------------------------------------------------------
+
+
+def test_page_executor_is_a_thread_without_a_broker_workers_with_one(settings):
+    """ARCHITECTURE principle 4: a page never holds a whole run in its request when it
+    can help it — a thread of the web process without a broker, the workers with one."""
+    from robinet.core.runs import BackgroundExecutor, page_executor, set_default_executor
+
+    settings.ROBINET_RUNS_IN_BACKGROUND = True
+    assert isinstance(page_executor(), BackgroundExecutor)
+    settings.ROBINET_RUNS_IN_BACKGROUND = False
+    assert isinstance(page_executor(), InProcessExecutor)
+
+    class Workers:
+        def submit(self, run):  # pragma: no cover - never called
+            raise AssertionError
+
+    workers = Workers()
+    previous = set_default_executor(workers)
+    try:
+        settings.ROBINET_RUNS_IN_BACKGROUND = True
+        assert page_executor() is workers
+    finally:
+        set_default_executor(previous)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_background_executor_returns_at_once_and_completes_the_run(behaviour):
+    """The caller gets the run back still running; the thread processes every chunk once
+    and finishes the run."""
+    from robinet.core.runs import BackgroundExecutor
+
+    release = threading.Event()
+    started = []
+
+    def slow_targets(run):
+        return range(1, run.parameters["n"] + 1)
+
+    original = get_run_kind(KIND).process_chunk
+
+    def gated(run, ids):
+        started.append(threading.current_thread().name)
+        release.wait(10)
+        return original(run, ids)
+
+    unregister_run_kind(KIND)
+    register_run_kind(KIND, targets=slow_targets, process_chunk=gated, label="Test")
+    run = make_run(n=30, chunk_size=10)
+    run_execute(run=run, executor=BackgroundExecutor())
+    run.refresh_from_db()
+    assert run.state == RunState.RUNNING  # the request is answered while the run goes on
+    release.set()
+    for _ in range(200):
+        run.refresh_from_db()
+        if run.state != RunState.RUNNING:
+            break
+        threading.Event().wait(0.05)
+    assert_complete(run, 30)
+    assert started and all(name == f"run-core.batchrun-{run.pk}" for name in started)

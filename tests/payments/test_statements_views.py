@@ -1,5 +1,6 @@
 """PAY-5 screens: import a statement, read it, work the worklist (accept, split, refund)."""
 
+import time
 from decimal import Decimal
 
 import pytest
@@ -37,6 +38,34 @@ def test_pay5_import_screen_books_and_shows_the_statement(client_cashier, billed
     assert "aucun compte trouvé" in page
     listing = client_cashier.get("/payments/bank-statements/").content.decode()
     assert "REL-2026-02-12" in listing
+
+
+def test_pay5_import_screen_books_in_a_thread_without_a_broker(
+    transactional_db, client, cashier, billed, settings
+):
+    """PAY-5: without workers the booking run goes to a thread of the web process, so a
+    large file does not hold the request; the statement's page shows the result once done."""
+    settings.ROBINET_RUNS_IN_BACKGROUND = True
+    client.force_login(cashier)
+    first, _second = invoices(billed)
+    data = camt(credit(first.total_incl_vat, remittance=first.number, debtor_name="DUPONT"))
+    response = _upload(client, data)
+    assert response.status_code == 302
+    entry = StatementEntry.objects.get()
+    for _ in range(400):
+        entry.refresh_from_db()
+        if entry.status != EntryStatus.MATCHED:
+            break
+        time.sleep(0.05)
+    assert entry.status == EntryStatus.BOOKED
+    assert Payment.objects.get().amount == first.total_incl_vat
+    page = client.get(response.url).content.decode()
+    # The message says what the run had booked when the page answered (the thread races it).
+    assert (
+        "1 virement(s) reconnu(s) encore à comptabiliser" in page
+        or "1 virement(s) affecté(s)" in page
+    )
+    assert "Facture lue : " + first.number in page
 
 
 def test_pay5_import_screen_lists_every_problem_and_imports_nothing(client_cashier, billed):

@@ -37,6 +37,7 @@ import datetime as dt
 import logging
 import os
 import socket
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -236,11 +237,50 @@ class InProcessExecutor:
         run_finish(run=run)
 
 
+class BackgroundExecutor:
+    """Processes the chunks in-process, in a daemon thread started once the caller's
+    transaction has committed: a back-office page answers at once and follows the run's
+    progress, instead of holding the request (and its web worker's timeout) for the whole
+    run. Used by pages when no broker is configured (:func:`page_executor`). Should the web
+    process stop, the run stalls and « Reprendre » processes only what is left."""
+
+    def submit(self, run: Run) -> None:
+        model, pk = type(run), run.pk
+        name = f"run-{run._meta.label_lower}-{pk}"
+
+        def work() -> None:
+            from django.db import close_old_connections, connections
+
+            close_old_connections()
+            try:
+                InProcessExecutor().submit(model.objects.get(pk=pk))
+            except Exception:
+                logger.exception("run %s: background execution failed", name)
+            finally:
+                connections.close_all()
+
+        transaction.on_commit(
+            lambda: threading.Thread(target=work, name=name, daemon=True).start()
+        )
+
+
 _default_executor: Executor = InProcessExecutor()
 
 
 def get_default_executor() -> Executor:
     return _default_executor
+
+
+def page_executor() -> Executor:
+    """The executor for a run started from a page: the default one (the Celery workers when
+    a broker is configured), else a background thread of the web process unless
+    ``ROBINET_RUNS_IN_BACKGROUND`` is off (then in the request, as a command does)."""
+    from django.conf import settings
+
+    executor = get_default_executor()
+    if isinstance(executor, InProcessExecutor) and settings.ROBINET_RUNS_IN_BACKGROUND:
+        return BackgroundExecutor()
+    return executor
 
 
 def set_default_executor(executor: Executor) -> Executor:

@@ -31,7 +31,7 @@ from robinet.backoffice.http import StaffViewMixin
 from robinet.core import clock, exceptions
 from robinet.core.exceptions import ApplicationError
 from robinet.core.models.runs import RunState
-from robinet.core.runs import run_can_be_resumed, run_worker_progress
+from robinet.core.runs import page_executor, run_can_be_resumed, run_worker_progress
 from robinet.customers import selectors as customer_selectors
 from robinet.organisation.access import scope_for
 from robinet.organisation.roles import Perm
@@ -103,12 +103,14 @@ class RunListView(StaffViewMixin, View):
         form = RunForm(request.POST)
         if form.is_valid():
             try:
-                # Not waiting: on the run workers the page follows the run's progress.
+                # Not waiting: on the workers, or in a thread of this process, the run
+                # goes on and its page follows its progress.
                 run = sepa.debit_run_create(
                     actor=request.user,
                     collection_date=form.cleaned_data["collection_date"],
                     version=form.cleaned_data["version"],
                     wait=False,
+                    executor=page_executor(),
                 )
             except exceptions.PermissionDenied:
                 raise
@@ -176,7 +178,7 @@ class RunResumeView(StaffViewMixin, View):
     def post(self, request, pk: int):
         run = selectors.debit_run_get(actor=request.user, pk=pk)
         try:
-            run = sepa.debit_run_resume(actor=request.user, run=run)
+            run = sepa.debit_run_resume(actor=request.user, run=run, executor=page_executor())
         except exceptions.PermissionDenied:
             raise
         except ApplicationError as error:

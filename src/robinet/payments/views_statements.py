@@ -21,7 +21,7 @@ from robinet.core import clock, exceptions
 from robinet.core.exceptions import ApplicationError
 from robinet.core.imports import InvalidImportFile
 from robinet.core.models.runs import RunState
-from robinet.core.runs import run_can_be_resumed, run_worker_progress
+from robinet.core.runs import page_executor, run_can_be_resumed, run_worker_progress
 from robinet.organisation.access import can
 from robinet.organisation.roles import Perm
 from robinet.payments import bank_formats, statement_booking
@@ -143,10 +143,14 @@ class StatementImportView(StaffViewMixin, View):
             return self._render(form, status=422)
         upload = form.cleaned_data["file"]
         try:
-            # In-process the run is done when this returns; on the workers the statement's
-            # page follows it.
+            # The booking run goes to the workers, or to a thread of this process: the
+            # statement's page follows it.
             outcome = service.statement_import(
-                actor=request.user, source=upload.read(), filename=upload.name, wait=False
+                actor=request.user,
+                source=upload.read(),
+                filename=upload.name,
+                wait=False,
+                executor=page_executor(),
             )
         except exceptions.PermissionDenied:
             raise
@@ -215,7 +219,9 @@ class StatementBookingView(StaffViewMixin, View):
         if run is None:
             raise exceptions.NotFound(_("Ce relevé n'a rien à comptabiliser."))
         try:
-            run = statement_booking.booking_resume(actor=request.user, run=run)
+            run = statement_booking.booking_resume(
+                actor=request.user, run=run, executor=page_executor()
+            )
         except exceptions.PermissionDenied:
             raise
         except ApplicationError as exc:

@@ -213,6 +213,9 @@ ROBINET_RUN_CHUNK_SIZE = int(env_str("ROBINET_RUN_CHUNK_SIZE", "500"))
 # Distributed runs (robinet.core.distributed): empty broker URL = chunks run in-process.
 ROBINET_BROKER_URL = env_str("ROBINET_BROKER_URL", "")
 ROBINET_RUN_QUEUE = env_str("ROBINET_RUN_QUEUE", "robinet-runs")
+# Without a broker, a run started from a page (statement booking, direct debit) runs in a
+# thread of the web process, and the page follows it; "0": in the request.
+ROBINET_RUNS_IN_BACKGROUND = env_str("ROBINET_RUNS_IN_BACKGROUND", "1") == "1"
 ROBINET_RUN_CHUNK_RETRIES = int(env_str("ROBINET_RUN_CHUNK_RETRIES", "3"))
 ROBINET_RUN_RETRY_BACKOFF = float(env_str("ROBINET_RUN_RETRY_BACKOFF", "2"))
 # Seconds before a chunk taken by a worker that died is handed to another one; longer
