@@ -24,11 +24,13 @@ from robinet.core.models import (
 from robinet.core.runs import (
     CHUNK_ALREADY_DONE,
     CHUNK_DONE,
+    BackgroundExecutor,
     ChunkResult,
     InProcessExecutor,
     SkipItem,
     execute_chunk,
     get_run_kind,
+    page_executor,
     process_each,
     register_run_kind,
     registered_run_kinds,
@@ -39,6 +41,7 @@ from robinet.core.runs import (
     run_propose,
     run_resume,
     run_unpropose,
+    set_default_executor,
     unregister_run_kind,
 )
 
@@ -597,8 +600,6 @@ def test_waiting_for_a_run_whose_finishing_failed_returns(behaviour):
 def test_page_executor_is_a_thread_without_a_broker_workers_with_one(settings):
     """ARCHITECTURE principle 4: a page never holds a whole run in its request when it
     can help it — a thread of the web process without a broker, the workers with one."""
-    from robinet.core.runs import BackgroundExecutor, page_executor, set_default_executor
-
     settings.ROBINET_RUNS_IN_BACKGROUND = True
     assert isinstance(page_executor(), BackgroundExecutor)
     settings.ROBINET_RUNS_IN_BACKGROUND = False
@@ -621,23 +622,18 @@ def test_page_executor_is_a_thread_without_a_broker_workers_with_one(settings):
 def test_background_executor_returns_at_once_and_completes_the_run(behaviour):
     """The caller gets the run back still running; the thread processes every chunk once
     and finishes the run."""
-    from robinet.core.runs import BackgroundExecutor
-
     release = threading.Event()
     started = []
 
-    def slow_targets(run):
-        return range(1, run.parameters["n"] + 1)
-
-    original = get_run_kind(KIND).process_chunk
+    kind = get_run_kind(KIND)
 
     def gated(run, ids):
         started.append(threading.current_thread().name)
         release.wait(10)
-        return original(run, ids)
+        return kind.process_chunk(run, ids)
 
     unregister_run_kind(KIND)
-    register_run_kind(KIND, targets=slow_targets, process_chunk=gated, label="Test")
+    register_run_kind(KIND, targets=kind.targets, process_chunk=gated, label="Test")
     run = make_run(n=30, chunk_size=10)
     run_execute(run=run, executor=BackgroundExecutor())
     run.refresh_from_db()
@@ -649,4 +645,4 @@ def test_background_executor_returns_at_once_and_completes_the_run(behaviour):
             break
         threading.Event().wait(0.05)
     assert_complete(run, 30)
-    assert started and all(name == f"run-core.batchrun-{run.pk}" for name in started)
+    assert set(started) == {f"run-core.batchrun-{run.pk}"}

@@ -45,7 +45,15 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from django.apps import apps
-from django.db import DatabaseError, InterfaceError, OperationalError, models, transaction
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connections,
+    models,
+    transaction,
+)
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -249,8 +257,6 @@ class BackgroundExecutor:
         name = f"run-{run._meta.label_lower}-{pk}"
 
         def work() -> None:
-            from django.db import close_old_connections, connections
-
             close_old_connections()
             try:
                 InProcessExecutor().submit(model.objects.get(pk=pk))
@@ -259,9 +265,7 @@ class BackgroundExecutor:
             finally:
                 connections.close_all()
 
-        transaction.on_commit(
-            lambda: threading.Thread(target=work, name=name, daemon=True).start()
-        )
+        transaction.on_commit(lambda: threading.Thread(target=work, name=name, daemon=True).start())
 
 
 _default_executor: Executor = InProcessExecutor()

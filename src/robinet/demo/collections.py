@@ -154,9 +154,7 @@ def _settlers(run) -> list[int]:
     """Accounts of ``run``'s notices that will settle (COLL-7): one in four of those
     reminded for the first time, another one in four of those reminded for the second."""
     numbers = dict(
-        DunningNotice.objects.filter(proposal__run=run).values_list(
-            "account_id", "account__number"
-        )
+        DunningNotice.objects.filter(proposal__run=run).values_list("account_id", "account__number")
     )
     earlier = dict(
         DunningNotice.objects.filter(account_id__in=list(numbers), issued_on__lt=run.run_date)
