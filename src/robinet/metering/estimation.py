@@ -91,9 +91,15 @@ class Estimate:
     rollover: bool = False
 
 
+def own_history_suffices(own: History) -> bool:
+    """METER-3: the point's own history is long enough to estimate from (the similar
+    premises' average is then not needed, nor worth computing)."""
+    return own.days >= MIN_OWN_DAYS and own.daily_average is not None
+
+
 def choose_average(own: History, similar: Decimal | None) -> tuple[Decimal, str]:
     """METER-3: own history if long enough, else similar premises, else zero."""
-    if own.days >= MIN_OWN_DAYS and own.daily_average is not None:
+    if own_history_suffices(own):
         return own.daily_average, BASIS_OWN
     if similar is not None:
         return similar, BASIS_SIMILAR

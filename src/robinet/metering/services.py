@@ -31,7 +31,12 @@ from robinet.metering.choices import (
     ReadingStatus,
 )
 from robinet.metering.consumption import MeterChange
-from robinet.metering.estimation import History, estimate_index, warsmann_check
+from robinet.metering.estimation import (
+    History,
+    estimate_index,
+    own_history_suffices,
+    warsmann_check,
+)
 from robinet.metering.models import AbnormalConsumptionNotice, Reading, ValidationThreshold
 from robinet.metering.texts import abnormal_consumption_letter
 from robinet.metering.validation import PreviousReading, ReadingInput, Verdict, validate_reading
@@ -486,15 +491,20 @@ def estimate_readings(
         if previous[1] != meter.pk or previous[2] >= at:
             continue  # no counting index on this meter yet, or already read at that date
         own = histories.get(sp_id, History())
-        key = (sp.premises_use, sp.commune_insee, meter.diameter_mm)
-        if key not in similar_cache:
-            similar_cache[key] = selectors.similar_premises_average(sp, meter, at=at)
+        similar = None
+        if not own_history_suffices(own):
+            # A query over a year of the commune's readings: only for the points that
+            # need it, once per kind of premises.
+            key = (sp.premises_use, sp.commune_insee, meter.diameter_mm)
+            if key not in similar_cache:
+                similar_cache[key] = selectors.similar_premises_average(sp, meter, at=at)
+            similar = similar_cache[key]
         estimate = estimate_index(
             last_index=previous[3],
             last_read_on=previous[2],
             at=at,
             own=own,
-            similar_average=similar_cache[key],
+            similar_average=similar,
             digits=meter.index_digits,
         )
         created.append(

@@ -175,6 +175,25 @@ def test_estimate_falls_back_to_similar_premises_meter_3(org):
     assert "similar_premises" in estimate.anomaly_detail
 
 
+def test_estimate_from_own_history_reads_no_similar_premises_meter_3(point, monkeypatch):
+    """METER-3: the similar premises' average (a year of the commune's readings) is only
+    computed for a point whose own history is too short; a billing run's estimates of
+    points with a history need none of it."""
+    regular_history(point, start=dt.date(2024, 1, 1), periods=4)
+    calls = []
+    real = services.selectors.similar_premises_average
+    monkeypatch.setattr(
+        services.selectors,
+        "similar_premises_average",
+        lambda *args, **kwargs: calls.append(args) or real(*args, **kwargs),
+    )
+    [estimate] = services.estimate_readings(
+        actor=None, service_points=[point], at=dt.date(2025, 4, 1)
+    )
+    assert "own_history" in estimate.anomaly_detail
+    assert calls == []
+
+
 def test_meter_change_sums_both_parts_meter_4(point, officer):
     read(point, dt.date(2024, 1, 1), 100)
     removal, install = services.meter_change(
