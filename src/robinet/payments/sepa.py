@@ -380,7 +380,12 @@ def end_to_end_id(invoice_number: str, collection_date: dt.date) -> str:
 
 def budget_end_to_end_id(instalment: BudgetInstalment, collection_date: dt.date) -> str:
     """``MENS-<plan>-<position>-<yymmdd>``: a monthly-payment instalment (BILL-10)."""
-    return f"MENS-{instalment.plan_id}-{instalment.position:02d}-{collection_date:%y%m%d}"[:35]
+    return budget_end_to_end_id_of(instalment.plan_id, instalment.position, collection_date)
+
+
+def budget_end_to_end_id_of(plan_id: int, position: int, collection_date: dt.date) -> str:
+    """:func:`budget_end_to_end_id` from the instalment's plan id and position."""
+    return f"MENS-{plan_id}-{position:02d}-{collection_date:%y%m%d}"[:35]
 
 
 def plan_end_to_end_id(instalment, collection_date: dt.date) -> str:
