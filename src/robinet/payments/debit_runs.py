@@ -143,13 +143,13 @@ def _process_chunk(run: BatchRun, ids: list[int]) -> ChunkResult:
     # Locked: a payment taken meanwhile at a counter waits, then finds them settled.
     items = _locked_rows(
         sepa.collectable(collection_date, prenotice=prenotice)
-        .filter(account_id__in=ids)
+        .filter(sepa.among("account_id", ids))
         .values_list("invoice_id", "invoice__number", "account_id", "open_amount"),
         OpenItem,
     )
     instalments = _locked_rows(
         sepa.budget_collectable(collection_date)
-        .filter(plan__account_id__in=ids)
+        .filter(sepa.among("plan__account_id", ids))
         .values_list(
             "pk",
             "plan_id",
@@ -169,7 +169,9 @@ def _process_chunk(run: BatchRun, ids: list[int]) -> ChunkResult:
         row[0]: row[1:]
         for row in _locked_rows(
             Mandate.objects.filter(
-                status=MandateStatus.ACTIVE, account__direct_debit=True, account_id__in=ids
+                sepa.among("account_id", ids),
+                status=MandateStatus.ACTIVE,
+                account__direct_debit=True,
             )
             .order_by("account_id")
             .values_list(
@@ -308,7 +310,7 @@ def _process_chunk(run: BatchRun, ids: list[int]) -> ChunkResult:
             collected_on=collection_date,
             mandates={i[1]: mandates[i[4]][0] for i in instalments},
         )
-    Mandate.objects.filter(pk__in=sorted({mandates[a][0] for a in debited})).update(
+    Mandate.objects.filter(sepa.among("pk", sorted({mandates[a][0] for a in debited}))).update(
         sequence=SequenceType.RECURRING, last_collected_on=collection_date
     )
     return result

@@ -51,8 +51,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, F, Lookup, OuterRef, Q
 from django.utils.translation import gettext as _
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
@@ -393,6 +393,28 @@ def plan_end_to_end_id(instalment, collection_date: dt.date) -> str:
     return f"{instalment.plan.number}-{instalment.sequence:02d}-{collection_date:%y%m%d}"[:35]
 
 
+class _AnyOf(Lookup):
+    """``lhs = ANY(%s)``: the ids as one array parameter (PostgreSQL)."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*params, list(self.rhs)]
+
+
+def among(path: str, ids: list[int]):
+    """A filter: ``path`` is one of ``ids`` (a run's chunk of accounts).
+
+    On PostgreSQL one array parameter: an ``IN`` of 2,000 placeholders costs more to
+    build and parse than the query costs to run.
+    """
+    if connection.vendor == "postgresql":
+        return _AnyOf(F(path), list(ids))
+    return Q(**{f"{path}__in": ids})
+
+
 def _no_hold(account_path: str = "account") -> Q:
     """CASE-7: a claim not solved the same day holds the account's direct debit."""
     return ~Exists(
@@ -493,7 +515,7 @@ def plan_collectable(
         direct_debit__isnull=True,
     )
     if account_ids is not None:
-        due_qs = due_qs.filter(plan__account_id__in=account_ids)
+        due_qs = due_qs.filter(among("plan__account_id", account_ids))
     due = list(
         due_qs.filter(_no_hold("plan__account"))
         .select_related("plan__account__party")
@@ -537,7 +559,7 @@ def _amendment_originals(account_ids: list[int] | None = None) -> dict[int, dict
         changed_on__gt=F("mandate__last_collected_on"),
     )
     if account_ids is not None:
-        amendments = amendments.filter(mandate__account_id__in=account_ids)
+        amendments = amendments.filter(among("mandate__account_id", account_ids))
     amendments = amendments.order_by("created_at", "id")
     for mandate_id, field, old_value in amendments.values_list("mandate_id", "field", "old_value"):
         originals.setdefault(mandate_id, {}).setdefault(field, old_value)
