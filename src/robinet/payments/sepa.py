@@ -401,7 +401,9 @@ class _AnyOf(Lookup):
 
     def as_sql(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", [*params, list(self.rhs)]
+        # Cast to the column's type: an array of another type is searched row by row.
+        cast = self.lhs.output_field.db_type(connection)
+        return f"{lhs} = ANY(%s::{cast}[])", [*params, list(self.rhs)]
 
 
 def among(path: str, ids: list[int]):
@@ -458,11 +460,17 @@ def collectable(collection_date: dt.date, *, prenotice: int | None = None):
             due_date__lte=collection_date,
             invoice__isnull=False,
             invoice__issue_date__lte=notified_by,
-            invoice__direct_debit__isnull=True,
             account__direct_debit=True,
-            account__mandates__status=MandateStatus.ACTIVE,
+        )
+        # EXISTS rather than a join: at most one active mandate per account (a unique
+        # index), and the planner probes it for the chunk's items instead of hashing all.
+        .filter(
+            Exists(Mandate.objects.filter(account=OuterRef("account"), status=MandateStatus.ACTIVE))
         )
         .filter(_no_hold())
+        # Never debited: NOT EXISTS, not a LEFT JOIN (whose planning hashes every debit
+        # ever made for each chunk of a run).
+        .filter(~Exists(DirectDebitItem.objects.filter(invoice_id=OuterRef("invoice_id"))))
         .filter(~Q(invoice__kind__in=BILL_KINDS) | ~_covered_by_budget_plan())
         .filter(~_covered_by_payment_plan())
         .select_related("invoice", "account", "account__party")
