@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 
 LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432"
 
@@ -133,3 +134,16 @@ def _chunks(label: str, run_id: int, indexes: list[int]) -> None:
     for index in indexes:
         execute_chunk(label, run_id, index)
     connections.close_all()
+
+
+def generated_utility(customers: int, today, url: str) -> None:
+    """Generate the demo utility without readings on the benchmark's database, saying
+    where and how long it took (the untimed set-up of the collection benchmarks)."""
+    from django.db import connection
+
+    from robinet.demo.generator import generate
+
+    print(f"database: {connection.vendor} ({url})")
+    started = time.perf_counter()
+    generate(customers=customers, today=today, readings=False)
+    print(f"generated {customers:,} customers in {time.perf_counter() - started:.1f} s")

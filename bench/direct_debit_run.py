@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _setup import setup_database  # noqa: E402
+from _setup import generated_utility, setup_database  # noqa: E402
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -49,14 +49,10 @@ def main() -> int:
 
     from robinet.core import clock
     from robinet.core.runs import run_execute
-    from robinet.demo.generator import generate
     from robinet.payments import debit_runs, sepa, target2
     from robinet.payments.models import DirectDebitItem
 
-    print(f"database: {connection.vendor} ({url})")
-    started = time.perf_counter()
-    generate(customers=args.customers, today=TODAY, readings=False)
-    print(f"generated {args.customers:,} customers in {time.perf_counter() - started:.1f} s")
+    generated_utility(args.customers, TODAY, url)
     mark = time.perf_counter()
     invoices = allocation.issue_invoices()
     mandates = bulk_mandates()

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _setup import ForkedExecutor, setup_database  # noqa: E402
+from _setup import ForkedExecutor, generated_utility, setup_database  # noqa: E402
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -75,12 +75,8 @@ def main() -> int:
         NoticeItem,
     )
     from robinet.collections.services import dunning_issue, dunning_propose, procedures_seed
-    from robinet.demo.generator import generate
 
-    print(f"database: {connection.vendor} ({url})")
-    started = time.perf_counter()
-    generate(customers=args.customers, today=TODAY, readings=False)
-    print(f"generated {args.customers:,} customers in {time.perf_counter() - started:.1f} s")
+    generated_utility(args.customers, TODAY, url)
     mark = time.perf_counter()
     invoices = allocation.issue_invoices()
     print(f"issued {invoices:,} open invoices with entries in {time.perf_counter() - mark:.1f} s")

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _setup import setup_database  # noqa: E402
+from _setup import generated_utility, setup_database  # noqa: E402
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -52,7 +52,6 @@ def main() -> int:
     url = setup_database(args.database, "robinet_bench_worklist", keep=args.keep)
     import allocation
     from django.contrib.auth import get_user_model
-    from django.db import connection
     from django.db.models import Count
     from django.test import Client
     from django.utils import timezone
@@ -63,15 +62,11 @@ def main() -> int:
     from robinet.collections.worklist import score_run
     from robinet.core import clock
     from robinet.customers.models import CustomerAccount
-    from robinet.demo.generator import generate
     from robinet.organisation.models import Entity, EntityKind
     from robinet.organisation.roles import Role
     from robinet.organisation.services import role_grant
 
-    print(f"database: {connection.vendor} ({url})")
-    started = time.perf_counter()
-    generate(customers=args.customers, today=TODAY, readings=False)
-    print(f"generated {args.customers:,} customers in {time.perf_counter() - started:.1f} s")
+    generated_utility(args.customers, TODAY, url)
     mark = time.perf_counter()
     invoices = allocation.issue_invoices()
     print(f"issued {invoices:,} open invoices with entries in {time.perf_counter() - mark:.1f} s")
