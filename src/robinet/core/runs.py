@@ -112,8 +112,9 @@ class SkipItem(Exception):  # noqa: N818 - a signal, not an error
         self.code = code
 
 
-# Errors that mean the connection is unusable: the whole chunk must fail.
-_CHUNK_FATAL = (OperationalError, InterfaceError)
+# Errors that mean the connection is unusable (or the transaction must be retried, as
+# after a deadlock): the whole chunk fails and is resumed, never recorded item by item.
+CHUNK_FATAL = (OperationalError, InterfaceError)
 
 
 def process_each(
@@ -135,7 +136,7 @@ def process_each(
                 handle(target_id)
         except SkipItem as exc:
             result.skip(target_id, exc.message, exc.code)
-        except _CHUNK_FATAL:
+        except CHUNK_FATAL:
             raise
         except ApplicationError as exc:
             result.fail(target_id, exc.code, str(exc.message))

@@ -36,7 +36,7 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
@@ -45,6 +45,7 @@ from robinet.core.exceptions import ApplicationError, InvalidTransition
 from robinet.core.models import BatchRun
 from robinet.core.models.runs import RunState
 from robinet.core.runs import (
+    CHUNK_FATAL,
     ChunkResult,
     register_run_kind,
     run_approve,
@@ -84,11 +85,6 @@ ENTRY_FIELDS = (
 )  # fmt: skip
 
 
-# The connection is unusable (or the transaction must be retried, as after a deadlock): the
-# whole chunk fails and is resumed, as in core.runs.process_each; nothing goes to the worklist.
-_CHUNK_FATAL = (OperationalError, InterfaceError)
-
-
 def _process_chunk(run: BatchRun, ids: list[int]) -> ChunkResult:
     """Book the chunk's entries still to book, in the chunk's transaction (locked rows).
 
@@ -123,7 +119,7 @@ def _process_chunk(run: BatchRun, ids: list[int]) -> ChunkResult:
         with transaction.atomic():
             _book(run, to_book, centres)
         return result
-    except _CHUNK_FATAL:
+    except CHUNK_FATAL:  # the whole chunk fails and is resumed; nothing to the worklist
         raise
     except Exception:
         logger.exception("statement booking run %s: chunk failed, booking one by one", run.pk)
@@ -132,7 +128,7 @@ def _process_chunk(run: BatchRun, ids: list[int]) -> ChunkResult:
         try:
             with transaction.atomic():
                 _book(run, [row], centres)
-        except _CHUNK_FATAL:
+        except CHUNK_FATAL:
             raise
         except Exception as exc:
             logger.exception("statement booking run %s: entry %s not booked", run.pk, row[0])
