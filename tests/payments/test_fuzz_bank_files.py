@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from robinet.core.exceptions import ApplicationError
+from robinet.core.imports import InvalidImportFile
 from robinet.payments import bank_formats
 from robinet.payments.models import BankStatement, Payment, StatementEntry
 from robinet.payments.statement_samples import mt940
@@ -77,3 +78,27 @@ def test_a_camt_on_one_line_imports_each_operation_once(billed, cashier):
     lines = list(StatementEntry.objects.order_by("line").values_list("line", flat=True))
     assert len(lines) == before + 2
     assert lines[-2:] == [1, 2]
+
+
+@pytest.mark.parametrize("name", ["cfonb", "mt940"])
+def test_a_nul_byte_in_a_payers_name_is_refused_with_its_line(billed, cashier, name):
+    """PAY-5, found by the fuzzing above on PostgreSQL (which stores no NUL): a control
+    character in a statement's text is refused with its line and column, before anything is
+    written, instead of failing in the database."""
+    data = samples()[name].replace(b"DUPONT", b"DUP\x00ONT")
+    before = _counts()
+    with pytest.raises(InvalidImportFile) as refused:
+        bank_formats.import_file(actor=cashier, source=data, filename="nul.dat")
+    issue = refused.value.issues[0]
+    assert issue.line is not None
+    assert "0x00" in issue.message and "colonne" in issue.message
+    assert _counts() == before
+
+
+def test_a_nul_byte_in_a_camt_is_refused(billed, cashier):
+    """PAY-5: XML forbids NUL; the camt.053 reader refuses it as a damaged file."""
+    data = samples()["camt.053"].replace(b"DUPONT", b"DUP\x00ONT")
+    before = _counts()
+    with pytest.raises(ApplicationError):
+        bank_formats.import_file(actor=cashier, source=data, filename="nul.xml")
+    assert _counts() == before

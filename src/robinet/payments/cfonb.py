@@ -24,6 +24,7 @@ from robinet.core.imports import ImportErrors
 from robinet.payments.statement_files import (
     Credit,
     ParsedStatement,
+    control_character_message,
     normalise_iban,
     utility_iban,
 )
@@ -90,6 +91,10 @@ def parse(data: bytes, *, expected_iban: str | None = None) -> list[ParsedStatem
     last_credit: dict | None = None
     for number, raw in enumerate(_lines(data), start=1):
         record = raw.rstrip("\r\n")
+        damaged = control_character_message(record)
+        if damaged:
+            errors.add(number, None, damaged)
+            continue
         # trailing spaces may have been stripped by a text editor; what carries data may not
         if len(record) < (49 if record[:2] == "05" else 104):
             errors.add(

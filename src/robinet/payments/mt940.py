@@ -35,6 +35,7 @@ from robinet.core.imports import ImportErrors
 from robinet.payments.statement_files import (
     Credit,
     ParsedStatement,
+    control_character_message,
     normalise_iban,
     utility_iban,
 )
@@ -99,6 +100,10 @@ def _messages(text: str, errors: ImportErrors) -> list[_Message]:
     last: _Field | None = None
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw  # trailing spaces may belong to a wrapped field
+        damaged = control_character_message(line)
+        if damaged:
+            errors.add(number, None, damaged)
+            continue
         header = _HEADER.match(line.strip())
         if header:
             line = line.strip()[header.end() :].strip()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,21 @@ class ParsedStatement:
     @property
     def credit_total(self) -> Decimal:
         return sum((c.amount for c in self.credits), Decimal("0.00"))
+
+
+#: control characters have no place in a statement's text (and PostgreSQL stores no NUL)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def control_character_message(line: str) -> str | None:
+    """The error for the first control character of ``line``, or ``None`` if it has none."""
+    found = _CONTROL.search(line)
+    if found is None:
+        return None
+    return _("caractère de contrôle 0x%(code)02X en colonne %(column)s : fichier endommagé ?") % {
+        "code": ord(found.group()),
+        "column": found.start() + 1,
+    }
 
 
 def normalise_iban(value: str) -> str:
