@@ -91,7 +91,8 @@ def test_a_nul_byte_in_a_payers_name_is_refused_with_its_line(billed, cashier, n
         bank_formats.import_file(actor=cashier, source=data, filename="nul.dat")
     issue = refused.value.issues[0]
     assert issue.line is not None
-    assert "0x00" in issue.message and "colonne" in issue.message
+    assert "0x00" in issue.message
+    assert "colonne" in issue.message
     assert _counts() == before
 
 
