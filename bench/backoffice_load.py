@@ -10,7 +10,9 @@ half-year (a first billing run, untimed), gives ``--officers`` staff members a
 role on a centre (customer, billing and collection officers; a few regional
 managers) and a session, starts the application under gunicorn
 (``--workers`` processes) and, once warm, starts the next half-year's billing
-run in its own process and ``--officers`` simulated officers at the same time.
+run in its own process — at a lower CPU priority (``--billing-nice``), as
+``operations.md`` advises for run workers sharing a machine with the web tier —
+and ``--officers`` simulated officers at the same time.
 Each officer loops over home → customer search → the customer page → the
 account's invoices → an invoice → the worklist or the case list (2 s reading
 time on average). Meanwhile, every 50 ms, the longest wait on a lock in the
@@ -22,6 +24,7 @@ billing run got; and the longest lock wait. Targets (issue): p95 < 200 ms,
 """
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import random
@@ -134,6 +137,17 @@ def officer_loop(base, officer, stop, timings, errors, lock, think) -> None:
             stop.wait(think * (0.5 + rng.random()))
 
 
+def lower_priority(nice: int) -> None:
+    """In the billing run's process (a session of its own): ``nice`` for its CPU share. Linux
+    groups the CPU by session (autogroup), where ``nice`` alone only ranks a session's own
+    processes, so the session's group gets the same priority — as ``CPUWeight=`` does for a
+    systemd unit (operations.md)."""
+    os.nice(nice)
+    # without autogroup (disabled, or not Linux): the process's own priority only
+    with contextlib.suppress(OSError):
+        Path("/proc/self/autogroup").write_text(str(nice))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
@@ -142,6 +156,13 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn processes")
     parser.add_argument("--think", type=float, default=2.0)
     parser.add_argument("--no-billing", action="store_true", help="no concurrent billing run")
+    parser.add_argument(
+        "--billing-nice",
+        type=int,
+        default=10,
+        help="CPU priority of the billing run's process (operations.md: run workers sharing "
+        "a machine with the web tier are started with `nice`); 0 for none",
+    )
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
@@ -197,6 +218,7 @@ def main() -> int:
                  "--period-end", SECOND_PERIOD_END.isoformat(),
                  "--issue-date", (SECOND_PERIOD_END + dt.timedelta(days=5)).isoformat()],
                 env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+                preexec_fn=lambda: lower_priority(args.billing_nice),
             )  # fmt: skip
         timings, errors, lock, stop = {}, [], threading.Lock(), threading.Event()
 
@@ -243,7 +265,10 @@ def main() -> int:
             f"p95 {percentile(values, 95) * 1000:.0f} ms, max {values[-1] * 1000:.0f} ms"
         )
     if billing is not None:
-        print(f"  concurrent billing run: {progress[0]:,} of {progress[1]:,} contracts processed")
+        print(
+            f"  concurrent billing run (nice {args.billing_nice}): "
+            f"{progress[0]:,} of {progress[1]:,} contracts processed"
+        )
     print(f"  longest lock wait seen: {lock_wait[0] * 1000:.0f} ms")
     for kind, path in errors[:5]:
         print(f"  error {kind} {path}")

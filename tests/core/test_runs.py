@@ -554,8 +554,8 @@ def test_two_workers_on_the_same_chunk_process_it_once(behaviour, start_worker):
 def test_chunk_overhead_is_a_fixed_number_of_queries_case(size, django_assert_num_queries):
     """STYLE "Tests": every run chunk has a pinned query count, whatever its size.
 
-    savepoint, run, chunk (FOR UPDATE), item rows (one bulk insert), chunk
-    update, run counters (F()), release.
+    savepoint, run, chunk (FOR UPDATE), on PostgreSQL no parallel plans (SET LOCAL),
+    item rows (one bulk insert), chunk update, run counters (F()), release.
     """
 
     def half_fail(run, ids):
@@ -572,7 +572,7 @@ def test_chunk_overhead_is_a_fixed_number_of_queries_case(size, django_assert_nu
         run_propose(run=run)
         run_approve(run=run)
         BatchRun.objects.filter(pk=run.pk).update(state=RunState.RUNNING)
-        with django_assert_num_queries(7):
+        with django_assert_num_queries(8 if connection.vendor == "postgresql" else 7):
             assert execute_chunk("core.batchrun", run.pk, 0) == CHUNK_DONE
         run.refresh_from_db()
         assert (run.succeeded, run.failed) == (size // 2, size // 2)
@@ -646,3 +646,34 @@ def test_background_executor_returns_at_once_and_completes_the_run(behaviour):
         threading.Event().wait(0.05)
     assert_complete(run, 30)
     assert set(started) == {f"run-core.batchrun-{run.pk}"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_runs_without_parallel_plans_and_the_session_keeps_its_setting():
+    """Issue 13 (officers' pages during a run): a chunk's transaction gets no parallel
+    plan — its extra PostgreSQL processes would take the cores the pages need — and the
+    setting ends with the chunk."""
+    _needs_postgresql()
+    seen = []
+
+    def process_chunk(run, ids):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW max_parallel_workers_per_gather")
+            seen.append(cursor.fetchone()[0])
+
+    register_run_kind("test.parallel", targets=lambda run: [1, 2, 3], process_chunk=process_chunk)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW max_parallel_workers_per_gather")
+            before = cursor.fetchone()[0]
+        run = run_create(kind="test.parallel", run_date=RUN_DATE, chunk_size=2)
+        run_propose(run=run)
+        run_approve(run=run)
+        run_execute(run=run)
+        assert run.state == RunState.DONE
+        assert seen == ["0", "0"]
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW max_parallel_workers_per_gather")
+            assert cursor.fetchone()[0] == before
+    finally:
+        unregister_run_kind("test.parallel")

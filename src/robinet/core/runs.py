@@ -50,6 +50,7 @@ from django.db import (
     InterfaceError,
     OperationalError,
     close_old_connections,
+    connection,
     connections,
     models,
     transaction,
@@ -601,6 +602,15 @@ def execute_chunk(
         return CHUNK_FAILED
 
 
+def _without_parallel_plans() -> None:
+    """A run is already spread over its chunks and workers: a parallel plan in one chunk
+    (PostgreSQL's extra processes) would take the cores the officers' pages need while a
+    run works. For this chunk's transaction only."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+
+
 @transaction.atomic(durable=True)
 def _execute_chunk(model: type[Run], run_id: int, index: int, worker: str) -> str:
     run = model.objects.get(pk=run_id)
@@ -611,6 +621,7 @@ def _execute_chunk(model: type[Run], run_id: int, index: int, worker: str) -> st
     chunk = run.chunks.select_for_update().get(index=index)
     if chunk.state == ChunkState.DONE:
         return CHUNK_ALREADY_DONE
+    _without_parallel_plans()
     kind = get_run_kind(run.kind)
     ids = [int(i) for i in chunk.target_ids]
     result = kind.process_chunk(run, ids) or ChunkResult()
