@@ -401,6 +401,7 @@ def run_propose(*, run: Run, actor=None) -> Run:
     locked = _locked(run)
     _transition(locked, RunState.PROPOSED)
     kind = get_run_kind(locked.kind)
+    _without_parallel_plans()  # the targets may take long too (a billing run's estimates)
     locked.total = _plan(locked, kind.targets(locked))
     locked.save(update_fields=["state", "total"])
     audit.record(actor=actor, verb="run.proposed", target=locked, data={"total": locked.total})
@@ -605,7 +606,7 @@ def execute_chunk(
 def _without_parallel_plans() -> None:
     """A run is already spread over its chunks and workers: a parallel plan in one chunk
     (PostgreSQL's extra processes) would take the cores the officers' pages need while a
-    run works. For this chunk's transaction only."""
+    run works. For the current transaction only (a chunk's, the planning's)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
