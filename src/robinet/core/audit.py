@@ -63,6 +63,34 @@ def record(
     )
 
 
+def record_many(
+    *,
+    actor,
+    verb: str,
+    events: Iterable[tuple[models.Model, models.Model | None, Mapping[str, Any] | None]],
+) -> list[AuditEvent]:
+    """:func:`record` for many targets in one insert: ``(target, subject, data)`` each."""
+    now = clock.now()
+    actor = actor if getattr(actor, "pk", None) else None
+    rows = []
+    for target, subject, data in events:
+        subject = subject or target
+        rows.append(
+            AuditEvent(
+                occurred_at=now,
+                actor=actor,
+                verb=verb,
+                target_type=label(target),
+                target_id=str(target.pk),
+                subject_type=label(subject),
+                subject_id=str(subject.pk),
+                changes={},
+                data={k: _plain(v) for k, v in (data or {}).items()},
+            )
+        )
+    return AuditEvent.objects.bulk_create(rows, batch_size=2000)
+
+
 def events_for(subject_type: str, subject_ids: Iterable[Any]):
     return (
         AuditEvent.objects.filter(

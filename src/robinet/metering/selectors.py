@@ -326,6 +326,51 @@ def similar_premises_average(
     return (totals["volume"] / totals["days"]).quantize(AVERAGE_QUANTUM, rounding=ROUND_HALF_UP)
 
 
+#: (premises use, commune, meter diameter): what makes premises similar (METER-3)
+SimilarKey = tuple[str, str, int]
+
+
+def similar_premises_averages(
+    points: dict[int, SimilarKey], *, at: dt.date
+) -> dict[int, Decimal | None]:
+    """:func:`similar_premises_average` of many service points in two grouped queries.
+
+    ``points`` maps a service point to its kind of premises. The totals of each
+    kind over the year are read once; each point's own periods on a meter of that
+    diameter are then taken out, so that every point gets the average of the
+    *other* premises, exactly as the one-point query gives it.
+    """
+    if not points:
+        return {}
+    keys = set(points.values())
+    periods = counting_periods(start=at - YEAR, end=at).order_by()
+    kind = ("service_point__premises_use", "service_point__commune_insee", "meter__diameter_mm")
+    totals = {
+        (use, commune, diameter): History(volume, days)
+        for use, commune, diameter, volume, days in periods.filter(
+            service_point__commune_insee__in={k[1] for k in keys},
+            service_point__premises_use__in={k[0] for k in keys},
+            meter__diameter_mm__in={k[2] for k in keys},
+        )
+        .values_list(*kind)
+        .annotate(volume=Sum("consumption"), days=Sum("days"))
+        .values_list(*kind, "volume", "days")
+    }
+    own = {
+        (sp_id, diameter): History(volume, days)
+        for sp_id, diameter, volume, days in periods.filter(service_point_id__in=list(points))
+        .values_list("service_point_id", "meter__diameter_mm")
+        .annotate(volume=Sum("consumption"), days=Sum("days"))
+        .values_list("service_point_id", "meter__diameter_mm", "volume", "days")
+    }
+    averages: dict[int, Decimal | None] = {}
+    for sp_id, key in points.items():
+        total = totals.get(key, History())
+        mine = own.get((sp_id, key[2]), History())
+        averages[sp_id] = History(total.volume - mine.volume, total.days - mine.days).daily_average
+    return averages
+
+
 def active_contract(service_point_id: int, *, on: dt.date) -> Contract | None:
     """The contract occupying the premises on a date (None: vacant)."""
     return (

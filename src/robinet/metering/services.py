@@ -481,30 +481,33 @@ def estimate_readings(
         .values("service_point_id")
         .annotate(volume=Sum("consumption"), days=Sum("days"))
     }
-    similar_cache: dict[tuple, Decimal | None] = {}
-    now = clock.now()
-    created: list[Reading] = []
+    eligible = []
     for sp_id in ids:
         sp, meter, previous = points.get(sp_id), meters.get(sp_id), last.get(sp_id)
         if sp is None or meter is None or previous is None or meter.pk in taken:
             continue
         if previous[1] != meter.pk or previous[2] >= at:
             continue  # no counting index on this meter yet, or already read at that date
-        own = histories.get(sp_id, History())
-        similar = None
-        if not own_history_suffices(own):
-            # A query over a year of the commune's readings: only for the points that
-            # need it, once per kind of premises.
-            key = (sp.premises_use, sp.commune_insee, meter.diameter_mm)
-            if key not in similar_cache:
-                similar_cache[key] = selectors.similar_premises_average(sp, meter, at=at)
-            similar = similar_cache[key]
+        eligible.append((sp, meter, previous, histories.get(sp_id, History())))
+    # A year of the communes' readings, grouped once: only for the points whose own
+    # history is too short.
+    similar = selectors.similar_premises_averages(
+        {
+            sp.pk: (sp.premises_use, sp.commune_insee, meter.diameter_mm)
+            for sp, meter, _previous, own in eligible
+            if not own_history_suffices(own)
+        },
+        at=at,
+    )
+    now = clock.now()
+    created: list[Reading] = []
+    for sp, meter, previous, own in eligible:
         estimate = estimate_index(
             last_index=previous[3],
             last_read_on=previous[2],
             at=at,
             own=own,
-            similar_average=similar,
+            similar_average=similar.get(sp.pk),
             digits=meter.index_digits,
         )
         created.append(
@@ -525,14 +528,14 @@ def estimate_readings(
             )
         )
     Reading.objects.bulk_create(created)
-    for reading in created:
-        audit.record(
-            actor=actor,
-            verb="reading_estimated",
-            target=reading,
-            subject=reading.service_point,
-            data={"index": reading.index, "read_on": at},
-        )
+    audit.record_many(
+        actor=actor,
+        verb="reading_estimated",
+        events=(
+            (reading, reading.service_point, {"index": reading.index, "read_on": at})
+            for reading in created
+        ),
+    )
     return created
 
 

@@ -181,17 +181,51 @@ def test_estimate_from_own_history_reads_no_similar_premises_meter_3(point, monk
     points with a history need none of it."""
     regular_history(point, start=dt.date(2024, 1, 1), periods=4)
     calls = []
-    real = services.selectors.similar_premises_average
+    real = services.selectors.similar_premises_averages
     monkeypatch.setattr(
         services.selectors,
-        "similar_premises_average",
-        lambda *args, **kwargs: calls.append(args) or real(*args, **kwargs),
+        "similar_premises_averages",
+        lambda points, **kwargs: calls.append(points) or real(points, **kwargs),
     )
     [estimate] = services.estimate_readings(
         actor=None, service_points=[point], at=dt.date(2025, 4, 1)
     )
     assert "own_history" in estimate.anomaly_detail
-    assert calls == []
+    assert calls == [{}]
+
+
+def test_similar_premises_of_many_points_match_one_by_one_meter_3(org):
+    """METER-3: the grouped averages (one query for a run's estimates) give each point the
+    average of the *other* similar premises, as the one-point query does — a point's own
+    short history is left out of its own average, not out of its neighbours'."""
+    centre = org.centres[0]
+    points = []
+    for n, (use, days, volume) in enumerate(
+        [
+            ("main_residence", 366, 182),
+            ("main_residence", 200, 150),
+            ("main_residence", 20, 9),  # too short to estimate from: needs the others
+            ("main_residence", 10, 0),
+            ("business", 300, 900),
+            ("business", 15, 40),
+        ]
+    ):
+        _account, sp = occupied_point(centre, use=use)
+        start = dt.date(2024, 12, 31) - dt.timedelta(days=days)
+        read(sp, start, 1000 + n)
+        read(sp, dt.date(2024, 12, 31), 1000 + n + volume)
+        points.append(sp)
+    at = dt.date(2025, 3, 2)
+    meters = {sp.pk: selectors.meter_at(sp, at) for sp in points}
+    grouped = selectors.similar_premises_averages(
+        {sp.pk: (sp.premises_use, sp.commune_insee, meters[sp.pk].diameter_mm) for sp in points},
+        at=at,
+    )
+    one_by_one = {
+        sp.pk: selectors.similar_premises_average(sp, meters[sp.pk], at=at) for sp in points
+    }
+    assert grouped == one_by_one
+    assert grouped[points[2].pk] is not None
 
 
 def test_meter_change_sums_both_parts_meter_4(point, officer):
