@@ -244,9 +244,11 @@ def main() -> int:
             billing.wait(timeout=60)
 
     with psycopg.connect(url, autocommit=True) as db:
+        # The concurrent run's plan is committed with its estimates: until then, no row.
         progress = db.execute(
             "SELECT succeeded + failed + skipped, total FROM core_batchrun "
-            "WHERE kind = 'billing' ORDER BY id DESC LIMIT 1"
+            "WHERE kind = 'billing' AND id > %s ORDER BY id DESC LIMIT 1",
+            [run.pk],
         ).fetchone()
     total = sum(len(v) for v in timings.values())
     every = sorted(t for v in timings.values() for t in v)
@@ -265,10 +267,12 @@ def main() -> int:
             f"p95 {percentile(values, 95) * 1000:.0f} ms, max {values[-1] * 1000:.0f} ms"
         )
     if billing is not None:
-        print(
-            f"  concurrent billing run (nice {args.billing_nice}): "
+        done = (
             f"{progress[0]:,} of {progress[1]:,} contracts processed"
+            if progress
+            else "still planning (selection and estimates)"
         )
+        print(f"  concurrent billing run (nice {args.billing_nice}): {done}")
     print(f"  longest lock wait seen: {lock_wait[0] * 1000:.0f} ms")
     for kind, path in errors[:5]:
         print(f"  error {kind} {path}")
