@@ -40,18 +40,10 @@ def label(instance: models.Model) -> str:
     return instance._meta.label_lower
 
 
-def record(
-    *,
-    actor,
-    verb: str,
-    target: models.Model,
-    subject: models.Model | None = None,
-    changes: Mapping[str, Any] | None = None,
-    data: Mapping[str, Any] | None = None,
-) -> AuditEvent:
+def _event(occurred_at, actor, verb, target, subject, changes, data) -> AuditEvent:
     subject = subject or target
-    return AuditEvent.objects.create(
-        occurred_at=clock.now(),
+    return AuditEvent(
+        occurred_at=occurred_at,
         actor=actor if getattr(actor, "pk", None) else None,
         verb=verb,
         target_type=label(target),
@@ -63,6 +55,20 @@ def record(
     )
 
 
+def record(
+    *,
+    actor,
+    verb: str,
+    target: models.Model,
+    subject: models.Model | None = None,
+    changes: Mapping[str, Any] | None = None,
+    data: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    event = _event(clock.now(), actor, verb, target, subject, changes, data)
+    event.save(force_insert=True)
+    return event
+
+
 def record_many(
     *,
     actor,
@@ -71,23 +77,9 @@ def record_many(
 ) -> list[AuditEvent]:
     """:func:`record` for many targets in one insert: ``(target, subject, data)`` each."""
     now = clock.now()
-    actor = actor if getattr(actor, "pk", None) else None
-    rows = []
-    for target, subject, data in events:
-        subject = subject or target
-        rows.append(
-            AuditEvent(
-                occurred_at=now,
-                actor=actor,
-                verb=verb,
-                target_type=label(target),
-                target_id=str(target.pk),
-                subject_type=label(subject),
-                subject_id=str(subject.pk),
-                changes={},
-                data={k: _plain(v) for k, v in (data or {}).items()},
-            )
-        )
+    rows = [
+        _event(now, actor, verb, target, subject, None, data) for target, subject, data in events
+    ]
     return AuditEvent.objects.bulk_create(rows, batch_size=2000)
 
 
