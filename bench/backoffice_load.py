@@ -160,8 +160,8 @@ def main() -> int:
         "--billing-nice",
         type=int,
         default=10,
-        help="CPU priority of the billing run's process (operations.md: run workers sharing "
-        "a machine with the web tier are started with `nice`); 0 for none",
+        help="nice of the billing run's process and session (operations.md: run workers "
+        "sharing a machine with the web tier get a lower priority); 0 for none",
     )
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()

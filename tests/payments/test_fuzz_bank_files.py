@@ -103,3 +103,15 @@ def test_a_nul_byte_in_a_camt_is_refused(billed, cashier):
     with pytest.raises(ApplicationError):
         bank_formats.import_file(actor=cashier, source=data, filename="nul.xml")
     assert _counts() == before
+
+
+def test_transmission_and_end_of_file_marks_are_not_damage(billed, cashier):
+    """PAY-5: SWIFT's SOH/ETX around an MT940 and a DOS end-of-file mark after a CFONB 120
+    are how some banks send files, not control characters in the text."""
+    bank_formats.import_file(
+        actor=cashier, source=samples()["cfonb"] + b"\x1a", filename="dos.cfonb"
+    )
+    bank_formats.import_file(
+        actor=cashier, source=b"\x01" + samples()["mt940"] + b"\x03", filename="swift.sta"
+    )
+    assert BankStatement.objects.count() == 2

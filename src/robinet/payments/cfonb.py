@@ -42,7 +42,7 @@ def detect(data: bytes) -> bool:
 
 
 def _lines(data: bytes) -> list[str]:
-    text = data.decode("latin-1")
+    text = data.decode("latin-1").rstrip("\x1a")  # a DOS end-of-file mark is no damage
     lines = text.splitlines()
     if len(lines) == 1 and len(text) > LENGTH and len(text) % LENGTH == 0:
         lines = [text[i : i + LENGTH] for i in range(0, len(text), LENGTH)]  # no newlines

@@ -88,9 +88,11 @@ class _Message:
 
 def _decode(data: bytes) -> str:
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("latin-1")
+        text = data.decode("latin-1")
+    # SWIFT's transmission marks (SOH, ETX) and a DOS end-of-file mark are no damage
+    return text.replace("\x01", "").replace("\x03", "").rstrip("\x1a")
 
 
 def _messages(text: str, errors: ImportErrors) -> list[_Message]:
