@@ -40,7 +40,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from robinet.core import clock
-from robinet.core.bulk import insert_rows
+from robinet.core.bulk import ReferenceBatch, insert_rows
 from robinet.core.imports import (
     ImportErrors,
     Source,
@@ -803,29 +803,34 @@ def _copy_rows(rows, fixed: tuple) -> str:
 class _CopyWriter:
     """``COPY`` of text blocks in a thread, on the caller's connection and transaction.
 
-    The database inserts a block and checks its foreign keys while Python
-    validates the next one: on two cores the two overlap. The reading
-    table's foreign keys stay deferred, but their pending checks are run
-    after each block (``SET CONSTRAINTS … IMMEDIATE`` then ``DEFERRED``)
-    rather than all at the commit, where nothing else could overlap them.
+    The database inserts a block while Python validates the next one: on two
+    cores the two overlap. The foreign keys are checked per batch at the end
+    (:class:`robinet.core.bulk.ReferenceBatch`, one query per key column)
+    where the role may do so; otherwise the reading table's deferred keys
+    are checked by PostgreSQL after each block (``SET CONSTRAINTS …
+    IMMEDIATE`` then ``DEFERRED``) rather than all at the commit, where
+    nothing else could overlap them.
     """
 
-    def __init__(self, model, columns: list[str]) -> None:
+    def __init__(self, model, columns: list[str], references: ReferenceBatch) -> None:
         quote = connection.ops.quote_name
         table = model._meta.db_table
         self.sql = f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass "
-                "AND contype = 'f' AND condeferrable AND condeferred",
-                [quote(table)],
-            )
-            names = ", ".join(quote(row[0]) for row in cursor.fetchall())
-        self.checks = (
-            [f"SET CONSTRAINTS {names} IMMEDIATE", f"SET CONSTRAINTS {names} DEFERRED"]
-            if names
-            else []
-        )
+        self.references = references
+        self.checks: list[str] = []
+        if not references.active:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass "
+                    "AND contype = 'f' AND condeferrable AND condeferred",
+                    [quote(table)],
+                )
+                names = ", ".join(quote(row[0]) for row in cursor.fetchall())
+            if names:
+                self.checks = [
+                    f"SET CONSTRAINTS {names} IMMEDIATE",
+                    f"SET CONSTRAINTS {names} DEFERRED",
+                ]
         self.raw = connection.connection  # the psycopg connection, thread-safe
         self.blocks: queue.Queue = queue.Queue(maxsize=2)
         self.error: BaseException | None = None
@@ -836,6 +841,7 @@ class _CopyWriter:
     def _run(self) -> None:
         try:
             with self.raw.cursor() as cursor:
+                self.references.start(cursor)
                 while (block := self.blocks.get()) is not None:
                     started = time.perf_counter()
                     with cursor.copy(self.sql) as copy:
@@ -858,9 +864,18 @@ class _CopyWriter:
         self.thread.join()
         if self.error is not None:
             raise self.error
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            self.references.finish(cursor)
+        self.check_seconds += time.perf_counter() - started
 
 
-def _write(rows, fixed: tuple, timings: dict[str, float]) -> None:
+def _add_keys(references: ReferenceBatch, block: list[tuple]) -> None:
+    references.add_keys("meter_id", (row[0] for row in block))
+    references.add_keys("service_point_id", (row[1] for row in block))
+
+
+def _write(rows, fixed: tuple, timings: dict[str, float], count: int) -> None:
     """Insert the validated rows in the current transaction (``COPY`` in blocks on PostgreSQL)."""
     if connection.vendor != "postgresql":
         insert_rows(
@@ -869,19 +884,24 @@ def _write(rows, fixed: tuple, timings: dict[str, float]) -> None:
             ((*row[:2], row[2].isoformat(), *row[3:]) for row in rows),
         )
         return
-    writer = _CopyWriter(Reading, INSERT)
+    references = ReferenceBatch(Reading, INSERT, count)
+    for column, value in zip(INSERT[-len(fixed) :], fixed, strict=True):
+        references.add_keys(column, (value,))
+    writer = _CopyWriter(Reading, INSERT, references)
     waited = 0.0
     try:
         block: list = []
         for row in rows:
             block.append(row)
             if len(block) >= COPY_CHUNK:
+                _add_keys(references, block)
                 text = _copy_rows(block, fixed)
                 mark = time.perf_counter()
                 writer.write(text)
                 waited += time.perf_counter() - mark
                 block = []
         if block:
+            _add_keys(references, block)
             writer.write(_copy_rows(block, fixed))
         mark = time.perf_counter()
     finally:
@@ -935,7 +955,7 @@ def import_readings(
         now = Reading._meta.get_field("created_at").get_db_prep_save(clock.now(), connection)
         fixed = (record.pk, now, actor.pk if getattr(actor, "pk", None) else None)
         mark = time.perf_counter()
-        _write(_validate(lines, context, result, fixed), fixed, timings)
+        _write(_validate(lines, context, result, fixed), fixed, timings, len(lines))
         timings["validate_write"] = time.perf_counter() - mark
         mark = time.perf_counter()
         for chunk in _chunks(result.replaced_ids):

@@ -210,6 +210,8 @@ LOGGING = {
 # Robinet settings (defaults documented in docs/operations.md).
 ROBINET_CURRENCY = env_str("ROBINET_CURRENCY", "EUR")
 ROBINET_RUN_CHUNK_SIZE = int(env_str("ROBINET_RUN_CHUNK_SIZE", "500"))
+# Foreign keys of large bulk inserts checked per batch on PostgreSQL (decision 0013).
+ROBINET_BATCH_REFERENCE_CHECKS = env_bool("ROBINET_BATCH_REFERENCE_CHECKS", default=True)
 # Distributed runs (robinet.core.distributed): empty broker URL = chunks run in-process.
 ROBINET_BROKER_URL = env_str("ROBINET_BROKER_URL", "")
 ROBINET_RUN_QUEUE = env_str("ROBINET_RUN_QUEUE", "robinet-runs")

@@ -1,0 +1,161 @@
+"""Foreign keys of a bulk insert checked per batch (``core.bulk.ReferenceBatch``).
+
+Every invariant stays a database constraint: a large insert checks each key
+column with one query instead of one per row, and must refuse exactly what
+PostgreSQL's own per-row check refuses — a missing row, now or at the commit
+when it is written later in the transaction — and lock what it locks.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+import psycopg
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from robinet.core.bulk import BATCH_REFERENCE_CHECK_MIN_ROWS, allocate_ids, insert_rows
+from robinet.ledger.models import JournalEntry, JournalLine
+
+COLUMNS = ("entry_id", "ledger_account", "customer_account_id", "debit", "credit")
+ENTRIES = BATCH_REFERENCE_CHECK_MIN_ROWS // 2 + 1  # two lines each: a batch
+REFUSED = (IntegrityError, psycopg.errors.IntegrityError)
+
+
+@pytest.fixture
+def postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip("per-batch key checks are PostgreSQL's: set ROBINET_TEST_DATABASE_URL")
+
+
+def _entries(org, count: int, start: int = 1) -> list[JournalEntry]:
+    return JournalEntry.objects.bulk_create(
+        JournalEntry(
+            journal="OD", year=2025, number=n, entry_date=dt.date(2025, 5, 1),
+            piece_ref=f"OD-{n}", piece_date=dt.date(2025, 5, 1), label="Test",
+            centre=org.centres[0], event="test", created_at=timezone.now(),
+        )
+        for n in range(start, start + count)
+    )  # fmt: skip
+
+
+def _lines(entry_ids) -> list[tuple]:
+    return [
+        line
+        for pk in entry_ids
+        for line in (
+            (pk, "411000", None, Decimal("10.00"), Decimal("0.00")),
+            (pk, "706000", None, Decimal("0.00"), Decimal("10.00")),
+        )
+    ]
+
+
+def _insert_then_commit_checks(lines) -> None:
+    with transaction.atomic():
+        insert_rows(JournalLine, COLUMNS, lines)
+        connection.check_constraints()  # what the commit runs
+
+
+def _replica_statements(queries) -> int:
+    return sum("session_replication_role = replica" in q["sql"] for q in queries.captured_queries)
+
+
+@pytest.mark.django_db
+def test_a_large_insert_checks_its_keys_per_batch_and_writes_every_row(postgres, org):
+    entries = _entries(org, ENTRIES)
+    with CaptureQueriesContext(connection) as queries:
+        insert_rows(JournalLine, COLUMNS, _lines(e.pk for e in entries))
+    assert _replica_statements(queries) == 1
+    connection.check_constraints()  # what the commit would check: nothing left
+    assert JournalLine.objects.count() == 2 * ENTRIES
+
+
+@pytest.mark.django_db
+def test_a_small_insert_is_left_to_postgresql_row_by_row(postgres, org):
+    entries = _entries(org, 3)
+    with CaptureQueriesContext(connection) as queries:
+        insert_rows(JournalLine, COLUMNS, _lines(e.pk for e in entries))
+    assert _replica_statements(queries) == 0
+
+
+@pytest.mark.django_db
+def test_turned_off_by_the_setting_the_insert_is_checked_row_by_row(postgres, org, settings):
+    settings.ROBINET_BATCH_REFERENCE_CHECKS = False
+    entries = _entries(org, ENTRIES)
+    with CaptureQueriesContext(connection) as queries:
+        insert_rows(JournalLine, COLUMNS, _lines(e.pk for e in entries))
+    assert _replica_statements(queries) == 0
+
+
+@pytest.mark.django_db
+def test_a_missing_key_refuses_the_commit_and_names_table_column_and_key(postgres, org):
+    entries = _entries(org, ENTRIES)
+    missing = entries[-1].pk + 1000
+    lines = _lines([*(e.pk for e in entries), missing])
+    with pytest.raises(REFUSED, match="ledger_journalline") as refused:
+        _insert_then_commit_checks(lines)
+    cause = refused.value.__cause__ or refused.value
+    assert cause.diag.message_detail == (
+        f'Key (entry_id)=({missing}) is not present in table "ledger_journalentry".'
+    )
+    assert not JournalLine.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_key_written_later_in_the_transaction_is_checked_at_the_commit(postgres, org):
+    """Deferred keys stay deferred: children first, then the parents they reference."""
+    ids = list(allocate_ids(JournalEntry, ENTRIES))
+    insert_rows(JournalLine, COLUMNS, _lines(ids))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM robinet_reference_check")
+        assert cursor.fetchone()[0] == 1  # one key column waits for the commit
+    insert_rows(
+        JournalEntry,
+        ("id", "journal", "year", "number", "entry_date", "piece_ref", "piece_date", "label",
+         "centre_id", "event", "created_at"),
+        [
+            (pk, "OD", 2025, n, dt.date(2025, 5, 1), f"OD-{n}", dt.date(2025, 5, 1), "Test",
+             org.centres[0].pk, "test", timezone.now())
+            for n, pk in enumerate(ids, start=1)
+        ],
+    )  # fmt: skip
+    connection.check_constraints()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM robinet_reference_check")
+        assert cursor.fetchone()[0] == 0
+
+
+@pytest.mark.django_db
+def test_pay_7_the_balance_trigger_still_refuses_an_unbalanced_batch(postgres, org):
+    entries = _entries(org, ENTRIES)
+    lines = _lines(e.pk for e in entries)
+    lines[-1] = (entries[-1].pk, "706000", None, Decimal("0.00"), Decimal("9.99"))
+    with pytest.raises(REFUSED, match="does not balance"), transaction.atomic():
+        insert_rows(JournalLine, COLUMNS, lines)
+    assert not JournalLine.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_referenced_rows_are_locked_until_the_commit_as_postgresql_locks_them(postgres, org):
+    entries = _entries(org, ENTRIES)
+    db = connection.settings_dict
+    other = psycopg.connect(
+        dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"] or None,
+        host=db["HOST"] or None, port=db["PORT"] or None,
+    )  # fmt: skip
+    try:
+        with transaction.atomic():
+            insert_rows(JournalLine, COLUMNS, _lines(e.pk for e in entries))
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                other.execute(
+                    "SELECT 1 FROM ledger_journalentry WHERE id = %s FOR UPDATE NOWAIT",
+                    [entries[0].pk],
+                )
+            other.rollback()
+        other.execute(
+            "SELECT 1 FROM ledger_journalentry WHERE id = %s FOR UPDATE NOWAIT", [entries[0].pk]
+        )
+        other.rollback()
+    finally:
+        other.close()
