@@ -11,8 +11,10 @@ per key column instead of one per row and key (:class:`ReferenceBatch`,
 see ``docs/decisions/0013-foreign-keys-checked-per-batch.md``).
 """
 
+import gc
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import connection as default_connection
@@ -25,6 +27,24 @@ _may_skip_row_checks: "weakref.WeakKeyDictionary[object, bool]" = weakref.WeakKe
 _tables_without_insert_triggers: "weakref.WeakKeyDictionary[object, dict]" = (
     weakref.WeakKeyDictionary()
 )
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for a bulk job (imports, run chunks).
+
+    A job that builds a million tuples, dates and decimals makes the collector
+    walk every live object again and again (a fifth of a readings import); the
+    job's objects hold no reference cycles and are freed by reference counting.
+    The collector is switched back on at the end, even on an error.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def allocate_ids(model, count: int, *, connection=default_connection) -> range:

@@ -59,6 +59,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from robinet.core import audit, clock
+from robinet.core.bulk import collector_paused
 from robinet.core.exceptions import ApplicationError, InvalidTransition
 from robinet.core.models.runs import (
     BatchRun,
@@ -395,6 +396,7 @@ def _plan(run: Run, ids: Iterable[int]) -> int:
     return total
 
 
+@collector_paused()
 @transaction.atomic
 def run_propose(*, run: Run, actor=None) -> Run:
     """draft → proposed: freeze the kind's targets into chunks (all or nothing)."""
@@ -583,6 +585,7 @@ def _run_model(label: str) -> type[Run]:
     return model
 
 
+@collector_paused()
 def execute_chunk(
     run_model: str, run_id: int, index: int, *, worker: str = "", will_retry: bool = False
 ) -> str:

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from robinet.core import clock, numbering
-from robinet.core.bulk import allocate_ids, insert_rows
+from robinet.core.bulk import allocate_ids, collector_paused, insert_rows
 from robinet.core.imports import (
     ImportErrors,
     Source,
@@ -183,6 +183,7 @@ def _read(kind: str, source: Source, columns: dict, *, force: bool):
 # --- customers -------------------------------------------------------------------------------
 
 
+@collector_paused()
 def import_customers(
     source: Source, *, filename: str | None = None, actor=None, force: bool = False
 ) -> ImportResult:
@@ -326,6 +327,7 @@ ACCOUNT_INSERT = [
 # --- service points --------------------------------------------------------------------------
 
 
+@collector_paused()
 def import_service_points(
     source: Source, *, filename: str | None = None, actor=None, force: bool = False
 ) -> ImportResult:
@@ -425,6 +427,7 @@ def import_service_points(
 # --- contracts -------------------------------------------------------------------------------
 
 
+@collector_paused()
 def import_contracts(
     source: Source, *, filename: str | None = None, actor=None, force: bool = False
 ) -> ImportResult:

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from robinet.core import clock
-from robinet.core.bulk import insert_rows
+from robinet.core.bulk import collector_paused, insert_rows
 from robinet.core.imports import (
     ImportErrors,
     Source,
@@ -78,6 +78,7 @@ def _amount(errors: ImportErrors, line: int, raw: str) -> Decimal | None:
     return None
 
 
+@collector_paused()
 def import_open_items(
     source: Source, *, filename: str | None = None, actor=None, force: bool = False
 ) -> ImportResult:

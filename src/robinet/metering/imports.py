@@ -40,7 +40,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from robinet.core import clock
-from robinet.core.bulk import ReferenceBatch, insert_rows
+from robinet.core.bulk import ReferenceBatch, collector_paused, insert_rows
 from robinet.core.imports import (
     ImportErrors,
     Source,
@@ -911,6 +911,7 @@ def _write(rows, fixed: tuple, timings: dict[str, float], count: int) -> None:
     timings["database_foreign_keys"] = writer.check_seconds
 
 
+@collector_paused()
 def import_readings(
     source: Source,
     *,

@@ -46,7 +46,7 @@ from django.utils.translation import gettext as _
 
 from robinet.billing.models import Invoice
 from robinet.core import audit, clock, imports
-from robinet.core.bulk import allocate_ids, in_ids, insert_rows
+from robinet.core.bulk import allocate_ids, collector_paused, in_ids, insert_rows
 from robinet.core.exceptions import ApplicationError, ValidationFailed
 from robinet.core.models.imports import ImportFile
 from robinet.core.money import is_rounded
@@ -342,6 +342,7 @@ def _check(actor, check_permission: bool, entity=None) -> None:
         require(actor, Perm.PAYMENT_IMPORT, entity)
 
 
+@collector_paused()
 def statement_import(
     *,
     actor,

@@ -21,7 +21,7 @@ from decimal import Decimal
 from django.db import connection
 
 from robinet.core import clock
-from robinet.core.bulk import allocate_ids, in_ids, insert_rows
+from robinet.core.bulk import allocate_ids, collector_paused, in_ids, insert_rows
 from robinet.core.numbering import format_number, next_numbers
 from robinet.ledger import posting
 from robinet.ledger.models import (
@@ -136,6 +136,7 @@ def _update_debits(changes: dict[int, tuple[Decimal, dt.date | None]]) -> None:
             )
 
 
+@collector_paused()
 def book_payments(
     payments: Sequence[IncomingPayment], *, actor=None, allocate: bool = True
 ) -> list[int]:
