@@ -192,6 +192,31 @@ def test_pay_7_an_entry_whose_lines_differ_refuses_the_export(billed, org):
     assert "OD00000007 (OD-7)" in refused.value.message
 
 
+def test_pay_7_postgresql_sums_the_lines_again_only_when_its_balance_trigger_is_off(billed, org):
+    """The trigger refuses an unbalanced entry at posting and lines never change: the export
+    trusts it while it is on, and sums every entry again when someone has turned it off."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no balance trigger: the export always sums the lines")
+    assert fec.balance_guarded()
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE ledger_journalline DISABLE TRIGGER ledger_journalline_balanced")
+    assert not fec.balance_guarded()
+    entry = JournalEntry.objects.create(
+        journal="OD", year=2025, number=7, entry_date=dt.date(2025, 5, 1), piece_ref="OD-7",
+        piece_date=dt.date(2025, 5, 1), label="Test", centre=org.centres[0], event="test",
+        created_at=timezone.now(),
+    )  # fmt: skip
+    insert_rows(
+        JournalLine,
+        ("entry_id", "ledger_account", "customer_account_id", "debit", "credit"),
+        [(entry.pk, "411000", billed.pk, Decimal("10.00"), Decimal("0.00")),
+         (entry.pk, "706000", None, Decimal("0.00"), Decimal("9.99"))],
+    )  # fmt: skip
+    with pytest.raises(fec.UnbalancedExport) as refused:
+        _export(2025)
+    assert "OD00000007 (OD-7)" in refused.value.message
+
+
 def test_pay_7_fec_command_errors_are_clear(billed, tmp_path):
     from django.core.management.base import CommandError
 
