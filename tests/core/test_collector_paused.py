@@ -7,14 +7,21 @@ import pytest
 from robinet.core.bulk import collector_paused
 
 
+def _job_that_fails(seen: list[bool]) -> None:
+    with collector_paused():
+        seen.append(gc.isenabled())
+        with collector_paused():  # nested jobs (a run chunk booking payments)
+            seen.append(gc.isenabled())
+        seen.append(gc.isenabled())
+        raise RuntimeError
+
+
 def test_the_collector_is_off_inside_and_back_on_after_even_on_an_error():
     assert gc.isenabled()
-    with pytest.raises(RuntimeError), collector_paused():
-        assert not gc.isenabled()
-        with collector_paused():  # nested jobs (a run chunk booking payments)
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-        raise RuntimeError
+    seen: list[bool] = []
+    with pytest.raises(RuntimeError):
+        _job_that_fails(seen)
+    assert seen == [False, False, False]
     assert gc.isenabled()
 
 
