@@ -198,6 +198,7 @@ def test_pay_7_postgresql_sums_the_lines_again_only_when_its_balance_trigger_is_
     if connection.vendor != "postgresql":
         pytest.skip("SQLite has no balance trigger: the export always sums the lines")
     assert fec.balance_guarded()
+    connection.check_constraints()  # no key check pending on the table: it can be altered
     with connection.cursor() as cursor:
         cursor.execute("ALTER TABLE ledger_journalline DISABLE TRIGGER ledger_journalline_balanced")
     assert not fec.balance_guarded()

@@ -582,8 +582,8 @@ def bill_contracts(
             writer.discard(f.contract_id)
             result.fail(f.contract_id, "error", f"{type(exc).__name__}: {exc}"[:500])
     clock_.lap("price")
-    writer.flush()
     HeldBill.objects.bulk_create(held_rows)
+    writer.flush()  # last: it takes the gapless numbers, held until the commit
     clock_.lap("write")
     return result
 

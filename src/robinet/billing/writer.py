@@ -94,7 +94,6 @@ class InvoiceWriter:
             return []
         pending, self.pending = self.pending, []
         year = self.issue_date.year
-        numbers = next_numbers(Series.INVOICE, len(pending), year)
         invoice_ids = list(allocate_ids(Invoice, len(pending)))
         now = clock.now()
         invoices, lines, items, entries = [], [], [], []
@@ -108,10 +107,9 @@ class InvoiceWriter:
         )
         open_kind = OpenItemKind.INVOICE.value
         issue_date, run_id, actor_id = self.issue_date, self.run_id, self.actor_id
-        for p, sequence, invoice_id in zip(pending, numbers, invoice_ids, strict=True):
+        for p, invoice_id in zip(pending, invoice_ids, strict=True):
             facts, outcome, bill = p.facts, p.outcome, p.outcome.bill
             volume = outcome.volume
-            number = format_number(Series.INVOICE, year, sequence, width=NUMBER_WIDTH)
             due = due_date(issue_date, facts)
             prepared = shared.get(id(bill))
             if prepared is None or prepared[0] is not outcome.tariff_periods:
@@ -141,8 +139,8 @@ class InvoiceWriter:
             _periods, vat_json, periods_json, tails, _bill, posted_lines, posted_vat = prepared
             old, new = volume.old, volume.new
             invoices.append(
-                (
-                    invoice_id, number, series, year, sequence,
+                [
+                    invoice_id, None, series, year, None,  # number, sequence: see below
                     final if outcome.period.final else periodic,
                     facts.account_id, facts.contract_id, facts.service_point_id, run_id,
                     outcome.period.start, outcome.period.end, p.generation, issue_date,
@@ -158,19 +156,19 @@ class InvoiceWriter:
                     bill.price_per_m3_incl_vat,
                     vat_json, periods_json,
                     None, "", p.abnormal_notice_id, now, actor_id,
-                )
+                ]
             )  # fmt: skip
             lines.extend((invoice_id, *tail) for tail in tails)
             items.append(
-                (
+                [
                     facts.account_id, facts.contract_id, open_kind,
-                    invoice_id, number, issue_date, due, bill.total_incl_vat,
+                    invoice_id, None, issue_date, due, bill.total_incl_vat,
                     bill.total_incl_vat, None,
-                )
+                ]
             )  # fmt: skip
             entries.append(
                 posting.invoice_entry(
-                    number=number,
+                    number="",
                     issue_date=issue_date,
                     account_id=facts.account_id,
                     centre_id=facts.centre_id,
@@ -179,10 +177,21 @@ class InvoiceWriter:
                     vat=posted_vat,
                 )
             )
-        insert_rows(Invoice, INVOICE_COLUMNS, invoices)
+        # What needs no number is written first: the invoice counter (and the sales
+        # journal's) is held from numbering to the commit, and another process
+        # issuing a chunk waits for it that long (BILL-4).
         insert_rows(InvoiceLine, LINE_COLUMNS, lines)
+        staged = posting.stage(entries, accounts=self.accounts)
+        pieces = []
+        for invoice, item, sequence in zip(
+            invoices, items, next_numbers(Series.INVOICE, len(pending), year), strict=True
+        ):
+            number = format_number(Series.INVOICE, year, sequence, width=NUMBER_WIDTH)
+            invoice[1], invoice[4], item[4] = number, sequence, number
+            pieces.append(posting.invoice_piece(number))
+        insert_rows(Invoice, INVOICE_COLUMNS, invoices)
         insert_rows(OpenItem, OPEN_ITEM_COLUMNS, items)
-        posting.post(entries, accounts=self.accounts)
+        staged.write(pieces)
         # PAY-1: a credit balance (an overpayment, a credit note) clears the new bill.
         clear_credit_balances({p.facts.account_id for p in pending}, on=issue_date)
         self.issued_ids.extend(invoice_ids)

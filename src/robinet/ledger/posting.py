@@ -6,7 +6,9 @@ checks that every entry balances, numbers the entries without gaps per
 journal and year, and writes them with their lines in the caller's
 transaction — the same transaction as the event. All the lines of a call
 are written in one statement (the PostgreSQL balance trigger checks them
-per statement).
+per statement), before the entries: :func:`stage` writes the lines, and
+the numbers are taken last (:meth:`StagedEntries.write`), so that a run
+holds a journal's counter only from then to its commit.
 """
 
 from __future__ import annotations
@@ -83,6 +85,11 @@ def vat_role(rate: Decimal) -> str:
     return f"vat.{Decimal(rate).quantize(Decimal('0.01'))}"
 
 
+def invoice_piece(number: str, *, credit_note: bool = False) -> tuple[str, str]:
+    """(piece reference, label) of an invoice's or credit note's entry."""
+    return number, ("Avoir " if credit_note else "Facture ") + number
+
+
 def invoice_entry(
     *,
     number: str,
@@ -109,11 +116,12 @@ def invoice_entry(
         acc.add(vat_role(rate), -sign * amount)
         total += amount
     acc.add(CUSTOMERS, sign * total, account_id)
+    piece_ref, default_label = invoice_piece(number, credit_note=credit_note)
     return EntrySpec(
         journal=Journal.SALES,
         entry_date=issue_date,
-        piece_ref=number,
-        label=label or ("Avoir " if credit_note else "Facture ") + number,
+        piece_ref=piece_ref,
+        label=label or default_label,
         centre_id=centre_id,
         event="credit_note" if credit_note else "invoice",
         lines=acc.specs(),
@@ -264,41 +272,81 @@ def post(entries: Sequence[EntrySpec], *, accounts: dict[str, str] | None = None
 
     Must run inside the transaction of the event being posted.
     """
-    entries = [e for e in entries if e.lines]
-    if not entries:
-        return []
+    return stage(entries, accounts=accounts).write()
+
+
+def stage(entries: Sequence[EntrySpec], *, accounts: dict[str, str] | None = None) -> StagedEntries:
+    """Write the lines of ``entries`` now; :meth:`StagedEntries.write` numbers and writes the
+    entries themselves later, in the same transaction.
+
+    A journal's gapless counter is held from numbering to the commit, so a run
+    writes everything that needs no number first (the lines reference the
+    entries' ids, taken from a sequence) and numbers last: another process
+    posting to the same journal waits only for the end. The lines must balance
+    per entry here already (the PostgreSQL trigger checks them as they are written).
+    """
+    kept = [(position, e) for position, e in enumerate(entries) if e.lines]
+    if not kept:
+        return StagedEntries([], [], [])
     accounts = accounts if accounts is not None else chart()
-    for entry in entries:
+    for _position, entry in kept:
         check_balanced(entry)
-    by_series: dict[tuple[str, int], list[int]] = defaultdict(list)
-    for index, entry in enumerate(entries):
-        by_series[(entry.journal, entry.entry_date.year)].append(index)
-    numbers: list[int] = [0] * len(entries)
-    for (journal, year), indexes in sorted(by_series.items()):
-        for index, number in zip(
-            indexes, next_numbers(f"J{journal}", len(indexes), year), strict=True
-        ):
-            numbers[index] = number
-    ids = list(allocate_ids(JournalEntry, len(entries)))
-    now = clock.now()
-    entry_rows, line_rows = [], []
+    ids = list(allocate_ids(JournalEntry, len(kept)))
+    line_rows = []
     codes: dict[str, str] = {}
-    for entry, number, entry_id in zip(entries, numbers, ids, strict=True):
-        entry_rows.append(
-            (
-                entry_id, entry.journal, entry.entry_date.year, number, entry.entry_date,
-                entry.piece_ref, entry.piece_date or entry.entry_date, entry.label[:120],
-                entry.centre_id, entry.event, now,
-            )
-        )  # fmt: skip
+    for (_position, entry), entry_id in zip(kept, ids, strict=True):
         for line in entry.lines:
             code = codes.get(line.role)
             if code is None:
                 code = codes[line.role] = resolve(line.role, accounts)
             line_rows.append((entry_id, code, line.customer_account_id, line.debit, line.credit))
-    insert_rows(JournalEntry, ENTRY_COLUMNS, entry_rows)
     insert_rows(JournalLine, LINE_COLUMNS, line_rows)
-    return ids
+    return StagedEntries([position for position, _e in kept], [e for _p, e in kept], ids)
+
+
+@dataclass
+class StagedEntries:
+    """Entries whose lines are written, waiting for their numbers (see :func:`stage`)."""
+
+    positions: list[int]  # in the list given to ``stage`` (entries without lines are dropped)
+    entries: list[EntrySpec]
+    ids: list[int]
+
+    def write(self, pieces: Sequence[tuple[str, str]] | None = None) -> list[int]:
+        """Number the entries per journal and year and write them; returns their ids.
+
+        ``pieces``: (piece reference, label) per entry given to :func:`stage`, when
+        they were not known then (an invoice's number is taken at the same moment).
+        """
+        entries = self.entries
+        if not entries:
+            return []
+        by_series: dict[tuple[str, int], list[int]] = defaultdict(list)
+        for index, entry in enumerate(entries):
+            by_series[(entry.journal, entry.entry_date.year)].append(index)
+        numbers: list[int] = [0] * len(entries)
+        for (journal, year), indexes in sorted(by_series.items()):
+            for index, number in zip(
+                indexes, next_numbers(f"J{journal}", len(indexes), year), strict=True
+            ):
+                numbers[index] = number
+        now = clock.now()
+        entry_rows = []
+        for position, entry, number, entry_id in zip(
+            self.positions, entries, numbers, self.ids, strict=True
+        ):
+            piece_ref, label = pieces[position] if pieces is not None else (
+                entry.piece_ref, entry.label
+            )  # fmt: skip
+            entry_rows.append(
+                (
+                    entry_id, entry.journal, entry.entry_date.year, number, entry.entry_date,
+                    piece_ref, entry.piece_date or entry.entry_date, label[:120],
+                    entry.centre_id, entry.event, now,
+                )
+            )  # fmt: skip
+        insert_rows(JournalEntry, ENTRY_COLUMNS, entry_rows)
+        return self.ids
 
 
 def post_invoices(invoice_ids: Sequence[int]) -> list[int]:
