@@ -3,6 +3,8 @@
     uv run python bench/fec.py --customers 100000
     uv run python bench/fec.py --customers 1000000
     uv run python bench/fec.py --customers 1000000 --database-url postgres://postgres@127.0.0.1:5432/robinet_bench_fec
+    uv run python bench/fec.py --customers 1000000 --keep    # then, as often as wanted:
+    uv run python bench/fec.py --reuse                       # the export alone, same database
 
 Makes the dedicated PostgreSQL database given by ``--database-url`` afresh
 (dropped and created, then migrated; dropped at the end unless ``--keep``),
@@ -54,8 +56,9 @@ def _drop(url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}"')
 
 
-def _setup(url: str) -> None:
-    _recreate(url)
+def _setup(url: str, *, reuse: bool = False) -> None:
+    if not reuse:
+        _recreate(url)
     os.environ["ROBINET_DATABASE_URL"] = url
     os.environ.setdefault("ROBINET_DEBUG", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "robinet.settings")
@@ -195,58 +198,72 @@ def main() -> None:
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--keep", action="store_true", help="keep the database at the end")
     parser.add_argument("--separator", choices=["tab", "pipe"], default="tab")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="time the export again on the database an earlier --keep run left (implies --keep)",
+    )
     args = parser.parse_args()
+    args.keep = args.keep or args.reuse
     if not args.database_url.startswith(("postgres://", "postgresql://")):
         parser.error("--database-url: a PostgreSQL database (the FEC streams with COPY)")
 
     started = time.monotonic()
-    _setup(args.database_url)
+    _setup(args.database_url, reuse=args.reuse)
     try:
-        from django.db import connection
-
         from robinet.ledger import fec
-        from robinet.organisation.models import EntityKind
-        from robinet.organisation.services import entity_create
 
-        region = entity_create(kind=EntityKind.REGION, code="DR", name="Direction régionale")
-        centre_ids = []
-        for a in (1, 2):
-            agency = entity_create(
-                kind=EntityKind.AGENCY, code=f"AG{a}", name=f"Agence {a}", parent=region
-            )
-            for c in (1, 2):
-                centre = entity_create(
-                    kind=EntityKind.CENTRE, code=f"C{a}{c}", name=f"Centre {a}.{c}", parent=agency
-                )
-                centre_ids.append(centre.pk)
-        print(f"Set-up (database, migrations): {time.monotonic() - started:.1f} s")
-        t0 = time.monotonic()
-        customers = _customers(args.customers, centre_ids)
-        t1 = time.monotonic()
-        print(f"{len(customers):,} customer accounts: {t1 - t0:.1f} s")
-        lines = _entries(customers)
-        t2 = time.monotonic()
-        print(f"{4 * len(customers):,} entries, {lines:,} lines: {t2 - t1:.1f} s")
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-        with tempfile.TemporaryDirectory(prefix="robinet-fec-") as folder:
-            t3 = time.monotonic()
-            fec.check_year(YEAR)
-            t4 = time.monotonic()
-            path, count = fec.export(
-                actor=None, year=YEAR, out=Path(folder), siren="123456789",
-                separator=args.separator, check_permission=False,
-            )  # fmt: skip
-            t5 = time.monotonic()
-            size = path.stat().st_size
-        print(f"FEC {YEAR}: {count:,} lines, {size / 1e6:,.0f} MB, file {path.name}")
-        print(f"  balance check of every entry: {t4 - t3:.1f} s")
-        print(
-            f"  export (check + COPY to file): {t5 - t4:.1f} s ({count / (t5 - t4):,.0f} lines/s)"
-        )
+        if not args.reuse:
+            _generate(args.customers, started)
+        _time_export(fec, args.separator)
     finally:
         if not args.keep:
             _drop(args.database_url)
+
+
+def _generate(count: int, started: float) -> None:
+    from django.db import connection
+
+    from robinet.organisation.models import EntityKind
+    from robinet.organisation.services import entity_create
+
+    region = entity_create(kind=EntityKind.REGION, code="DR", name="Direction régionale")
+    centre_ids = []
+    for a in (1, 2):
+        agency = entity_create(
+            kind=EntityKind.AGENCY, code=f"AG{a}", name=f"Agence {a}", parent=region
+        )
+        for c in (1, 2):
+            centre = entity_create(
+                kind=EntityKind.CENTRE, code=f"C{a}{c}", name=f"Centre {a}.{c}", parent=agency
+            )
+            centre_ids.append(centre.pk)
+    print(f"Set-up (database, migrations): {time.monotonic() - started:.1f} s")
+    t0 = time.monotonic()
+    customers = _customers(count, centre_ids)
+    t1 = time.monotonic()
+    print(f"{len(customers):,} customer accounts: {t1 - t0:.1f} s")
+    lines = _entries(customers)
+    t2 = time.monotonic()
+    print(f"{4 * len(customers):,} entries, {lines:,} lines: {t2 - t1:.1f} s")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def _time_export(fec, separator: str) -> None:
+    with tempfile.TemporaryDirectory(prefix="robinet-fec-") as folder:
+        t3 = time.monotonic()
+        fec.check_year(YEAR)
+        t4 = time.monotonic()
+        path, count = fec.export(
+            actor=None, year=YEAR, out=Path(folder), siren="123456789",
+            separator=separator, check_permission=False,
+        )  # fmt: skip
+        t5 = time.monotonic()
+        size = path.stat().st_size
+    print(f"FEC {YEAR}: {count:,} lines, {size / 1e6:,.0f} MB, file {path.name}")
+    print(f"  balance check of every entry: {t4 - t3:.1f} s")
+    print(f"  export (check + COPY to file): {t5 - t4:.1f} s ({count / (t5 - t4):,.0f} lines/s)")
 
 
 if __name__ == "__main__":
