@@ -15,6 +15,7 @@ import gc
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from operator import itemgetter
 
 from django.conf import settings
 from django.db import connection as default_connection
@@ -177,7 +178,7 @@ class ReferenceBatch:
         if not self.active:
             return
         for (index, *_), keys in zip(self.references, self.keys, strict=True):
-            keys.update(row[index] for row in rows)
+            keys.update(map(itemgetter(index), rows))
 
     def add_keys(self, column: str, values: Iterable) -> None:
         """Remember ``values`` written to the key ``column``."""
@@ -204,14 +205,14 @@ class ReferenceBatch:
             keys.discard(None)
             if not keys:
                 continue
-            values = list(keys)
+            values = _array_parameter(list(keys))
             cursor.execute(
                 f"SELECT count(*) FROM (SELECT 1 FROM {quote(parent)} p "
                 f"JOIN unnest(%s::{key_type}[]) k(key) ON p.{quote(parent_column)} = k.key "
                 "FOR KEY SHARE OF p) s",
                 [values],
             )
-            if cursor.fetchone()[0] == len(values):
+            if cursor.fetchone()[0] == len(keys):
                 continue
             cursor.execute(
                 f"SELECT k.key::text FROM unnest(%s::{key_type}[]) k(key) WHERE NOT EXISTS "
@@ -224,6 +225,14 @@ class ReferenceBatch:
                 "VALUES (%s, %s, %s, %s, %s)",
                 [self.table, column, parent, parent_column, [row[0] for row in cursor.fetchall()]],
             )
+
+
+def _array_parameter(values: list):
+    """Integer keys as one array literal: psycopg dumps a list item by item (6 ms for
+    10,000 ints, against under 1 ms for the text)."""
+    if all(type(value) is int for value in values):
+        return "{" + ",".join(map(str, values)) + "}"
+    return values
 
 
 def _batch_allowed(connection, table: str) -> bool:
