@@ -19,6 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection, transaction
+
 from robinet.core import clock
 from robinet.core.bulk import allocate_ids, insert_rows
 from robinet.core.numbering import next_numbers
@@ -270,8 +272,12 @@ LINE_COLUMNS = ("entry_id", "ledger_account", "customer_account_id", "debit", "c
 def post(entries: Sequence[EntrySpec], *, accounts: dict[str, str] | None = None) -> list[int]:
     """Write ``entries`` (balanced, numbered per journal and fiscal year); returns their ids.
 
-    Must run inside the transaction of the event being posted.
+    Must run inside the transaction of the event being posted (called outside
+    one, it opens its own: the lines are written before their entries).
     """
+    if not connection.in_atomic_block:
+        with transaction.atomic():
+            return stage(entries, accounts=accounts).write()
     return stage(entries, accounts=accounts).write()
 
 
