@@ -115,3 +115,17 @@ def test_transmission_and_end_of_file_marks_are_not_damage(billed, cashier):
         actor=cashier, source=b"\x01" + samples()["mt940"] + b"\x03", filename="swift.sta"
     )
     assert BankStatement.objects.count() == 2
+
+
+def test_a_superscript_digit_in_a_cfonb_amount_is_refused_cleanly(billed, cashier):
+    """PAY-5, found by the fuzzing above: « ² » (0xB2 in Latin-1) passes ``str.isdigit`` but
+    not ``int``; the amount is now read from ASCII digits only, and the file is refused with
+    a message instead of a crash."""
+    data = samples()["cfonb"]
+    assert b"0000000000125{" in data
+    data = data.replace(b"0000000000125{", b"\xb2000000000125{", 1)
+    before = _counts()
+    with pytest.raises(ApplicationError) as refused:
+        bank_formats.import_file(actor=cashier, source=data, filename="exposant.dat")
+    assert str(refused.value.message).strip()
+    assert _counts() == before

@@ -42,7 +42,9 @@ def centres_for(*, user, perm: str = Perm.PAYMENT_TAKE) -> QuerySet[Entity]:
 
 
 def centre_get_for_user(*, user, pk, perm: str = Perm.PAYMENT_TAKE) -> Entity:
-    centre = centres_for(user=user, perm=perm).filter(pk=pk).first() if str(pk).isdigit() else None
+    centre = (
+        centres_for(user=user, perm=perm).filter(pk=pk).first() if str(pk).isdecimal() else None
+    )
     if centre is None:
         raise NotFound(_("Centre introuvable."))
     return centre

@@ -166,7 +166,7 @@ def counter_payment_take(
     if means == PaymentMeans.CHEQUE:
         if not cheque_number:
             errors["cheque_number"] = [_("Le numéro du chèque est obligatoire.")]
-        elif not cheque_number.isdigit() or len(cheque_number) > 20:
+        elif not (cheque_number.isascii() and cheque_number.isdigit()) or len(cheque_number) > 20:
             errors["cheque_number"] = [_("Le numéro du chèque ne comporte que des chiffres.")]
         if not (cheque_bank or "").strip():
             errors["cheque_bank"] = [_("Indiquez la banque tirée.")]

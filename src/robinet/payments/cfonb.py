@@ -60,7 +60,8 @@ def _date(text: str) -> dt.date | None:
 
 def _amount(field: str, decimals: str) -> Decimal | None:
     digits, last = field[:-1], field[-1:]
-    if not digits.isdigit() or not decimals.isdigit():
+    # ASCII digits only: str.isdigit() accepts « ² », which int() refuses.
+    if not (digits + decimals).isascii() or not digits.isdigit() or not decimals.isdigit():
         return None
     if last in _POSITIVE:
         sign, digit = 1, _POSITIVE[last]

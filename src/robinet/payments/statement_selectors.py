@@ -33,7 +33,7 @@ def statement_list(*, user) -> QuerySet[BankStatement]:
 
 
 def statement_get(*, user, pk) -> BankStatement:
-    statement = statement_list(user=user).filter(pk=pk).first() if str(pk).isdigit() else None
+    statement = statement_list(user=user).filter(pk=pk).first() if str(pk).isdecimal() else None
     if statement is None:
         raise NotFound(_("Relevé introuvable."))
     return statement
@@ -61,7 +61,7 @@ def entry_get(*, user, pk) -> StatementEntry:
     require(user, Perm.PAYMENT_VIEW)
     entry = (
         StatementEntry.objects.select_related("statement", "account").filter(pk=pk).first()
-        if str(pk).isdigit()
+        if str(pk).isdecimal()
         else None
     )
     if entry is None:

@@ -389,7 +389,7 @@ class SlipCreateView(StaffViewMixin, View):
     def post(self, request):
         centre = self.centre(request, request.POST.get("centre"))
         form = SlipForm(request.POST)
-        chosen_ids = {int(v) for v in request.POST.getlist("payments") if v.isdigit()}
+        chosen_ids = {int(v) for v in request.POST.getlist("payments") if v.isdecimal()}
         if centre is None:
             messages.error(request, _("Choisissez le centre."))
             return redirect("payments:cash-slip-create")

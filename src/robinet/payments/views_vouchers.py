@@ -80,7 +80,7 @@ class VoucherHomeView(StaffViewMixin, View):
         agreements = list(
             selectors.agreement_list(
                 user=request.user,
-                year=int(year) if year.isdigit() else None,
+                year=int(year) if year.isdecimal() else None,
                 status=status,
                 search=search,
             )[:LIST_LIMIT]
@@ -612,7 +612,7 @@ class RedeemView(StaffViewMixin, View):
 
 def _year(request) -> int:
     value = request.GET.get("year", "")
-    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else clock.today().year
+    return int(value) if value.isdecimal() and 2000 <= int(value) <= 2100 else clock.today().year
 
 
 class StatementView(StaffViewMixin, View):
