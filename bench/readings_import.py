@@ -15,6 +15,7 @@ in-memory METER-2 validation and bulk write, with the time per phase.
 
 import argparse
 import datetime as dt
+import math
 import random
 import sys
 import time
@@ -26,16 +27,32 @@ from _setup import setup_database  # noqa: E402
 
 
 def make_csv(meters: list[tuple], rows: int, per_meter: int, today) -> bytes:
+    """Monthly readings for ``meters`` ``(serial, installed, last index, m³ per day)``.
+
+    Each meter goes on at the rate of its stored history (the seasons of the
+    demo generator, ±15 % noise), so the METER-2 and METER-5 checks see what
+    a real round brings: about 1 reading in 1,000 with a lower index (held),
+    and a leak (five times the usual month) on 1 meter in 200 (notices).
+    """
+    from robinet.demo.readings import SEASONAL_AMPLITUDE, SEASONAL_PEAK_DAY
+
     rng = random.Random(11)
     lines = ["meter_serial;date;index;source"]
     written = 0
-    for serial, installed, last_index in meters:
+    for serial, installed, last_index, rate in meters:
         index = int(last_index) + 1 if last_index is not None else rng.randrange(0, 500)
+        leak_month = rng.randrange(per_meter) if rng.random() < 0.005 else None
         for k in range(per_meter):
             on = today - dt.timedelta(days=30 * (per_meter - k))
             if installed and on < installed:
                 continue
-            index += rng.randrange(2, 14)
+            season = 1 + SEASONAL_AMPLITUDE * math.cos(
+                2 * math.pi * (on.timetuple().tm_yday - 15 - SEASONAL_PEAK_DAY) / 365.25
+            )
+            month = rate * 30 * season * rng.uniform(0.85, 1.15)
+            if k == leak_month:
+                month *= 5
+            index += max(1, round(month))
             value = index - 50 if rng.random() < 0.001 else index
             lines.append(f"{serial};{on.isoformat()};{max(value, 0)};field")
             written += 1
@@ -44,12 +61,41 @@ def make_csv(meters: list[tuple], rows: int, per_meter: int, today) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def meter_rates(default: float = 0.3) -> dict[int, float]:
+    """m³ per day of each meter over its stored valid readings (``default`` without two)."""
+    from django.db.models import Max, Min
+
+    from robinet.metering.choices import ReadingStatus
+    from robinet.metering.models import Reading
+
+    rates: dict[int, float] = {}
+    for row in (
+        Reading.objects.filter(status=ReadingStatus.VALID)
+        .values("meter_id")
+        .annotate(
+            first_on=Min("read_on"),
+            last_on=Max("read_on"),
+            low=Min("index"),
+            high=Max("index"),
+        )
+    ):
+        days = (row["last_on"] - row["first_on"]).days
+        if days >= 60 and row["high"] > row["low"]:
+            rates[row["meter_id"]] = min(float(row["high"] - row["low"]) / days, 5.0)
+    return rates
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--per-meter", type=int, default=10)
     parser.add_argument("--database-url", default="sqlite")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--no-history",
+        action="store_true",
+        help="no stored readings before the file (the generator's two years are the default)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database (to inspect it)")
     args = parser.parse_args()
     url = setup_database(args.database_url, "robinet_bench_readings", keep=args.keep)
@@ -64,15 +110,24 @@ def main() -> None:
     customers = args.rows // args.per_meter + args.rows // (args.per_meter * 5) + 10
     started = time.perf_counter()
     # The generator's own history (if it writes readings) ends before the file's first date.
-    generate(customers=customers, today=clock.today() - dt.timedelta(days=30 * args.per_meter + 30))
-    print(f"setup: {customers:,} customers generated in {time.perf_counter() - started:.1f} s")
+    generate(
+        customers=customers,
+        today=clock.today() - dt.timedelta(days=30 * args.per_meter + 30),
+        readings=not args.no_history,
+    )
+    stored = Reading.objects.count()
+    print(
+        f"setup: {customers:,} customers and {stored:,} stored readings generated"
+        f" in {time.perf_counter() - started:.1f} s"
+    )
     last_index = dict(
         Reading.objects.filter(status=ReadingStatus.VALID)
         .order_by("meter_id", "read_on", "id")
         .values_list("meter_id", "index")
     )
+    rates = meter_rates()
     meters = [
-        (serial, installed, last_index.get(pk))
+        (serial, installed, last_index.get(pk), rates.get(pk, 0.3))
         for pk, serial, installed in Meter.objects.filter(
             service_point__isnull=False, removed_on__isnull=True
         )

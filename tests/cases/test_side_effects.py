@@ -209,3 +209,70 @@ def test_case_7_command_errors_and_dictionary_seed(capsys):
     assert CaseType.objects.filter(code="RGPD").exists()
     call_command("cases", "claim-effects")
     assert "0 dossier(s)" in capsys.readouterr().out
+
+
+def test_case_7_cases_opened_by_the_system_in_bulk_match_case_open(household, teams):
+    """The bulk opening (METER-5 notices of an import) gives what ``case_open`` gives one by one:
+    consecutive numbers, the routed team, the deadline, the dunning block with its timeline
+    event and the audit rows (CASE-2, CASE-6, CASE-7)."""
+    from robinet.collections.models import CollectionEvent
+    from robinet.core.models import AuditEvent
+
+    leak = case_type("DEGREVEMENT")
+    due = NOW + dt.timedelta(days=31)
+    single = services.case_open(
+        actor=None,
+        case_type=leak,
+        account=household,
+        channel=Channel.LETTER,
+        subject="Consommation anormale",
+        description="Information",
+        response_due=due,
+    )
+    bulk = services.cases_open_by_system(
+        case_type=leak,
+        channel=Channel.LETTER,
+        openings=[
+            services.SystemOpening(household, "Consommation anormale", "Information"),
+            services.SystemOpening(household, "  Deuxième  ", ""),
+        ],
+        response_due=due,
+    )
+    first = int(single.number.rsplit("-", 1)[1])
+    assert [int(case.number.rsplit("-", 1)[1]) for case in bulk] == [first + 1, first + 2]
+    stored = Case.objects.get(pk=bulk[0].pk)
+
+    def shape(case):
+        return (
+            case.account_id, case.centre_id, case.case_type_id, case.nature, case.channel,
+            case.status, case.subject, case.description, case.response_due, case.team_id,
+            case.deadline_rule, case.blocks_dunning, case.dunning_block.reason,
+            case.dunning_block.lifted_on, case.opened_by_id,
+        )  # fmt: skip
+
+    assert shape(stored) == shape(single)
+    assert Case.objects.get(pk=bulk[1].pk).subject == "Deuxième"
+    assert [b.reference for b in CollectionBlock.objects.order_by("pk")] == [
+        single.number,
+        *(case.number for case in bulk),
+    ]
+    assert CollectionEvent.objects.filter(account=household).count() == 3
+    assert AuditEvent.objects.filter(verb="case.opened").count() == 3
+    assert AuditEvent.objects.filter(verb="dunning.blocked").count() == 3
+    assert current_number(services.SERIES, NOW.year) == first + 2
+
+
+def test_case_2_bulk_opening_refuses_an_empty_subject_and_writes_nothing(household, teams):
+    from django.db import transaction
+
+    with pytest.raises(ValidationFailed), transaction.atomic():
+        services.cases_open_by_system(
+            case_type=case_type("DEGREVEMENT"),
+            channel=Channel.LETTER,
+            openings=[
+                services.SystemOpening(household, "Objet"),
+                services.SystemOpening(household, " "),
+            ],
+        )
+    assert not Case.objects.exists()
+    assert not CollectionBlock.objects.exists()

@@ -171,6 +171,12 @@ def test_warsmann_notice_from_import_meter_5(points):
         "own_history",
     )
     assert "écrêtement" in notice.text
+    # BILL-9: the notice opened its leak-relief case, due one month later, holding dunning.
+    case = notice.case
+    assert (case.case_type.code, case.channel, case.opened_by_id) == ("DEGREVEMENT", "letter", None)
+    assert case.response_due.date() == dt.date(2025, 7, 30)
+    assert case.blocks_dunning and case.dunning_block.reference == case.number
+    assert case.account_id == notice.account_id
 
 
 def test_command_reports_outcome_and_refusal(points, tmp_path, capsys):

@@ -51,7 +51,7 @@ from robinet.cases.models import Case, CaseType, Contact, ServiceOffer, Task, Te
 from robinet.core import audit, clock
 from robinet.core.calendar import department_of_insee
 from robinet.core.exceptions import InvalidTransition, ValidationFailed
-from robinet.core.numbering import format_number, next_number
+from robinet.core.numbering import format_number, next_number, next_numbers
 from robinet.organisation.access import require
 from robinet.organisation.roles import Perm
 
@@ -249,6 +249,106 @@ def case_open(
         data={"type": case_type.code, "nature": nature, "sensitive": case.sensitive},
     )
     return case
+
+
+@dataclass(frozen=True)
+class SystemOpening:
+    """One case of :func:`cases_open_by_system`: the account (its centre loaded) and texts."""
+
+    account: object
+    subject: str
+    description: str = ""
+
+
+def cases_open_by_system(
+    *,
+    case_type: CaseType,
+    channel: str,
+    openings: list[SystemOpening],
+    opened_at: dt.datetime | None = None,
+    response_due: dt.datetime | None = None,
+) -> list[Case]:
+    """:func:`case_open` for many cases the system opens at once (no actor), in the caller's
+    transaction, in the order of ``openings``: the same cases, dunning blocks and audit, with
+    one number reservation and one insert per table (bulk jobs: the METER-5 notices of a
+    readings import). ``response_due`` as in :func:`case_open`; without it each case's
+    deadline is computed from its account's department."""
+    if case_type is None or not case_type.active:
+        raise ValidationFailed({"case_type": [_("Type de dossier inconnu ou inactif.")]})
+    if not openings:
+        return []
+    nature = case_type.default_nature
+    _choice(nature, Nature, "nature")
+    _choice(channel, Channel, "channel")
+    now = clock.now()
+    opened_at = opened_at or now
+    if opened_at > now:
+        raise ValidationFailed({"opened_at": [_("La date est dans le futur.")]})
+    if response_due is not None and response_due < opened_at:
+        raise ValidationFailed({"response_due": [_("L'échéance précède l'ouverture.")]})
+    has_deadline = deadlines.working_days_for(case_type.deadline_rule, channel) is not None
+    year = timezone.localtime(opened_at).year
+    numbers = next_numbers(SERIES, len(openings), year)
+    teams: dict[int, Team | None] = {}
+    cases = []
+    for opening, value in zip(openings, numbers, strict=True):
+        account = opening.account
+        centre = account.centre
+        if centre.pk not in teams:
+            teams[centre.pk] = route(case_type.routing, centre)
+        due = None
+        if has_deadline:
+            due = response_due or deadlines.response_due(
+                rule=case_type.deadline_rule,
+                channel=channel,
+                opened_at=opened_at,
+                department=department_of_account(account),
+            )
+        case = Case(
+            number=format_number(SERIES, year, value),
+            account=account,
+            centre=centre,
+            case_type=case_type,
+            nature=nature,
+            channel=channel,
+            subject=_text(opening.subject, "subject", max_length=200),
+            description=(opening.description or "").strip(),
+            opened_at=opened_at,
+            deadline_rule=case_type.deadline_rule,
+            response_due=due,
+            team=teams[centre.pk],
+        )
+        found = _detect(channel, case.subject, case.description)
+        if found.sensitive:
+            _mark_sensitive(case, found)
+        cases.append(case)
+    if case_type.blocks_dunning:
+        from robinet.collections.blocks import blocks_open_many
+        from robinet.collections.choices import BlockReason
+
+        blocks = blocks_open_many(
+            actor=None,
+            accounts=[case.account for case in cases],
+            reason=BlockReason.CASE,
+            references=[case.number for case in cases],
+        )
+        for case, block in zip(cases, blocks, strict=True):
+            case.blocks_dunning = True
+            case.dunning_block = block
+    Case.objects.bulk_create(cases, batch_size=2000)
+    audit.record_many(
+        actor=None,
+        verb="case.opened",
+        events=(
+            (
+                case,
+                case.account,
+                {"type": case_type.code, "nature": nature, "sensitive": case.sensitive},
+            )
+            for case in cases
+        ),
+    )
+    return cases
 
 
 def _inbound(case: Case, found: _Sensitivity) -> None:

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from robinet.collections.choices import BlockReason, EventKind
-from robinet.collections.events import event_record
-from robinet.collections.models import CollectionBlock
+from robinet.collections.events import event_record, events_bulk
+from robinet.collections.models import CollectionBlock, CollectionEvent
 from robinet.core import audit, clock
 from robinet.core.exceptions import InvalidTransition, ValidationFailed
 
@@ -101,6 +101,56 @@ def block_open(
         data={"reason": reason, "reference": block.reference},
     )
     return block
+
+
+def blocks_open_many(
+    *, actor, accounts: list, reason: str, references: list[str]
+) -> list[CollectionBlock]:
+    """:func:`block_open` for many accounts at once, from today, without end: one insert per
+    table (blocks, timeline events, audit) for bulk jobs, e.g. the cases of a readings import.
+
+    ``references[i]`` is the block of ``accounts[i]``; the blocks come back in that order.
+    """
+    if reason not in BlockReason.values:
+        raise ValidationFailed({"reason": [_("Motif de blocage inconnu.")]})
+    if len(references) != len(accounts):
+        raise ValueError("one reference per account")
+    today, now, user = clock.today(), clock.now(), _user(actor)
+    blocks = CollectionBlock.objects.bulk_create(
+        [
+            CollectionBlock(
+                account=account,
+                reason=reason,
+                starts_on=today,
+                reference=reference[:40],
+                created_by=user,
+                created_at=now,
+            )
+            for account, reference in zip(accounts, references, strict=True)
+        ],
+        batch_size=2000,
+    )
+    summary = (_("Relances bloquées : %(r)s") % {"r": BlockReason(reason).label})[:255]
+    events_bulk(
+        CollectionEvent(
+            account=account,
+            kind=EventKind.BLOCK,
+            occurred_on=today,
+            at=now,
+            actor=user,
+            summary=summary,
+        )
+        for account in accounts
+    )
+    audit.record_many(
+        actor=actor,
+        verb="dunning.blocked",
+        events=(
+            (block.account, None, {"reason": reason, "reference": block.reference})
+            for block in blocks
+        ),
+    )
+    return blocks
 
 
 def block_close(

@@ -211,6 +211,24 @@ def new_reading_requests_close(readings: list[Reading]) -> int:
 # --- METER-5: the leak-relief case --------------------------------------------------------------
 
 
+def _notice_texts(notice: AbnormalConsumptionNotice) -> tuple[str, str]:
+    """Subject and description of a notice's leak-relief case."""
+    subject = _("Consommation anormale du %(start)s au %(end)s : écrêtement possible") % {
+        "start": notice.period_start.strftime("%d/%m/%Y"),
+        "end": notice.period_end.strftime("%d/%m/%Y"),
+    }
+    description = _(
+        "Information de consommation anormale (METER-5) : %(volume)s m³ pour une moyenne "
+        "de référence de %(average)s m³. Le client a un mois pour envoyer l'attestation "
+        "d'un plombier (fuite réparée après compteur) ou demander la vérification du "
+        "compteur."
+    ) % {
+        "volume": number_format(notice.consumption, use_l10n=True),
+        "average": number_format(notice.reference_average, use_l10n=True),
+    }
+    return subject, description
+
+
 def notice_case_open(notice: AbnormalConsumptionNotice):
     """Open the DEGREVEMENT case of a METER-5 notice (as the system), due in one month."""
     from robinet.cases.choices import Channel
@@ -220,33 +238,50 @@ def notice_case_open(notice: AbnormalConsumptionNotice):
         return notice.case
     account = notice.account
     opened_at = clock.now()
+    subject, description = _notice_texts(notice)
     case = case_open(
         actor=None,
         case_type=case_type(LEAK_RELIEF_TYPE),
         centre=account.centre,
         account=account,
         channel=Channel.LETTER,
-        subject=_("Consommation anormale du %(start)s au %(end)s : écrêtement possible")
-        % {
-            "start": notice.period_start.strftime("%d/%m/%Y"),
-            "end": notice.period_end.strftime("%d/%m/%Y"),
-        },
-        description=_(
-            "Information de consommation anormale (METER-5) : %(volume)s m³ pour une moyenne "
-            "de référence de %(average)s m³. Le client a un mois pour envoyer l'attestation "
-            "d'un plombier (fuite réparée après compteur) ou demander la vérification du "
-            "compteur."
-        )
-        % {
-            "volume": number_format(notice.consumption, use_l10n=True),
-            "average": number_format(notice.reference_average, use_l10n=True),
-        },
+        subject=subject,
+        description=description,
         opened_at=opened_at,
         response_due=add_months(opened_at, 1),
     )
     notice.case = case
     notice.save(update_fields=["case"])
     return case
+
+
+def notice_cases_open(notices: list[AbnormalConsumptionNotice]) -> int:
+    """:func:`notice_case_open` for many notices not saved yet (a readings import): opens
+    their cases in bulk and sets ``notice.case``; the caller then inserts the notices.
+    Returns how many cases were opened."""
+    from robinet.cases.choices import Channel
+    from robinet.cases.services import SystemOpening, cases_open_by_system
+    from robinet.customers.models import CustomerAccount
+
+    notices = [notice for notice in notices if notice.case_id is None]
+    if not notices:
+        return 0
+    accounts = CustomerAccount.objects.select_related("centre").in_bulk(
+        {notice.account_id for notice in notices}
+    )
+    opened_at = clock.now()
+    cases = cases_open_by_system(
+        case_type=case_type(LEAK_RELIEF_TYPE),
+        channel=Channel.LETTER,
+        openings=[
+            SystemOpening(accounts[notice.account_id], *_notice_texts(notice)) for notice in notices
+        ],
+        opened_at=opened_at,
+        response_due=add_months(opened_at, 1),
+    )
+    for notice, case in zip(notices, cases, strict=True):
+        notice.case = case
+    return len(cases)
 
 
 def notice_cases_expire(*, now: dt.datetime | None = None) -> int:

@@ -977,15 +977,11 @@ def import_readings(
 
 
 def _cases_after_import(import_id: int, point_ids: set[int]) -> None:
-    """The cases of the few readings that need one: each METER-5 notice opens its leak-relief
-    case (BILL-9); a valid reading closes the new-reading request of its point (METER-2)."""
+    """A valid reading closes the new-reading request of its point (METER-2). (The leak-relief
+    cases of the METER-5 notices are opened with the notices.)"""
     from robinet.metering import case_links
     from robinet.metering.models import NewReadingRequest
 
-    for notice in AbnormalConsumptionNotice.objects.filter(
-        reading__import_file_id=import_id, case__isnull=True
-    ).select_related("account__centre"):
-        case_links.notice_case_open(notice)
     # Open requests are few (a partial index): intersect them with the file's points.
     waiting = set(
         NewReadingRequest.objects.filter(closed_at__isnull=True).values_list(
@@ -1003,7 +999,10 @@ def _cases_after_import(import_id: int, point_ids: set[int]) -> None:
 
 
 def _create_notices(pending: list[tuple], import_id: int) -> int:
-    """METER-5 notices of the imported readings that trigger one (ids looked up by meter, day)."""
+    """METER-5 notices of the imported readings that trigger one (ids looked up by meter, day),
+    each with its leak-relief case."""
+    from robinet.metering import case_links
+
     ids: dict[tuple, int] = {}
     meter_ids = sorted({n[0] for n in pending})
     for chunk in _chunks(meter_ids):
@@ -1015,7 +1014,7 @@ def _create_notices(pending: list[tuple], import_id: int) -> int:
         sp.pk: sp.address for sp in ServicePoint.objects.filter(pk__in={n[2] for n in pending})
     }
     created_at = clock.now()
-    AbnormalConsumptionNotice.objects.bulk_create(
+    notices = [
         AbnormalConsumptionNotice(
             reading_id=ids[(meter_id, end)],
             account_id=account,
@@ -1036,5 +1035,8 @@ def _create_notices(pending: list[tuple], import_id: int) -> int:
             created_at=created_at,
         )
         for meter_id, account, sp, start, end, volume, check in pending
-    )
-    return len(pending)
+    ]
+    # Each notice opens its leak-relief case (BILL-9), in bulk: a file may bring thousands.
+    case_links.notice_cases_open(notices)
+    AbnormalConsumptionNotice.objects.bulk_create(notices, batch_size=2000)
+    return len(notices)
