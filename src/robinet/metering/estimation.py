@@ -21,6 +21,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from robinet.metering.consumption import ZERO, capacity
 
@@ -45,9 +46,10 @@ class Period:
     days: int
 
 
-@dataclass(frozen=True)
-class History:
-    """Total volume and days of periods (what a selector aggregates in SQL)."""
+class History(NamedTuple):
+    """Total volume and days of periods (what a selector aggregates in SQL).
+
+    A named tuple: the import makes one per reading of a file (METER-5)."""
 
     volume: Decimal = ZERO
     days: int = 0
@@ -127,8 +129,7 @@ def estimate_index(
     return Estimate(index.quantize(VOLUME), volume.quantize(VOLUME), days, average, basis, rollover)
 
 
-@dataclass(frozen=True)
-class WarsmannCheck:
+class WarsmannCheck(NamedTuple):
     triggered: bool
     reference_volume: Decimal | None
     basis: str
