@@ -32,6 +32,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from itertools import accumulate
 from pathlib import Path
 from typing import NamedTuple
 
@@ -40,7 +41,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from robinet.core import clock
-from robinet.core.bulk import ReferenceBatch, collector_paused, insert_rows
+from robinet.core.bulk import ReferenceBatch, collector_paused, in_ids, insert_rows
 from robinet.core.imports import (
     ImportErrors,
     Source,
@@ -461,8 +462,11 @@ def _load_states(
     except for the service points with no actual valid reading since then: their
     older readings are loaded too, for the last counting reading.
     """
-    states = _fill({sp: _State() for sp in point_ids}, _live_rows(point_ids, after=since),
-                   digits, since, dates)  # fmt: skip
+    if connection.vendor == "postgresql":
+        states = _states_in_sql(point_ids, digits, since, dates)
+    else:
+        states = _fill({sp: _State() for sp in point_ids}, _live_rows(point_ids, after=since),
+                       digits, since, dates)  # fmt: skip
     missing = [sp for sp, state in states.items() if state.last_actual is None]
     if missing:
         rows = _live_rows(missing, until=since, whole_table=False)
@@ -473,6 +477,80 @@ def _load_states(
             state.last_any = state.last_any or old.last_any
             state.estimates = old.estimates + state.estimates
             state.installs = {**old.installs, **state.installs}
+    return states
+
+
+def _states_in_sql(
+    point_ids: list[int], digits: dict[int, int], since: dt.date, dates: set[dt.date]
+) -> dict[int, _State]:
+    """What :func:`_fill` makes of the readings after ``since``, PostgreSQL doing the walk:
+    the counting periods as one array per service point (prefix sums in C), the last valid
+    and last actual readings, the estimates after the last actual, the install indexes and
+    the (meter, day) pairs already read on the file's days. A few set queries instead of a
+    Python step per stored reading (a third of a large import's time)."""
+    states = {sp: _State() for sp in point_ids}
+    table = connection.ops.quote_name(Reading._meta.db_table)
+    where = "status = %s AND read_on > %s"
+    base: list = [VALID, since]
+    if len(point_ids) <= WHOLE_TABLE:
+        sql, params = in_ids("service_point_id", point_ids)
+        where, base = f"{where} AND {sql}", [*base, *params]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT service_point_id, array_agg(read_on ORDER BY read_on, id), "
+            "array_agg(consumption ORDER BY read_on, id), array_agg(days ORDER BY read_on, id) "
+            f"FROM {table} WHERE {where} AND consumption IS NOT NULL AND days <> 0 "
+            "GROUP BY service_point_id",
+            base,
+        )
+        for sp, ends, volumes, days in cursor.fetchall():
+            state = states.get(sp)
+            if state is not None:
+                state.ends = ends
+                state.volumes = list(accumulate(volumes, initial=ZERO))
+                state.day_sums = list(accumulate(days, initial=0))
+        last = (
+            "SELECT DISTINCT ON (service_point_id) service_point_id, meter_id, read_on, index, id"
+        )
+        order = "ORDER BY service_point_id, read_on DESC, id DESC"
+        actual: dict[int, tuple] = {}
+        cursor.execute(f"{last} FROM {table} WHERE {where} AND source <> %s {order}",
+                       [*base, ESTIMATE])  # fmt: skip
+        for sp, meter_id, read_on, index, pk in cursor.fetchall():
+            if sp in states:
+                actual[sp] = (read_on, pk)
+                states[sp].last_actual = _Point(meter_id, read_on, index, digits.get(meter_id, 5))
+        cursor.execute(f"{last} FROM {table} WHERE {where} {order}", base)
+        for sp, meter_id, read_on, index, _pk in cursor.fetchall():
+            if sp in states:
+                states[sp].last_any = _Point(meter_id, read_on, index, digits.get(meter_id, 5))
+        cursor.execute(
+            f"SELECT service_point_id, read_on, id FROM {table} WHERE {where} AND source = %s "
+            "ORDER BY read_on, id",
+            [*base, ESTIMATE],
+        )
+        for sp, read_on, pk in cursor.fetchall():
+            state = states.get(sp)
+            if state is not None and (sp not in actual or (read_on, pk) > actual[sp]):
+                state.estimates.append(pk)
+        cursor.execute(
+            "SELECT DISTINCT ON (service_point_id, meter_id) service_point_id, meter_id, index "
+            f"FROM {table} WHERE {where} AND source = %s "
+            "ORDER BY service_point_id, meter_id, read_on DESC, id DESC",
+            [*base, INSTALL],
+        )
+        for sp, meter_id, index in cursor.fetchall():
+            if sp in states:
+                states[sp].installs[meter_id] = index
+        live_where = where.replace("status = %s", "status IN (%s, %s)", 1)
+        cursor.execute(
+            f"SELECT service_point_id, meter_id, read_on FROM {table} "
+            f"WHERE {live_where} AND read_on = ANY(%s)",
+            [VALID, HELD, *base[1:], sorted(dates)],
+        )
+        for sp, meter_id, read_on in cursor.fetchall():
+            if sp in states:
+                states[sp].live.add((meter_id, read_on))
     return states
 
 
