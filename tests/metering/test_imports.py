@@ -175,7 +175,8 @@ def test_warsmann_notice_from_import_meter_5(points):
     case = notice.case
     assert (case.case_type.code, case.channel, case.opened_by_id) == ("DEGREVEMENT", "letter", None)
     assert case.response_due.date() == dt.date(2025, 7, 30)
-    assert case.blocks_dunning and case.dunning_block.reference == case.number
+    assert case.blocks_dunning
+    assert case.dunning_block.reference == case.number
     assert case.account_id == notice.account_id
 
 

@@ -49,6 +49,7 @@ from robinet.cases.choices import (
 )
 from robinet.cases.models import Case, CaseType, Contact, ServiceOffer, Task, Team
 from robinet.core import audit, clock
+from robinet.core.bulk import create_instances
 from robinet.core.calendar import department_of_insee
 from robinet.core.exceptions import InvalidTransition, ValidationFailed
 from robinet.core.numbering import format_number, next_number, next_numbers
@@ -272,7 +273,8 @@ def cases_open_by_system(
     transaction, in the order of ``openings``: the same cases, dunning blocks and audit, with
     one number reservation and one insert per table (bulk jobs: the METER-5 notices of a
     readings import). ``response_due`` as in :func:`case_open`; without it each case's
-    deadline is computed from its account's department."""
+    deadline is computed from its account's department. The texts are the system's own:
+    the sensitive-letter check (CASE-5), which reads what customers write, is not run."""
     if case_type is None or not case_type.active:
         raise ValidationFailed({"case_type": [_("Type de dossier inconnu ou inactif.")]})
     if not openings:
@@ -318,9 +320,6 @@ def cases_open_by_system(
             response_due=due,
             team=teams[centre.pk],
         )
-        found = _detect(channel, case.subject, case.description)
-        if found.sensitive:
-            _mark_sensitive(case, found)
         cases.append(case)
     if case_type.blocks_dunning:
         from robinet.collections.blocks import blocks_open_many
@@ -335,7 +334,7 @@ def cases_open_by_system(
         for case, block in zip(cases, blocks, strict=True):
             case.blocks_dunning = True
             case.dunning_block = block
-    Case.objects.bulk_create(cases, batch_size=2000)
+    create_instances(Case, cases)
     audit.record_many(
         actor=None,
         verb="case.opened",

@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from robinet.collections.choices import BlockReason, EventKind
-from robinet.collections.events import event_record, events_bulk
+from robinet.collections.events import event_record
 from robinet.collections.models import CollectionBlock, CollectionEvent
 from robinet.core import audit, clock
+from robinet.core.bulk import create_instances
 from robinet.core.exceptions import InvalidTransition, ValidationFailed
 
 
@@ -116,7 +117,8 @@ def blocks_open_many(
     if len(references) != len(accounts):
         raise ValueError("one reference per account")
     today, now, user = clock.today(), clock.now(), _user(actor)
-    blocks = CollectionBlock.objects.bulk_create(
+    blocks = create_instances(
+        CollectionBlock,
         [
             CollectionBlock(
                 account=account,
@@ -128,19 +130,21 @@ def blocks_open_many(
             )
             for account, reference in zip(accounts, references, strict=True)
         ],
-        batch_size=2000,
     )
     summary = (_("Relances bloquées : %(r)s") % {"r": BlockReason(reason).label})[:255]
-    events_bulk(
-        CollectionEvent(
-            account=account,
-            kind=EventKind.BLOCK,
-            occurred_on=today,
-            at=now,
-            actor=user,
-            summary=summary,
-        )
-        for account in accounts
+    create_instances(
+        CollectionEvent,
+        [
+            CollectionEvent(
+                account=account,
+                kind=EventKind.BLOCK,
+                occurred_on=today,
+                at=now,
+                actor=user,
+                summary=summary,
+            )
+            for account in accounts
+        ],
     )
     audit.record_many(
         actor=actor,

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import models
 
 from robinet.core import clock
+from robinet.core.bulk import create_instances
 from robinet.core.models import AuditEvent
 
 
@@ -69,6 +70,10 @@ def record(
     return event
 
 
+#: from this many events, ``record_many`` writes them with ``COPY`` (PostgreSQL)
+BULK_ROWS = 500
+
+
 def record_many(
     *,
     actor,
@@ -80,6 +85,8 @@ def record_many(
     rows = [
         _event(now, actor, verb, target, subject, None, data) for target, subject, data in events
     ]
+    if len(rows) >= BULK_ROWS:
+        return create_instances(AuditEvent, rows)
     return AuditEvent.objects.bulk_create(rows, batch_size=2000)
 
 

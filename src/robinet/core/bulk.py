@@ -105,6 +105,35 @@ def insert_rows(
     connection.connection.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(rows))
 
 
+def create_instances(model, objs: list, *, connection=default_connection) -> list:
+    """``bulk_create`` for large batches: primary keys from :func:`allocate_ids`, rows written
+    by :func:`insert_rows` (``COPY`` on PostgreSQL, keys checked per batch). Values are what
+    the model's fields prepare for the database (``pre_save``, ``get_db_prep_save``), as an
+    ORM insert would; each object gets its primary key. Returns ``objs``."""
+    if not objs:
+        return objs
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    pk = model._meta.pk
+    rows = []
+    for obj, key in zip(objs, allocate_ids(model, len(objs), connection=connection), strict=True):
+        setattr(obj, pk.attname, key)
+        obj._state.adding = False
+        obj._state.db = connection.alias
+        rows.append(
+            (
+                key,
+                *(
+                    field.get_db_prep_save(field.pre_save(obj, True), connection)
+                    for field in fields
+                ),
+            )
+        )
+    insert_rows(
+        model, [pk.column, *(field.column for field in fields)], rows, connection=connection
+    )
+    return objs
+
+
 def in_ids(column: str, ids: Sequence[int], *, connection=default_connection) -> tuple[str, list]:
     """``(sql, params)`` for "``column`` is one of ``ids``" in raw SQL.
 

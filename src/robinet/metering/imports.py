@@ -41,7 +41,13 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from robinet.core import clock
-from robinet.core.bulk import ReferenceBatch, collector_paused, in_ids, insert_rows
+from robinet.core.bulk import (
+    ReferenceBatch,
+    collector_paused,
+    create_instances,
+    in_ids,
+    insert_rows,
+)
 from robinet.core.imports import (
     ImportErrors,
     Source,
@@ -1116,5 +1122,5 @@ def _create_notices(pending: list[tuple], import_id: int) -> int:
     ]
     # Each notice opens its leak-relief case (BILL-9), in bulk: a file may bring thousands.
     case_links.notice_cases_open(notices)
-    AbnormalConsumptionNotice.objects.bulk_create(notices, batch_size=2000)
+    create_instances(AbnormalConsumptionNotice, notices)
     return len(notices)
