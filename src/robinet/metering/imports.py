@@ -954,13 +954,9 @@ class _CopyWriter:
         self.check_seconds += time.perf_counter() - started
 
 
-def _add_keys(references: ReferenceBatch, block: list[tuple]) -> None:
-    references.add_keys("meter_id", (row[0] for row in block))
-    references.add_keys("service_point_id", (row[1] for row in block))
-
-
-def _write(rows, fixed: tuple, timings: dict[str, float], count: int) -> None:
-    """Insert the validated rows in the current transaction (``COPY`` in blocks on PostgreSQL)."""
+def _write(rows, fixed: tuple, timings: dict[str, float], lines: list[tuple]) -> None:
+    """Insert the validated rows of ``lines`` in the current transaction (``COPY`` in blocks on
+    PostgreSQL, the keys checked once: every row's meter and service point is a line's)."""
     if connection.vendor != "postgresql":
         insert_rows(
             Reading,
@@ -968,7 +964,9 @@ def _write(rows, fixed: tuple, timings: dict[str, float], count: int) -> None:
             ((*row[:2], row[2].isoformat(), *row[3:]) for row in rows),
         )
         return
-    references = ReferenceBatch(Reading, INSERT, count)
+    references = ReferenceBatch(Reading, INSERT, len(lines))
+    references.add_keys("meter_id", {line[1][0] for line in lines})
+    references.add_keys("service_point_id", {line[1][1] for line in lines})
     for column, value in zip(INSERT[-len(fixed) :], fixed, strict=True):
         references.add_keys(column, (value,))
     writer = _CopyWriter(Reading, INSERT, references)
@@ -978,14 +976,12 @@ def _write(rows, fixed: tuple, timings: dict[str, float], count: int) -> None:
         for row in rows:
             block.append(row)
             if len(block) >= COPY_CHUNK:
-                _add_keys(references, block)
                 text = _copy_rows(block, fixed)
                 mark = time.perf_counter()
                 writer.write(text)
                 waited += time.perf_counter() - mark
                 block = []
         if block:
-            _add_keys(references, block)
             writer.write(_copy_rows(block, fixed))
         mark = time.perf_counter()
     finally:
@@ -1040,7 +1036,7 @@ def import_readings(
         now = Reading._meta.get_field("created_at").get_db_prep_save(clock.now(), connection)
         fixed = (record.pk, now, actor.pk if getattr(actor, "pk", None) else None)
         mark = time.perf_counter()
-        _write(_validate(lines, context, result, fixed), fixed, timings, len(lines))
+        _write(_validate(lines, context, result, fixed), fixed, timings, lines)
         timings["validate_write"] = time.perf_counter() - mark
         mark = time.perf_counter()
         for chunk in _chunks(result.replaced_ids):
