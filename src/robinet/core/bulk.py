@@ -19,6 +19,7 @@ from operator import itemgetter
 
 from django.conf import settings
 from django.db import connection as default_connection
+from django.db.models import Field, JSONField
 
 #: below this many rows PostgreSQL's own per-row checks cost less than the batch's queries
 BATCH_REFERENCE_CHECK_MIN_ROWS = 500
@@ -112,22 +113,32 @@ def create_instances(model, objs: list, *, connection=default_connection) -> lis
     ORM insert would; each object gets its primary key. Returns ``objs``."""
     if not objs:
         return objs
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
     pk = model._meta.pk
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    # Plain values (a str, an int, a bool, None) go as they are, except into a JSON column;
+    # the fields that override pre_save (dates: auto_now) are asked for their value.
+    getters = [
+        (
+            field.attname,
+            field if type(field).pre_save is not Field.pre_save else None,
+            isinstance(field, JSONField),
+            field,
+        )
+        for field in fields
+    ]
+    plain = (str, int, bool, type(None))
     rows = []
     for obj, key in zip(objs, allocate_ids(model, len(objs), connection=connection), strict=True):
         setattr(obj, pk.attname, key)
         obj._state.adding = False
         obj._state.db = connection.alias
-        rows.append(
-            (
-                key,
-                *(
-                    field.get_db_prep_save(field.pre_save(obj, True), connection)
-                    for field in fields
-                ),
-            )
-        )
+        row = [key]
+        for attname, saver, is_json, field in getters:
+            value = saver.pre_save(obj, True) if saver is not None else getattr(obj, attname)
+            if is_json or type(value) not in plain:
+                value = field.get_db_prep_save(value, connection)
+            row.append(value)
+        rows.append(row)
     insert_rows(
         model, [pk.column, *(field.column for field in fields)], rows, connection=connection
     )
