@@ -146,8 +146,9 @@ def warsmann_check(
     """METER-5: is ``consumption`` over ``days`` an abnormal increase on a dwelling?"""
     if premises_use not in DWELLING_USES or days <= 0:
         return WarsmannCheck(False, None, BASIS_NONE)
-    if own_three_years.days >= MIN_WARSMANN_DAYS and own_three_years.daily_average is not None:
-        average, basis = own_three_years.daily_average, BASIS_OWN
+    own = own_three_years.daily_average if own_three_years.days >= MIN_WARSMANN_DAYS else None
+    if own is not None:
+        average, basis = own, BASIS_OWN
     elif similar_average is not None:
         average, basis = similar_average, BASIS_SIMILAR
     else:
