@@ -738,11 +738,11 @@ def _validate(lines: list[tuple], context: _Context, result: ReadingsImportResul
         previous = (state.last_actual if actual else state.last_any) or state.last_any
         contract = _contract_on(sp_contracts, read_on) if sp_contracts else None
         limits = thresholds.get(contract[2], DEFAULT_THRESHOLDS) if contract else DEFAULT_THRESHOLDS
-        average = state.daily_average(read_on - year, read_on)
         # The usual case, decided without the general function: the same meter, dates in
         # order, the index up, no volume rule triggered. Anything else goes through
-        # ``validate_reading``, which gives the same verdict for these cases.
-        verdict = None
+        # ``validate_reading``, which gives the same verdict for these cases. The 12-month
+        # average is only needed above the floor (most readings are below it).
+        verdict = average = None
         if (
             previous is not None
             and previous.meter == meter_id
@@ -751,18 +751,18 @@ def _validate(lines: list[tuple], context: _Context, result: ReadingsImportResul
         ):
             volume = index - previous.index
             days = (read_on - previous.read_on).days
+            high = False
+            if volume > limits.high_floor_m3 and days > 0 and source not in UNCHECKED:
+                average = state.daily_average(read_on - year, read_on)
+                high = average is not None and volume > limits.high_factor * (average * days)
             if source in UNCHECKED or not (
-                (
-                    average is not None
-                    and days > 0
-                    and volume > limits.high_factor * (average * days)
-                    and volume > limits.high_floor_m3
-                )
-                or (contract is not None and not volume and days >= limits.zero_min_days)
+                high or (contract is not None and not volume and days >= limits.zero_min_days)
             ):
                 status, anomaly, detail, rollover = VALID, "", "", False
                 verdict = True
         if verdict is None:
+            if average is None:
+                average = state.daily_average(read_on - year, read_on)
             change = None
             if previous is not None and previous.meter != meter_id:
                 install = index if source == INSTALL else state.installs.get(meter_id, ZERO)
