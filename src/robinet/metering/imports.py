@@ -1087,7 +1087,7 @@ def _create_notices(pending: list[tuple], import_id: int) -> int:
     meter_ids = sorted({n[0] for n in pending})
     for chunk in _chunks(meter_ids):
         for meter_id, read_on, pk in Reading.objects.filter(
-            import_file_id=import_id, meter_id__in=chunk
+            meter_id__in=chunk, status=VALID, import_file_id=import_id
         ).values_list("meter_id", "read_on", "pk"):
             ids[(meter_id, read_on)] = pk
     addresses = {
