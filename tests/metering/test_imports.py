@@ -262,3 +262,18 @@ def test_a_history_older_than_three_years_still_gives_the_previous_reading(org):
     assert outcome(a) == outcome(b)
     assert outcome(a)[-1] == (dt.date(2024, 1, 1), "valid", "field", D(150), 1309)
     assert outcome(a)[-2][1] == "corrected"
+
+
+def test_a_reading_is_corrected_once_at_most_a_database_constraint(points):
+    """METER-1 audit: a correction points to the reading it replaces, one correction each
+    (``reading_corrected_once``, a unique index on the corrections only)."""
+    from django.db import IntegrityError, transaction
+
+    a, _b = points
+    original = read(a, dt.date(2024, 1, 1), 100)
+    first = read(a, dt.date(2024, 2, 1), 110)
+    second = read(a, dt.date(2024, 3, 1), 120)
+    Reading.objects.filter(pk=first.pk).update(corrects=original)
+    assert original.corrected_by == first
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Reading.objects.filter(pk=second.pk).update(corrects=original)

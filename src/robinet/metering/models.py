@@ -46,12 +46,15 @@ class Reading(models.Model):
     )
     days = models.PositiveIntegerField(_("jours"), null=True, blank=True)
     rollover = models.BooleanField(_("passage à zéro du totalisateur"), default=False)
-    corrects = models.OneToOneField(
+    # One correction per reading at most: a unique index on the corrections only (a partial
+    # one, see Meta), not on the empty column of every imported reading.
+    corrects = models.ForeignKey(
         "self",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="corrected_by",
+        related_name="corrections",
+        db_index=False,
         verbose_name=_("corrige le relevé"),
     )
     reader = models.CharField(_("releveur"), max_length=80, blank=True)
@@ -87,6 +90,11 @@ class Reading(models.Model):
                 condition=~Q(status=ReadingStatus.HELD) | ~Q(anomaly=""),
                 name="reading_held_has_reason",
             ),
+            models.UniqueConstraint(
+                fields=["corrects"],
+                condition=Q(corrects__isnull=False),
+                name="reading_corrected_once",
+            ),
             # One live reading per meter and day; corrections replace, they do not pile up.
             models.UniqueConstraint(
                 fields=["meter", "read_on"],
@@ -106,6 +114,11 @@ class Reading(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meter_id} {self.read_on} {self.index}"
+
+    @property
+    def corrected_by(self) -> "Reading | None":
+        """The reading that corrects this one (at most one: ``reading_corrected_once``)."""
+        return self.corrections.first()
 
 
 class ValidationThreshold(models.Model):
