@@ -117,7 +117,9 @@ def main() -> int:
     parser.add_argument("--credits", type=int, default=100_000)
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="postgres")
     parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
-    parser.add_argument("--profile", action="store_true", help="cProfile reading and matching")
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile reading and matching, then the import"
+    )
     parser.add_argument(
         "--chunk-size", type=int, default=None, help="credits per booking chunk (1000)"
     )
@@ -166,6 +168,9 @@ def main() -> int:
             print(out.getvalue())
         booked = sum(1 for d in decisions if d.booked)
         timed = TimedExecutor()
+        if profiler:
+            profiler = cProfile.Profile()
+            profiler.enable()
         mark = time.perf_counter()
         outcome = bank_statements.statement_import(
             actor=None,
@@ -176,6 +181,12 @@ def main() -> int:
             chunk_size=args.chunk_size,
         )
         end = time.perf_counter()
+        if profiler:
+            profiler.disable()
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
+            print("statement_import (store and booking run):")
+            print(out.getvalue())
         whole = end - mark
         booking = end - timed.started if timed.started else 0.0
     print()
