@@ -24,6 +24,7 @@ from robinet.customers.models import CustomerAccount, Meter
 from robinet.demo.generator import generate
 from robinet.ledger.imports import import_open_items
 from robinet.organisation.models import Entity, EntityKind
+from robinet.payments.statement_booking import CHUNK_SIZE as BOOKING_CHUNK
 from robinet.payments.statement_samples import SampleCredit, camt053, cfonb120, mt940
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -313,7 +314,7 @@ def test_a_bank_statement_import_killed_while_writing_leaves_nothing_and_then_im
     booked = len(paid)
     before, after = _cut_then_import_whole(
         ["bank", "import", str(xml)],
-        _statement_writes(booked, unmatched, -(-booked // 1000), audit=7),
+        _statement_writes(booked, unmatched, -(-booked // BOOKING_CHUNK), audit=7),
         state=OPENING_BALANCES,
         watch=["payments_bankstatement"],  # written only by the import's transaction
     )
