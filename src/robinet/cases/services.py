@@ -79,6 +79,14 @@ def _text(value, field: str, *, max_length: int, required: bool = True) -> str:
     return text
 
 
+def _not_in_future(moment: dt.datetime | None, field: str, now: dt.datetime) -> dt.datetime:
+    """``moment`` (``now`` when not given); a clear error naming ``field`` if in the future."""
+    moment = moment or now
+    if moment > now:
+        raise ValidationFailed({field: [_("La date est dans le futur.")]})
+    return moment
+
+
 def _choice(value, choices, field: str) -> str:
     if value not in choices.values:
         raise ValidationFailed({field: [_("Valeur inconnue : %(v)s.") % {"v": value}]})
@@ -200,9 +208,7 @@ def case_open(
             {"previous_case": [_("Le dossier précédent est celui d'un autre client.")]}
         )
     now = clock.now()
-    opened_at = opened_at or now
-    if opened_at > now:
-        raise ValidationFailed({"opened_at": [_("La date est dans le futur.")]})
+    opened_at = _not_in_future(opened_at, "opened_at", now)
     year = timezone.localtime(opened_at).year
     case = Case(
         number=format_number(SERIES, year, next_number(SERIES, year)),
@@ -283,9 +289,7 @@ def cases_open_by_system(
     _choice(nature, Nature, "nature")
     _choice(channel, Channel, "channel")
     now = clock.now()
-    opened_at = opened_at or now
-    if opened_at > now:
-        raise ValidationFailed({"opened_at": [_("La date est dans le futur.")]})
+    opened_at = _not_in_future(opened_at, "opened_at", now)
     if response_due is not None and response_due < opened_at:
         raise ValidationFailed({"response_due": [_("L'échéance précède l'ouverture.")]})
     has_deadline = deadlines.working_days_for(case_type.deadline_rule, channel) is not None
@@ -396,9 +400,7 @@ def request_record(
     subject = _text(subject, "subject", max_length=200)
     interlocutor = _text(interlocutor, "interlocutor", max_length=120, required=False)
     now = clock.now()
-    occurred_at = occurred_at or now
-    if occurred_at > now:
-        raise ValidationFailed({"occurred_at": [_("La date est dans le futur.")]})
+    occurred_at = _not_in_future(occurred_at, "occurred_at", now)
     if nature is not None:
         _choice(nature, Nature, "nature")
     if nature == Nature.INTERNAL:
@@ -487,9 +489,7 @@ def contact_record(
     _choice(direction, Direction, "direction")
     _choice(channel, Channel, "channel")
     now = clock.now()
-    occurred_at = occurred_at or now
-    if occurred_at > now:
-        raise ValidationFailed({"occurred_at": [_("La date est dans le futur.")]})
+    occurred_at = _not_in_future(occurred_at, "occurred_at", now)
     found = (
         _detect(channel, subject, body)
         if direction == Direction.INBOUND
