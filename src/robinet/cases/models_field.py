@@ -8,6 +8,7 @@ scheduler's list with the customer's phone number checked.
 """
 
 import datetime as dt
+from functools import partial
 
 from django.db import models
 from django.db.models import F, Q
@@ -33,10 +34,17 @@ class FieldTeam(models.Model):
     centre = models.ForeignKey(
         "organisation.Entity", on_delete=models.PROTECT, related_name="+", verbose_name=_("centre")
     )
-    works_from = models.TimeField(_("début de journée"), default=dt.time(8, 0))
-    works_until = models.TimeField(_("fin de journée"), default=dt.time(18, 0))
-    break_from = models.TimeField(_("début de pause"), null=True, blank=True, default=dt.time(12))
-    break_until = models.TimeField(_("fin de pause"), null=True, blank=True, default=dt.time(14))
+    # Defaults as callables: Django warns (fields.W161) about a fixed time
+    # that falls within seconds of the moment the checks run, so a fixed 08:00
+    # made `check --deploy` fail when it ran at 08:00.
+    works_from = models.TimeField(_("début de journée"), default=partial(dt.time, 8))
+    works_until = models.TimeField(_("fin de journée"), default=partial(dt.time, 18))
+    break_from = models.TimeField(
+        _("début de pause"), null=True, blank=True, default=partial(dt.time, 12)
+    )
+    break_until = models.TimeField(
+        _("fin de pause"), null=True, blank=True, default=partial(dt.time, 14)
+    )
     capacity = models.PositiveSmallIntegerField(
         _("rendez-vous par créneau"),
         default=1,
