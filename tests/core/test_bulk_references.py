@@ -15,7 +15,12 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from robinet.core.bulk import BATCH_REFERENCE_CHECK_MIN_ROWS, allocate_ids, insert_rows
+from robinet.core.bulk import (
+    BATCH_REFERENCE_CHECK_MIN_ROWS,
+    ReferenceBatch,
+    allocate_ids,
+    insert_rows,
+)
 from robinet.ledger.models import JournalEntry, JournalLine
 
 COLUMNS = ("entry_id", "ledger_account", "customer_account_id", "debit", "credit")
@@ -88,8 +93,17 @@ def test_turned_off_by_the_setting_the_insert_is_checked_row_by_row(postgres, or
     assert _replica_statements(queries) == 0
 
 
+@pytest.fixture(params=["index probes", "planner's join"])
+def probes(request, monkeypatch):
+    """Both ways of looking the keys up: an index probe per key (few keys next to the
+    referenced table, or its size unknown) and the join the planner chooses."""
+    few = request.param == "index probes"
+    monkeypatch.setattr(ReferenceBatch, "_few", lambda self, cursor, parent, count: few)
+    return request.param
+
+
 @pytest.mark.django_db
-def test_a_missing_key_refuses_the_commit_and_names_table_column_and_key(postgres, org):
+def test_a_missing_key_refuses_the_commit_and_names_table_column_and_key(postgres, org, probes):
     entries = _entries(org, ENTRIES)
     missing = entries[-1].pk + 1000
     lines = _lines([*(e.pk for e in entries), missing])
@@ -102,14 +116,13 @@ def test_a_missing_key_refuses_the_commit_and_names_table_column_and_key(postgre
     assert not JournalLine.objects.exists()
 
 
-@pytest.mark.django_db
-def test_a_key_written_later_in_the_transaction_is_checked_at_the_commit(postgres, org):
-    """Deferred keys stay deferred: children first, then the parents they reference."""
-    ids = list(allocate_ids(JournalEntry, ENTRIES))
-    insert_rows(JournalLine, COLUMNS, _lines(ids))
+def _pending_checks() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM robinet_reference_check")
-        assert cursor.fetchone()[0] == 1  # one key column waits for the commit
+        return cursor.fetchone()[0]
+
+
+def _write_entries(org, ids) -> None:
     insert_rows(
         JournalEntry,
         ("id", "journal", "year", "number", "entry_date", "piece_ref", "piece_date", "label",
@@ -120,10 +133,44 @@ def test_a_key_written_later_in_the_transaction_is_checked_at_the_commit(postgre
             for n, pk in enumerate(ids, start=1)
         ],
     )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_key_written_later_in_the_transaction_is_checked_at_the_commit(postgres, org):
+    """Deferred keys stay deferred: children first, then the parents they reference."""
+    ids = list(allocate_ids(JournalEntry, ENTRIES))
+    insert_rows(JournalLine, COLUMNS, _lines(ids))
+    assert _pending_checks() == 1  # one key column waits for the commit
+    _write_entries(org, ids)
     connection.check_constraints()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM robinet_reference_check")
-        assert cursor.fetchone()[0] == 0
+    assert _pending_checks() == 0
+
+
+@pytest.mark.django_db
+def test_keys_written_later_by_the_caller_are_not_looked_up_and_settled_once_written(postgres, org):
+    ids = list(allocate_ids(JournalEntry, ENTRIES))
+    with CaptureQueriesContext(connection) as queries:
+        pending = insert_rows(JournalLine, COLUMNS, _lines(ids), written_later="entry_id")
+    assert not any('FROM "ledger_journalentry"' in q["sql"] for q in queries.captured_queries)
+    assert _pending_checks() == 1
+    _write_entries(org, ids)
+    pending.settle()
+    assert _pending_checks() == 0
+    connection.check_constraints()  # the queued check finds its row settled
+
+
+@pytest.mark.django_db
+def test_keys_written_later_but_never_written_refuse_the_commit(postgres, org):
+    ids = list(allocate_ids(JournalEntry, ENTRIES))
+
+    def write_lines_only() -> None:
+        with transaction.atomic():
+            insert_rows(JournalLine, COLUMNS, _lines(ids), written_later="entry_id")
+            connection.check_constraints()  # what the commit runs
+
+    with pytest.raises(REFUSED, match="ledger_journalline"):
+        write_lines_only()
+    assert not JournalLine.objects.exists()
 
 
 @pytest.mark.django_db
@@ -137,7 +184,9 @@ def test_pay_7_the_balance_trigger_still_refuses_an_unbalanced_batch(postgres, o
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_referenced_rows_are_locked_until_the_commit_as_postgresql_locks_them(postgres, org):
+def test_the_referenced_rows_are_locked_until_the_commit_as_postgresql_locks_them(
+    postgres, org, probes
+):
     entries = _entries(org, ENTRIES)
     db = connection.settings_dict
     other = psycopg.connect(

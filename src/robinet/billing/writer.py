@@ -12,8 +12,6 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection
-
 from robinet.billing.choices import InvoiceKind, Series
 from robinet.billing.engine import ContractFacts, Outcome, due_date
 from robinet.billing.models import Invoice, InvoiceLine
@@ -55,12 +53,9 @@ class Pending:
     abnormal_notice_id: int | None = None
 
 
-def json_value(value):
-    """A JSON column's value for :func:`insert_rows` (text on SQLite, jsonb for COPY)."""
-    if connection.vendor == "postgresql":
-        from psycopg.types.json import Jsonb
-
-        return Jsonb(value)
+def json_value(value) -> str:
+    """A JSON column's value for :func:`insert_rows`: its text, which SQLite stores and
+    PostgreSQL's COPY parses into the jsonb column (dumped once, however often written)."""
     return json.dumps(value, default=str)
 
 
@@ -132,11 +127,16 @@ class InvoiceWriter:
                     json_value(list(outcome.tariff_periods)),
                     tails,
                     bill,  # keeps the id
-                    [(line.service, line.beneficiary, line.amount_excl_vat) for line in bill.lines],
-                    [(v.rate, v.amount) for v in bill.vat],
+                    posting.invoice_third_parties(
+                        lines=[
+                            (ln.service, ln.beneficiary, ln.amount_excl_vat) for ln in bill.lines
+                        ],
+                        vat=[(v.rate, v.amount) for v in bill.vat],
+                        credit_note=False,
+                    ),
                 )
                 shared[id(bill)] = prepared
-            _periods, vat_json, periods_json, tails, _bill, posted_lines, posted_vat = prepared
+            _periods, vat_json, periods_json, tails, _bill, third_parties = prepared
             old, new = volume.old, volume.new
             invoices.append(
                 [
@@ -173,14 +173,13 @@ class InvoiceWriter:
                     account_id=facts.account_id,
                     centre_id=facts.centre_id,
                     credit_note=False,
-                    lines=posted_lines,
-                    vat=posted_vat,
+                    third_parties=third_parties,
                 )
             )
         # What needs no number is written first: the invoice counter (and the sales
         # journal's) is held from numbering to the commit, and another process
         # issuing a chunk waits for it that long (BILL-4).
-        insert_rows(InvoiceLine, LINE_COLUMNS, lines)
+        line_keys = insert_rows(InvoiceLine, LINE_COLUMNS, lines, written_later="invoice_id")
         staged = posting.stage(entries, accounts=self.accounts)
         pieces = []
         for invoice, item, sequence in zip(
@@ -190,6 +189,8 @@ class InvoiceWriter:
             invoice[1], invoice[4], item[4] = number, sequence, number
             pieces.append(posting.invoice_piece(number))
         insert_rows(Invoice, INVOICE_COLUMNS, invoices)
+        if line_keys is not None:
+            line_keys.settle()  # every line's invoice is written (and can never be deleted)
         insert_rows(OpenItem, OPEN_ITEM_COLUMNS, items)
         staged.write(pieces)
         # PAY-1: a credit balance (an overpayment, a credit note) clears the new bill.

@@ -22,7 +22,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from robinet.core import clock
-from robinet.core.bulk import allocate_ids, insert_rows
+from robinet.core.bulk import PendingReferences, allocate_ids, insert_rows
 from robinet.core.numbering import next_numbers
 from robinet.ledger.chart import DEFAULT_CHART, resolve
 from robinet.ledger.models import Journal, JournalEntry, JournalLine, LedgerAccount
@@ -99,15 +99,54 @@ def invoice_entry(
     account_id: int,
     centre_id: int,
     credit_note: bool,
-    lines: Iterable[tuple[str, str, Decimal]],
-    vat: Iterable[tuple[Decimal, Decimal]],
+    lines: Iterable[tuple[str, str, Decimal]] = (),
+    vat: Iterable[tuple[Decimal, Decimal]] = (),
     label: str = "",
+    third_parties: InvoiceThirdParties | None = None,
 ) -> EntrySpec:
     """An invoice: customers debited incl. VAT; revenue or third parties and VAT credited.
 
     ``lines`` are (service, beneficiary, amount excl. VAT); ``vat`` (rate, amount).
-    A credit note posts the same the other way round.
+    A credit note posts the same the other way round. ``third_parties``: the same
+    lines already made by :func:`invoice_third_parties` (a run shares them between
+    the bills priced alike).
     """
+    if third_parties is None:
+        third_parties = invoice_third_parties(lines=lines, vat=vat, credit_note=credit_note)
+    elif third_parties.credit_note != credit_note:
+        raise ValueError("third_parties were made for the other direction")
+    customer = _Lines()
+    customer.add(
+        CUSTOMERS, -third_parties.total if credit_note else third_parties.total, account_id
+    )
+    piece_ref, default_label = invoice_piece(number, credit_note=credit_note)
+    return EntrySpec(
+        journal=Journal.SALES,
+        entry_date=issue_date,
+        piece_ref=piece_ref,
+        label=label or default_label,
+        centre_id=centre_id,
+        event="credit_note" if credit_note else "invoice",
+        lines=third_parties.lines + customer.specs(),
+    )
+
+
+@dataclass(frozen=True)
+class InvoiceThirdParties:
+    """The lines of an invoice's entry other than the customer's, and the invoice's total."""
+
+    lines: tuple[LineSpec, ...]
+    total: Decimal
+    credit_note: bool
+
+
+def invoice_third_parties(
+    *,
+    lines: Iterable[tuple[str, str, Decimal]],
+    vat: Iterable[tuple[Decimal, Decimal]],
+    credit_note: bool,
+) -> InvoiceThirdParties:
+    """Revenue or third parties and VAT credited (debited for a credit note), and the total."""
     sign = -1 if credit_note else 1
     acc = _Lines()
     total = ZERO
@@ -117,17 +156,7 @@ def invoice_entry(
     for rate, amount in vat:
         acc.add(vat_role(rate), -sign * amount)
         total += amount
-    acc.add(CUSTOMERS, sign * total, account_id)
-    piece_ref, default_label = invoice_piece(number, credit_note=credit_note)
-    return EntrySpec(
-        journal=Journal.SALES,
-        entry_date=issue_date,
-        piece_ref=piece_ref,
-        label=label or default_label,
-        centre_id=centre_id,
-        event="credit_note" if credit_note else "invoice",
-        lines=acc.specs(),
-    )
+    return InvoiceThirdParties(acc.specs(), total, credit_note)
 
 
 def treasury_role(means: str) -> str:
@@ -306,8 +335,9 @@ def stage(entries: Sequence[EntrySpec], *, accounts: dict[str, str] | None = Non
             if code is None:
                 code = codes[line.role] = resolve(line.role, accounts)
             line_rows.append((entry_id, code, line.customer_account_id, line.debit, line.credit))
-    insert_rows(JournalLine, LINE_COLUMNS, line_rows)
-    return StagedEntries([position for position, _e in kept], [e for _p, e in kept], ids)
+    # The entries come later, with their numbers: their keys are settled by ``write``.
+    pending = insert_rows(JournalLine, LINE_COLUMNS, line_rows, written_later="entry_id")
+    return StagedEntries([position for position, _e in kept], [e for _p, e in kept], ids, pending)
 
 
 @dataclass
@@ -317,6 +347,7 @@ class StagedEntries:
     positions: list[int]  # in the list given to ``stage`` (entries without lines are dropped)
     entries: list[EntrySpec]
     ids: list[int]
+    pending: PendingReferences | None = None  # the lines' keys, until the entries are written
 
     def write(self, pieces: Sequence[tuple[str, str]] | None = None) -> list[int]:
         """Number the entries per journal and year and write them; returns their ids.
@@ -352,6 +383,8 @@ class StagedEntries:
                 )
             )  # fmt: skip
         insert_rows(JournalEntry, ENTRY_COLUMNS, entry_rows)
+        if self.pending is not None:
+            self.pending.settle()  # every line's entry is written (and can never be deleted)
         return self.ids
 
 
