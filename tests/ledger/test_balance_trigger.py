@@ -1,6 +1,7 @@
 """PAY-7 in the database: on PostgreSQL a trigger refuses any insert of journal lines that
 leaves an entry unbalanced — the new entry's, or an earlier entry's that a line is added to.
-It sums the entries written, by index (migration ledger 0009), not the whole journal."""
+It sums the lines of each insert per entry (migration ledger 0011): every earlier entry balances
+already, the journal being append-only."""
 
 import datetime as dt
 from decimal import Decimal
