@@ -106,6 +106,7 @@ class Invoice(ImmutableModel):
         on_delete=models.PROTECT,
         related_name="invoices",
         verbose_name=_("devis"),
+        db_index=False,  # invoice_quote: indexed where set (works invoices only)
     )
     run = models.ForeignKey(
         "core.BatchRun",
@@ -157,6 +158,7 @@ class Invoice(ImmutableModel):
         on_delete=models.PROTECT,
         related_name="credit_notes",
         verbose_name=_("facture corrigée"),
+        db_index=False,  # invoice_credited: indexed where set (credit notes only)
     )
     reason = models.CharField(_("motif"), max_length=255, blank=True)
     abnormal_notice = models.ForeignKey(
@@ -228,7 +230,16 @@ class Invoice(ImmutableModel):
                 name="invoice_amounts_not_negative",
             ),
         ]
-        indexes = [models.Index(fields=["contract", "period_start"])]
+        indexes = [
+            models.Index(fields=["contract", "period_start"]),
+            # Partial: a bill (most invoices) credits nothing and bills no quote.
+            models.Index(
+                fields=["credited_invoice"],
+                name="invoice_credited",
+                condition=Q(credited_invoice__isnull=False),
+            ),
+            models.Index(fields=["quote"], name="invoice_quote", condition=Q(quote__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -239,7 +250,10 @@ class Invoice(ImmutableModel):
 
 
 class InvoiceLine(ImmutableModel):
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
+    # Found by invoice_line_position (invoice, position): no index of its own.
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="lines", db_index=False
+    )
     position = models.PositiveSmallIntegerField()
     component_code = models.CharField(_("composante"), max_length=40)
     label = models.CharField(_("libellé"), max_length=160)

@@ -61,6 +61,7 @@ class OpenItem(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="open_items",
+        db_index=False,  # open_item_once_per_payment_and_kind: indexed where set
     )
     document_number = models.CharField(_("pièce"), max_length=20)
     label = models.CharField(_("libellé"), max_length=120, blank=True, default="", db_default="")

@@ -73,10 +73,7 @@ def append_only_triggers(*tables: str) -> migrations.RunPython:
                 )
         elif vendor == "sqlite":
             for table in tables:
-                schema_editor.execute(
-                    f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
-                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-                )
+                _sqlite_no_update(schema_editor, table, f"{table} is append-only")
 
     def backwards(apps, schema_editor):
         vendor = schema_editor.connection.vendor
@@ -87,3 +84,25 @@ def append_only_triggers(*tables: str) -> migrations.RunPython:
                 schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
 
     return migrations.RunPython(forwards, backwards, elidable=False)
+
+
+def _sqlite_no_update(schema_editor, table: str, message: str) -> None:
+    schema_editor.execute(
+        f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
+    )
+
+
+def sqlite_append_only_again(*tables: str, prefix: str = "") -> migrations.RunPython:
+    """A migration operation putting back the SQLite triggers of ``tables`` after an
+    ``AlterField`` that rebuilt them (SQLite drops a table's triggers with it; PostgreSQL
+    alters in place and keeps them). ``prefix``: the rule id the original message began with.
+    """
+
+    def forwards(apps, schema_editor):
+        if schema_editor.connection.vendor == "sqlite":
+            for table in tables:
+                schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
+                _sqlite_no_update(schema_editor, table, f"{prefix}{table} is append-only")
+
+    return migrations.RunPython(forwards, migrations.RunPython.noop, elidable=False)
