@@ -1,5 +1,6 @@
 """Django settings, all from the environment (see ``docs/operations.md``)."""
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -134,6 +135,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000;"
         ),
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The planner's default cost of a random page read (4) is a spinning disk's: with the
+    # data in memory or on SSD it reads whole tables where an index finds a chunk's rows
+    # (a billing chunk's readings: 0.6 s instead of 0.05 s at a million customers). Empty:
+    # leave the server's setting (e.g. behind a pooler that refuses startup options).
+    _random_page_cost = env_str("ROBINET_PG_RANDOM_PAGE_COST", "1.1")
+    if _random_page_cost:
+        if not re.fullmatch(r"\d+(\.\d+)?", _random_page_cost):
+            raise ImproperlyConfigured(
+                f"ROBINET_PG_RANDOM_PAGE_COST must be a number (or empty): {_random_page_cost!r}"
+            )
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+            f"-c random_page_cost={_random_page_cost}"
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Covering indexes (INCLUDE) serve PostgreSQL; SQLite builds them on their keys alone.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
