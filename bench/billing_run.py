@@ -83,6 +83,26 @@ def _work(label, run_id, indexes, queue) -> None:
     connections.close_all()
 
 
+NUMBERS = "(of write: numbering, waits)"
+
+
+def _time_number_waits(runs) -> None:
+    """The time spent taking the invoice numbers: mostly waiting for another process's chunk
+    to commit (the counter is held from numbering to the commit), a part of "write"."""
+    from robinet.billing import writer
+
+    take = writer.next_numbers
+
+    def timed(*args, **kwargs):
+        mark = time.perf_counter()
+        try:
+            return take(*args, **kwargs)
+        finally:
+            runs.phase_seconds[NUMBERS] += time.perf_counter() - mark
+
+    writer.next_numbers = timed
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=100_000)
@@ -108,6 +128,7 @@ def main() -> int:
     print(f"database: {connection.vendor} ({url})")
     billing_utility(args.customers, TODAY)
 
+    _time_number_waits(runs)
     params = {"chunk_size": args.chunk_size} if args.chunk_size else {}
     profiler = cProfile.Profile() if args.profile else None
     runs.phase_seconds.clear()
@@ -157,7 +178,9 @@ def main() -> int:
     print(f"documents: {bills:,} invoices, {lines:,} lines, {items:,} open items, {held:,} held")
     print()
     phases = dict(runs.phase_seconds)
-    in_chunks = sum(v for k, v in phases.items() if k not in ("select", "estimate (at proposal)"))
+    in_chunks = sum(
+        v for k, v in phases.items() if k not in ("select", "estimate (at proposal)", NUMBERS)
+    )
     framework = max(0.0, (elapsed - (proposed - started)) * args.processes - in_chunks)
     at_proposal = phases.get("select", 0) + phases.get("estimate (at proposal)", 0)
     rows = [("proposal: plan, commit", proposed - started - at_proposal)]
