@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from robinet.core.bulk import insert_rows
 from robinet.core.exceptions import PermissionDenied, ValidationFailed
+from robinet.customers.choices import PartyKind
 from robinet.ledger import fec
 from robinet.ledger.models import JournalEntry, JournalLine
 from robinet.payments.models import PaymentMeans
@@ -171,6 +172,33 @@ def test_pay_7_copy_and_portable_paths_write_the_same_file(billed, cashier, tmp_
                 fec.write(handle, year=year, streaming_copy=streaming_copy)
         copied = (tmp_path / f"{year}-True.txt").read_bytes()
         assert copied == (tmp_path / f"{year}-False.txt").read_bytes()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_pay_7_copy_path_cleans_texts_as_the_portable_path(billed, org):
+    """Tabs, pipes, line breaks, backslashes and padding in labels, pieces and holder names:
+    the SQL cleaning (run only on the texts that need it) matches ``fec.clean``."""
+    party = billed.party
+    party.kind, party.first_name, party.name = PartyKind.PERSON, "Jean\r\n", "Dupont\\ "
+    party.save()
+    entry = JournalEntry.objects.create(
+        journal="OD", year=2025, number=900, entry_date=dt.date(2025, 5, 1),
+        piece_ref="  OD-900 ", piece_date=dt.date(2025, 5, 2), label="\tRemise|n° 3\x1e\x1f  ",
+        centre=org.centres[0], event="test", created_at=timezone.now(),
+    )  # fmt: skip
+    insert_rows(
+        JournalLine,
+        ("entry_id", "ledger_account", "customer_account_id", "debit", "credit"),
+        [(entry.pk, "411000", billed.pk, Decimal("10.00"), Decimal("0.00")),
+         (entry.pk, "706000", None, Decimal("0.00"), Decimal("10.00"))],
+    )  # fmt: skip
+    for separator in ("tab", "pipe"):
+        copied, count = _export(2025, separator, streaming_copy=True)
+        assert (copied, count) == _export(2025, separator, streaming_copy=False)
+        sep = fec.SEPARATORS[separator]
+        ours = [line for line in _lines(copied, sep) if line[2] == "OD00000900"]
+        assert [line[7] for line in ours] == ["Jean   Dupont", ""]
+        assert {(line[8], line[10]) for line in ours} == {("OD-900", "Remise n° 3")}
 
 
 def _assert_unbalanced_entry_refused(billed, org) -> None:
