@@ -18,6 +18,8 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from robinet.core import audit, clock
+from robinet.core.audit import BULK_ROWS
+from robinet.core.bulk import create_instances, in_ids
 from robinet.core.exceptions import ApplicationError, InvalidTransition, ValidationFailed
 from robinet.customers import rules
 from robinet.customers import services as customer_services
@@ -52,6 +54,12 @@ def _check(actor, service_point: ServicePoint) -> None:
     # ``actor=None`` is a system job (import, run, command) started by an operator.
     if actor is not None:
         require(actor, Perm.CUSTOMER_CHANGE, service_point.centre)
+
+
+def _among(queryset, column: str, ids):
+    """``queryset`` where its table's ``column`` is one of ``ids`` (one array on PostgreSQL)."""
+    sql, params = in_ids(f'"{queryset.model._meta.db_table}"."{column}"', ids)
+    return queryset.extra(where=[sql], params=params)
 
 
 def _user(actor):
@@ -448,35 +456,37 @@ def estimate_readings(
     no meter in place or a live reading of their meter on that date.
     """
     ids = [sp if isinstance(sp, int) else sp.pk for sp in service_points]
-    points = {sp.pk: sp for sp in ServicePoint.objects.filter(pk__in=ids).select_related("centre")}
+    # A billing run asks for thousands of points: the ids go as one array (``_among``).
+    points_qs = _among(ServicePoint.objects.all(), "id", ids)
+    if actor is not None:
+        points_qs = points_qs.select_related("centre")
+    points = {sp.pk: sp for sp in points_qs}
     for sp in points.values():
         _check(actor, sp)
     meters = {
         m.service_point_id: m
-        for m in Meter.objects.filter(service_point_id__in=ids, removed_on__isnull=True)
+        for m in _among(Meter.objects.filter(removed_on__isnull=True), "service_point_id", ids)
         .filter(installed_on__lte=at)
         .order_by("installed_on")
     }
     last: dict[int, tuple] = {}
     for row in (
-        Reading.objects.filter(
-            service_point_id__in=ids, status=ReadingStatus.VALID, read_on__lte=at
-        )
+        _among(Reading.objects.all(), "service_point_id", ids)
+        .filter(status=ReadingStatus.VALID, read_on__lte=at)
         .order_by("read_on", "id")
         .values_list("service_point_id", "meter_id", "read_on", "index")
     ):
         last[row[0]] = row
     taken = set(
-        Reading.objects.filter(
-            meter__in=[m.pk for m in meters.values()],
-            read_on=at,
-            status__in=[ReadingStatus.VALID, ReadingStatus.HELD],
-        ).values_list("meter_id", flat=True)
+        _among(Reading.objects.all(), "meter_id", [m.pk for m in meters.values()])
+        .filter(read_on=at, status__in=[ReadingStatus.VALID, ReadingStatus.HELD])
+        .values_list("meter_id", flat=True)
     )
     histories = {
         row["service_point_id"]: History(row["volume"], row["days"])
-        for row in selectors.counting_periods(start=at - selectors.YEAR, end=at)
-        .filter(service_point_id__in=ids)
+        for row in _among(
+            selectors.counting_periods(start=at - selectors.YEAR, end=at), "service_point_id", ids
+        )
         .order_by()
         .values("service_point_id")
         .annotate(volume=Sum("consumption"), days=Sum("days"))
@@ -527,7 +537,10 @@ def estimate_readings(
                 created_by=_user(actor),
             )
         )
-    Reading.objects.bulk_create(created)
+    if len(created) >= BULK_ROWS:
+        create_instances(Reading, created)  # COPY (a billing run's estimates)
+    else:
+        Reading.objects.bulk_create(created)
     audit.record_many(
         actor=actor,
         verb="reading_estimated",

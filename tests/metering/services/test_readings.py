@@ -150,7 +150,11 @@ def test_meter_not_seen_estimates_from_own_history_meter_3(point):
     assert (estimate.index, estimate.consumption, estimate.days) == (D(250), D(30), 92)
 
 
-def test_real_reading_replaces_estimates_meter_3(point):
+@pytest.mark.parametrize("bulk", [False, True], ids=["orm", "copy"])
+def test_real_reading_replaces_estimates_meter_3(point, bulk, monkeypatch):
+    """Also through the COPY path of a billing run's thousands of estimates."""
+    if bulk:
+        monkeypatch.setattr(services, "BULK_ROWS", 1)
     regular_history(point, start=dt.date(2024, 1, 1), periods=4)
     [estimate] = services.estimate_readings(
         actor=None, service_points=[point], at=dt.date(2025, 4, 1)
