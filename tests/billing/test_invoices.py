@@ -4,10 +4,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from robinet.billing import services
 from robinet.billing.models import HeldBill, ImmutableInvoice, Invoice, InvoiceLine
+from robinet.billing.selectors import invoice_search
 from robinet.core import clock
 from robinet.core.exceptions import ApplicationError, PermissionDenied, ValidationFailed
 from robinet.ledger.models import OpenItem
@@ -163,3 +164,16 @@ def test_bill_6_a_full_credit_after_a_partial_one_credits_exactly_what_is_left(b
     assert set(rest.lines.values_list("credits_position", flat=True)) == set(
         billed.lines.exclude(position=first.position).values_list("position", flat=True)
     )
+
+
+def test_bill_6_invoice_search_finds_a_number_typed_in_lower_case(billed):
+    """Numbers are upper case (a database check): the search upper-cases what is typed and
+    matches it exactly, through the unique index, instead of comparing every number."""
+    assert list(invoice_search(user=None, number=f" {billed.number.lower()} ")) == [billed]
+
+
+def test_bill_6_an_invoice_number_in_lower_case_is_refused(billed):
+    copy = Invoice.objects.get(pk=billed.pk)
+    copy.pk, copy.number, copy.sequence = None, "fac-2025-99999999", 99999999
+    with pytest.raises(IntegrityError, match="invoice_number_upper_case"), transaction.atomic():
+        Invoice.objects.bulk_create([copy])

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q, Value
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from robinet.billing.choices import (
@@ -228,6 +229,10 @@ class Invoice(ImmutableModel):
             models.CheckConstraint(
                 condition=Q(total_excl_vat__gte=0, total_vat__gte=0),
                 name="invoice_amounts_not_negative",
+            ),
+            # Numbers are made upper-case (BILL-6 series): a search matches them exactly.
+            models.CheckConstraint(
+                condition=Q(number=Upper("number")), name="invoice_number_upper_case"
             ),
         ]
         indexes = [

@@ -74,7 +74,7 @@ def invoice_search(
 ) -> QuerySet[Invoice]:
     invoices = invoice_list(user=user).select_related("account__party")
     if number:
-        invoices = invoices.filter(number__iexact=number.strip())
+        invoices = invoices.filter(number=number.strip().upper())  # invoice_number_upper_case
     if account:
         invoices = invoices.filter(account__number=account.strip())
     if kind:
