@@ -181,16 +181,9 @@ def test_pay_7_copy_path_cleans_texts_as_the_portable_path(billed, org):
     party = billed.party
     party.kind, party.first_name, party.name = PartyKind.PERSON, "Jean\r\n", "Dupont\\ "
     party.save()
-    entry = JournalEntry.objects.create(
-        journal="OD", year=2025, number=900, entry_date=dt.date(2025, 5, 1),
-        piece_ref="  OD-900 ", piece_date=dt.date(2025, 5, 2), label="\tRemise|n° 3\x1e\x1f  ",
-        centre=org.centres[0], event="test", created_at=timezone.now(),
-    )  # fmt: skip
-    insert_rows(
-        JournalLine,
-        ("entry_id", "ledger_account", "customer_account_id", "debit", "credit"),
-        [(entry.pk, "411000", billed.pk, Decimal("10.00"), Decimal("0.00")),
-         (entry.pk, "706000", None, Decimal("0.00"), Decimal("10.00"))],
+    _od_entry(
+        org, billed, number=900, credit=Decimal("10.00"),
+        piece_ref="  OD-900 ", label="\tRemise|n° 3\x1e\x1f  ",
     )  # fmt: skip
     for separator in ("tab", "pipe"):
         copied, count = _export(2025, separator, streaming_copy=True)
@@ -201,19 +194,25 @@ def test_pay_7_copy_path_cleans_texts_as_the_portable_path(billed, org):
         assert {(line[8], line[10]) for line in ours} == {("OD-900", "Remise n° 3")}
 
 
-def _assert_unbalanced_entry_refused(billed, org) -> None:
-    """An entry of 10.00 against 9.99, past any trigger: the export is refused, naming it."""
+def _od_entry(org, account, *, number, credit, piece_ref, label="Test"):
+    """An OD entry of 2025 written past the posting module: the customer's 411 debited
+    10.00, 706 credited ``credit``."""
     entry = JournalEntry.objects.create(
-        journal="OD", year=2025, number=7, entry_date=dt.date(2025, 5, 1), piece_ref="OD-7",
-        piece_date=dt.date(2025, 5, 1), label="Test", centre=org.centres[0], event="test",
-        created_at=timezone.now(),
+        journal="OD", year=2025, number=number, entry_date=dt.date(2025, 5, 1),
+        piece_ref=piece_ref, piece_date=dt.date(2025, 5, 1), label=label,
+        centre=org.centres[0], event="test", created_at=timezone.now(),
     )  # fmt: skip
     insert_rows(
         JournalLine,
         ("entry_id", "ledger_account", "customer_account_id", "debit", "credit"),
-        [(entry.pk, "411000", billed.pk, Decimal("10.00"), Decimal("0.00")),
-         (entry.pk, "706000", None, Decimal("0.00"), Decimal("9.99"))],
+        [(entry.pk, "411000", account.pk, Decimal("10.00"), Decimal("0.00")),
+         (entry.pk, "706000", None, Decimal("0.00"), credit)],
     )  # fmt: skip
+
+
+def _assert_unbalanced_entry_refused(billed, org) -> None:
+    """An entry of 10.00 against 9.99, past any trigger: the export is refused, naming it."""
+    _od_entry(org, billed, number=7, credit=Decimal("9.99"), piece_ref="OD-7")
     with pytest.raises(fec.UnbalancedExport) as refused:
         _export(2025)
     assert "OD00000007 (OD-7)" in refused.value.message
