@@ -76,7 +76,9 @@ class ImmutableModel(AppendOnlyModel):
 
 
 class Invoice(ImmutableModel):
-    number = models.CharField(_("numéro"), max_length=20, unique=True)
+    # Unique by the constraint invoice_number_once: as ``unique=True`` PostgreSQL would also
+    # get a pattern index (LIKE), written on every bill and read by no query.
+    number = models.CharField(_("numéro"), max_length=20)
     series = models.CharField(_("série"), max_length=4)
     year = models.PositiveSmallIntegerField(_("année"))
     sequence = models.PositiveIntegerField(_("rang"))
@@ -230,6 +232,7 @@ class Invoice(ImmutableModel):
                 condition=Q(total_excl_vat__gte=0, total_vat__gte=0),
                 name="invoice_amounts_not_negative",
             ),
+            models.UniqueConstraint(fields=["number"], name="invoice_number_once"),
             # Numbers are made upper-case (BILL-6 series): a search matches them exactly.
             models.CheckConstraint(
                 condition=Q(number=Upper("number")), name="invoice_number_upper_case"
