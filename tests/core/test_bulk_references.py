@@ -1,4 +1,5 @@
-"""Foreign keys of a bulk insert checked per batch (``core.bulk.ReferenceBatch``).
+"""Foreign keys of a bulk insert checked per batch (``core.bulk.ReferenceBatch``), and rows
+written from shapes (``core.bulk.insert_shaped``).
 
 Every invariant stays a database constraint: a large insert checks each key
 column with one query instead of one per row, and must refuse exactly what
@@ -20,8 +21,10 @@ from robinet.core.bulk import (
     ReferenceBatch,
     allocate_ids,
     insert_rows,
+    insert_shaped,
 )
 from robinet.ledger.models import JournalEntry, JournalLine
+from tests.customers import factories as customer_factories
 
 COLUMNS = ("entry_id", "ledger_account", "customer_account_id", "debit", "credit")
 ENTRIES = BATCH_REFERENCE_CHECK_MIN_ROWS // 2 + 1  # two lines each: a batch
@@ -208,3 +211,97 @@ def test_the_referenced_rows_are_locked_until_the_commit_as_postgresql_locks_the
         other.rollback()
     finally:
         other.close()
+
+
+# --- rows written from shapes (``insert_shaped``) ---------------------------------------------
+
+SHAPE_COLUMNS = ("ledger_account", "debit", "credit")
+SHAPES = [
+    [("706000", Decimal("0.00"), Decimal("10.00")), ("445710", Decimal("0.00"), Decimal("0.55"))],
+    [("411000", Decimal("10.55"), Decimal("0.00"))],
+    [],  # a shape may have no rows: its heads write nothing
+]
+
+
+def _heads(entry_ids, account_id) -> list[tuple]:
+    return [
+        head
+        for pk in entry_ids
+        for head in ((pk, None, 0), (pk, account_id, 1), (pk, account_id, 2))
+    ]
+
+
+def _written() -> list[tuple]:
+    return list(
+        JournalLine.objects.order_by("pk").values_list(
+            "entry_id", "customer_account_id", *SHAPE_COLUMNS
+        )
+    )
+
+
+@pytest.mark.django_db
+def test_a_shaped_insert_writes_each_heads_shape_in_order(org, shaped):
+    account = customer_factories.person(org.centres[0])
+    entries = _entries(org, 4)
+    heads = _heads([e.pk for e in entries], account.pk)
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        insert_shaped(
+            JournalLine, ("entry_id", "customer_account_id"), heads, SHAPE_COLUMNS, SHAPES
+        )
+        connection.check_constraints()
+    assert _written() == [(pk, acc, *tail) for pk, acc, shape in heads for tail in SHAPES[shape]]
+    built = any("JOIN" in q["sql"] and "unnest" in q["sql"] for q in queries.captured_queries)
+    assert built == (shaped == "shaped")
+
+
+@pytest.mark.django_db
+def test_a_shaped_insert_refuses_a_missing_key_at_the_commit(postgres, org, shaped):
+    entries = _entries(org, ENTRIES)
+    missing = customer_factories.person(org.centres[0]).pk + 1000
+    heads = _heads([e.pk for e in entries], missing)
+
+    def insert_then_commit_checks() -> None:
+        with transaction.atomic():
+            insert_shaped(
+                JournalLine, ("entry_id", "customer_account_id"), heads, SHAPE_COLUMNS, SHAPES
+            )
+            connection.check_constraints()  # what the commit runs
+
+    with pytest.raises(REFUSED, match="ledger_journalline") as refused:
+        insert_then_commit_checks()
+    cause = refused.value.__cause__ or refused.value
+    assert cause.diag.message_detail == (
+        f"Key (customer_account_id)=({missing}) is not present in table "
+        '"customers_customeraccount".'
+    )
+    assert not JournalLine.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_shaped_insert_leaves_keys_written_later_to_the_caller(postgres, org, shaped):
+    account = customer_factories.person(org.centres[0])
+    ids = list(allocate_ids(JournalEntry, ENTRIES))
+    with transaction.atomic():
+        pending = insert_shaped(
+            JournalLine, ("entry_id", "customer_account_id"), _heads(ids, account.pk),
+            SHAPE_COLUMNS, SHAPES, written_later="entry_id",
+        )  # fmt: skip
+        assert _pending_checks() == 1
+        _write_entries(org, ids)
+        pending.settle()
+        connection.check_constraints()
+    assert _pending_checks() == 0
+    assert len(_written()) == 3 * ENTRIES
+
+
+@pytest.mark.django_db
+def test_pay_7_the_balance_trigger_refuses_an_unbalanced_shaped_insert(postgres, org, shaped):
+    account = customer_factories.person(org.centres[0])
+    entries = _entries(org, ENTRIES)
+    unbalanced = [SHAPES[0], [("411000", Decimal("10.54"), Decimal("0.00"))], []]
+    with pytest.raises(REFUSED, match="does not balance"), transaction.atomic():
+        insert_shaped(
+            JournalLine, ("entry_id", "customer_account_id"),
+            _heads([e.pk for e in entries], account.pk), SHAPE_COLUMNS, unbalanced,
+        )  # fmt: skip
+    assert not JournalLine.objects.exists()

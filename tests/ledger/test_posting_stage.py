@@ -10,6 +10,7 @@ from django.db import connection
 
 from robinet.ledger import posting
 from robinet.ledger.models import JournalEntry, JournalLine
+from tests.customers import factories
 
 ON = dt.date(2025, 5, 1)
 
@@ -58,3 +59,55 @@ def test_pay_7_post_outside_a_transaction_opens_its_own(org):
     entry = JournalEntry.objects.get(pk=entry_id)
     assert entry.lines.count() == 3
     assert sum(line.debit - line.credit for line in entry.lines.all()) == 0
+
+
+@pytest.mark.django_db
+def test_pay_7_invoice_entries_staged_alike_write_what_stage_writes(org, shaped):
+    """The billing run's path (``stage_invoice_entries``: bills priced alike share their
+    lines' shape) writes the entries and lines that ``stage`` writes for each
+    ``invoice_entry``, in the same order, an entry without lines dropped as ``stage`` drops it."""
+    accounts = [factories.person(org.centres[n % 2]) for n in range(3)]
+    alike = [
+        posting.invoice_third_parties(
+            lines=[("water", "operator", Decimal("10.00")), ("water", "water_agency", amount)],
+            vat=[(Decimal("5.5"), Decimal("0.55"))],
+            credit_note=False,
+        )
+        for amount in (Decimal("1.20"), Decimal("3.40"))
+    ]
+    nothing = posting.invoice_third_parties(lines=[], vat=[], credit_note=False)
+    invoices = [
+        (alike[n % 2] if n != 4 else nothing, accounts[n % 3].pk, accounts[n % 3].centre_id)
+        for n in range(9)
+    ]
+    pieces = [posting.invoice_piece(f"FAC-{n}") for n in range(9)]
+
+    def written(staged):
+        ids = staged.write(pieces)
+        entries = JournalEntry.objects.filter(pk__in=ids).order_by("pk")
+        return [
+            (
+                e.journal, e.piece_ref, e.label, e.centre_id, e.event,
+                list(e.lines.order_by("pk").values_list(
+                    "ledger_account", "customer_account_id", "debit", "credit"
+                )),
+            )
+            for e in entries
+        ]  # fmt: skip
+
+    alike_path = written(posting.stage_invoice_entries(invoices, issue_date=ON))
+    one_by_one = written(
+        posting.stage(
+            [
+                posting.invoice_entry(
+                    number="", issue_date=ON, account_id=account_id, centre_id=centre_id,
+                    credit_note=False, third_parties=third_parties,
+                )
+                for third_parties, account_id, centre_id in invoices
+            ]
+        )
+    )  # fmt: skip
+    assert alike_path == one_by_one
+    assert len(alike_path) == 8
+    assert "FAC-4" not in {entry[1] for entry in alike_path}
+    connection.check_constraints()

@@ -16,7 +16,7 @@ from robinet.billing.choices import InvoiceKind, Series
 from robinet.billing.engine import ContractFacts, Outcome, due_date
 from robinet.billing.models import Invoice, InvoiceLine
 from robinet.core import clock
-from robinet.core.bulk import allocate_ids, insert_rows
+from robinet.core.bulk import allocate_ids, insert_rows, insert_shaped
 from robinet.core.numbering import format_number, next_numbers
 from robinet.ledger import posting
 from robinet.ledger.models import OpenItem, OpenItemKind
@@ -91,10 +91,12 @@ class InvoiceWriter:
         year = self.issue_date.year
         invoice_ids = list(allocate_ids(Invoice, len(pending)))
         now = clock.now()
-        invoices, lines, items, entries = [], [], [], []
+        invoices, line_heads, items, entries = [], [], [], []
         # Bills priced once are shared by many contracts (engine's memo): their JSON
-        # and line values are prepared once per bill.
+        # and line values are prepared once per bill, and their lines (and their
+        # entries' lines) written from one shape per bill.
         shared: dict[int, tuple] = {}
+        line_shapes: list[list[tuple]] = []
         series, periodic, final = (
             Series.INVOICE.value,
             InvoiceKind.PERIODIC.value,
@@ -112,7 +114,7 @@ class InvoiceWriter:
                     {"rate": str(v.rate), "base": str(v.base), "amount": str(v.amount)}
                     for v in bill.vat
                 ]
-                tails = [
+                line_shapes.append([
                     (
                         position, line.component_code, line.label, line.service,
                         line.beneficiary, line.kind, line.tariff_code, line.period_start,
@@ -120,12 +122,12 @@ class InvoiceWriter:
                         line.amount_excl_vat, line.vat_rate, line.block,
                     )
                     for position, line in enumerate(bill.lines, start=1)
-                ]  # fmt: skip
+                ])  # fmt: skip
                 prepared = (
                     outcome.tariff_periods,
                     json_value(vat),
                     json_value(list(outcome.tariff_periods)),
-                    tails,
+                    len(line_shapes) - 1,
                     bill,  # keeps the id
                     posting.invoice_third_parties(
                         lines=[
@@ -136,7 +138,7 @@ class InvoiceWriter:
                     ),
                 )
                 shared[id(bill)] = prepared
-            _periods, vat_json, periods_json, tails, _bill, third_parties = prepared
+            _periods, vat_json, periods_json, line_shape, _bill, third_parties = prepared
             old, new = volume.old, volume.new
             invoices.append(
                 [
@@ -158,7 +160,7 @@ class InvoiceWriter:
                     None, "", p.abnormal_notice_id, now, actor_id,
                 ]
             )  # fmt: skip
-            lines.extend((invoice_id, *tail) for tail in tails)
+            line_heads.append((invoice_id, line_shape))
             items.append(
                 [
                     facts.account_id, facts.contract_id, open_kind,
@@ -166,21 +168,21 @@ class InvoiceWriter:
                     bill.total_incl_vat, None,
                 ]
             )  # fmt: skip
-            entries.append(
-                posting.invoice_entry(
-                    number="",
-                    issue_date=issue_date,
-                    account_id=facts.account_id,
-                    centre_id=facts.centre_id,
-                    credit_note=False,
-                    third_parties=third_parties,
-                )
-            )
+            entries.append((third_parties, facts.account_id, facts.centre_id))
         # What needs no number is written first: the invoice counter (and the sales
         # journal's) is held from numbering to the commit, and another process
         # issuing a chunk waits for it that long (BILL-4).
-        line_keys = insert_rows(InvoiceLine, LINE_COLUMNS, lines, written_later="invoice_id")
-        staged = posting.stage(entries, accounts=self.accounts)
+        line_keys = insert_shaped(
+            InvoiceLine,
+            LINE_COLUMNS[:1],
+            line_heads,
+            LINE_COLUMNS[1:],
+            line_shapes,
+            written_later="invoice_id",
+        )
+        staged = posting.stage_invoice_entries(
+            entries, issue_date=issue_date, accounts=self.accounts
+        )
         pieces = []
         for invoice, item, sequence in zip(
             invoices, items, next_numbers(Series.INVOICE, len(pending), year), strict=True

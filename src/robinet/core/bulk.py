@@ -118,6 +118,89 @@ def insert_rows(
     return None
 
 
+#: below this many rows a shaped insert is expanded and copied (a temporary table costs more)
+SHAPED_MIN_ROWS = 2_000
+
+
+def insert_shaped(
+    model,
+    head_columns: Sequence[str],
+    heads: Sequence[tuple],
+    shape_columns: Sequence[str],
+    shapes: Sequence[Sequence[tuple]],
+    *,
+    connection=default_connection,
+    written_later: str | None = None,
+) -> "PendingReferences | None":
+    """Insert, for each head, one row per tail of its shape: the head's values, then the tail's.
+
+    A head is the values of ``head_columns`` followed by the index of its shape in
+    ``shapes``; a shape is a list of tails (values of ``shape_columns``), possibly empty.
+    Rows are written in the order of the heads, then of each shape's tails. Many rows
+    alike (the lines of bills priced alike, of their journal entries) are sent once per
+    shape: PostgreSQL builds the rows in one ``INSERT … SELECT`` from the shapes and the
+    heads' arrays, which costs the client nothing per row and the server half what
+    parsing the same rows as COPY text does. Otherwise (SQLite, outside a transaction,
+    fewer than :data:`SHAPED_MIN_ROWS` rows) the rows are expanded here and written by
+    :func:`insert_rows`. Keys are checked as :func:`insert_rows` checks them.
+    """
+    count = sum(len(shapes[head[-1]]) for head in heads)
+    connection.ensure_connection()
+    if (
+        connection.vendor != "postgresql"
+        or not connection.in_atomic_block
+        or count < SHAPED_MIN_ROWS
+    ):
+        rows = [(*head[:-1], *tail) for head in heads for tail in shapes[head[-1]]]
+        return insert_rows(
+            model,
+            (*head_columns, *shape_columns),
+            rows,
+            connection=connection,
+            written_later=written_later,
+        )
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    by_column = {field.column: field for field in model._meta.concrete_fields}
+    references = ReferenceBatch(
+        model, (*head_columns, *shape_columns), count, connection=connection
+    )
+    for index, column in enumerate(head_columns):
+        references.add_keys(column, map(itemgetter(index), heads))
+    for index, column in enumerate(shape_columns):
+        references.add_keys(column, (tail[index] for shape in shapes for tail in shape))
+    staging = quote(f"robinet_shapes_{model._meta.db_table}")
+    tails = ", ".join(quote(c) for c in shape_columns)
+    heads_as = ", ".join(f"h{index}" for index in range(len(head_columns)))
+    arrays = ", ".join(f"%s::{by_column[column].db_type(connection)}[]" for column in head_columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "
+            f"SELECT 0 AS shape, 0 AS ordinal, {tails} FROM {table} WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY {staging} FROM STDIN") as copy:
+            for shape_index, shape in enumerate(shapes):
+                for ordinal, tail in enumerate(shape):
+                    copy.write_row((shape_index, ordinal, *tail))
+        references.start(cursor)
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(quote(c) for c in head_columns)}, {tails}) "
+            f"SELECT {heads_as}, {', '.join(f's.{quote(c)}' for c in shape_columns)} "
+            f"FROM unnest({arrays}, %s::int[]) WITH ORDINALITY AS k({heads_as}, shape, n) "
+            f"JOIN {staging} s ON s.shape = k.shape ORDER BY k.n, s.ordinal",
+            [
+                *(
+                    _array_parameter([head[index] for head in heads])
+                    for index in range(len(head_columns))
+                ),
+                _array_parameter([head[-1] for head in heads]),
+            ],
+        )
+        pending = references.finish(cursor, written_later=written_later)
+        cursor.execute(f"DROP TABLE {staging}")
+    return pending
+
+
 def create_instances(model, objs: list, *, connection=default_connection) -> list:
     """``bulk_create`` for large batches: primary keys from :func:`allocate_ids`, rows written
     by :func:`insert_rows` (``COPY`` on PostgreSQL, keys checked per batch). Values are what
@@ -343,10 +426,12 @@ class PendingReferences:
 
 
 def _array_parameter(values: list):
-    """Integer keys as one array literal: psycopg dumps a list item by item (6 ms for
-    10,000 ints, against under 1 ms for the text)."""
+    """Integers (and nulls) as one array literal: psycopg dumps a list item by item (6 ms
+    for 10,000 ints, against under 1 ms for the text)."""
     if all(type(value) is int for value in values):
         return "{" + ",".join(map(str, values)) + "}"
+    if all(type(value) is int or value is None for value in values):
+        return "{" + ",".join("NULL" if value is None else str(value) for value in values) + "}"
     return values
 
 

@@ -22,7 +22,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from robinet.core import clock
-from robinet.core.bulk import PendingReferences, allocate_ids, insert_rows
+from robinet.core.bulk import PendingReferences, allocate_ids, insert_rows, insert_shaped
 from robinet.core.numbering import next_numbers
 from robinet.ledger.chart import DEFAULT_CHART, resolve
 from robinet.ledger.models import Journal, JournalEntry, JournalLine, LedgerAccount
@@ -338,6 +338,73 @@ def stage(entries: Sequence[EntrySpec], *, accounts: dict[str, str] | None = Non
     # The entries come later, with their numbers: their keys are settled by ``write``.
     pending = insert_rows(JournalLine, LINE_COLUMNS, line_rows, written_later="entry_id")
     return StagedEntries([position for position, _e in kept], [e for _p, e in kept], ids, pending)
+
+
+def stage_invoice_entries(
+    invoices: Sequence[tuple[InvoiceThirdParties, int, int]],
+    *,
+    issue_date: dt.date,
+    accounts: dict[str, str] | None = None,
+) -> StagedEntries:
+    """:func:`stage` for the entries of many invoices, each (third parties, customer
+    account, centre) as :func:`invoice_entry` takes them, without pieces yet (give them
+    to :meth:`StagedEntries.write`).
+
+    A run's bills priced alike share their :class:`InvoiceThirdParties`: their lines
+    are checked and resolved once, and written from one shape each
+    (:func:`robinet.core.bulk.insert_shaped`) — only each entry's id and customer
+    account are sent per invoice. The lines written are those of :func:`stage`.
+    """
+    accounts = accounts if accounts is not None else chart()
+    shapes: list[list[tuple]] = []
+    # id(third parties) → (entry template, index of its lines' shape, of its customer line's)
+    known: dict[int, tuple[EntrySpec, int, int]] = {}
+    kept: list[tuple[int, EntrySpec, int, int, int, int]] = []
+    for position, (third_parties, account_id, centre_id) in enumerate(invoices):
+        shaped = known.get(id(third_parties))  # ``invoices`` holds them: ids stay unique
+        if shaped is None:
+            template = invoice_entry(
+                number="",
+                issue_date=issue_date,
+                account_id=None,
+                centre_id=0,
+                credit_note=third_parties.credit_note,
+                third_parties=third_parties,
+            )
+            check_balanced(template)
+            rows = [
+                (resolve(line.role, accounts), line.debit, line.credit) for line in template.lines
+            ]
+            shapes.append(rows[: len(third_parties.lines)])
+            shapes.append(rows[len(third_parties.lines) :])
+            shaped = known[id(third_parties)] = (template, len(shapes) - 2, len(shapes) - 1)
+        if shaped[0].lines:
+            kept.append((position, *shaped, account_id, centre_id))
+    if not kept:
+        return StagedEntries([], [], [])
+    ids = list(allocate_ids(JournalEntry, len(kept)))
+    heads: list[tuple] = []
+    entries = []
+    for (_position, template, lines_shape, customer_shape, account_id, centre_id), entry_id in zip(
+        kept, ids, strict=True
+    ):
+        heads.append((entry_id, None, lines_shape))
+        heads.append((entry_id, account_id, customer_shape))
+        entries.append(
+            EntrySpec(
+                template.journal, template.entry_date, template.piece_ref, template.label,
+                centre_id, template.event, (),
+            )
+        )  # fmt: skip
+    pending = insert_shaped(
+        JournalLine,
+        ("entry_id", "customer_account_id"),
+        heads,
+        ("ledger_account", "debit", "credit"),
+        shapes,
+        written_later="entry_id",
+    )
+    return StagedEntries([k[0] for k in kept], entries, ids, pending)
 
 
 @dataclass
