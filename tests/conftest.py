@@ -1,10 +1,8 @@
 """Shared fixtures: an organisation tree and staff users with roles."""
 
 import pytest
-from django.db import connection
 from hypothesis import settings as hypothesis_settings
 
-from robinet.core import bulk
 from robinet.organisation.models import EntityKind
 from robinet.organisation.roles import Role
 from robinet.organisation.services import entity_create, role_grant
@@ -70,14 +68,3 @@ def officer(org, make_user):
 def manager(org, make_user):
     """A manager on the whole region."""
     return make_user("manager", Role.MANAGER, org.region)
-
-
-@pytest.fixture(params=["expanded", "shaped"])
-def shaped(request, monkeypatch):
-    """Both ways of ``core.bulk.insert_shaped``: the rows expanded and copied (SQLite,
-    small batches) and, on PostgreSQL, built by the server from the shapes."""
-    if request.param == "shaped":
-        if connection.vendor != "postgresql":
-            pytest.skip("rows built from shapes are PostgreSQL's: set ROBINET_TEST_DATABASE_URL")
-        monkeypatch.setattr(bulk, "SHAPED_MIN_ROWS", 0)
-    return request.param

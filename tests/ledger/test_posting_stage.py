@@ -62,7 +62,7 @@ def test_pay_7_post_outside_a_transaction_opens_its_own(org):
 
 
 @pytest.mark.django_db
-def test_pay_7_invoice_entries_staged_alike_write_what_stage_writes(org, shaped):
+def test_pay_7_invoice_entries_staged_alike_write_what_stage_writes(org):
     """The billing run's path (``stage_invoice_entries``: bills priced alike share their
     lines' shape) writes the entries and lines that ``stage`` writes for each
     ``invoice_entry``, in the same order, an entry without lines dropped as ``stage`` drops it."""

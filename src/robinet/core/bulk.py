@@ -21,6 +21,7 @@ from operator import itemgetter
 from django.conf import settings
 from django.db import connection as default_connection
 from django.db.models import Field, JSONField
+from psycopg.adapt import PyFormat, Transformer
 
 #: below this many rows PostgreSQL's own per-row checks cost less than the batch's queries
 BATCH_REFERENCE_CHECK_MIN_ROWS = 500
@@ -118,10 +119,6 @@ def insert_rows(
     return None
 
 
-#: below this many rows a shaped insert is expanded and copied (a temporary table costs more)
-SHAPED_MIN_ROWS = 2_000
-
-
 def insert_shaped(
     model,
     head_columns: Sequence[str],
@@ -132,25 +129,17 @@ def insert_shaped(
     connection=default_connection,
     written_later: str | None = None,
 ) -> "PendingReferences | None":
-    """Insert, for each head, one row per tail of its shape: the head's values, then the tail's.
+    """:func:`insert_rows` for rows that share most of their values: for each head, one row
+    per tail of its shape, the head's values followed by the tail's.
 
     A head is the values of ``head_columns`` followed by the index of its shape in
     ``shapes``; a shape is a list of tails (values of ``shape_columns``), possibly empty.
-    Rows are written in the order of the heads, then of each shape's tails. Many rows
-    alike (the lines of bills priced alike, of their journal entries) are sent once per
-    shape: PostgreSQL builds the rows in one ``INSERT … SELECT`` from the shapes and the
-    heads' arrays, which costs the client nothing per row and the server half what
-    parsing the same rows as COPY text does. Otherwise (SQLite, outside a transaction,
-    fewer than :data:`SHAPED_MIN_ROWS` rows) the rows are expanded here and written by
-    :func:`insert_rows`. Keys are checked as :func:`insert_rows` checks them.
+    Rows are written in the order of the heads, then of each shape's tails. On
+    PostgreSQL each tail is rendered as COPY text once, however many rows repeat it
+    (the lines of bills priced alike, of their journal entries): formatting every value
+    of every row is most of a bulk insert's work on the client.
     """
-    count = sum(len(shapes[head[-1]]) for head in heads)
-    connection.ensure_connection()
-    if (
-        connection.vendor != "postgresql"
-        or not connection.in_atomic_block
-        or count < SHAPED_MIN_ROWS
-    ):
+    if connection.vendor != "postgresql":
         rows = [(*head[:-1], *tail) for head in heads for tail in shapes[head[-1]]]
         return insert_rows(
             model,
@@ -161,44 +150,51 @@ def insert_shaped(
         )
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    by_column = {field.column: field for field in model._meta.concrete_fields}
+    columns = (*head_columns, *shape_columns)
+    names = ", ".join(quote(c) for c in columns)
+    connection.ensure_connection()
     references = ReferenceBatch(
-        model, (*head_columns, *shape_columns), count, connection=connection
+        model, columns, sum(len(shapes[head[-1]]) for head in heads), connection=connection
     )
     for index, column in enumerate(head_columns):
         references.add_keys(column, map(itemgetter(index), heads))
     for index, column in enumerate(shape_columns):
         references.add_keys(column, (tail[index] for shape in shapes for tail in shape))
-    staging = quote(f"robinet_shapes_{model._meta.db_table}")
-    tails = ", ".join(quote(c) for c in shape_columns)
-    heads_as = ", ".join(f"h{index}" for index in range(len(head_columns)))
-    arrays = ", ".join(f"%s::{by_column[column].db_type(connection)}[]" for column in head_columns)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "
-            f"SELECT 0 AS shape, 0 AS ordinal, {tails} FROM {table} WITH NO DATA"
-        )
-        with cursor.cursor.copy(f"COPY {staging} FROM STDIN") as copy:
-            for shape_index, shape in enumerate(shapes):
-                for ordinal, tail in enumerate(shape):
-                    copy.write_row((shape_index, ordinal, *tail))
+        render = _CopyText(cursor.cursor)
+        tails = [[render(tail) + "\n" for tail in shape] for shape in shapes]
         references.start(cursor)
-        cursor.execute(
-            f"INSERT INTO {table} ({', '.join(quote(c) for c in head_columns)}, {tails}) "
-            f"SELECT {heads_as}, {', '.join(f's.{quote(c)}' for c in shape_columns)} "
-            f"FROM unnest({arrays}, %s::int[]) WITH ORDINALITY AS k({heads_as}, shape, n) "
-            f"JOIN {staging} s ON s.shape = k.shape ORDER BY k.n, s.ordinal",
-            [
-                *(
-                    _array_parameter([head[index] for head in heads])
-                    for index in range(len(head_columns))
-                ),
-                _array_parameter([head[-1] for head in heads]),
-            ],
+        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            text: list[str] = []
+            for head in heads:
+                start = render(head[:-1]) + "\t"
+                text.extend(start + tail for tail in tails[head[-1]])
+                if len(text) >= 10_000:
+                    copy.write("".join(text))
+                    text.clear()
+            copy.write("".join(text))
+        return references.finish(cursor, written_later=written_later)
+
+
+class _CopyText:
+    """Values as one line of COPY's text format (without its end of line), each dumped by
+    psycopg as a COPY of them would dump it."""
+
+    _ESCAPES = str.maketrans(
+        {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\b": "\\b", "\v": "\\v", "\f": "\\f"}
+    )
+
+    def __init__(self, context) -> None:
+        self.transformer = Transformer(context)
+
+    def __call__(self, values: Sequence) -> str:
+        if all(type(value) is int or value is None for value in values):
+            return "\t".join("\\N" if value is None else str(value) for value in values)
+        dumped = self.transformer.dump_sequence(values, [PyFormat.TEXT] * len(values))
+        return "\t".join(
+            "\\N" if value is None else bytes(value).decode().translate(self._ESCAPES)
+            for value in dumped
         )
-        pending = references.finish(cursor, written_later=written_later)
-        cursor.execute(f"DROP TABLE {staging}")
-    return pending
 
 
 def create_instances(model, objs: list, *, connection=default_connection) -> list:
