@@ -21,7 +21,6 @@ from operator import itemgetter
 from django.conf import settings
 from django.db import connection as default_connection
 from django.db.models import Field, JSONField
-from psycopg.adapt import PyFormat, Transformer
 
 #: below this many rows PostgreSQL's own per-row checks cost less than the batch's queries
 BATCH_REFERENCE_CHECK_MIN_ROWS = 500
@@ -161,40 +160,24 @@ def insert_shaped(
     for index, column in enumerate(shape_columns):
         references.add_keys(column, (tail[index] for shape in shapes for tail in shape))
     with connection.cursor() as cursor:
-        render = _CopyText(cursor.cursor)
-        tails = [[render(tail) + "\n" for tail in shape] for shape in shapes]
         references.start(cursor)
         with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            text: list[str] = []
+            # psycopg's own COPY text, one row at a time (what ``write_row`` would send)
+            formatter = type(copy.formatter)(copy.formatter.transformer)
+
+            def render(values) -> bytes:
+                return bytes(formatter.write_row(values)) + bytes(formatter.end())
+
+            tails = [[render(tail) for tail in shape] for shape in shapes]
+            text: list[bytes] = []
             for head in heads:
-                start = render(head[:-1]) + "\t"
+                start = render(head[:-1])[:-1] + b"\t"  # its end of line dropped
                 text.extend(start + tail for tail in tails[head[-1]])
                 if len(text) >= 10_000:
-                    copy.write("".join(text))
+                    copy.write(b"".join(text))
                     text.clear()
-            copy.write("".join(text))
+            copy.write(b"".join(text))
         return references.finish(cursor, written_later=written_later)
-
-
-class _CopyText:
-    """Values as one line of COPY's text format (without its end of line), each dumped by
-    psycopg as a COPY of them would dump it."""
-
-    _ESCAPES = str.maketrans(
-        {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\b": "\\b", "\v": "\\v", "\f": "\\f"}
-    )
-
-    def __init__(self, context) -> None:
-        self.transformer = Transformer(context)
-
-    def __call__(self, values: Sequence) -> str:
-        if all(type(value) is int or value is None for value in values):
-            return "\t".join("\\N" if value is None else str(value) for value in values)
-        dumped = self.transformer.dump_sequence(values, [PyFormat.TEXT] * len(values))
-        return "\t".join(
-            "\\N" if value is None else bytes(value).decode().translate(self._ESCAPES)
-            for value in dumped
-        )
 
 
 def create_instances(model, objs: list, *, connection=default_connection) -> list:
