@@ -35,7 +35,6 @@ from collections import defaultdict
 from dataclasses import replace
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Exists, Max, OuterRef, Q
 
 from robinet.billing import engine, rerating
@@ -112,7 +111,7 @@ def _targets(run):
         .distinct()
     )
     clock_.lap("select")
-    prepare_estimates(period_end=period_end, contract_ids=ids)
+    prepare_estimates(period_end=period_end, entity=entity, cycle=cycle)
     clock_.lap("estimate (at proposal)")
     return iter(ids)
 
@@ -123,15 +122,14 @@ SHORTEST_DAYS = {"monthly": 28, "quarterly": 89, "semiannual": 181, "annual": 36
 PREPARE_BATCH = 5000
 
 
-def prepare_estimates(*, period_end: dt.date, contract_ids: list[int]) -> int:
-    """The estimates of the run's contracts in one call per period end, made at proposal
-    (METER-3).
+def prepare_estimates(*, period_end: dt.date, entity=None, cycle: str = "") -> int:
+    """The estimates of the whole run in one call per period end, made at proposal (METER-3).
 
     ``estimate_readings`` costs a few queries per kind of premises on every
     call, so a call per chunk dominated the run. Here the points not read
-    lately (one query over the run's contracts, in ``contract_ids``) are checked
-    exactly as a chunk would (:func:`create_estimates`); the chunks then find the
-    estimates in place and estimate only what this left (a catch-up period, say).
+    lately (one query per cycle) are checked exactly as a chunk would
+    (:func:`create_estimates`); the chunks then find the estimates in place
+    and estimate only what this left (a catch-up period, say).
     """
     not_read = Q(pk__in=[])
     for name, days in SHORTEST_DAYS.items():
@@ -142,19 +140,12 @@ def prepare_estimates(*, period_end: dt.date, contract_ids: list[int]) -> int:
             read_on__gt=period_end - dt.timedelta(days=days),
         ).filter(read_on__gt=OuterRef("start_date"))  # a move-in reading opens the contract
         not_read |= Q(billing_cycle=name) & ~Exists(recent)
-    if connection.vendor == "postgresql":
-        # The run's contracts as one array (a million of them at most), not found again
-        among, params = (
-            '"customers_contract"."id" = ANY(%s::bigint[])',
-            ["{" + ",".join(map(str, contract_ids)) + "}"],
-        )
-    else:
-        among, params = ids_in(Contract, "id", contract_ids), []
     candidates = list(
-        Contract.objects.filter(not_read)
-        .extra(where=[among], params=params)
+        contracts_due(period_end=period_end, entity=entity, cycle=cycle)
+        .filter(not_read)
         .order_by("pk")
         .values_list("pk", flat=True)
+        .distinct()
     )
     by_end: dict[dt.date, list[int]] = defaultdict(list)
     for i in range(0, len(candidates), PREPARE_BATCH):
