@@ -65,15 +65,16 @@ def test_pay_7_post_outside_a_transaction_opens_its_own(org):
 def test_pay_7_invoice_entries_staged_alike_write_what_stage_writes(org):
     """The billing run's path (``stage_invoice_entries``: bills priced alike share their
     lines' shape) writes the entries and lines that ``stage`` writes for each
-    ``invoice_entry``, in the same order, an entry without lines dropped as ``stage`` drops it."""
+    ``invoice_entry`` (invoices and credit notes), in the same order, an entry without lines
+    dropped as ``stage`` drops it."""
     accounts = [factories.person(org.centres[n % 2]) for n in range(3)]
     alike = [
         posting.invoice_third_parties(
             lines=[("water", "operator", Decimal("10.00")), ("water", "water_agency", amount)],
             vat=[(Decimal("5.5"), Decimal("0.55"))],
-            credit_note=False,
+            credit_note=credit_note,
         )
-        for amount in (Decimal("1.20"), Decimal("3.40"))
+        for amount, credit_note in ((Decimal("1.20"), False), (Decimal("3.40"), True))
     ]
     nothing = posting.invoice_third_parties(lines=[], vat=[], credit_note=False)
     invoices = [
@@ -101,7 +102,7 @@ def test_pay_7_invoice_entries_staged_alike_write_what_stage_writes(org):
             [
                 posting.invoice_entry(
                     number="", issue_date=ON, account_id=account_id, centre_id=centre_id,
-                    credit_note=False, third_parties=third_parties,
+                    credit_note=third_parties.credit_note, third_parties=third_parties,
                 )
                 for third_parties, account_id, centre_id in invoices
             ]
