@@ -201,12 +201,9 @@ def main() -> int:
     print(f"documents: {bills:,} invoices, {lines:,} lines, {items:,} open items, {held:,} held")
     print()
     phases = dict(runs.phase_seconds)
-    in_chunks = sum(
-        v for k, v in phases.items() if k not in ("select", "estimate (at proposal)", NUMBERS)
-    )
+    in_chunks = sum(v for k, v in phases.items() if k not in ("select", NUMBERS))
     framework = max(0.0, (elapsed - (proposed - started)) * args.processes - in_chunks)
-    at_proposal = phases.get("select", 0) + phases.get("estimate (at proposal)", 0)
-    rows = [("proposal: plan, commit", proposed - started - at_proposal)]
+    rows = [("proposal: plan, commit", proposed - started - phases.get("select", 0))]
     rows += [(name, seconds) for name, seconds in phases.items()]
     rows.append(("run framework (items, commits)", framework))
     for name, seconds in rows:

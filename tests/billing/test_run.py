@@ -8,6 +8,7 @@ import pytest
 from robinet.billing.models import HeldBill, Invoice
 from robinet.customers.models import Contract
 from robinet.ledger.models import OpenItem
+from robinet.metering.models import Reading
 from tests.billing import factories
 from tests.billing.conftest import occupied_point
 from tests.metering.factories import read
@@ -51,6 +52,44 @@ def test_bill_4_catch_up_period_by_period(org, tariff):
         (dt.date(2024, 7, 1), dt.date(2024, 12, 31), Decimal("30.000")),
         (dt.date(2025, 1, 1), dt.date(2025, 6, 30), Decimal("40.000")),
     ]
+
+
+def _unread_newcomers(centre, use):
+    """A point read all year and two newcomers not read since their first weeks: the
+    newcomers' estimates need the similar premises' average (METER-3)."""
+    _account, regular = occupied_point(centre, start=dt.date(2024, 1, 1), index="0", use=use)
+    read(regular, dt.date(2024, 7, 1), "90")
+    read(regular, dt.date(2025, 6, 20), "300")
+    newcomers = []
+    for volume in (9, 4):
+        _account, sp = occupied_point(centre, start=dt.date(2024, 10, 1), index="100", use=use)
+        read(sp, dt.date(2024, 10, 21), str(100 + volume))
+        newcomers.append(sp)
+    return newcomers
+
+
+def test_meter_3_bill_4_a_runs_estimates_do_not_depend_on_its_chunks(org, tariff):
+    """METER-3, BILL-4: the chunks estimate the points not read from the readings recorded
+    when the run was proposed, so that an estimate made by one chunk does not move the
+    similar premises' average of the next: one contract per chunk gives the estimates of
+    one chunk for all (and so would any number of workers)."""
+    one_by_one = _unread_newcomers(org.centres[0], "main_residence")
+    together = _unread_newcomers(org.centres[1], "secondary_residence")
+    first = factories.run(dt.date(2025, 6, 30), entity_code=org.centres[0].code, chunk_size=1)
+    second = factories.run(dt.date(2025, 6, 30), entity_code=org.centres[1].code, chunk_size=50)
+    assert (first.state, second.state) == ("done", "done")
+
+    def estimates(points):
+        return [
+            Reading.objects.get(service_point=sp, source="estimate", read_on=dt.date(2025, 6, 30))
+            for sp in points
+        ]
+
+    assert [(r.index, r.consumption) for r in estimates(one_by_one)] == [
+        (r.index, r.consumption) for r in estimates(together)
+    ]
+    assert all("similar_premises" in r.anomaly_detail for r in estimates(one_by_one))
+    assert Invoice.objects.filter(contract__service_point__in=one_by_one, estimated=True).count() == 2
 
 
 def test_bill_5_missing_tariff_is_held_with_its_reason(org, tariff):

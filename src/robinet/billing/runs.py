@@ -1,16 +1,17 @@
 """The billing run (BILL-4): a chunk of contracts loaded in a few queries, priced, issued.
 
-At proposal, the contracts due are selected and the estimates their
-periods need (METER-3) are made for the whole run, one call per period end
-(:func:`prepare_estimates`). Then each chunk (one transaction, see
-:mod:`robinet.core.runs`):
+At proposal, the contracts due are selected and the last reading recorded
+is noted: the basis of the run's estimates (METER-3, see
+:class:`~robinet.metering.selectors.EstimateBasis`). Then each chunk (one
+transaction, see :mod:`robinet.core.runs`):
 
 1. loads the contracts with their account, service point and meter, the
    periods already billed or held, the readings of the window (from
    ``LOOKBACK`` before the first day billed, the whole history where that
    is not enough), the pending anomalies, the social-tariff particularities,
    in one query each; the run's tariffs are parsed once per process;
-2. creates the estimates still missing (normally none), in one call;
+2. creates the estimates of the points not read (METER-3), in one call per
+   period end, the similar premises' averages read once per process;
 3. computes every due period of every contract with the pure engine, in
    order, stopping a contract at its first held period (BILL-5); a request
    already priced under the same tariffs reuses its bill (``engine.price``);
@@ -50,6 +51,7 @@ from robinet.customers.choices import ContractStatus, ParticularityKind
 from robinet.customers.models import Contract, Meter, Particularity
 from robinet.metering.choices import ReadingStatus
 from robinet.metering.models import AbnormalConsumptionNotice, Reading
+from robinet.metering.selectors import EstimateBasis, last_reading_id
 from robinet.organisation.models import Entity
 from robinet.tariffs.selectors import TariffCache
 
@@ -111,52 +113,10 @@ def _targets(run):
         .distinct()
     )
     clock_.lap("select")
-    prepare_estimates(period_end=period_end, entity=entity, cycle=cycle)
-    clock_.lap("estimate (at proposal)")
+    # The estimates are made by the chunks, from the readings recorded by now (METER-3).
+    run.parameters["estimate_basis"] = last_reading_id()
+    run.save(update_fields=["parameters"])
     return iter(ids)
-
-
-# Shortest period of each cycle: a point read within it before the period end
-# needs no estimate for its last period.
-SHORTEST_DAYS = {"monthly": 28, "quarterly": 89, "semiannual": 181, "annual": 365}
-PREPARE_BATCH = 5000
-
-
-def prepare_estimates(*, period_end: dt.date, entity=None, cycle: str = "") -> int:
-    """The estimates of the whole run in one call per period end, made at proposal (METER-3).
-
-    ``estimate_readings`` costs a few queries per kind of premises on every
-    call, so a call per chunk dominated the run. Here the points not read
-    lately (one query per cycle) are checked exactly as a chunk would
-    (:func:`create_estimates`); the chunks then find the estimates in place
-    and estimate only what this left (a catch-up period, say).
-    """
-    not_read = Q(pk__in=[])
-    for name, days in SHORTEST_DAYS.items():
-        recent = Reading.objects.filter(
-            service_point_id=OuterRef("service_point_id"),
-            status=ReadingStatus.VALID,
-            read_on__lte=period_end,
-            read_on__gt=period_end - dt.timedelta(days=days),
-        ).filter(read_on__gt=OuterRef("start_date"))  # a move-in reading opens the contract
-        not_read |= Q(billing_cycle=name) & ~Exists(recent)
-    candidates = list(
-        contracts_due(period_end=period_end, entity=entity, cycle=cycle)
-        .filter(not_read)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-        .distinct()
-    )
-    by_end: dict[dt.date, list[int]] = defaultdict(list)
-    for i in range(0, len(candidates), PREPARE_BATCH):
-        ids = candidates[i : i + PREPARE_BATCH]
-        facts = load_facts(ids, on=period_end)
-        plan = plan_periods(ids, facts, period_end=period_end)
-        if plan:
-            readings, _held = load_chunk_readings(plan, end=period_end)
-            for end, sp_ids in estimates_needed(plan, readings).items():
-                by_end[end] += sp_ids
-    return len(_estimate(by_end))
 
 
 # --- loading --------------------------------------------------------------------------------
@@ -471,18 +431,35 @@ def estimates_needed(plan, readings) -> dict[dt.date, list[int]]:
     return by_end
 
 
-def _estimate(by_end: dict[dt.date, list[int]]) -> list:
+def _estimate(by_end: dict[dt.date, list[int]], basis: EstimateBasis | None = None) -> list:
     from robinet.metering.services import estimate_readings
 
     created = []
     for end, sp_ids in by_end.items():
-        created += estimate_readings(actor=None, service_points=sorted(set(sp_ids)), at=end)
+        created += estimate_readings(
+            actor=None, service_points=sorted(set(sp_ids)), at=end, basis=basis
+        )
     return created
 
 
-def create_estimates(plan, readings) -> list:
+def create_estimates(plan, readings, basis: EstimateBasis | None = None) -> list:
     """Estimated readings at the end of the periods that have none (one call per end date)."""
-    return _estimate(estimates_needed(plan, readings))
+    return _estimate(estimates_needed(plan, readings), basis)
+
+
+_run_bases: dict[tuple, EstimateBasis] = {}
+
+
+def _estimate_basis(run) -> EstimateBasis | None:
+    """The run's estimate basis, its similar-premises totals read once in this process."""
+    through = run.parameters.get("estimate_basis") if run is not None else None
+    if through is None:
+        return None  # a simulation, or a run proposed before the basis was noted
+    key = (run.pk, through)
+    if key not in _run_bases:
+        _run_bases.clear()  # one run at a time per process is the common case
+        _run_bases[key] = EstimateBasis(through)
+    return _run_bases[key]
 
 
 def plan_periods(
@@ -538,7 +515,7 @@ def bill_contracts(
     earliest = min(periods[0].start for _, periods in plan)
     readings, held = load_chunk_readings(plan, end=period_end)
     clock_.lap("load")
-    _add_estimates(create_estimates(plan, readings), readings, held)
+    _add_estimates(create_estimates(plan, readings, _estimate_basis(run)), readings, held)
     clock_.lap("estimate")
     estimates = billed_estimates([f.contract_id for f, _ in plan])
     notices = dict(

@@ -330,32 +330,81 @@ def similar_premises_average(
 SimilarKey = tuple[str, str, int]
 
 
-def similar_premises_averages(
-    points: dict[int, SimilarKey], *, at: dt.date
-) -> dict[int, Decimal | None]:
-    """:func:`similar_premises_average` of many service points in two grouped queries.
+def similar_premises_totals(
+    *, at: dt.date, keys: set[SimilarKey] | None = None, readings_through: int | None = None
+) -> dict[SimilarKey, History]:
+    """Volume and days of the year's counting periods by kind of premises, in one grouped query.
 
-    ``points`` maps a service point to its kind of premises. The totals of each
-    kind over the year are read once; each point's own periods on a meter of that
-    diameter are then taken out, so that every point gets the average of the
-    *other* premises, exactly as the one-point query gives it.
+    ``keys``: only these kinds (all when None); ``readings_through``: only the
+    readings recorded up to that id (see :class:`EstimateBasis`).
     """
-    if not points:
-        return {}
-    keys = set(points.values())
     periods = counting_periods(start=at - YEAR, end=at).order_by()
-    kind = ("service_point__premises_use", "service_point__commune_insee", "meter__diameter_mm")
-    totals = {
-        (use, commune, diameter): History(volume, days)
-        for use, commune, diameter, volume, days in periods.filter(
+    if keys is not None:
+        periods = periods.filter(
             service_point__commune_insee__in={k[1] for k in keys},
             service_point__premises_use__in={k[0] for k in keys},
             meter__diameter_mm__in={k[2] for k in keys},
         )
-        .values_list(*kind)
+    if readings_through is not None:
+        periods = periods.filter(pk__lte=readings_through)
+    kind = ("service_point__premises_use", "service_point__commune_insee", "meter__diameter_mm")
+    return {
+        (use, commune, diameter): History(volume, days)
+        for use, commune, diameter, volume, days in periods.values_list(*kind)
         .annotate(volume=Sum("consumption"), days=Sum("days"))
         .values_list(*kind, "volume", "days")
     }
+
+
+class EstimateBasis:
+    """The readings a batch's estimates average similar premises from (METER-3).
+
+    A billing run estimates its points chunk by chunk, and an estimate is a
+    counting reading too: were the next chunk's averages to include the
+    estimates the previous one made, the bills would depend on the order the
+    chunks ran in (or on how many workers ran them). The basis is the readings
+    recorded when the run was proposed (ids up to ``readings_through``); their
+    totals by kind of premises are read once per date, on first use.
+    """
+
+    def __init__(self, readings_through: int) -> None:
+        self.readings_through = readings_through
+        self._totals: dict[dt.date, dict[SimilarKey, History]] = {}
+
+    def totals(self, at: dt.date) -> dict[SimilarKey, History]:
+        if at not in self._totals:
+            self._totals[at] = similar_premises_totals(
+                at=at, readings_through=self.readings_through
+            )
+        return self._totals[at]
+
+
+def last_reading_id() -> int:
+    """The id of the last reading recorded (0 when none): an :class:`EstimateBasis`."""
+    return Reading.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def similar_premises_averages(
+    points: dict[int, SimilarKey], *, at: dt.date, basis: EstimateBasis | None = None
+) -> dict[int, Decimal | None]:
+    """:func:`similar_premises_average` of many service points in two grouped queries.
+
+    ``points`` maps a service point to its kind of premises. The totals of each
+    kind over the year are read once (or taken from ``basis``); each point's
+    own periods on a meter of that diameter are then taken out, so that every
+    point gets the average of the *other* premises, exactly as the one-point
+    query gives it.
+    """
+    if not points:
+        return {}
+    through = basis.readings_through if basis is not None else None
+    if basis is not None:
+        totals = basis.totals(at)
+    else:
+        totals = similar_premises_totals(at=at, keys=set(points.values()))
+    periods = counting_periods(start=at - YEAR, end=at).order_by()
+    if through is not None:
+        periods = periods.filter(pk__lte=through)
     own = {
         (sp_id, diameter): History(volume, days)
         for sp_id, diameter, volume, days in periods.filter(service_point_id__in=list(points))

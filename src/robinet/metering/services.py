@@ -447,13 +447,18 @@ def anomaly_resolve(
 
 @transaction.atomic
 def estimate_readings(
-    *, actor, service_points: Iterable[ServicePoint | int], at: dt.date
+    *,
+    actor,
+    service_points: Iterable[ServicePoint | int],
+    at: dt.date,
+    basis: selectors.EstimateBasis | None = None,
 ) -> list[Reading]:
     """Estimated readings at ``at`` for meters not read (METER-3), in a few queries.
 
     From the service point's daily average over the last 12 months, else the
-    average of similar premises. Skips service points with no counting reading,
-    no meter in place or a live reading of their meter on that date.
+    average of similar premises (from the readings of ``basis``, when given:
+    a billing run's). Skips service points with no counting reading, no meter
+    in place or a live reading of their meter on that date.
     """
     ids = [sp if isinstance(sp, int) else sp.pk for sp in service_points]
     # A billing run asks for thousands of points: the ids go as one array (``_among``).
@@ -508,6 +513,7 @@ def estimate_readings(
             if not own_history_suffices(own)
         },
         at=at,
+        basis=basis,
     )
     now = clock.now()
     created: list[Reading] = []
