@@ -89,7 +89,9 @@ def test_meter_3_bill_4_a_runs_estimates_do_not_depend_on_its_chunks(org, tariff
         (r.index, r.consumption) for r in estimates(together)
     ]
     assert all("similar_premises" in r.anomaly_detail for r in estimates(one_by_one))
-    assert Invoice.objects.filter(contract__service_point__in=one_by_one, estimated=True).count() == 2
+    assert (
+        Invoice.objects.filter(contract__service_point__in=one_by_one, estimated=True).count() == 2
+    )
 
 
 def test_bill_5_missing_tariff_is_held_with_its_reason(org, tariff):
