@@ -323,4 +323,12 @@ class JournalLine(AppendOnlyModel):
                 name="journal_line_one_side",
             ),
         ]
-        indexes = [models.Index(fields=["ledger_account", "entry"])]
+        indexes = [
+            # The journal's search by account is a prefix ("654", "4111"): under any
+            # collation but "C" only the pattern operators let it use an index.
+            models.Index(
+                fields=["ledger_account", "entry"],
+                name="journal_line_account_prefix",
+                opclasses=["varchar_pattern_ops", "int8_ops"],
+            )
+        ]
