@@ -76,3 +76,42 @@ def test_bill_1c_not_on_an_estimate_nor_mid_year():
     second = _bill(BillingPeriod(dt.date(2024, 7, 1), dt.date(2024, 12, 31)), readings)
     assert rerating.rerate(FACTS, second, prior=[_prior(first)], tariffs=[TARIFF]) is second
     assert rerating.rerate(FACTS, first, prior=[], tariffs=[TARIFF]) is first
+
+
+def test_bill_1c_contracts_billed_alike_share_their_yearly_bill():
+    """BILL-1c: the re-rating is memoised like the engine's pricing: the same year and the
+    same interim lines (equal, not the same objects: each contract's are read from the
+    database) give the very bill ``pricing.rerate_year`` makes, computed once."""
+    readings = [
+        _reading(1, dt.date(2024, 1, 1), "100", "0", source="move_in"),
+        _reading(2, dt.date(2024, 6, 30), "140", "40"),
+        _reading(3, dt.date(2024, 12, 31), "150", "10"),
+    ]
+    first = _bill(BillingPeriod(dt.date(2024, 1, 1), dt.date(2024, 6, 30)), readings)
+    second = _bill(BillingPeriod(dt.date(2024, 7, 1), dt.date(2024, 12, 31)), readings)
+    copied = rerating.PriorBill(
+        first.period.start,
+        first.period.end,
+        first.volume.volume,
+        tuple(rerating.prior_line(_stored(line)) for line in first.bill.lines),
+    )
+    one = rerating.rerate(FACTS, second, prior=[_prior(first)], tariffs=[TARIFF])
+    other = rerating.rerate(FACTS, second, prior=[copied], tariffs=[TARIFF])
+    assert other.bill is one.bill
+    assert other.tariff_periods is one.tariff_periods
+    request = rerating.pricing.BillRequest(
+        dt.date(2024, 1, 1),
+        dt.date(2024, 12, 31),
+        Decimal(50),
+        15,
+        services=engine.services_of(FACTS),
+    )
+    assert one.bill == rerating.pricing.rerate_year([TARIFF], request, first.bill.lines)
+
+
+def _stored(line):
+    """A line as the database gives it back (:data:`rerating.PRIOR_LINE_FIELDS`)."""
+    return tuple(
+        getattr(line, "kind" if name == "component_kind" else name)
+        for name in rerating.PRIOR_LINE_FIELDS
+    )

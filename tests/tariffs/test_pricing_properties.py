@@ -216,6 +216,30 @@ def test_rerating_a_year_billed_in_interims_gives_the_yearly_bill_bill_1c(
     assert rerated.total_incl_vat == rerated.total_excl_vat + rerated.total_vat
 
 
+@given(
+    st.sampled_from([2026, 2027]),
+    st.integers(min_value=1, max_value=364),
+    st.lists(volumes, min_size=3, max_size=3),
+    st.sampled_from(["line", "total", "unit_price_incl_vat"]),
+)
+def test_rerating_with_the_year_already_priced_is_the_same_bill_bill_1c(year, cut, parts, rounding):
+    """BILL-1c: the run prices the year through its memo and hands it over
+    (``year=``); the re-rated bill is the one ``rerate_year`` makes on its own —
+    across a tariff change (1 July 2026), a season and every rounding convention."""
+    tariffs = _tariffs(rounding)
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    middle = first + dt.timedelta(days=cut)
+    interims = [
+        price(tariffs, BillRequest(first, middle - dt.timedelta(days=1), parts[0], 15)),
+        price(tariffs, BillRequest(middle, last, parts[1], 15)),
+    ]
+    billed = [ln for bill in interims for ln in bill.lines]
+    year_request = BillRequest(first, last, parts[0] + parts[1] + parts[2], 15)
+    alone = rerate_year(tariffs, year_request, billed)
+    handed = rerate_year(tariffs, year_request, billed, year=price(tariffs, year_request))
+    assert handed == alone
+
+
 def test_decimal_context_is_untouched():
     assert decimal.getcontext().prec == 28
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from robinet.billing.engine import ContractFacts, Outcome, services_of, tariff_periods
+from robinet.billing.engine import ContractFacts, Outcome, price, services_of, tariff_periods
 from robinet.tariffs import pricing
 
 
@@ -68,9 +68,9 @@ def rerate(
         social=facts.social,
         services=services_of(facts),
     )
-    already = [line for p in prior for line in p.lines]
+    already = tuple(line for p in prior for line in p.lines)
     try:
-        bill = pricing.rerate_year(tariffs, request, already)
+        bill, periods = rerate_year(tariffs, request, already)
     except pricing.PricingError as exc:
         return replace(outcome, reasons=(("pricing_error", exc.message),))
     reasons = ()
@@ -82,24 +82,59 @@ def rerate(
                 "à vérifier avant un avoir",
             ),
         )
-    return replace(outcome, bill=bill, reasons=reasons, tariff_periods=tariff_periods(bill))
+    return replace(outcome, bill=bill, reasons=reasons, tariff_periods=periods)
 
 
-def prior_line(row) -> pricing.Line:
-    """A stored invoice line back as the engine's line (for the deductions)."""
-    return pricing.Line(
-        component_code=row.component_code,
-        label=row.label,
-        service=row.service,
-        beneficiary=row.beneficiary,
-        kind=row.component_kind,
-        tariff_code=row.tariff_code,
-        period_start=row.period_start,
-        period_end=row.period_end,
-        quantity=row.quantity,
-        unit=row.unit,
-        unit_price=row.unit_price,
-        amount_excl_vat=row.amount_excl_vat,
-        vat_rate=row.vat_rate,
-        block=row.block,
-    )
+# Re-rating memo, as the engine's pricing memo (``engine._MEMO``): contracts of a
+# zone that consumed the same volumes over the year were billed the same interim
+# lines and get the same yearly bill. ``pricing.rerate_year`` is pure and its Bill
+# immutable; keyed by the identity of the tariff objects (kept alive by the entry),
+# the year's request and the lines already billed (compared by value).
+_MEMO: dict[tuple, tuple] = {}
+MEMO_LIMIT = 50_000
+
+
+def rerate_year(
+    tariffs: Sequence[pricing.TariffVersion],
+    request: pricing.BillRequest,
+    already: tuple[pricing.Line, ...],
+) -> tuple[pricing.Bill, tuple[dict, ...]]:
+    """``pricing.rerate_year`` and the bill's tariff periods, memoised (see ``_MEMO``);
+    the year itself priced through the engine's memo (the same year's volume recurs
+    with other interim bills)."""
+    key = (tuple(map(id, tariffs)), request, already)
+    hit = _MEMO.get(key)
+    if hit is not None:
+        return hit[1], hit[2]
+    year, _periods = price(tariffs, request)
+    bill = pricing.rerate_year(tariffs, request, already, year=year)
+    periods = tariff_periods(bill)
+    if len(_MEMO) >= MEMO_LIMIT:
+        _MEMO.clear()
+    _MEMO[key] = (tuple(tariffs), bill, periods)
+    return bill, periods
+
+
+#: the columns of a stored invoice line that :func:`prior_line` reads, in its order
+PRIOR_LINE_FIELDS = (
+    "component_code",
+    "label",
+    "service",
+    "beneficiary",
+    "component_kind",
+    "tariff_code",
+    "period_start",
+    "period_end",
+    "quantity",
+    "unit",
+    "unit_price",
+    "amount_excl_vat",
+    "vat_rate",
+    "block",
+)
+
+
+def prior_line(values: Sequence) -> pricing.Line:
+    """A stored invoice line (its :data:`PRIOR_LINE_FIELDS`) back as the engine's line
+    (for the deductions)."""
+    return pricing.Line(*values)

@@ -371,10 +371,18 @@ def load_year_bills(plan) -> dict[int, list[PriorBill]]:
         if start.year >= wanted[contract_id]:
             latest.setdefault((contract_id, start), (pk, contract_id, start, end, volume))
     lines: dict[int, list] = defaultdict(list)
-    for line in InvoiceLine.objects.filter(
-        invoice_id__in=[row[0] for row in latest.values()]
-    ).order_by("invoice_id", "position"):
-        lines[line.invoice_id].append(rerating.prior_line(line))
+    # Bills priced alike have the same lines: each distinct line is made once.
+    made: dict[tuple, rerating.pricing.Line] = {}
+    for invoice_id, *values in (
+        InvoiceLine.objects.filter(invoice_id__in=[row[0] for row in latest.values()])
+        .order_by("invoice_id", "position")
+        .values_list("invoice_id", *rerating.PRIOR_LINE_FIELDS)
+    ):
+        key = tuple(values)
+        line = made.get(key)
+        if line is None:
+            line = made[key] = rerating.prior_line(key)
+        lines[invoice_id].append(line)
     found: dict[int, list[PriorBill]] = defaultdict(list)
     for pk, contract_id, start, end, volume in latest.values():
         found[contract_id].append(PriorBill(start, end, volume, tuple(lines[pk])))

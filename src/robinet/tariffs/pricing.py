@@ -41,6 +41,7 @@ Every amount is a ``Decimal``; every rounding of money goes through
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
@@ -804,6 +805,7 @@ def price(tariffs: Sequence[TariffVersion], request: BillRequest) -> Bill:
     return _totals(lines, request.volume, mode, _periods(segments))
 
 
+@functools.lru_cache(maxsize=20_000)  # pure: the same interim lines recur from bill to bill
 def _deduction(line: Line) -> Line:
     start = line.period_start.strftime("%d/%m/%Y")
     end = line.period_end.strftime("%d/%m/%Y")
@@ -824,6 +826,8 @@ def rerate_year(
     tariffs: Sequence[TariffVersion],
     request_for_the_year: BillRequest,
     already_billed: Sequence[Line],
+    *,
+    year: Bill | None = None,
 ) -> Bill:
     """BILL-1c: the yearly bill on a real reading re-rates the whole year.
 
@@ -834,7 +838,8 @@ def rerate_year(
     and amounts negated, same unit and block). VAT is computed per rate on the
     net lines, so the totals are the difference. ``volume``, ``fixed_incl_vat``
     and the prices per m³ and per litre are those of the whole year (BILL-8
-    mentions for the year), not of the difference.
+    mentions for the year), not of the difference. ``year``: the year already
+    priced (``price(tariffs, request_for_the_year)``), when the caller has it.
     """
     request = request_for_the_year
     for line in already_billed:
@@ -844,10 +849,12 @@ def rerate_year(
                 f"{line.component_code} {line.period_start}–{line.period_end} hors de "
                 f"{request.period_start}–{request.period_end}",
             )
-    lines, mode, segments = _price_lines(tariffs, request)
-    year = _totals(lines, request.volume, mode, _periods(segments))
+    if year is None:
+        year = price(tariffs, request)
+    by_code = {version.code: version for version in tariffs}
+    versions = [by_code[period.tariff_code] for period in year.periods]
+    mode = versions[-1].rounding
     deductions = [_deduction(ln) for ln in already_billed]
-    versions = [s.version for s in segments]
     net = _totals(_order([*year.lines, *deductions], versions), request.volume, mode, year.periods)
     return replace(
         net,
