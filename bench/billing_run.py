@@ -4,6 +4,7 @@
     uv run python bench/billing_run.py --customers 100000 --database postgres   # PostgreSQL
     uv run python bench/billing_run.py --customers 1000000 --database postgres
     uv run python bench/billing_run.py --customers 20000 --profile              # cProfile top 30
+    uv run python bench/billing_run.py --customers 100000 --year-end            # then December
 
 Builds a throwaway database (``bench/_setup.py``), generates the demo utility
 with two years of readings (``robinet.demo.generator``, reference date fixed),
@@ -12,7 +13,8 @@ earlier billing (``robinet.demo.billing``), then times one billing run for the
 period ending ``--period-end`` (default 2025-06-30): proposal (selection of the
 contracts due, chunk plan) and execution (load, estimates, pricing and controls,
 issue of invoices, lines and open items). Prints bills per second, the counts
-and the time of each phase. Not a test: figures depend on the machine.
+and the time of each phase. ``--year-end`` then times the run to 31 December,
+whose bills close the year and re-rate it (BILL-1c). Not a test: figures depend on the machine.
 """
 
 import argparse
@@ -124,19 +126,8 @@ def _cpu_seconds() -> tuple[float, float | None]:
     return python, (sum(ticks) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
-    parser.add_argument("--period-end", type=dt.date.fromisoformat, default=dt.date(2025, 6, 30))
-    parser.add_argument("--chunk-size", type=int, default=None, help="default: the run's")
-    parser.add_argument("--profile", action="store_true", help="cProfile the run (slower)")
-    parser.add_argument("--processes", type=int, default=1, help="chunks in N processes")
-    parser.add_argument("--queries", action="store_true", help="time the SQL statements")
-    parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
-    args = parser.parse_args()
-
-    url = setup_database(args.database, "robinet_bench_billing", keep=args.keep)
+def _run_and_report(args, period_end: dt.date) -> None:
+    """Time one billing run for ``period_end`` and print its figures."""
     from django.db import connection
 
     from robinet.billing import runs
@@ -146,10 +137,6 @@ def main() -> int:
     from robinet.core.runs import InProcessExecutor
     from robinet.ledger.models import OpenItem
 
-    print(f"database: {connection.vendor} ({url})")
-    billing_utility(args.customers, TODAY)
-
-    _time_number_waits(runs)
     params = {"chunk_size": args.chunk_size} if args.chunk_size else {}
     profiler = cProfile.Profile() if args.profile else None
     runs.phase_seconds.clear()
@@ -171,8 +158,8 @@ def main() -> int:
         profiler.enable()
     run = billing_run_create(
         actor=None,
-        period_end=args.period_end,
-        issue_date=args.period_end + dt.timedelta(days=5),
+        period_end=period_end,
+        issue_date=period_end + dt.timedelta(days=5),
         **params,
     )
     proposed = time.perf_counter()
@@ -235,6 +222,39 @@ def main() -> int:
         out.write("\n")
         pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)
         print(out.getvalue())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--period-end", type=dt.date.fromisoformat, default=dt.date(2025, 6, 30))
+    parser.add_argument("--chunk-size", type=int, default=None, help="default: the run's")
+    parser.add_argument("--profile", action="store_true", help="cProfile the run (slower)")
+    parser.add_argument("--processes", type=int, default=1, help="chunks in N processes")
+    parser.add_argument("--queries", action="store_true", help="time the SQL statements")
+    parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
+    parser.add_argument(
+        "--year-end", action="store_true", help="then time the run closing the year (BILL-1c)"
+    )
+    args = parser.parse_args()
+
+    url = setup_database(args.database, "robinet_bench_billing", keep=args.keep)
+    from django.db import connection
+
+    from robinet.billing import runs
+
+    print(f"database: {connection.vendor} ({url})")
+    billing_utility(args.customers, TODAY)
+
+    _time_number_waits(runs)
+    _run_and_report(args, args.period_end)
+    if args.year_end:
+        # BILL-1c: the bill closing the year re-rates it (the year priced again, the
+        # interim lines deducted): the run a utility waits for at year end.
+        print()
+        print(f"year-closing run (BILL-1c) to {dt.date(args.period_end.year, 12, 31)}:")
+        _run_and_report(args, dt.date(args.period_end.year, 12, 31))
     connection.close()
     return 0
 
