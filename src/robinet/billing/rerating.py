@@ -91,7 +91,7 @@ def rerate(
 # immutable; keyed by the identity of the tariff objects (kept alive by the entry),
 # the year's request and the lines already billed (compared by value).
 _MEMO: dict[tuple, tuple] = {}
-MEMO_LIMIT = 50_000
+MEMO_LIMIT = 20_000  # yearly bills carry about three times the lines
 
 
 def rerate_year(
