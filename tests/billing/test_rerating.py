@@ -42,6 +42,14 @@ def _prior(outcome):
     )
 
 
+# A summer-heavy year: 40 m³ in the first half, 10 in the second.
+SUMMER_HEAVY = [
+    _reading(1, dt.date(2024, 1, 1), "100", "0", source="move_in"),
+    _reading(2, dt.date(2024, 6, 30), "140", "40"),
+    _reading(3, dt.date(2024, 12, 31), "150", "10"),
+]
+
+
 def test_bill_1c_yearly_bill_charges_the_year_at_annual_bounds():
     """A summer-heavy year: 40 m³ in the first half, 10 in the second.
 
@@ -49,11 +57,7 @@ def test_bill_1c_yearly_bill_charges_the_year_at_annual_bounds():
     the year's 50 m³ at the annual bounds is 30 at the low price and 20 at the
     high one. Interim + yearly = the direct yearly bill (excl. VAT).
     """
-    readings = [
-        _reading(1, dt.date(2024, 1, 1), "100", "0", source="move_in"),
-        _reading(2, dt.date(2024, 6, 30), "140", "40"),
-        _reading(3, dt.date(2024, 12, 31), "150", "10"),
-    ]
+    readings = SUMMER_HEAVY
     first = _bill(BillingPeriod(dt.date(2024, 1, 1), dt.date(2024, 6, 30)), readings)
     second = _bill(BillingPeriod(dt.date(2024, 7, 1), dt.date(2024, 12, 31)), readings)
     yearly = rerating.rerate(FACTS, second, prior=[_prior(first)], tariffs=[TARIFF])
@@ -82,11 +86,7 @@ def test_bill_1c_contracts_billed_alike_share_their_yearly_bill():
     """BILL-1c: the re-rating is memoised like the engine's pricing: the same year and the
     same interim lines (equal, not the same objects: each contract's are read from the
     database) give the very bill ``pricing.rerate_year`` makes, computed once."""
-    readings = [
-        _reading(1, dt.date(2024, 1, 1), "100", "0", source="move_in"),
-        _reading(2, dt.date(2024, 6, 30), "140", "40"),
-        _reading(3, dt.date(2024, 12, 31), "150", "10"),
-    ]
+    readings = SUMMER_HEAVY
     first = _bill(BillingPeriod(dt.date(2024, 1, 1), dt.date(2024, 6, 30)), readings)
     second = _bill(BillingPeriod(dt.date(2024, 7, 1), dt.date(2024, 12, 31)), readings)
     copied = rerating.PriorBill(
@@ -110,8 +110,8 @@ def test_bill_1c_contracts_billed_alike_share_their_yearly_bill():
 
 
 def _stored(line):
-    """A line as the database gives it back (:data:`rerating.PRIOR_LINE_FIELDS`)."""
+    """A line as the database gives it back (:data:`rerating.PRICED_LINE_FIELDS`)."""
     return tuple(
         getattr(line, "kind" if name == "component_kind" else name)
-        for name in rerating.PRIOR_LINE_FIELDS
+        for name in rerating.PRICED_LINE_FIELDS
     )

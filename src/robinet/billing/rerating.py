@@ -115,8 +115,9 @@ def rerate_year(
     return bill, periods
 
 
-#: the columns of a stored invoice line that :func:`prior_line` reads, in its order
-PRIOR_LINE_FIELDS = (
+#: the columns of a stored invoice line that carry the engine's line (``pricing.Line``),
+#: in its order: what :func:`prior_line` reads back, what a credit note copies
+PRICED_LINE_FIELDS = (
     "component_code",
     "label",
     "service",
@@ -135,6 +136,6 @@ PRIOR_LINE_FIELDS = (
 
 
 def prior_line(values: Sequence) -> pricing.Line:
-    """A stored invoice line (its :data:`PRIOR_LINE_FIELDS`) back as the engine's line
+    """A stored invoice line (its :data:`PRICED_LINE_FIELDS`) back as the engine's line
     (for the deductions)."""
     return pricing.Line(*values)

@@ -376,7 +376,7 @@ def load_year_bills(plan) -> dict[int, list[PriorBill]]:
     for invoice_id, *values in (
         InvoiceLine.objects.filter(invoice_id__in=[row[0] for row in latest.values()])
         .order_by("invoice_id", "position")
-        .values_list("invoice_id", *rerating.PRIOR_LINE_FIELDS)
+        .values_list("invoice_id", *rerating.PRICED_LINE_FIELDS)
     ):
         key = tuple(values)
         line = made.get(key)

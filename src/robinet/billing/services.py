@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from robinet.billing import engine, runs
+from robinet.billing import engine, rerating, runs
 from robinet.billing.choices import BILL_KINDS, HeldBillStatus, InvoiceKind, Series
 from robinet.billing.models import HeldBill, Invoice, InvoiceLine
 from robinet.billing.periods import BillingPeriod
@@ -37,6 +37,12 @@ from robinet.organisation.models import Entity
 from robinet.organisation.roles import Perm
 from robinet.tariffs.pricing import bill_to_dict
 from robinet.tariffs.selectors import TariffCache
+
+#: what a credit note's line copies from the line it credits (its quantity and
+#: amount are the credited part, negated)
+CREDITED_LINE_FIELDS = tuple(
+    f for f in rerating.PRICED_LINE_FIELDS if f not in ("quantity", "amount_excl_vat")
+)
 
 
 def _require(actor, perm: str, entity: Entity | None = None) -> None:
@@ -396,23 +402,7 @@ def credit_note_issue(
             credits_position=line.position,
             quantity=quantity,
             amount_excl_vat=amount,
-            **{
-                f: getattr(line, f)
-                for f in (
-                    "component_code",
-                    "label",
-                    "service",
-                    "beneficiary",
-                    "component_kind",
-                    "tariff_code",
-                    "period_start",
-                    "period_end",
-                    "unit",
-                    "unit_price",
-                    "vat_rate",
-                    "block",
-                )
-            },
+            **{f: getattr(line, f) for f in CREDITED_LINE_FIELDS},
         )  # fmt: skip
         for position, (line, quantity, amount) in enumerate(left, start=1)
     )

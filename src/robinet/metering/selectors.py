@@ -397,14 +397,12 @@ def similar_premises_averages(
     """
     if not points:
         return {}
-    through = basis.readings_through if basis is not None else None
-    if basis is not None:
-        totals = basis.totals(at)
-    else:
-        totals = similar_premises_totals(at=at, keys=set(points.values()))
     periods = counting_periods(start=at - YEAR, end=at).order_by()
-    if through is not None:
-        periods = periods.filter(pk__lte=through)
+    if basis is None:
+        totals = similar_premises_totals(at=at, keys=set(points.values()))
+    else:
+        totals = basis.totals(at)
+        periods = periods.filter(pk__lte=basis.readings_through)
     own = {
         (sp_id, diameter): History(volume, days)
         for sp_id, diameter, volume, days in periods.filter(service_point_id__in=list(points))
