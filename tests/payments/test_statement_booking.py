@@ -60,8 +60,9 @@ def two_sets(org, tariff):
 
 
 def statement_for(accounts, statement_id: str) -> bytes:
-    """Credits interleaved so that an account's credits fall in different small chunks:
-    invoice references, customer numbers (a part payment, an overpayment), one unmatched."""
+    """Credits of an account interleaved with others' in the file (the run books them by
+    account: chunks of 1 and 3 still split an account's credits): invoice references,
+    customer numbers (a part payment, an overpayment), one unmatched."""
     a0, a1, a2, a3 = accounts
     (a0_1, a0_2), (a2_1, _a2_2) = invoices(a0), invoices(a2)
     return camt(
@@ -161,6 +162,25 @@ def assert_booked_once(outcome) -> None:
         assert Payment.objects.filter(external_reference=entry.reference).count() == 1
 
 
+@pytest.mark.django_db
+def test_pay5_the_run_books_an_accounts_credits_together(two_sets, cashier):
+    """PAY-5: the import numbers the matched entries by account (the run takes them in id
+    order: an account's credits in one chunk, concurrent chunks on disjoint accounts), the
+    unmatched ones after them; the statement still lists its lines in the file's order."""
+    _one, chunked = two_sets
+    outcome = import_set(chunked, "REL-B", cashier, wait=False, executor=Partial(0))
+    entries = list(StatementEntry.objects.filter(statement__in=outcome.statements).order_by("pk"))
+    matched = [e for e in entries if e.status == EntryStatus.MATCHED]
+    assert len({e.account_id for e in matched}) < len(matched)  # an account pays twice
+    assert [(e.account_id, e.line) for e in matched] == sorted(
+        (e.account_id, e.line) for e in matched
+    )
+    assert entries[len(matched) :] == [e for e in entries if e.status != EntryStatus.MATCHED]
+    lines = [e.line for e in selectors.statement_entries(statement=outcome.statements[0])]
+    assert lines == sorted(lines)
+    assert len(lines) == 7
+
+
 class Partial:
     """An executor that processes the first ``chunks`` chunks and then dies (no finish)."""
 
@@ -199,17 +219,17 @@ def test_pay5_a_failing_chunk_then_resume_books_each_credit_once(two_sets, cashi
     rest, each credit exactly once, as an uninterrupted run would."""
     one, chunked = two_sets
     import_set(one, "REL-A", cashier)
-    real = statement_booking.book_payments
+    real = statement_booking.stage_payments
     calls = {"n": 0}
 
     def flaky(payments, **kwargs):
         calls["n"] += 1
         if calls["n"] == 2:
-            real(payments, **kwargs)  # written, then rolled back with the chunk
+            real(payments, **kwargs).write()  # written, then rolled back with the chunk
             raise OperationalError("disque plein")
         return real(payments, **kwargs)
 
-    monkeypatch.setattr(statement_booking, "book_payments", flaky)
+    monkeypatch.setattr(statement_booking, "stage_payments", flaky)
     outcome = import_set(chunked, "REL-B", cashier, chunk_size=2)
     run = BatchRun.objects.get(pk=outcome.run_id)
     assert run.state == RunState.FAILED
@@ -250,21 +270,21 @@ def test_pay5_a_crash_after_some_chunks_then_resume_completes_identically(two_se
 
 
 class Refusing:
-    """``book_payments`` that refuses any batch paying ``account``, after writing it (as a
+    """``stage_payments`` that refuses any batch paying ``account``, after writing it (as a
     database constraint would, mid-way): what it wrote must be rolled back. Records the
     size of each batch it was given."""
 
     def __init__(self, account) -> None:
         self.account_id = account.pk
         self.calls: list[int] = []
-        self.real = statement_booking.book_payments
+        self.real = statement_booking.stage_payments
 
     def __call__(self, payments, **kwargs):
         self.calls.append(len(payments))
-        ids = self.real(payments, **kwargs)
+        staged = self.real(payments, **kwargs)
         if any(p.account_id == self.account_id for p in payments):
             raise IntegrityError("contrainte « payment_amount_positive » violée")
-        return ids
+        return staged
 
 
 def assert_ledger_holds() -> None:
@@ -284,7 +304,7 @@ def test_pay5_a_credit_that_cannot_be_booked_goes_to_the_worklist_on_suspense(
     _one, chunked = two_sets
     refused = chunked[3]  # one credit of 7,00 €, the last one
     refusing = Refusing(refused)
-    monkeypatch.setattr(statement_booking, "book_payments", refusing)
+    monkeypatch.setattr(statement_booking, "stage_payments", refusing)
 
     outcome = import_set(chunked, "REL-B", cashier)
 
@@ -338,7 +358,7 @@ def test_pay5_resume_after_a_failed_chunk_keeps_the_credit_not_booked_in_the_wor
             raise OperationalError("disque plein")  # the first chunk fails whole
         return refusing(payments, **kwargs)
 
-    monkeypatch.setattr(statement_booking, "book_payments", flaky)
+    monkeypatch.setattr(statement_booking, "stage_payments", flaky)
     outcome = import_set(chunked, "REL-B", cashier, chunk_size=2)
     run = BatchRun.objects.get(pk=outcome.run_id)
     assert run.state == RunState.FAILED
@@ -370,14 +390,14 @@ def test_pay5_a_chunk_without_failure_is_booked_in_one_call(
     """PAY-5: when nothing fails, each chunk books all its credits in one batch (the entry
     by entry path is only the fallback), and nothing goes to the worklist."""
     _one, chunked = two_sets
-    real = statement_booking.book_payments
+    real = statement_booking.stage_payments
     sizes: list[int] = []
 
     def counting(payments, **kwargs):
         sizes.append(len(payments))
         return real(payments, **kwargs)
 
-    monkeypatch.setattr(statement_booking, "book_payments", counting)
+    monkeypatch.setattr(statement_booking, "stage_payments", counting)
     outcome = import_set(chunked, "REL-B", cashier, chunk_size=chunk_size)
     assert sizes == calls
     assert (outcome.booked, outcome.to_book, outcome.unallocated) == (6, 0, 1)
@@ -554,7 +574,7 @@ def test_pay5_command_prints_the_run_and_resume_finishes_it(billed, tmp_path, ca
             credit(second.total_incl_vat, remittance=second.number),
         )
     )
-    real = statement_booking.book_payments
+    real = statement_booking.stage_payments
     calls = {"n": 0}
 
     def flaky(payments, **kwargs):
@@ -563,7 +583,7 @@ def test_pay5_command_prints_the_run_and_resume_finishes_it(billed, tmp_path, ca
             raise OperationalError("disque plein")
         return real(payments, **kwargs)
 
-    monkeypatch.setattr(statement_booking, "book_payments", flaky)
+    monkeypatch.setattr(statement_booking, "stage_payments", flaky)
     with pytest.raises(CommandError, match="robinet bank resume") as failed:
         call_command("bank", "import", str(path), "--chunk-size", "1")
     assert failed.value.returncode == 3

@@ -163,6 +163,10 @@ def treasury_role(means: str) -> str:
     return f"treasury.{means}"
 
 
+def payment_label(number: str, *, reversal: bool = False) -> str:
+    return ("Annulation règlement " if reversal else "Règlement ") + number
+
+
 def payment_entry(
     *,
     number: str,
@@ -193,7 +197,7 @@ def payment_entry(
         journal=journal,
         entry_date=received_on,
         piece_ref=number,
-        label=label or ("Annulation règlement " if reversal else "Règlement ") + number,
+        label=label or payment_label(number, reversal=reversal),
         centre_id=centre_id,
         event="payment_reversal" if reversal else "payment",
         lines=acc.specs(),

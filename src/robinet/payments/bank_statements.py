@@ -424,15 +424,16 @@ def statement_import(
                 import_file=record, **_statement_fields(record, parsed, now, user)
             )
             stored.append(statement)
-            entry_ids = iter(allocate_ids(StatementEntry, len(parsed.credits)))
+            first = position
+            position += len(parsed.credits)
+            entry_ids = _booking_order_ids(decisions[first:position])
             rows, waiting = [], []
-            for credit in parsed.credits:
-                decision = decisions[position]
-                position += 1
+            for offset, credit in enumerate(parsed.credits):
+                decision = decisions[first + offset]
                 in_suspense = not decision.booked and suspense_centre is not None
                 rows.append(
                     (
-                        next(entry_ids), statement.pk, credit.line, credit.reference,
+                        entry_ids[offset], statement.pk, credit.line, credit.reference,
                         credit.amount, credit.booked_on, credit.value_date, credit.debtor_name,
                         credit.debtor_iban, credit.remittance, credit.end_to_end_id,
                         EntryStatus.MATCHED.value if decision.booked
@@ -485,6 +486,23 @@ def statement_import(
     outcome = import_outcome(stored, run)
     ImportFile.objects.filter(pk=record.pk).update(outcome=outcome.as_dict())
     return outcome
+
+
+def _booking_order_ids(decisions: Sequence[rule.Decision]) -> list[int]:
+    """Fresh ids for a statement's entries (in file order), the matched ones numbered
+    first, by account: the booking run takes them in id order, so an account's credits fall
+    in one chunk and chunks on several processes lock disjoint accounts' open items
+    instead of waiting for each other's commit. The others keep the file's order (the
+    statement's lines are shown by ``line``)."""
+    fresh = iter(allocate_ids(StatementEntry, len(decisions)))
+    order = sorted(
+        range(len(decisions)),
+        key=lambda n: (0, decisions[n].account_id, n) if decisions[n].booked else (1, 0, n),
+    )
+    ids = [0] * len(decisions)
+    for n in order:
+        ids[n] = next(fresh)
+    return ids
 
 
 def import_outcome(statements: list[BankStatement], run=None) -> ImportOutcome:

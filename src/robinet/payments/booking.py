@@ -144,19 +144,85 @@ def book_payments(
 
     The caller has validated them (amounts positive and rounded, means known).
     """
-    if not payments:
-        return []
+    return stage_payments(payments, actor=actor, allocate=allocate).write()
+
+
+@dataclass
+class StagedPayments:
+    """Payments allocated and spread, their allocations, shares and journal lines written,
+    waiting for their numbers (:func:`stage_payments`)."""
+
+    payments: Sequence[IncomingPayment]
+    ids: list[int]  # the payments' ids, known before they are written
+    item_ids: list[int]
+    credit_open: list[Decimal]
+    actor_id: int | None
+    now: dt.datetime
+    entries: posting.StagedEntries | None = None
+
+    @collector_paused()
+    def write(self) -> list[int]:
+        """Number the payments and their entries, write the payments and their credit
+        items; returns the payments' ids. The payment and journal counters are held from
+        here to the commit."""
+        payments = self.payments
+        if not payments:
+            return []
+        numbers: list[str] = [""] * len(payments)
+        by_year: dict[int, list[int]] = defaultdict(list)
+        for index, p in enumerate(payments):
+            by_year[p.received_on.year].append(index)
+        for year, indexes in sorted(by_year.items()):
+            taken = next_numbers(PAYMENT_SERIES, len(indexes), year)
+            for index, n in zip(indexes, taken, strict=True):
+                numbers[index] = format_number(PAYMENT_SERIES, year, n, width=NUMBER_WIDTH)
+        means_labels = {m.value: str(m.label) for m in PaymentMeans}
+        ids, item_ids, credit_open, now = self.ids, self.item_ids, self.credit_open, self.now
+        insert_rows(
+            Payment,
+            PAYMENT_COLUMNS,
+            (
+                (
+                    ids[i], numbers[i], p.account_id, p.centre_id, p.means, p.amount,
+                    p.received_on, p.invoice_id, p.payer_reference, p.external_reference,
+                    p.cheque_number, p.cheque_bank, p.drawer, now, self.actor_id,
+                )
+                for i, p in enumerate(payments)
+            ),
+        )  # fmt: skip
+        insert_rows(
+            OpenItem,
+            ITEM_COLUMNS,
+            (
+                (
+                    item_ids[i], p.account_id, OpenItemKind.PAYMENT.value, ids[i], numbers[i],
+                    means_labels[p.means], p.received_on, p.received_on, -p.amount,
+                    credit_open[i], p.received_on if credit_open[i] == 0 else None,
+                )
+                for i, p in enumerate(payments)
+            ),
+        )  # fmt: skip
+        if self.entries is not None:
+            self.entries.write([(number, posting.payment_label(number)) for number in numbers])
+        return ids
+
+
+@collector_paused()
+def stage_payments(
+    payments: Sequence[IncomingPayment], *, actor=None, allocate: bool = True
+) -> StagedPayments:
+    """Do all of :func:`book_payments` that needs no number, in the caller's transaction:
+    allocate, spread, write the allocations, shares, cleared debits and journal lines.
+    :meth:`StagedPayments.write` numbers and writes the rest, last, so that the gapless
+    counters are held only from then to the commit: chunks of a run on several
+    processes take turns on them for that end only. ``ids`` are the payments' ids
+    already (a caller writes its rows that refer to them in between)."""
     now = clock.now()
     actor_id = actor.pk if getattr(actor, "pk", None) else None
+    if not payments:
+        return StagedPayments(payments, [], [], [], actor_id, now)
     payment_ids = list(allocate_ids(Payment, len(payments)))
     item_ids = list(allocate_ids(OpenItem, len(payments)))
-    numbers: list[str] = [""] * len(payments)
-    by_year: dict[int, list[int]] = defaultdict(list)
-    for index, p in enumerate(payments):
-        by_year[p.received_on.year].append(index)
-    for year, indexes in sorted(by_year.items()):
-        for index, n in zip(indexes, next_numbers(PAYMENT_SERIES, len(indexes), year), strict=True):
-            numbers[index] = format_number(PAYMENT_SERIES, year, n, width=NUMBER_WIDTH)
 
     debits = _open_debits(sorted({p.account_id for p in payments})) if allocate else {}
     order = category_order()
@@ -180,33 +246,11 @@ def book_payments(
                 changed[debit_id] = (debit[3], p.received_on if debit[3] == 0 else None)
         credit_open.append(-left)
 
-    means_labels = {m.value: str(m.label) for m in PaymentMeans}
-    insert_rows(
-        Payment,
-        PAYMENT_COLUMNS,
-        (
-            (
-                payment_ids[i], numbers[i], p.account_id, p.centre_id, p.means, p.amount,
-                p.received_on, p.invoice_id, p.payer_reference, p.external_reference,
-                p.cheque_number, p.cheque_bank, p.drawer, now, actor_id,
-            )
-            for i, p in enumerate(payments)
-        ),
-    )  # fmt: skip
-    insert_rows(
-        OpenItem,
-        ITEM_COLUMNS,
-        (
-            (
-                item_ids[i], p.account_id, OpenItemKind.PAYMENT.value, payment_ids[i], numbers[i],
-                means_labels[p.means], p.received_on, p.received_on, -p.amount, credit_open[i],
-                p.received_on if credit_open[i] == 0 else None,
-            )
-            for i, p in enumerate(payments)
-        ),
-    )  # fmt: skip
+    staged = StagedPayments(payments, payment_ids, item_ids, credit_open, actor_id, now)
     if pairs:
         allocation_ids = list(allocate_ids(Allocation, len(pairs)))
+        # The credit items are written with their numbers, last (their keys are checked at
+        # the commit: open items are not append-only).
         insert_rows(
             Allocation,
             ALLOCATION_COLUMNS,
@@ -217,6 +261,7 @@ def book_payments(
                 )
                 for k, (debit_id, _invoice, index, amount, on) in enumerate(pairs)
             ),
+            written_later="credit_id",
         )  # fmt: skip
         parts = invoice_parts(invoice for _d, invoice, _i, _a, _o in pairs if invoice)
         spread_mode = spread_order()
@@ -236,10 +281,10 @@ def book_payments(
         insert_rows(AllocationShare, SHARE_COLUMNS, shares)
         _update_debits(changed)
         clearing_dates_settle([i for i, (_open, cleared) in changed.items() if cleared])
-    posting.post(
+    staged.entries = posting.stage(
         [
             posting.payment_entry(
-                number=numbers[i],
+                number="",
                 received_on=p.received_on,
                 account_id=p.account_id,
                 centre_id=p.account_centre_id,
@@ -247,7 +292,7 @@ def book_payments(
                 amount=p.amount,
                 from_suspense=p.from_suspense,
             )
-            for i, p in enumerate(payments)
+            for p in payments
         ]
     )
-    return payment_ids
+    return staged

@@ -36,11 +36,11 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from robinet.core.bulk import insert_rows
+from robinet.core.bulk import in_ids, insert_rows
 from robinet.core.exceptions import ApplicationError, InvalidTransition
 from robinet.core.models import BatchRun
 from robinet.core.models.runs import RunState
@@ -58,7 +58,7 @@ from robinet.customers.models import CustomerAccount
 from robinet.organisation.access import require
 from robinet.organisation.roles import Perm
 from robinet.payments import bank_statements
-from robinet.payments.booking import IncomingPayment, book_payments
+from robinet.payments.booking import IncomingPayment, stage_payments
 from robinet.payments.models import EntryPayment, EntryStatus, PaymentMeans, StatementEntry
 
 logger = logging.getLogger(__name__)
@@ -72,6 +72,9 @@ ZERO = Decimal("0.00")
 
 
 def _targets(run: BatchRun):
+    # The import numbers a statement's matched entries by account (``bank_statements``):
+    # an account's credits fall in one chunk, and chunks on several processes lock
+    # disjoint accounts' open items instead of waiting for each other's commit.
     return (
         StatementEntry.objects.filter(
             statement_id__in=run.parameters["statements"], status=EntryStatus.MATCHED
@@ -96,12 +99,7 @@ def _process_chunk(run: BatchRun, ids: list[int]) -> ChunkResult:
     goes to the unallocated worklist with the reason, on suspense, and is reported skipped
     (``booking_failed``)."""
     result = ChunkResult()
-    rows = list(
-        StatementEntry.objects.select_for_update()
-        .filter(pk__in=ids)
-        .order_by("pk")
-        .values_list(*ENTRY_FIELDS)
-    )
+    rows = _locked_entries(ids)
     found = {row[0] for row in rows}
     for missing in sorted(set(ids) - found):
         result.skip(missing, _("Opération introuvable."), "entry_missing")
@@ -113,11 +111,7 @@ def _process_chunk(run: BatchRun, ids: list[int]) -> ChunkResult:
             to_book.append(row)
     if not to_book:
         return result
-    centres = dict(
-        CustomerAccount.objects.filter(pk__in={row[2] for row in to_book}).values_list(
-            "pk", "centre_id"
-        )
-    )
+    centres = _centres({row[2] for row in to_book})
     try:
         with transaction.atomic():
             _book(run, to_book, centres)
@@ -156,6 +150,29 @@ def _process_chunk(run: BatchRun, ids: list[int]) -> ChunkResult:
     return result
 
 
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _locked_entries(ids: list[int]) -> list[tuple]:
+    """The chunk's entries (``ENTRY_FIELDS``), locked: the list of ids is one array parameter
+    on PostgreSQL (a statement of 2,500 placeholders costs more to build than to run)."""
+    where, params = in_ids(f"{_table(StatementEntry)}.id", ids)
+    return list(
+        StatementEntry.objects.select_for_update()
+        .extra(where=[where], params=params)  # noqa: S610 - ids, as parameters
+        .order_by("pk")
+        .values_list(*ENTRY_FIELDS)
+    )
+
+
+def _centres(account_ids: set[int]) -> dict[int, int]:
+    where, params = in_ids("id", sorted(account_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, centre_id FROM {_table(CustomerAccount)} WHERE {where}", params)
+        return dict(cursor.fetchall())
+
+
 def _book(run: BatchRun, to_book: list[tuple], centres: dict[int, int]) -> None:
     """Book ``to_book`` (rows of ``ENTRY_FIELDS``) as transfer payments, link and mark them."""
     for row in to_book:
@@ -179,16 +196,23 @@ def _book(run: BatchRun, to_book: list[tuple], centres: dict[int, int]) -> None:
         for _pk, _s, account_id, invoice_id, amount, value_date, debtor_name, remittance, reference
         in to_book
     ]  # fmt: skip
-    payment_ids = book_payments(incoming, actor=run.created_by)
-    # COPY on PostgreSQL: bulk_create's field preparation cost more than the write itself.
+    staged = stage_payments(incoming, actor=run.created_by)
+    # Everything that needs no number first: the payments are numbered last (see
+    # ``stage_payments``). COPY on PostgreSQL: bulk_create's field preparation cost more
+    # than the write itself.
     insert_rows(
         EntryPayment,
         ("entry_id", "payment_id", "amount"),
-        ((row[0], pid, row[4]) for row, pid in zip(to_book, payment_ids, strict=True)),
+        ((row[0], pid, row[4]) for row, pid in zip(to_book, staged.ids, strict=True)),
+        written_later="payment_id",
     )
-    StatementEntry.objects.filter(pk__in=[row[0] for row in to_book]).update(
-        status=EntryStatus.BOOKED
-    )
+    where, params = in_ids("id", [row[0] for row in to_book])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_table(StatementEntry)} SET status = %s WHERE {where}",
+            [EntryStatus.BOOKED.value, *params],
+        )
+    staged.write()
 
 
 def register() -> None:
