@@ -2,6 +2,7 @@
 
     uv run python bench/allocation.py --customers 100000                          # SQLite
     uv run python bench/allocation.py --customers 1000000 --database postgres
+    uv run python bench/allocation.py --customers 100000 --database postgres --processes 2
     uv run python bench/allocation.py --customers 100000 --database postgres --profile
 
 Builds a throwaway database (``bench/_setup.py``), generates the demo utility
@@ -169,6 +170,17 @@ def payments_to_book(rng: random.Random):
     return payments
 
 
+def _book_batches(payments, starts, batch: int) -> None:
+    from django.db import connections, transaction
+
+    from robinet.payments.booking import book_payments
+
+    for start in starts:
+        with transaction.atomic():
+            book_payments(payments[start : start + batch])
+    connections.close_all()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=100_000)
@@ -177,15 +189,17 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="cProfile the booking (slower)")
     parser.add_argument("--queries", action="store_true", help="time the SQL statements")
     parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
+    parser.add_argument(
+        "--processes", type=int, default=1, help="batches booked by N forked processes"
+    )
     args = parser.parse_args()
 
     url = setup_database(args.database, "robinet_bench_allocation", keep=args.keep)
-    from django.db import connection, transaction
+    from django.db import connection
     from django.db.models import Sum
 
     from robinet.demo.generator import generate
     from robinet.ledger.models import Allocation, AllocationShare, JournalLine, OpenItem
-    from robinet.payments.booking import book_payments
 
     print(f"database: {connection.vendor} ({url})")
     started = time.perf_counter()
@@ -213,10 +227,28 @@ def main() -> int:
     if profiler:
         profiler.enable()
     started = time.perf_counter()
-    with wrapper:
-        for start in range(0, len(payments), args.batch):
-            with transaction.atomic():
-                book_payments(payments[start : start + args.batch])
+    starts = range(0, len(payments), args.batch)
+    if args.processes > 1:
+        # As N workers would: batches are independent (one payment per account), each
+        # process on its own connection; they take turns on the gapless numbers only.
+        import multiprocessing
+
+        from django.db import connections
+
+        connections.close_all()
+        context = multiprocessing.get_context("fork")
+        workers = [
+            context.Process(target=_book_batches, args=(payments, starts[n :: args.processes],
+                                                        args.batch))
+            for n in range(args.processes)
+        ]  # fmt: skip
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    else:
+        with wrapper:
+            _book_batches(payments, starts, args.batch)
     elapsed = time.perf_counter() - started
     if profiler:
         profiler.disable()
@@ -227,7 +259,8 @@ def main() -> int:
     print(f"{len(payments):,} payments, {allocations:,} allocations, {shares:,} shares")
     print(
         f"{len(payments):,} payments allocated and posted in {elapsed:.1f} s: "
-        f"{len(payments) / elapsed:,.0f} payments/s ({connection.vendor}, batch {args.batch:,})"
+        f"{len(payments) / elapsed:,.0f} payments/s ({connection.vendor}, batch {args.batch:,}, "
+        f"{args.processes} process(es))"
     )
     cent = Decimal("0.01")  # SQLite sums decimals as REAL
     balance = Decimal(str(OpenItem.objects.aggregate(t=Sum("open_amount"))["t"])).quantize(cent)

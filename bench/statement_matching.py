@@ -1,6 +1,7 @@
 """Benchmark of a bank statement import (PAY-5): parse + match + booking.
 
     uv run python bench/statement_matching.py --customers 1000000 --credits 100000 --database postgres
+    uv run python bench/statement_matching.py --customers 1000000 --credits 100000 --processes 2
     uv run python bench/statement_matching.py --customers 100000 --credits 20000 --database postgres
 
 Builds a throwaway database (``bench/_setup.py``), generates the demo utility
@@ -36,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _setup import setup_database  # noqa: E402
+from _setup import ForkedExecutor, setup_database  # noqa: E402
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -99,16 +100,23 @@ def statement(credits: int, rng: random.Random) -> tuple[bytes, dict]:
 
 
 class TimedExecutor:
-    """The default executor (in-process, or Celery with ROBINET_BROKER_URL), noting when
-    the booking run is handed to it: the import's transaction is committed by then."""
+    """The default executor (in-process, or Celery with ROBINET_BROKER_URL) or N forked
+    processes (``--processes``), noting when the booking run is handed to it: the import's
+    transaction is committed by then."""
 
     started: float | None = None
+
+    def __init__(self, processes: int = 1) -> None:
+        self.processes = processes
 
     def submit(self, run) -> None:
         from robinet.core.runs import get_default_executor
 
         self.started = time.perf_counter()
-        get_default_executor().submit(run)
+        if self.processes > 1:
+            ForkedExecutor(self.processes).submit(run)
+        else:
+            get_default_executor().submit(run)
 
 
 def main() -> int:
@@ -121,7 +129,10 @@ def main() -> int:
         "--profile", action="store_true", help="cProfile reading and matching, then the import"
     )
     parser.add_argument(
-        "--chunk-size", type=int, default=None, help="credits per booking chunk (1000)"
+        "--chunk-size", type=int, default=None, help="credits per booking chunk (2500)"
+    )
+    parser.add_argument(
+        "--processes", type=int, default=1, help="the booking run's chunks in N processes"
     )
     args = parser.parse_args()
 
@@ -167,7 +178,7 @@ def main() -> int:
             pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
             print(out.getvalue())
         booked = sum(1 for d in decisions if d.booked)
-        timed = TimedExecutor()
+        timed = TimedExecutor(args.processes)
         if profiler:
             profiler = cProfile.Profile()
             profiler.enable()
