@@ -38,11 +38,11 @@ def _ctx(**kwargs) -> rule.Context:
 
 def test_pay5_references_found_whatever_the_bank_did_to_the_separators():
     assert rule.references("VIR FACT FAC2025000011 CLIENT 000000001") == (
-        ["FAC-2025-000011"],
-        ["000000001"],
+        ("FAC-2025-000011",),
+        ("000000001",),
     )
-    assert rule.references("fac 2025 000011")[0] == ["FAC-2025-000011"]
-    assert rule.references("FAC-2025-000011")[1] == []  # the invoice's digits are no customer
+    assert rule.references("fac 2025 000011")[0] == ("FAC-2025-000011",)
+    assert rule.references("FAC-2025-000011")[1] == ()  # the invoice's digits are no customer
 
 
 def test_pay5_invoice_number_in_remittance_books_to_its_account_with_full_confidence():

@@ -26,6 +26,7 @@ shown to the officer. Credits that are not booked keep ranked suggestions.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -118,7 +119,8 @@ class Decision:
 # --- references and names ----------------------------------------------------------------------
 
 
-def references(*texts: str) -> tuple[list[str], list[str]]:
+@functools.lru_cache(maxsize=250_000)  # a statement's import reads each credit's twice
+def references(*texts: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(invoice numbers, customer numbers) written in ``texts``, in canonical form."""
     invoices: list[str] = []
     accounts: list[str] = []
@@ -128,12 +130,13 @@ def references(*texts: str) -> tuple[list[str], list[str]]:
             invoices.append(f"{prefix}-{year}-{number}")
         for number in _ACCOUNT.findall(_INVOICE.sub(" ", upper)):
             accounts.append(number)
-    return list(dict.fromkeys(invoices)), list(dict.fromkeys(accounts))
+    return tuple(dict.fromkeys(invoices)), tuple(dict.fromkeys(accounts))
 
 
-def name_words(name: str) -> list[str]:
+@functools.lru_cache(maxsize=250_000)
+def name_words(name: str) -> tuple[str, ...]:
     text = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode().upper()
-    return sorted(w for w in _WORD.findall(text) if w not in _NOISE and len(w) > 1)
+    return tuple(sorted(w for w in _WORD.findall(text) if w not in _NOISE and len(w) > 1))
 
 
 def name_similarity(a: str, b: str) -> Decimal:
