@@ -344,3 +344,17 @@ def test_pay_7_the_balance_trigger_refuses_an_unbalanced_shaped_insert(postgres,
             _heads([e.pk for e in entries], account.pk), SHAPE_COLUMNS, unbalanced,
         )  # fmt: skip
     assert not JournalLine.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ids_allocated_twice_before_writing_are_different(org):
+    """Ids reserved for rows written later (a booking stages two batches, then writes them)
+    are never handed out twice, before or after the rows are written — on SQLite too, where
+    they come from the largest id used rather than from a sequence."""
+    first = list(allocate_ids(JournalEntry, 3))
+    second = list(allocate_ids(JournalEntry, 2))
+    assert not set(first) & set(second)
+    (written,) = _entries(org, 1)
+    with transaction.atomic():
+        third = list(allocate_ids(JournalEntry, 2))
+    assert not set(third) & {*first, *second, written.pk}

@@ -257,7 +257,7 @@ def test_pay_3_a_failed_chunk_is_redone_by_resume_without_a_second_payment(
 ):
     """PAY-3: a chunk that raises is rolled back whole; « Reprendre » redoes it, and only it."""
     expected = one_chunk_fingerprint(collector)
-    real = booking.book_payments
+    real = booking.stage_payments
     victim = utility[2].pk  # the second chunk: accounts 2 and 3
 
     def failing(payments, **kwargs):
@@ -265,7 +265,7 @@ def test_pay_3_a_failed_chunk_is_redone_by_resume_without_a_second_payment(
             raise RuntimeError("connexion perdue")
         return real(payments, **kwargs)
 
-    monkeypatch.setattr(debit_runs, "book_payments", failing)
+    monkeypatch.setattr(debit_runs, "stage_payments", failing)
     with pytest.raises(ApplicationError) as error:
         sepa.debit_run_create(actor=collector, collection_date=COLLECT_ON, chunk_size=2)
     assert error.value.code == "debit_run_unfinished"
@@ -280,7 +280,7 @@ def test_pay_3_a_failed_chunk_is_redone_by_resume_without_a_second_payment(
     booked = Payment.objects.count()
     assert booked == DirectDebitItem.objects.count() > 0
 
-    monkeypatch.setattr(debit_runs, "book_payments", real)
+    monkeypatch.setattr(debit_runs, "stage_payments", real)
     sepa.debit_run_resume(actor=collector, run=run, wait=True)
     batch.refresh_from_db()
     assert batch.state == RunState.DONE
@@ -507,7 +507,7 @@ def test_pay_3_a_chunk_is_a_fixed_number_of_queries(utility, collector):
         assert execute_chunk(LABEL, batch.pk, 0) == CHUNK_DONE
     assert DirectDebitItem.objects.count() == 13
     # The items are written by COPY (PostgreSQL) / executemany (SQLite): not counted here.
-    assert len(queries) == {"sqlite": 47, "postgresql": 41}[connection.vendor]
+    assert len(queries) == {"sqlite": 54, "postgresql": 41}[connection.vendor]
     if connection.vendor == "postgresql":
         # What is collected is locked, and only that: the open items, the instalments,
         # the mandates with their accounts (never the invoices or parties read with them).

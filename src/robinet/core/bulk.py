@@ -55,7 +55,9 @@ def allocate_ids(model, count: int, *, connection=default_connection) -> range:
 
     PostgreSQL takes them from the table's sequence. SQLite runs writers one
     at a time (IMMEDIATE transactions), so the next ids after the largest one
-    ever used are free for the caller's transaction.
+    ever used are free for the caller's transaction; they are noted as used
+    (``sqlite_sequence``, as the table's AUTOINCREMENT does) so that a second
+    call before the rows are written gets others, as from a sequence.
     """
     if count <= 0:
         return range(0)
@@ -76,9 +78,17 @@ def allocate_ids(model, count: int, *, connection=default_connection) -> range:
             return ids  # type: ignore[return-value]
         cursor.execute(f"SELECT COALESCE(MAX({quote(pk)}), 0) FROM {quote(table)}")
         highest = cursor.fetchone()[0]
-        cursor.execute("SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = %s", [table])
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
         row = cursor.fetchone()
         highest = max(highest, row[0] if row else 0)
+        if row:
+            cursor.execute(
+                "UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [highest + count, table]
+            )
+        else:
+            cursor.execute(
+                "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, highest + count]
+            )
     return range(highest + 1, highest + 1 + count)
 
 

@@ -52,7 +52,7 @@ from robinet.core.runs import ChunkResult, register_run_kind
 from robinet.customers.models import CustomerAccount
 from robinet.ledger.models import OpenItem
 from robinet.payments import pain008
-from robinet.payments.booking import IncomingPayment, book_payments
+from robinet.payments.booking import IncomingPayment, stage_payments
 from robinet.payments.models import (
     AmendedField,
     DebitKind,
@@ -267,22 +267,17 @@ def _process_chunk(run: BatchRun, ids: list[int]) -> ChunkResult:
 
     # Invoices and payment plans: allocated (PAY-1). Monthly payment: a credit on the account
     # that the consumption invoice clears when it is issued (BILL-10).
+    # The gapless payment and journal numbers are taken last (``stage_payments``), once the
+    # items, instalments and mandates are written: chunks on two workers take turns on the
+    # counters for their last statements only.
     allocated = [r for r in rows if r[0] != DebitKind.BUDGET]
     on_account = [r for r in rows if r[0] == DebitKind.BUDGET]
-    payment_ids = dict(
-        zip(
-            [r[4] for r in allocated],
-            book_payments([incoming(r) for r in allocated], actor=actor),
-            strict=True,
-        )
-    )
-    payment_ids.update(
-        zip(
-            [r[4] for r in on_account],
-            book_payments([incoming(r) for r in on_account], actor=actor, allocate=False),
-            strict=True,
-        )
-    )
+    staged = [
+        stage_payments([incoming(r) for r in allocated], actor=actor),
+        stage_payments([incoming(r) for r in on_account], actor=actor, allocate=False),
+    ]
+    payment_ids = dict(zip([r[4] for r in allocated], staged[0].ids, strict=True))
+    payment_ids.update(zip([r[4] for r in on_account], staged[1].ids, strict=True))
 
     def item_row(position: int, row) -> tuple:
         kind, target_id, account_id, _invoice_id, e2e, amount, remittance = row
@@ -303,6 +298,7 @@ def _process_chunk(run: BatchRun, ids: list[int]) -> ChunkResult:
         DirectDebitItem,
         ITEM_COLUMNS,
         (item_row(position, row) for position, row in enumerate(rows)),
+        written_later="payment_id",
     )
     if instalments:
         budget.instalments_debited(
@@ -313,6 +309,8 @@ def _process_chunk(run: BatchRun, ids: list[int]) -> ChunkResult:
     Mandate.objects.filter(sepa.among("pk", sorted({mandates[a][0] for a in debited}))).update(
         sequence=SequenceType.RECURRING, last_collected_on=collection_date
     )
+    for payments in staged:
+        payments.write()
     return result
 
 
