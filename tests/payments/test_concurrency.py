@@ -79,3 +79,64 @@ def test_pay_2_a_card_callback_delivered_twice_at_once_books_one_payment(billed,
         ).count()
         == 1
     )
+
+
+def test_pay_1_payments_are_numbered_last_so_batches_book_side_by_side(billed, cashier, org):
+    """PAY-1 / PAY-7: a batch allocated, spread and posted but not yet numbered
+    (``stage_payments``) holds no gapless counter: another batch books and commits
+    meanwhile, and takes the first number; the staged one is numbered when it writes."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.db import transaction
+
+    from robinet.payments.booking import IncomingPayment, book_payments, stage_payments
+    from tests.billing.conftest import occupied_point
+
+    if connection.vendor != "postgresql":
+        pytest.skip("two writers at once need PostgreSQL: set ROBINET_TEST_DATABASE_URL")
+    other, _sp = occupied_point(org.centres[0], start=dt.date(2025, 1, 1), index="100")
+
+    def payment(account, amount: str) -> IncomingPayment:
+        return IncomingPayment(
+            account_id=account.pk, centre_id=account.centre_id,
+            account_centre_id=account.centre_id, means="transfer", amount=Decimal(amount),
+            received_on=dt.date(2026, 1, 15), external_reference=f"T-{account.pk}",
+        )  # fmt: skip
+
+    staged, other_done = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+    other_done_before_write: list[bool] = []
+
+    def first_batch():
+        try:
+            with transaction.atomic():
+                batch = stage_payments([payment(billed, "25.00")], actor=cashier)
+                staged.set()
+                other_done_before_write.append(other_done.wait(timeout=30))
+                batch.write()
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def second_batch():
+        try:
+            staged.wait(timeout=30)
+            with transaction.atomic():
+                book_payments([payment(other, "10.00")], actor=cashier)
+            other_done.set()
+        except BaseException as error:  # noqa: BLE001
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first_batch), threading.Thread(target=second_batch)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert other_done_before_write == [True]  # it did not wait for the staged batch
+    first, second = (Payment.objects.get(account=a) for a in (billed, other))
+    assert second.number < first.number
