@@ -6,11 +6,14 @@ the statement, every entry with its match decision, the suspense postings of
 the unmatched credits), then posted by a mass run, as SAP FI-CA posts a
 payment lot: the run ``payments.statement_booking`` (a ``core.BatchRun``)
 targets the statement's entries still ``matched`` (*à comptabiliser*) and
-each chunk, one transaction, books their transfer payments through
-:func:`~robinet.payments.booking.book_payments`, links them to the entries
-(:class:`~robinet.payments.models.EntryPayment`) and turns the entries
-``booked``. Any number of ``robinet worker`` processes share the chunks
-(:mod:`robinet.core.distributed`); a crashed or failed run is resumed with
+each chunk, one transaction, stages their transfer payments
+(:func:`~robinet.payments.booking.stage_payments`), links them to the entries
+(:class:`~robinet.payments.models.EntryPayment`), turns the entries
+``booked`` and only then numbers and writes the payments, so that chunks
+take turns on the gapless counters for their last statements only. Any
+number of ``robinet worker`` processes share the chunks
+(:mod:`robinet.core.distributed`) side by side: the import numbers the
+matched entries by account, so chunks lock different accounts. A crashed or failed run is resumed with
 ``run_resume`` and books only what is left: an entry that is no longer
 ``matched`` when its chunk runs (a replay) is skipped, so no credit is booked
 twice and none is lost.
