@@ -98,11 +98,17 @@ def percentile(sorted_values: list[float], p: float) -> float:
 
 
 class ForkedExecutor:
-    """N forked workers take a run's pending chunks in turn (as N Celery workers would),
-    each on its own connection; the parent then finishes the run."""
+    """N forked workers take a run's pending chunks from one queue (as N Celery workers
+    would: whichever is free takes the next), each on its own connection; the parent then
+    finishes the run. ``prepare``, if given, runs in each worker before its first chunk;
+    ``collect`` after its last, and what it returns (picklable) is kept in
+    :attr:`collected`."""
 
-    def __init__(self, processes: int) -> None:
+    def __init__(self, processes: int, *, prepare=None, collect=None) -> None:
         self.processes = processes
+        self.prepare = prepare
+        self.collect = collect
+        self.collected: list = []
 
     def submit(self, run) -> None:
         import multiprocessing
@@ -115,24 +121,36 @@ class ForkedExecutor:
         indexes = list(_pending_chunk_indexes(run))
         connections.close_all()  # each child opens its own
         context = multiprocessing.get_context("fork")
+        pending, results = context.Queue(), context.Queue()
+        for index in indexes:
+            pending.put(index)
+        for _ in range(self.processes):
+            pending.put(None)  # one end mark per worker
         workers = [
-            context.Process(target=_chunks, args=(label, run.pk, indexes[n :: self.processes]))
-            for n in range(self.processes)
+            context.Process(
+                target=_chunks,
+                args=(label, run.pk, pending, results, self.prepare, self.collect),
+            )
+            for _ in range(self.processes)
         ]
         for worker in workers:
             worker.start()
+        self.collected = [results.get() for _ in workers]
         for worker in workers:
             worker.join()
         run_finish(run=run)
 
 
-def _chunks(label: str, run_id: int, indexes: list[int]) -> None:
+def _chunks(label: str, run_id: int, pending, results, prepare, collect) -> None:
     from django.db import connections
 
     from robinet.core.runs import execute_chunk
 
-    for index in indexes:
+    if prepare is not None:
+        prepare()
+    while (index := pending.get()) is not None:
         execute_chunk(label, run_id, index)
+    results.put(collect() if collect is not None else None)
     connections.close_all()
 
 

@@ -33,58 +33,23 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _setup import billing_utility, setup_database  # noqa: E402
+from _setup import ForkedExecutor, billing_utility, setup_database  # noqa: E402
 
 TODAY = dt.date(2026, 11, 22)  # the generator's reference date: readings from 2024-11-22
 
 
-class ForkedExecutor:
-    """``--processes N``: N forked workers take the pending chunks in turn (as N Celery
-    workers would), each on its own connection; the parent then finishes the run.
-    Phase times are summed over the workers (CPU-seconds of the chunks)."""
-
-    def __init__(self, processes: int) -> None:
-        self.processes = processes
-
-    def submit(self, run) -> None:
-        import multiprocessing
-
-        from django.db import connections
-
-        from robinet.core.runs import _pending_chunk_indexes, run_finish
-
-        label = run._meta.label_lower
-        indexes = list(_pending_chunk_indexes(run))
-        connections.close_all()  # each child opens its own
-        context = multiprocessing.get_context("fork")
-        queue = context.Queue()
-        workers = [
-            context.Process(target=_work, args=(label, run.pk, indexes[n :: self.processes], queue))
-            for n in range(self.processes)
-        ]
-        for worker in workers:
-            worker.start()
-        from robinet.billing import runs
-
-        for _ in workers:
-            for phase, seconds in queue.get().items():
-                runs.phase_seconds[phase] += seconds
-        for worker in workers:
-            worker.join()
-        run_finish(run=run)
-
-
-def _work(label, run_id, indexes, queue) -> None:
+def _phases_cleared() -> None:
+    """In a forked worker, before its first chunk: none of the parent's phase times."""
     from robinet.billing import runs
-    from robinet.core.runs import execute_chunk
 
     runs.phase_seconds.clear()
-    for index in indexes:
-        execute_chunk(label, run_id, index)
-    queue.put(dict(runs.phase_seconds))
-    from django.db import connections
 
-    connections.close_all()
+
+def _phases() -> dict[str, float]:
+    """In a forked worker, after its last chunk: the phase times of its chunks."""
+    from robinet.billing import runs
+
+    return dict(runs.phase_seconds)
 
 
 NUMBERS = "(of write: numbering, waits)"
@@ -164,8 +129,15 @@ def _run_and_report(args, period_end: dt.date) -> None:
     )
     proposed = time.perf_counter()
     cpu_before = _cpu_seconds()
-    executor = ForkedExecutor(args.processes) if args.processes > 1 else InProcessExecutor()
+    executor = (
+        ForkedExecutor(args.processes, prepare=_phases_cleared, collect=_phases)
+        if args.processes > 1
+        else InProcessExecutor()
+    )
     run = billing_run_execute(actor=None, run=run, executor=executor)
+    for phases in getattr(executor, "collected", ()):
+        for phase, seconds in phases.items():  # summed over the workers
+            runs.phase_seconds[phase] += seconds
     cpu_after = _cpu_seconds()
     if profiler:
         profiler.disable()

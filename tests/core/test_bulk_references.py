@@ -25,6 +25,7 @@ from robinet.core.bulk import (
     allocate_ids,
     insert_rows,
     insert_shaped,
+    keys_checked_once,
 )
 from robinet.ledger.models import JournalEntry, JournalLine
 from tests.customers import factories as customer_factories
@@ -358,3 +359,75 @@ def test_ids_allocated_twice_before_writing_are_different(org):
     with transaction.atomic():
         third = list(allocate_ids(JournalEntry, 2))
     assert not set(third) & {*first, *second, written.pk}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ids_taken_between_another_writers_are_exactly_those_taken(postgres):
+    """A block of ids comes back as a range; when another writer took values in between
+    (here: a sequence stepping by 2 stands for it), exactly the values taken come back."""
+    block = allocate_ids(JournalEntry, 5)
+    assert isinstance(block, range) and len(block) == 5
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence('ledger_journalentry', 'id')")
+        (sequence,) = cursor.fetchone()
+        cursor.execute(f"ALTER SEQUENCE {sequence} INCREMENT BY 2")
+        try:
+            scattered = list(allocate_ids(JournalEntry, 4))
+        finally:
+            cursor.execute(f"ALTER SEQUENCE {sequence} INCREMENT BY 1")
+    assert len(scattered) == 4
+    assert [b - a for a, b in zip(scattered, scattered[1:])] == [2, 2, 2]
+    assert scattered[0] > block[-1]
+
+
+def _lookups_of(queries, table: str) -> int:
+    return sum(f'FROM "{table}" p' in q["sql"] for q in queries.captured_queries)
+
+
+@pytest.mark.django_db
+def test_keys_checked_once_in_a_block_are_not_looked_up_again(postgres, org):
+    """A chunk writes its invoices, open items and journal lines for the same accounts: in
+    ``keys_checked_once`` each key is looked up (and locked) by the first insert only."""
+    account = customer_factories.person(org.centres[0])
+    entries = _entries(org, 2 * ENTRIES)
+    first = [(*line[:2], account.pk, *line[3:]) for line in _lines(e.pk for e in entries[:ENTRIES])]
+    second = [
+        (*line[:2], account.pk, *line[3:]) for line in _lines(e.pk for e in entries[ENTRIES:])
+    ]
+    with keys_checked_once(), CaptureQueriesContext(connection) as queries:
+        insert_rows(JournalLine, COLUMNS, first)
+        insert_rows(JournalLine, COLUMNS, second)
+    assert _lookups_of(queries, "customers_customeraccount") == 1
+    assert _lookups_of(queries, "ledger_journalentry") == 2  # other entries each time
+    with CaptureQueriesContext(connection) as queries:  # the block is over
+        insert_rows(JournalLine, COLUMNS, first)
+    assert _lookups_of(queries, "customers_customeraccount") == 1
+    assert JournalLine.objects.count() == 6 * ENTRIES
+
+
+@pytest.mark.django_db
+def test_rows_written_in_the_block_are_not_looked_up_by_their_children(postgres, org):
+    ids = list(allocate_ids(JournalEntry, ENTRIES))
+    with keys_checked_once():
+        _write_entries(org, ids)
+        with CaptureQueriesContext(connection) as queries:
+            insert_rows(JournalLine, COLUMNS, _lines(ids))
+    assert _lookups_of(queries, "ledger_journalentry") == 0
+    connection.check_constraints()
+    assert JournalLine.objects.count() == 2 * ENTRIES
+
+
+@pytest.mark.django_db
+def test_in_the_block_a_key_not_checked_before_is_still_refused(postgres, org, probes):
+    entries = _entries(org, ENTRIES)
+    missing = entries[-1].pk + 1000
+
+    def write() -> None:
+        with transaction.atomic(), keys_checked_once():
+            insert_rows(JournalLine, COLUMNS, _lines(e.pk for e in entries))
+            insert_rows(JournalLine, COLUMNS, _lines([*(e.pk for e in entries), missing]))
+            connection.check_constraints()  # what the commit runs
+
+    with pytest.raises(REFUSED, match="ledger_journalline"):
+        write()
+    assert not JournalLine.objects.exists()

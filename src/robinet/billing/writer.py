@@ -16,7 +16,7 @@ from robinet.billing.choices import InvoiceKind, Series
 from robinet.billing.engine import ContractFacts, Outcome, due_date
 from robinet.billing.models import Invoice, InvoiceLine
 from robinet.core import clock
-from robinet.core.bulk import allocate_ids, insert_rows, insert_shaped
+from robinet.core.bulk import allocate_ids, insert_rows, insert_shaped, keys_checked_once
 from robinet.core.numbering import format_number, next_numbers
 from robinet.ledger import posting
 from robinet.ledger.models import OpenItem, OpenItemKind
@@ -172,29 +172,32 @@ class InvoiceWriter:
         # What needs no number is written first: the invoice counter (and the sales
         # journal's) is held from numbering to the commit, and another process
         # issuing a chunk waits for it that long (BILL-4).
-        line_keys = insert_shaped(
-            InvoiceLine,
-            LINE_COLUMNS[:1],
-            line_heads,
-            LINE_COLUMNS[1:],
-            line_shapes,
-            written_later="invoice_id",
-        )
-        staged = posting.stage_invoice_entries(
-            entries, issue_date=issue_date, accounts=self.accounts
-        )
-        pieces = []
-        for invoice, item, sequence in zip(
-            invoices, items, next_numbers(Series.INVOICE, len(pending), year), strict=True
-        ):
-            number = format_number(Series.INVOICE, year, sequence, width=NUMBER_WIDTH)
-            invoice[1], invoice[4], item[4] = number, sequence, number
-            pieces.append(posting.invoice_piece(number))
-        insert_rows(Invoice, INVOICE_COLUMNS, invoices)
-        if line_keys is not None:
-            line_keys.settle()  # every line's invoice is written (and can never be deleted)
-        insert_rows(OpenItem, OPEN_ITEM_COLUMNS, items)
-        staged.write(pieces)
+        # The accounts and contracts are looked up once for the journal lines, invoices
+        # and open items, the invoices not at all for their open items.
+        with keys_checked_once():
+            line_keys = insert_shaped(
+                InvoiceLine,
+                LINE_COLUMNS[:1],
+                line_heads,
+                LINE_COLUMNS[1:],
+                line_shapes,
+                written_later="invoice_id",
+            )
+            staged = posting.stage_invoice_entries(
+                entries, issue_date=issue_date, accounts=self.accounts
+            )
+            pieces = []
+            for invoice, item, sequence in zip(
+                invoices, items, next_numbers(Series.INVOICE, len(pending), year), strict=True
+            ):
+                number = format_number(Series.INVOICE, year, sequence, width=NUMBER_WIDTH)
+                invoice[1], invoice[4], item[4] = number, sequence, number
+                pieces.append(posting.invoice_piece(number))
+            insert_rows(Invoice, INVOICE_COLUMNS, invoices)
+            if line_keys is not None:
+                line_keys.settle()  # every line's invoice is written (and can never be deleted)
+            insert_rows(OpenItem, OPEN_ITEM_COLUMNS, items)
+            staged.write(pieces)
         # PAY-1: a credit balance (an overpayment, a credit note) clears the new bill.
         clear_credit_balances({p.facts.account_id for p in pending}, on=issue_date)
         self.issued_ids.extend(invoice_ids)

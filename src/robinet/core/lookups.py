@@ -8,6 +8,8 @@ SQLite it is the plain ``IN (…)``. The ids must be integers.
 
 from django.db.models import Field, ForeignObject, Lookup
 
+from robinet.core.bulk import array_parameter
+
 
 class AnyOf(Lookup):
     lookup_name = "any"
@@ -22,7 +24,7 @@ class AnyOf(Lookup):
         if not ids:
             return "1 = 0", []
         if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s)", [*lhs_params, ids]
+            return f"{lhs} = ANY(%s)", [*lhs_params, array_parameter(ids)]
         return f"{lhs} IN ({', '.join(['%s'] * len(ids))})", [*lhs_params, *ids]
 
 
