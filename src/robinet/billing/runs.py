@@ -135,7 +135,7 @@ def ids_in(model, field_name: str, ids) -> str:
     column = model._meta.get_field(field_name).column
     values = ",".join(map(str, map(int, ids)))
     if connection.vendor == "postgresql":
-        return f"\"{model._meta.db_table}\".\"{column}\" = ANY('{{{values}}}')"
+        return f'"{model._meta.db_table}"."{column}" = ANY(\'{{{values}}}\')'
     return f'"{model._meta.db_table}"."{column}" IN ({values or "NULL"})'
 
 

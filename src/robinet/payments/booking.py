@@ -21,7 +21,13 @@ from decimal import Decimal
 from django.db import connection
 
 from robinet.core import clock
-from robinet.core.bulk import allocate_ids, collector_paused, in_ids, insert_rows
+from robinet.core.bulk import (
+    allocate_ids,
+    collector_paused,
+    in_ids,
+    insert_rows,
+    keys_checked_once,
+)
 from robinet.core.numbering import format_number, next_numbers
 from robinet.ledger import posting
 from robinet.ledger.models import (
@@ -144,7 +150,8 @@ def book_payments(
 
     The caller has validated them (amounts positive and rounded, means known).
     """
-    return stage_payments(payments, actor=actor, allocate=allocate).write()
+    with keys_checked_once():  # the accounts, invoices and payments looked up once
+        return stage_payments(payments, actor=actor, allocate=allocate).write()
 
 
 @dataclass

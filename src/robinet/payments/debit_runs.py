@@ -46,7 +46,7 @@ from django.utils.translation import gettext as _
 
 from robinet.billing import budget
 from robinet.billing.models import BudgetInstalment
-from robinet.core.bulk import insert_rows
+from robinet.core.bulk import insert_rows, keys_checked_once
 from robinet.core.models import BatchRun
 from robinet.core.runs import ChunkResult, register_run_kind
 from robinet.customers.models import CustomerAccount
@@ -129,6 +129,7 @@ ITEM_COLUMNS = (
 )  # fmt: skip
 
 
+@keys_checked_once()  # the accounts, invoices and payments looked up once (no deletes here)
 def _process_chunk(run: BatchRun, ids: list[int]) -> ChunkResult:
     """Collect what the accounts ``ids`` have to pay on the run's date (one transaction).
 

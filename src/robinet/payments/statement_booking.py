@@ -43,7 +43,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from robinet.core.bulk import in_ids, insert_rows
+from robinet.core.bulk import in_ids, insert_rows, keys_checked_once
 from robinet.core.exceptions import ApplicationError, InvalidTransition
 from robinet.core.models import BatchRun
 from robinet.core.models.runs import RunState
@@ -199,23 +199,24 @@ def _book(run: BatchRun, to_book: list[tuple], centres: dict[int, int]) -> None:
         for _pk, _s, account_id, invoice_id, amount, value_date, debtor_name, remittance, reference
         in to_book
     ]  # fmt: skip
-    staged = stage_payments(incoming, actor=run.created_by)
-    # Everything that needs no number first: the payments are numbered last (see
-    # ``stage_payments``). COPY on PostgreSQL: bulk_create's field preparation cost more
-    # than the write itself.
-    insert_rows(
-        EntryPayment,
-        ("entry_id", "payment_id", "amount"),
-        ((row[0], pid, row[4]) for row, pid in zip(to_book, staged.ids, strict=True)),
-        written_later="payment_id",
-    )
-    where, params = in_ids("id", [row[0] for row in to_book])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {_table(StatementEntry)} SET status = %s WHERE {where}",
-            [EntryStatus.BOOKED.value, *params],
+    with keys_checked_once():  # the accounts, invoices and payments looked up once
+        staged = stage_payments(incoming, actor=run.created_by)
+        # Everything that needs no number first: the payments are numbered last (see
+        # ``stage_payments``). COPY on PostgreSQL: bulk_create's field preparation cost more
+        # than the write itself.
+        insert_rows(
+            EntryPayment,
+            ("entry_id", "payment_id", "amount"),
+            ((row[0], pid, row[4]) for row, pid in zip(to_book, staged.ids, strict=True)),
+            written_later="payment_id",
         )
-    staged.write()
+        where, params = in_ids("id", [row[0] for row in to_book])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {_table(StatementEntry)} SET status = %s WHERE {where}",
+                [EntryStatus.BOOKED.value, *params],
+            )
+        staged.write()
 
 
 def register() -> None:
