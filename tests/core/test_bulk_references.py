@@ -8,6 +8,7 @@ when it is written later in the transaction — and lock what it locks.
 """
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 import psycopg
@@ -366,7 +367,8 @@ def test_ids_taken_between_another_writers_are_exactly_those_taken(postgres):
     """A block of ids comes back as a range; when another writer took values in between
     (here: a sequence stepping by 2 stands for it), exactly the values taken come back."""
     block = allocate_ids(JournalEntry, 5)
-    assert isinstance(block, range) and len(block) == 5
+    assert isinstance(block, range)
+    assert len(block) == 5
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_get_serial_sequence('ledger_journalentry', 'id')")
         (sequence,) = cursor.fetchone()
@@ -376,7 +378,7 @@ def test_ids_taken_between_another_writers_are_exactly_those_taken(postgres):
         finally:
             cursor.execute(f"ALTER SEQUENCE {sequence} INCREMENT BY 1")
     assert len(scattered) == 4
-    assert [b - a for a, b in zip(scattered, scattered[1:])] == [2, 2, 2]
+    assert [b - a for a, b in itertools.pairwise(scattered)] == [2, 2, 2]
     assert scattered[0] > block[-1]
 
 
@@ -431,3 +433,23 @@ def test_in_the_block_a_key_not_checked_before_is_still_refused(postgres, org, p
     with pytest.raises(REFUSED, match="ledger_journalline"):
         write()
     assert not JournalLine.objects.exists()
+
+
+@pytest.mark.django_db
+def test_keys_known_in_one_thread_are_not_known_in_another(postgres, org):
+    """Each thread has its own connection and transaction (Django's connections are
+    per thread): what one transaction checked and locked says nothing for another's."""
+    import threading
+
+    from robinet.core import bulk
+
+    entries = _entries(org, ENTRIES)
+    seen_elsewhere = []
+    with keys_checked_once():
+        insert_rows(JournalLine, COLUMNS, _lines(e.pk for e in entries))
+        assert bulk._known_keys()[connection.alias]
+        other = threading.Thread(target=lambda: seen_elsewhere.append(dict(bulk._known_keys())))
+        other.start()
+        other.join()
+    assert seen_elsewhere == [{}]
+    assert connection.alias not in bulk._known_keys()

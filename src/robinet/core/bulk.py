@@ -12,6 +12,7 @@ see ``docs/decisions/0013-foreign-keys-checked-per-batch.md``).
 """
 
 import gc
+import threading
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -30,9 +31,16 @@ _may_skip_row_checks: "weakref.WeakKeyDictionary[object, bool]" = weakref.WeakKe
 _tables_without_insert_triggers: "weakref.WeakKeyDictionary[object, dict]" = (
     weakref.WeakKeyDictionary()
 )
-# Per connection alias, inside :func:`keys_checked_once`: (table, column) → keys known to
-# exist and to stay until the commit (checked and locked, or written, in the block).
-_known_keys: dict[str, dict[tuple[str, str], set]] = {}
+# Inside :func:`keys_checked_once`, per thread (as Django's connections are) and connection
+# alias: (table, column) → keys known to exist and to stay until the commit (checked and
+# locked, or written, by this connection's transaction in the block).
+_known = threading.local()
+
+
+def _known_keys() -> dict[str, dict[tuple[str, str], set]]:
+    if not hasattr(_known, "by_alias"):
+        _known.by_alias = {}
+    return _known.by_alias
 
 
 @contextmanager
@@ -65,19 +73,20 @@ def keys_checked_once(*, connection=default_connection) -> Iterator[None]:
     back, which is the caller's promise. Outside a transaction it changes nothing
     (PostgreSQL checks every row there).
     """
-    outer = connection.in_atomic_block and connection.alias not in _known_keys
+    by_alias = _known_keys()
+    outer = connection.in_atomic_block and connection.alias not in by_alias
     if outer:
-        _known_keys[connection.alias] = {}
+        by_alias[connection.alias] = {}
     try:
         yield
     finally:
         if outer:
-            del _known_keys[connection.alias]
+            del by_alias[connection.alias]
 
 
 def _note_written(model, columns: Sequence[str], rows: Sequence[tuple], connection) -> None:
     """Inside :func:`keys_checked_once`: the primary keys of rows just written are known."""
-    known = _known_keys.get(connection.alias)
+    known = _known_keys().get(connection.alias)
     pk = model._meta.pk.column
     if known is None or pk not in columns:
         return
@@ -370,7 +379,7 @@ class ReferenceBatch:
             return None
         cursor.execute("SET LOCAL session_replication_role = origin")
         quote = self.connection.ops.quote_name
-        known = _known_keys.get(self.connection.alias)
+        known = _known_keys().get(self.connection.alias)
         pending = None
         for (_, column, parent, parent_column, key_type), keys in zip(
             self.references, self.keys, strict=True
