@@ -1,13 +1,16 @@
 """The pure dunning policy over random account histories (COLL-2, COLL-3, COLL-4, COLL-10)."""
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from robinet.collections.policy import (
     BlockFacts,
+    Candidate,
     DebtorFacts,
     ItemFacts,
     LevelSpec,
@@ -275,3 +278,44 @@ def test_coll1_preventive_reminder_before_the_due_date():
     assert decision.notice
     assert decision.candidate.level.sequence == 1
     assert set(decision.candidate.actions) == {"email", "sms"}
+
+
+@given(
+    debtor=debtors(),
+    rules=st.lists(st.sampled_from(["COLL-3", "COLL-4", "COLL-10", "COLL-2"]), max_size=3),
+    rule=st.sampled_from(["COLL-3", "COLL-4", "COLL-10"]),
+    refusal=st.sampled_from(["", "COLL-4: plafond"]),
+    agency=st.booleans(),
+)
+@settings(max_examples=50, deadline=None)
+def test_coll_2_a_rule_applied_gives_what_replace_gives(debtor, rules, rule, refusal, agency):
+    """COLL-2: ``Candidate.applied`` (the rule pack's step) is ``dataclasses.replace`` with the
+    rule noted once."""
+    candidate = Candidate(
+        debtor=debtor,
+        on=ON,
+        level=INDIVIDUALS.levels[0],
+        steps=(),
+        actions=("letter",),
+        pay_by=ON,
+        rules=tuple(dict.fromkeys(rules)),
+    )
+    changed = candidate.applied(rule, refusal=refusal, agency_mentions=agency)
+    expected_rules = candidate.rules if rule in candidate.rules else (*candidate.rules, rule)
+    assert changed == dataclasses.replace(
+        candidate, rules=expected_rules, refusal=refusal, agency_mentions=agency
+    )
+    assert candidate.rules == tuple(dict.fromkeys(rules))  # the original is untouched
+
+
+def test_a_rule_cannot_change_a_field_a_candidate_does_not_have():
+    candidate = Candidate(
+        debtor=DebtorFacts(1, "individual"),
+        on=ON,
+        level=INDIVIDUALS.levels[0],
+        steps=(),
+        actions=(),
+        pay_by=ON,
+    )
+    with pytest.raises(TypeError, match="refusl"):
+        candidate.applied("COLL-4", refusl="typo")

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
 ZERO = Decimal("0")
@@ -129,8 +129,22 @@ class Candidate:
         return sum((step.open_amount for step in self.steps), ZERO)
 
     def applied(self, rule_id: str, **changes) -> Candidate:
+        """This candidate with ``changes``, ``rule_id`` noted among its rules.
+
+        What ``dataclasses.replace`` gives, without its walk over the fields on
+        every call: the rule pack applies four or five rules to each of a run's
+        notices (a tenth of a dunning proposal's time went there).
+        """
+        unknown = changes.keys() - _CANDIDATE_FIELDS
+        if unknown:
+            raise TypeError(f"Candidate has no field {', '.join(sorted(unknown))}")
         rules = self.rules if rule_id in self.rules else (*self.rules, rule_id)
-        return replace(self, rules=rules, **changes)
+        changed = object.__new__(Candidate)
+        changed.__dict__.update(self.__dict__, rules=rules, **changes)
+        return changed
+
+
+_CANDIDATE_FIELDS = frozenset(f.name for f in fields(Candidate))
 
 
 @dataclass(frozen=True)
