@@ -8,6 +8,7 @@ numbers back with it), then rows are written with COPY on PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass
 from decimal import Decimal
@@ -57,6 +58,13 @@ def json_value(value) -> str:
     """A JSON column's value for :func:`insert_rows`: its text, which SQLite stores and
     PostgreSQL's COPY parses into the jsonb column (dumped once, however often written)."""
     return json.dumps(value, default=str)
+
+
+@functools.lru_cache(maxsize=1024)
+def json_list(values: tuple) -> str:
+    """:func:`json_value` of a short list of strings a run writes again and again (a dunning
+    notice's actions and rules: a few distinct lists for thousands of notices)."""
+    return json_value(list(values))
 
 
 class InvoiceWriter:

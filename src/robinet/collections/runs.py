@@ -24,7 +24,7 @@ from django.db.models import Q
 
 from robinet.billing.choices import InvoiceKind
 from robinet.billing.fees import Line, price_list
-from robinet.billing.writer import LineInvoice, issue_line_invoices, json_value
+from robinet.billing.writer import LineInvoice, issue_line_invoices, json_list, json_value
 from robinet.collections.choices import (
     Action,
     ChargeKind,
@@ -147,14 +147,14 @@ def propose_accounts(run, account_ids: list[int]) -> ChunkResult:
             result.skip(account_id, reason[:255], reason.split(":")[0][:64])
     ids = allocate_ids(DunningProposal, len(decided))
     proposals, items = [], []
-    empty = json_value([])
+    empty = json_list(())
     for (facts, decision), proposal_id in zip(decided, ids, strict=True):
         code = facts.procedure_code
         head = (proposal_id, run.pk, facts.debtor.account_id, procedures.ids[code])
         if decision.blocks:
             proposals.append(
                 (*head, None, ProposalStatus.BLOCKED.value, ZERO, ZERO, empty, empty, empty,
-                 json_value(list(decision.blocks)), None, "", None)
+                 json_list(decision.blocks), None, "", None)
             )  # fmt: skip
             continue
         candidate = decision.candidate
@@ -167,7 +167,7 @@ def propose_accounts(run, account_ids: list[int]) -> ChunkResult:
                 *head, procedures.level_ids[(code, candidate.level.sequence)],
                 ProposalStatus.PROPOSED.value, candidate.total,
                 sum((fee.amount for fee in candidate.fees), ZERO),
-                json_value(list(candidate.actions)), json_value(list(candidate.rules)),
+                json_list(candidate.actions), json_list(candidate.rules),
                 json_value(fees) if fees else empty, empty, candidate.pay_by, "", None,
             )
         )  # fmt: skip
@@ -337,8 +337,9 @@ def issue_proposals(run, proposal_ids: list[int]) -> ChunkResult:
         rows.append(
             (
                 notice.id, notice.number, notice.proposal_id, run.pk, account_id, procedure_id,
-                level_id, on, notice.pay_by, json_value(actions), json_value(rules), total,
-                fee_total, fee_invoice_id, MAIN_RESIDENCE_RULE in rules,
+                level_id, on, notice.pay_by, json_list(tuple(actions)),
+                json_list(tuple(rules)), total, fee_total, fee_invoice_id,
+                MAIN_RESIDENCE_RULE in rules,
                 (account[3] or "")[:254] if Action.EMAIL in actions else "",
                 (account[4] or "")[:20] if Action.SMS in actions else "",
                 None, None, None,
