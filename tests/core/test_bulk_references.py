@@ -64,10 +64,20 @@ def _lines(entry_ids) -> list[tuple]:
     ]
 
 
-def _insert_then_commit_checks(lines) -> None:
-    with transaction.atomic():
-        insert_rows(JournalLine, COLUMNS, lines)
-        connection.check_constraints()  # what the commit runs
+def _refused_at_commit(write) -> str:
+    """``write()`` in a transaction, then what the commit checks: the journal lines are
+    refused and none is left. Returns PostgreSQL's detail (the key, table and column)."""
+
+    def write_then_commit_checks() -> None:
+        with transaction.atomic():
+            write()
+            connection.check_constraints()  # what the commit runs
+
+    with pytest.raises(REFUSED, match="ledger_journalline") as refused:
+        write_then_commit_checks()
+    assert not JournalLine.objects.exists()
+    cause = refused.value.__cause__ or refused.value
+    return cause.diag.message_detail
 
 
 def _replica_statements(queries) -> int:
@@ -115,13 +125,8 @@ def test_a_missing_key_refuses_the_commit_and_names_table_column_and_key(postgre
     entries = _entries(org, ENTRIES)
     missing = entries[-1].pk + 1000
     lines = _lines([*(e.pk for e in entries), missing])
-    with pytest.raises(REFUSED, match="ledger_journalline") as refused:
-        _insert_then_commit_checks(lines)
-    cause = refused.value.__cause__ or refused.value
-    assert cause.diag.message_detail == (
-        f'Key (entry_id)=({missing}) is not present in table "ledger_journalentry".'
-    )
-    assert not JournalLine.objects.exists()
+    detail = _refused_at_commit(lambda: insert_rows(JournalLine, COLUMNS, lines))
+    assert detail == f'Key (entry_id)=({missing}) is not present in table "ledger_journalentry".'
 
 
 def _pending_checks() -> int:
@@ -170,15 +175,9 @@ def test_keys_written_later_by_the_caller_are_not_looked_up_and_settled_once_wri
 @pytest.mark.django_db
 def test_keys_written_later_but_never_written_refuse_the_commit(postgres, org):
     ids = list(allocate_ids(JournalEntry, ENTRIES))
-
-    def write_lines_only() -> None:
-        with transaction.atomic():
-            insert_rows(JournalLine, COLUMNS, _lines(ids), written_later="entry_id")
-            connection.check_constraints()  # what the commit runs
-
-    with pytest.raises(REFUSED, match="ledger_journalline"):
-        write_lines_only()
-    assert not JournalLine.objects.exists()
+    _refused_at_commit(
+        lambda: insert_rows(JournalLine, COLUMNS, _lines(ids), written_later="entry_id")
+    )
 
 
 @pytest.mark.django_db
@@ -300,22 +299,15 @@ def test_a_shaped_insert_refuses_a_missing_key_at_the_commit(postgres, org):
     entries = _entries(org, ENTRIES)
     missing = customer_factories.person(org.centres[0]).pk + 1000
     heads = _heads([e.pk for e in entries], missing)
-
-    def insert_then_commit_checks() -> None:
-        with transaction.atomic():
-            insert_shaped(
-                JournalLine, ("entry_id", "customer_account_id"), heads, SHAPE_COLUMNS, SHAPES
-            )
-            connection.check_constraints()  # what the commit runs
-
-    with pytest.raises(REFUSED, match="ledger_journalline") as refused:
-        insert_then_commit_checks()
-    cause = refused.value.__cause__ or refused.value
-    assert cause.diag.message_detail == (
+    detail = _refused_at_commit(
+        lambda: insert_shaped(
+            JournalLine, ("entry_id", "customer_account_id"), heads, SHAPE_COLUMNS, SHAPES
+        )
+    )
+    assert detail == (
         f"Key (customer_account_id)=({missing}) is not present in table "
         '"customers_customeraccount".'
     )
-    assert not JournalLine.objects.exists()
 
 
 @pytest.mark.django_db
@@ -425,14 +417,12 @@ def test_in_the_block_a_key_not_checked_before_is_still_refused(postgres, org, p
     missing = entries[-1].pk + 1000
 
     def write() -> None:
-        with transaction.atomic(), keys_checked_once():
+        with keys_checked_once():
             insert_rows(JournalLine, COLUMNS, _lines(e.pk for e in entries))
             insert_rows(JournalLine, COLUMNS, _lines([*(e.pk for e in entries), missing]))
-            connection.check_constraints()  # what the commit runs
 
-    with pytest.raises(REFUSED, match="ledger_journalline"):
-        write()
-    assert not JournalLine.objects.exists()
+    detail = _refused_at_commit(write)
+    assert detail == f'Key (entry_id)=({missing}) is not present in table "ledger_journalentry".'
 
 
 @pytest.mark.django_db
