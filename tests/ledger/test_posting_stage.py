@@ -62,53 +62,75 @@ def test_pay_7_post_outside_a_transaction_opens_its_own(org):
 
 
 @pytest.mark.django_db
-def test_pay_7_invoice_entries_staged_alike_write_what_stage_writes(org):
-    """The billing run's path (``stage_invoice_entries``: bills priced alike share their
-    lines' shape) writes the entries and lines that ``stage`` writes for each
-    ``invoice_entry`` (invoices and credit notes), in the same order, an entry without lines
-    dropped as ``stage`` drops it."""
+def test_pay_7_a_run_posts_one_entry_per_centre_with_a_customer_line_per_invoice(org):
+    """Decision 0014: a billing run's invoices make one sales entry per centre. Each
+    invoice debits its customer on a line of its own whose piece is its number; revenue,
+    third parties and VAT are credited once per account with the sum of the invoices'
+    lines; the entries balance, are numbered in the sales journal, and a centre whose
+    invoices are all zero gets none."""
     accounts = [factories.person(org.centres[n % 2]) for n in range(3)]
-    alike = [
-        posting.invoice_third_parties(
-            lines=[("water", "operator", Decimal("10.00")), ("water", "water_agency", amount)],
-            vat=[(Decimal("5.5"), Decimal("0.55"))],
-            credit_note=credit_note,
-        )
-        for amount, credit_note in ((Decimal("1.20"), False), (Decimal("3.40"), True))
-    ]
+    alike = posting.invoice_third_parties(
+        lines=[("water", "operator", Decimal("10.00")), ("water", "water_agency", Decimal("1.20"))],
+        vat=[(Decimal("5.5"), Decimal("0.62"))],
+        credit_note=False,
+    )
+    other = posting.invoice_third_parties(
+        lines=[("sanitation", "authority", Decimal("20.00"))],
+        vat=[(Decimal("10"), Decimal("2.00"))],
+        credit_note=False,
+    )
     nothing = posting.invoice_third_parties(lines=[], vat=[], credit_note=False)
     invoices = [
-        (alike[n % 2] if n != 4 else nothing, accounts[n % 3].pk, accounts[n % 3].centre_id)
-        for n in range(9)
+        (alike, accounts[0].pk, accounts[0].centre_id),
+        (other, accounts[1].pk, accounts[1].centre_id),
+        (alike, accounts[2].pk, accounts[2].centre_id),
+        (nothing, accounts[1].pk, accounts[1].centre_id),
+        (other, accounts[0].pk, accounts[0].centre_id),
     ]
-    pieces = [posting.invoice_piece(f"FAC-{n}") for n in range(9)]
+    staged = posting.stage_invoice_run(invoices, issue_date=ON)
+    assert not JournalLine.objects.exists()  # nothing written before the numbers
+    ids = staged.write([f"FAC-2025-000000{n}" for n in range(1, 6)])
+    entries = list(JournalEntry.objects.filter(pk__in=ids).order_by("number"))
+    assert [(e.journal, e.number, e.centre_id, e.event) for e in entries] == [
+        ("VE", 1, org.centres[0].pk, "invoice_run"),
+        ("VE", 2, org.centres[1].pk, "invoice_run"),
+    ]
+    first, second = entries
+    assert (first.piece_ref, first.label) == (
+        "FAC-2025-0000001 à FAC-2025-0000005",
+        "Facturation : 3 factures",
+    )
+    assert (second.piece_ref, second.label) == (
+        "FAC-2025-0000002 à FAC-2025-0000004",
+        "Facturation : 2 factures",
+    )
 
-    def written(staged):
-        ids = staged.write(pieces)
-        entries = JournalEntry.objects.filter(pk__in=ids).order_by("pk")
-        return [
-            (
-                e.journal, e.piece_ref, e.label, e.centre_id, e.event,
-                list(e.lines.order_by("pk").values_list(
-                    "ledger_account", "customer_account_id", "debit", "credit"
-                )),
+    def lines(entry):
+        return list(
+            entry.lines.order_by("pk").values_list(
+                "ledger_account", "customer_account_id", "piece_ref", "debit", "credit"
             )
-            for e in entries
-        ]  # fmt: skip
-
-    alike_path = written(posting.stage_invoice_entries(invoices, issue_date=ON))
-    one_by_one = written(
-        posting.stage(
-            [
-                posting.invoice_entry(
-                    number="", issue_date=ON, account_id=account_id, centre_id=centre_id,
-                    credit_note=third_parties.credit_note, third_parties=third_parties,
-                )
-                for third_parties, account_id, centre_id in invoices
-            ]
         )
-    )  # fmt: skip
-    assert alike_path == one_by_one
-    assert len(alike_path) == 8
-    assert "FAC-4" not in {entry[1] for entry in alike_path}
+
+    assert lines(first) == [
+        ("706110", None, "", Decimal("0.00"), Decimal("20.00")),
+        ("467200", None, "", Decimal("0.00"), Decimal("2.40")),
+        ("445711", None, "", Decimal("0.00"), Decimal("1.24")),
+        ("467100", None, "", Decimal("0.00"), Decimal("20.00")),
+        ("445712", None, "", Decimal("0.00"), Decimal("2.00")),
+        ("411000", accounts[0].pk, "FAC-2025-0000001", Decimal("11.82"), Decimal("0.00")),
+        ("411000", accounts[2].pk, "FAC-2025-0000003", Decimal("11.82"), Decimal("0.00")),
+        ("411000", accounts[0].pk, "FAC-2025-0000005", Decimal("22.00"), Decimal("0.00")),
+    ]
+    assert [line[:3] for line in lines(second)][-1] == (
+        "411000",
+        accounts[1].pk,
+        "FAC-2025-0000002",
+    )
+    for entry in entries:
+        assert sum(d - c for *_rest, d, c in lines(entry)) == 0
     connection.check_constraints()
+    empty = posting.stage_invoice_run(
+        [(nothing, accounts[1].pk, accounts[1].centre_id)], issue_date=ON
+    )
+    assert empty.write(["FAC-2025-0000006"]) == []

@@ -23,6 +23,7 @@ from django.test import override_settings
 from robinet.core import invariants
 from robinet.core.models import BatchRun, ChunkState, RunState
 from robinet.core.runs import execute_chunk, run_resume
+from robinet.ledger import posting
 from robinet.ledger.models import Allocation, JournalEntry, JournalLine, OpenItem
 from robinet.payments import bank_statements as service
 from robinet.payments import statement_booking
@@ -109,6 +110,8 @@ def fingerprint(accounts) -> dict:
     journal: dict[int, list] = {}
     for line in (
         JournalLine.objects.filter(entry__lines__customer_account__in=index)
+        # the billing run's entries gather both sets' invoices (decision 0014)
+        .exclude(entry__event=posting.RUN_EVENT)
         .select_related("entry")
         .order_by("pk")
         .distinct()

@@ -191,21 +191,22 @@ class InvoiceWriter:
                 line_shapes,
                 written_later="invoice_id",
             )
-            staged = posting.stage_invoice_entries(
+            # One sales entry per centre, its customer lines per invoice (decision 0014).
+            staged = posting.stage_invoice_run(
                 entries, issue_date=issue_date, accounts=self.accounts
             )
-            pieces = []
+            numbers = []
             for invoice, item, sequence in zip(
                 invoices, items, next_numbers(Series.INVOICE, len(pending), year), strict=True
             ):
                 number = format_number(Series.INVOICE, year, sequence, width=NUMBER_WIDTH)
                 invoice[1], invoice[4], item[4] = number, sequence, number
-                pieces.append(posting.invoice_piece(number))
+                numbers.append(number)
             insert_rows(Invoice, INVOICE_COLUMNS, invoices)
             if line_keys is not None:
                 line_keys.settle()  # every line's invoice is written (and can never be deleted)
             insert_rows(OpenItem, OPEN_ITEM_COLUMNS, items)
-            staged.write(pieces)
+            staged.write(numbers)
         # PAY-1: a credit balance (an overpayment, a credit note) clears the new bill.
         clear_credit_balances({p.facts.account_id for p in pending}, on=issue_date)
         self.issued_ids.extend(invoice_ids)

@@ -44,6 +44,7 @@ class LineOut(Schema):
     ledger_account: str
     label: str
     customer_account: str | None
+    piece_ref: str = Field(description="the line's own piece, else the entry's")
     debit: Decimal
     credit: Decimal
 

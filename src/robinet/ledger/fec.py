@@ -201,6 +201,7 @@ def rows(year: int) -> Iterator[tuple[str, ...]]:
             "customer_account__party__first_name",
             "customer_account__party__name",
             "customer_account__party__kind",
+            "piece_ref",
             "entry__piece_ref",
             "entry__piece_date",
             "entry__label",
@@ -210,8 +211,8 @@ def rows(year: int) -> Iterator[tuple[str, ...]]:
         )  # fmt: skip
     )
     for (
-        journal, number, entry_date, code, aux_number, first_name, name, kind, piece_ref,
-        piece_date, label, debit, credit, created_at,
+        journal, number, entry_date, code, aux_number, first_name, name, kind, line_piece,
+        piece_ref, piece_date, label, debit, credit, created_at,
     ) in lines.iterator(chunk_size=5000):  # fmt: skip
         holder = " ".join(p for p in (first_name if kind == "person" else "", name) if p)
         yield (
@@ -223,7 +224,7 @@ def rows(year: int) -> Iterator[tuple[str, ...]]:
             clean(accounts.get(code, code)),
             aux_number or "",
             clean(holder) if aux_number else "",
-            clean(piece_ref),
+            clean(line_piece or piece_ref),
             format_date(piece_date),
             clean(label),
             format_amount(debit),
@@ -304,8 +305,9 @@ def copy_sql(year: int, separator: str = "\t") -> tuple[str, list]:
                    e.journal || {sep} || CASE e.journal {journal_case} ELSE e.journal END
                    || {sep} || e.journal || lpad(e.number::text, {NUMBER_WIDTH}, '0')
                    || {sep} || {_sql_date("e.entry_date")} AS head,
-                   {_sql_clean("e.piece_ref")} || {sep} || {_sql_date("e.piece_date")}
-                   || {sep} || {_sql_clean("e.label")} AS mid,
+                   {_sql_clean("e.piece_ref")} AS piece,
+                   {sep} || {_sql_date("e.piece_date")} || {sep} || {_sql_clean("e.label")}
+                   AS mid,
                    {_sql_date("(e.created_at AT TIME ZONE %s)::date")} AS valid
               FROM ledger_journalentry e
              WHERE e.year = %s
@@ -316,7 +318,8 @@ def copy_sql(year: int, separator: str = "\t") -> tuple[str, list]:
         )
         SELECT ent.head || {sep} || l.ledger_account || {sep} || COALESCE(acc.lib, l.ledger_account)
                || {sep} || COALESCE(aux.columns, {sep})
-               || {sep} || ent.mid
+               || {sep} || CASE WHEN l.piece_ref = '' THEN ent.piece
+                                ELSE {_sql_clean("l.piece_ref")} END || ent.mid
                || {sep} || replace(l.debit::text, '.', ',')
                || {sep} || replace(l.credit::text, '.', ',')
                || {sep} || {sep} || {sep} || ent.valid || {sep} || {sep}

@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import OuterRef, QuerySet, Subquery, Sum
+from django.core.paginator import Page, Paginator
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
 
 from robinet.core.exceptions import NotFound
 from robinet.ledger.models import Journal, JournalEntry, JournalLine, LedgerAccount
@@ -33,7 +34,16 @@ def entry_list(
     if end:
         entries = entries.filter(entry_date__lte=end)
     if piece:
-        entries = entries.filter(piece_ref__icontains=piece.strip())
+        # A billing run's entry gathers many invoices: each is the piece of its own line.
+        piece = piece.strip()
+        entries = entries.filter(
+            Q(piece_ref__icontains=piece)
+            | Q(
+                pk__in=JournalLine.objects.exclude(piece_ref="")
+                .filter(piece_ref__icontains=piece)
+                .values("entry_id")
+            )
+        )
     if account:
         entries = entries.filter(
             pk__in=JournalLine.objects.filter(ledger_account__startswith=account.strip()).values(
@@ -67,19 +77,37 @@ def entry_get_for_user(*, user, pk: int) -> JournalEntry:
     return entry
 
 
-def entry_lines(entry: JournalEntry) -> list[dict]:
-    """The entry's lines with the account label and the customer account, in order."""
+#: lines of an entry shown at a time (a billing run's entry has one per invoice)
+LINES_PER_PAGE = 200
+
+
+def entry_lines(entry: JournalEntry, *, page: int | None = None) -> list[dict] | Page:
+    """The entry's lines with the account label, the customer account and the line's own
+    piece (the entry's when it has none), in order: all of them, or one ``page``."""
     labels = dict(LedgerAccount.objects.values_list("code", "label"))
-    return [
-        {
-            "ledger_account": line.ledger_account,
-            "label": labels.get(line.ledger_account, ""),
-            "customer_account": line.customer_account,
-            "debit": line.debit,
-            "credit": line.credit,
-        }
-        for line in entry.lines.select_related("customer_account__party").order_by("pk")
-    ]
+    lines = entry.lines.select_related("customer_account__party").order_by("pk")
+    if page is not None:
+        shown = Paginator(lines, LINES_PER_PAGE).get_page(page)
+        shown.object_list = [_line(line, labels, entry) for line in shown.object_list]
+        return shown
+    return [_line(line, labels, entry) for line in lines]
+
+
+def _line(line: JournalLine, labels: dict[str, str], entry: JournalEntry) -> dict:
+    return {
+        "ledger_account": line.ledger_account,
+        "label": labels.get(line.ledger_account, ""),
+        "customer_account": line.customer_account,
+        "piece_ref": line.piece_ref or entry.piece_ref,
+        "debit": line.debit,
+        "credit": line.credit,
+    }
+
+
+def entry_totals(entry: JournalEntry) -> tuple[Decimal, Decimal]:
+    """(total debit, total credit) of the entry's lines."""
+    totals = entry.lines.aggregate(debit=Sum("debit"), credit=Sum("credit"))
+    return cents(totals["debit"] or ZERO), cents(totals["credit"] or ZERO)
 
 
 def chart_list(*, user) -> list[dict]:

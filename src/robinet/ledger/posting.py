@@ -22,7 +22,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from robinet.core import clock
-from robinet.core.bulk import PendingReferences, allocate_ids, insert_rows, insert_shaped
+from robinet.core.bulk import PendingReferences, allocate_ids, insert_rows
 from robinet.core.numbering import next_numbers
 from robinet.ledger.chart import DEFAULT_CHART, resolve
 from robinet.ledger.models import Journal, JournalEntry, JournalLine, LedgerAccount
@@ -344,71 +344,119 @@ def stage(entries: Sequence[EntrySpec], *, accounts: dict[str, str] | None = Non
     return StagedEntries([position for position, _e in kept], [e for _p, e in kept], ids, pending)
 
 
-def stage_invoice_entries(
+RUN_EVENT = "invoice_run"
+
+
+def run_piece(numbers: Sequence[str]) -> tuple[str, str]:
+    """(piece reference, label) of a billing run's entry for the invoices ``numbers`` (in
+    number order): one invoice is its own piece, as :func:`invoice_piece` makes it."""
+    if len(numbers) == 1:
+        return invoice_piece(numbers[0])
+    count = f"{len(numbers):,}".replace(",", " ")
+    return f"{numbers[0]} à {numbers[-1]}", f"Facturation : {count} factures"
+
+
+def stage_invoice_run(
     invoices: Sequence[tuple[InvoiceThirdParties, int, int]],
     *,
     issue_date: dt.date,
     accounts: dict[str, str] | None = None,
-) -> StagedEntries:
-    """:func:`stage` for the entries of many invoices, each (third parties, customer
-    account, centre) as :func:`invoice_entry` takes them, without pieces yet (give them
-    to :meth:`StagedEntries.write`).
+) -> RunEntries:
+    """The sales entries of a billing run's invoices, one per centre (decision 0014).
 
-    A run's bills priced alike share their :class:`InvoiceThirdParties`: their lines
-    are checked and resolved once, and written from one shape each
-    (:func:`robinet.core.bulk.insert_shaped`) — only each entry's id and customer
-    account are sent per invoice. The lines written are those of :func:`stage`.
+    ``invoices``: (third parties, customer account, centre) per invoice, as
+    :func:`invoice_entry` takes them; a run's bills priced alike share their third
+    parties (checked and summed once). Each centre's entry debits every invoice's
+    customer (411, its customer account, the invoice's number as the line's own piece:
+    the sub-ledger stays per invoice) and credits each revenue, third-party and VAT
+    account once, with the sum of its invoices' lines.
+    Nothing is written yet: the customer lines need the invoices' numbers, given to
+    :meth:`RunEntries.write` with the entries' own numbers, at the end of the chunk.
     """
     accounts = accounts if accounts is not None else chart()
-    shapes: list[list[tuple]] = []
-    # id(third parties) → (entry template, index of its lines' shape, of its customer line's)
-    known: dict[int, tuple[EntrySpec, int, int]] = {}
-    kept: list[tuple[int, EntrySpec, int, int, int, int]] = []
+    customers_code = resolve(CUSTOMERS, accounts)
+    # id(third parties) → (signed amount per account code, signed customer amount)
+    known: dict[int, tuple[dict[str, Decimal], Decimal]] = {}
+    per_centre: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    members: dict[int, list[tuple[int, int, Decimal]]] = defaultdict(list)
     for position, (third_parties, account_id, centre_id) in enumerate(invoices):
         shaped = known.get(id(third_parties))  # ``invoices`` holds them: ids stay unique
         if shaped is None:
-            template = invoice_entry(
-                number="",
-                issue_date=issue_date,
-                account_id=None,
-                centre_id=0,
-                credit_note=third_parties.credit_note,
-                third_parties=third_parties,
+            check_balanced(
+                invoice_entry(
+                    number="", issue_date=issue_date, account_id=None, centre_id=0,
+                    credit_note=third_parties.credit_note, third_parties=third_parties,
+                )
+            )  # fmt: skip
+            amounts: dict[str, Decimal] = defaultdict(lambda: ZERO)
+            for line in third_parties.lines:
+                amounts[resolve(line.role, accounts)] += line.debit - line.credit
+            total = third_parties.total
+            shaped = known[id(third_parties)] = (
+                dict(amounts),
+                -total if third_parties.credit_note else total,
             )
-            check_balanced(template)
-            rows = [
-                (resolve(line.role, accounts), line.debit, line.credit) for line in template.lines
+        per_centre[centre_id][id(third_parties)] += 1
+        members[centre_id].append((position, account_id, shaped[1]))
+    centres, summaries = [], []
+    for centre_id in sorted(per_centre):
+        summed: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for key, count in per_centre[centre_id].items():
+            for code, amount in known[key][0].items():
+                summed[code] += amount * count
+        summaries.append(
+            [
+                (code, amount, ZERO) if amount > 0 else (code, ZERO, -amount)
+                for code, amount in summed.items()
+                if amount
             ]
-            shapes.append(rows[: len(third_parties.lines)])
-            shapes.append(rows[len(third_parties.lines) :])
-            shaped = known[id(third_parties)] = (template, len(shapes) - 2, len(shapes) - 1)
-        if shaped[0].lines:
-            kept.append((position, *shaped, account_id, centre_id))
-    if not kept:
-        return StagedEntries([], [], [])
-    ids = list(allocate_ids(JournalEntry, len(kept)))
-    heads: list[tuple] = []
-    entries = []
-    for (_position, template, lines_shape, customer_shape, account_id, centre_id), entry_id in zip(
-        kept, ids, strict=True
-    ):
-        heads.append((entry_id, None, lines_shape))
-        heads.append((entry_id, account_id, customer_shape))
-        entries.append(
-            EntrySpec(
-                template.journal, template.entry_date, template.piece_ref, template.label,
-                centre_id, template.event, (),
+        )
+        centres.append(centre_id)
+    return RunEntries(issue_date, customers_code, centres, summaries, members)
+
+
+@dataclass
+class RunEntries:
+    """A billing run's sales entries, one per centre, computed and waiting for the numbers
+    (see :func:`stage_invoice_run`)."""
+
+    issue_date: dt.date
+    customers_code: str
+    centres: list[int]
+    summaries: list[list[tuple[str, Decimal, Decimal]]]  # per centre: (code, debit, credit)
+    # per centre, its invoices: (position, customer account, signed amount for 411)
+    members: dict[int, list[tuple[int, int, Decimal]]]
+
+    def write(self, numbers: Sequence[str]) -> list[int]:
+        """Write the entries, numbered in the sales journal, and their lines; ``numbers``:
+        the invoices' numbers, in the order given to :func:`stage_invoice_run`. Returns the
+        entries' ids (one per centre that has lines)."""
+        kept = [
+            (centre_id, summary, [(a, s, numbers[p]) for p, a, s in self.members[centre_id]])
+            for centre_id, summary in zip(self.centres, self.summaries, strict=True)
+        ]
+        kept = [k for k in kept if k[1] or any(signed for _a, signed, _n in k[2])]
+        if not kept:
+            return []
+        ids = list(allocate_ids(JournalEntry, len(kept)))
+        code, rows, entries, pieces = self.customers_code, [], [], []
+        for (centre_id, summary, invoices), entry_id in zip(kept, ids, strict=True):
+            rows.extend((entry_id, c, None, debit, credit, "") for c, debit, credit in summary)
+            rows.extend(
+                (entry_id, code, account_id, signed, ZERO, number)
+                if signed > 0
+                else (entry_id, code, account_id, ZERO, -signed, number)
+                for account_id, signed, number in invoices
+                if signed
             )
-        )  # fmt: skip
-    pending = insert_shaped(
-        JournalLine,
-        ("entry_id", "customer_account_id"),
-        heads,
-        ("ledger_account", "debit", "credit"),
-        shapes,
-        written_later="entry_id",
-    )
-    return StagedEntries([k[0] for k in kept], entries, ids, pending)
+            pieces.append(run_piece([number for _a, _s, number in invoices]))
+            entries.append(
+                EntrySpec(Journal.SALES, self.issue_date, "", "", centre_id, RUN_EVENT, ())
+            )
+        pending = insert_rows(
+            JournalLine, (*LINE_COLUMNS, "piece_ref"), rows, written_later="entry_id"
+        )
+        return StagedEntries(list(range(len(kept))), entries, ids, pending).write(pieces)
 
 
 @dataclass

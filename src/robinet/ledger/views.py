@@ -64,15 +64,16 @@ class EntryDetailView(AccountingView):
 
     def get(self, request, pk):
         entry = journal.entry_get_for_user(user=request.user, pk=pk)
-        lines = journal.entry_lines(entry)
+        lines = journal.entry_lines(entry, page=request.GET.get("page") or 1)
+        total_debit, total_credit = journal.entry_totals(entry)
         return self.render(
             request,
             "ledger/entry_detail.html",
             {
                 "entry": entry,
                 "lines": lines,
-                "total_debit": sum(line["debit"] for line in lines),
-                "total_credit": sum(line["credit"] for line in lines),
+                "total_debit": total_debit,
+                "total_credit": total_credit,
                 "number": fec.entry_number(entry.journal, entry.number),
             },
         )
