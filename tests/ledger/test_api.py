@@ -74,3 +74,17 @@ def test_pay_7_openapi_lists_the_accounting_routes(api):
         "/api/v1/accounting/fec",
     ):
         assert path in paths
+
+
+def test_pay_7_a_run_entry_lines_carry_their_pieces_through_the_api(api, run_of_three):
+    """Decision 0014: each customer line of a run's entry has its invoice's number as
+    piece; the summed lines have the entry's."""
+    entry = JournalEntry.objects.get(event="invoice_run")
+    lines = api.get(f"/accounting/entries/{entry.pk}").json()["lines"]
+    customers = [line for line in lines if line["customer_account"]]
+    assert [line["piece_ref"] for line in customers] == [i.number for i in run_of_three]
+    assert {line["piece_ref"] for line in lines if not line["customer_account"]} == {
+        entry.piece_ref
+    }
+    found = api.get("/accounting/entries", piece=run_of_three[1].number).json()
+    assert [e["id"] for e in found] == [entry.pk]

@@ -246,3 +246,17 @@ def test_pay_7_fec_command_errors_are_clear(billed, tmp_path):
         call_command(
             "accounting", "fec", "--year", "2025", "--out", str(tmp_path), "--separator", "comma"
         )
+
+
+def test_pay_7_fec_piece_of_a_run_entry_is_each_lines_own(run_of_three):
+    """Decision 0014: in a billing run's entry the customer lines' PieceRef is their
+    invoice's number, the summed lines' the entry's range of numbers; same on both paths."""
+    rows = [dict(zip(fec.COLUMNS, r, strict=True)) for r in _lines(_export(2025)[0])[1:]]
+    assert len({r["EcritureNum"] for r in rows}) == 1
+    customers = [r for r in rows if r["CompteNum"] == "411000"]
+    assert [r["PieceRef"] for r in customers] == [i.number for i in run_of_three]
+    entry = JournalEntry.objects.get()
+    assert {r["PieceRef"] for r in rows if r["CompteNum"] != "411000"} == {entry.piece_ref}
+    assert {r["EcritureLib"] for r in rows} == {"Facturation : 3 factures"}
+    if connection.vendor == "postgresql":
+        assert _export(2025, streaming_copy=True) == _export(2025, streaming_copy=False)

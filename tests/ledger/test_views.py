@@ -3,7 +3,7 @@ beneficiaries (CSV), FEC download; all behind ACCOUNTING_VIEW."""
 
 import pytest
 
-from robinet.ledger import fec
+from robinet.ledger import fec, journal
 from robinet.ledger.models import JournalEntry
 
 pytestmark = pytest.mark.django_db
@@ -86,3 +86,29 @@ def test_pay_7_journal_list_query_budget(web, billed, cashier, django_assert_max
     with django_assert_max_num_queries(12):
         page = web.get("ledger:entries").content.decode()
     assert page.count('id="entry-') >= 2
+
+
+def test_pay_7_a_run_entry_is_found_by_an_invoice_number_and_shows_its_lines_by_page(
+    web, run_of_three, cashier, monkeypatch
+):
+    """Decision 0014: the journal finds a billing run's entry by the number of any of its
+    invoices (the piece of its customer line), and shows the entry's lines page by page,
+    each with its piece, and the entry's totals over every page."""
+    web.login(cashier)
+    entry = JournalEntry.objects.get(event="invoice_run")
+    first, second, third = run_of_three
+    assert entry.piece_ref == f"{first.number} à {third.number}"
+    page = web.get("ledger:entries", data={"piece": second.number}).content.decode()
+    assert f'id="entry-{entry.pk}"' in page
+    monkeypatch.setattr(journal, "LINES_PER_PAGE", 4)
+    lines = entry.lines.count()
+    assert lines > 4
+    detail = web.get("ledger:entry-detail", entry.pk).content.decode()
+    assert detail.count("<tr>") - 2 == 4  # header and total rows apart
+    assert f"1 / {-(-lines // 4)}" in detail
+    assert f"{lines} lignes" in detail
+    total = sum(i.total_incl_vat for i in run_of_three)
+    assert f"{total:.2f}".replace(".", ",") in detail  # the totals of every page
+    last = web.get("ledger:entry-detail", entry.pk, data={"page": "2"}).content.decode()
+    assert third.number in last  # the customer lines come after the summed ones
+    assert web.get("ledger:entry-detail", entry.pk, data={"page": "x"}).status_code == 200
