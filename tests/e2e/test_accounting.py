@@ -1,5 +1,6 @@
 """Accounting in a real browser: an auditor of the region opens Comptabilité from the menu,
-follows an invoice's entry, checks the reconciliation and downloads the FEC (PAY-7),
+follows an invoice's entry (the run's entry, one customer line per invoice: decision
+0014), checks the reconciliation and downloads the FEC (PAY-7),
 then the beneficiary report on a phone (PAY-1a)."""
 
 import datetime as dt
@@ -30,6 +31,8 @@ def test_accounting_journal_reconciliation_fec_and_beneficiaries(
     factories.tariff()
     account, sp = occupied_point(org.centres[0], start=dt.date(2025, 1, 1), index="100")
     read(sp, dt.date(2025, 6, 20), "130")
+    neighbour, neighbour_sp = occupied_point(org.centres[0], start=dt.date(2025, 1, 1), index="7")
+    read(neighbour_sp, dt.date(2025, 6, 20), "40")
     factories.run(dt.date(2025, 6, 30))
     invoice = account.invoices.get()
     cashier = make_user("encaisseur", Role.COLLECTION_OFFICER, org.centres[0])
@@ -47,6 +50,8 @@ def test_accounting_journal_reconciliation_fec_and_beneficiaries(
     page.locator("#entry-table tbody a").first.click()
     expect(page.locator("#entry-title")).to_contain_text("VE")
     expect(page.locator("#entry-lines")).to_contain_text(account.number)
+    expect(page.locator("#entry-lines")).to_contain_text(invoice.number)  # its line's piece
+    expect(page.locator("#entry-lines")).to_contain_text(neighbour.invoices.get().number)
     expect(page.locator("#entry-total-debit")).to_have_text(
         page.locator("#entry-total-credit").inner_text()
     )
