@@ -281,7 +281,25 @@ def _bank_statement(tmp_path, form: str = "camt053") -> tuple:
     return xml, items, paid, len(credits) - len(paid)
 
 
-def _statement_writes(booked: int, unmatched: int, chunks: int, audit: int) -> dict[str, int]:
+def _payment_entries(items, chunk_size: int) -> int:
+    """Decision 0014: a booking chunk posts its payments in one entry per centre (one day,
+    one means); the chunks take the matched credits by account (one per paid account)."""
+    numbers = [number for n, (number, _document, _amount) in enumerate(items) if n % 10]
+    centres = [
+        centre
+        for _pk, centre in sorted(
+            CustomerAccount.objects.filter(number__in=numbers).values_list("pk", "centre_id")
+        )
+    ]
+    return sum(
+        len(set(centres[start : start + chunk_size]))
+        for start in range(0, len(centres), chunk_size)
+    )
+
+
+def _statement_writes(
+    booked: int, unmatched: int, chunks: int, audit: int, payment_entries: int
+) -> dict[str, int]:
     return {
         "payments_bankstatement": 1,
         "payments_statemententry": booked + unmatched,
@@ -289,8 +307,9 @@ def _statement_writes(booked: int, unmatched: int, chunks: int, audit: int) -> d
         "payments_entrypayment": booked,
         "ledger_openitem": booked,  # the payments' credit items
         "ledger_allocation": booked,
-        "ledger_journalentry": booked + unmatched,  # the unmatched in suspense
-        "ledger_journalline": 2 * (booked + unmatched),
+        "ledger_journalentry": payment_entries + unmatched,  # the unmatched in suspense
+        # a line per payment and one per entry of payments; two per credit in suspense
+        "ledger_journalline": booked + payment_entries + 2 * unmatched,
         "core_sequence": 2,  # payment numbers, bank journal
         "core_importfile": 1,
         # the booking run (PAY-5): one run, its chunks; the events: the file recorded and
@@ -314,7 +333,13 @@ def test_a_bank_statement_import_killed_while_writing_leaves_nothing_and_then_im
     booked = len(paid)
     before, after = _cut_then_import_whole(
         ["bank", "import", str(xml)],
-        _statement_writes(booked, unmatched, -(-booked // BOOKING_CHUNK), audit=7),
+        _statement_writes(
+            booked,
+            unmatched,
+            -(-booked // BOOKING_CHUNK),
+            audit=7,
+            payment_entries=_payment_entries(items, BOOKING_CHUNK),
+        ),  # fmt: skip
         state=OPENING_BALANCES,
         watch=["payments_bankstatement"],  # written only by the import's transaction
     )
@@ -373,7 +398,9 @@ def test_a_bank_statement_booking_run_killed_mid_way_then_resumed_books_each_cre
             "GROUP BY external_reference HAVING count(*) > 1) t"
         ).fetchone()[0]
     added = {t: after[t] - before[t] for t in after if after[t] != before[t]}
-    assert added == _statement_writes(booked, unmatched, chunks, audit=8)  # + run.resumed
+    assert added == _statement_writes(
+        booked, unmatched, chunks, audit=8, payment_entries=_payment_entries(items, 100)
+    )  # + run.resumed
     total = sum(amount for _number, _document, amount in items)
     assert balances == [(unmatched, total - sum(paid))]
     assert twice == 0

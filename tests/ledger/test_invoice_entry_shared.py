@@ -84,11 +84,59 @@ def test_pay_7_a_runs_entries_sum_what_the_invoices_entries_post(shapes, invoice
             else:
                 customers[centre_id].append((position, account_id, line.debit - line.credit))
     summed: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
-    for centre_id, summary in zip(run.centres, run.summaries, strict=True):
-        for code, debit, credit in summary:
-            assert (debit > 0) != (credit > 0)
-            summed[(centre_id, code)] += debit - credit
-        members = [m for m in run.members[centre_id] if m[2]]
-        assert members == customers[centre_id]
-        assert sum(s for _p, _a, s in members) + sum(d - c for _c, d, c in summary) == 0
-    assert summed == {key: amount for key, amount in expected.items() if amount}
+    centres = [g.centre_id for g in run.groups]
+    assert centres == sorted({centre for _s, _a, centre in given_invoices})  # one per centre
+    for group in run.groups:
+        for code, amount in group.summed.items():
+            summed[(group.centre_id, code)] += amount
+        members = [m for m in group.members if m[2]]
+        assert members == customers[group.centre_id]
+        assert sum(s for _p, _a, s in members) + sum(group.summed.values()) == 0
+    assert {k: v for k, v in summed.items() if v} == {k: v for k, v in expected.items() if v}
+
+
+@given(
+    payments=st.lists(
+        st.tuples(
+            st.integers(1, 5),  # customer account
+            st.integers(1, 3),  # centre
+            st.sampled_from(["cash", "cheque", "transfer", "card"]),
+            st.decimals(min_value=Decimal("0.01"), max_value=Decimal("9999.99"), places=2),
+            st.sampled_from([dt.date(2026, 2, 16), dt.date(2026, 2, 17)]),
+            st.booleans(),  # from suspense
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_pay_7_a_batch_of_payments_posts_what_each_payments_entry_posts(payments):
+    """Decision 0014: a batch's entries (one per journal, day, centre and means) post, per
+    account, exactly what each payment's own entry (``payment_entry``) posts; each
+    payment credits its customer on a line of its own; every entry balances."""
+    chart = {role: code for code, _label, role in DEFAULT_CHART}
+    batch = posting.stage_payment_batch(payments, accounts=chart)
+    expected: dict[tuple, Decimal] = defaultdict(Decimal)
+    customers: dict[tuple, list] = defaultdict(list)
+    for position, (account_id, centre_id, means, amount, on, from_suspense) in enumerate(payments):
+        entry = posting.payment_entry(
+            number="", received_on=on, account_id=account_id, centre_id=centre_id,
+            means=means, amount=amount, from_suspense=from_suspense,
+        )  # fmt: skip
+        head = (entry.journal, on, centre_id)
+        for line in entry.lines:
+            if line.customer_account_id is None:
+                expected[(*head, resolve(line.role, chart))] += line.debit - line.credit
+            else:
+                customers[head].append((position, account_id, line.debit - line.credit))
+    summed: dict[tuple, Decimal] = defaultdict(Decimal)
+    members: dict[tuple, list] = defaultdict(list)
+    for group in batch.groups:
+        head = (group.journal, group.entry_date, group.centre_id)
+        for code, amount in group.summed.items():
+            summed[(*head, code)] += amount
+        members[head].extend(group.members)
+        assert sum(s for _p, _a, s in group.members) + sum(group.summed.values()) == 0
+    assert summed == expected
+    assert {k: sorted(v) for k, v in members.items()} == customers
+    keys = [(g.journal, g.entry_date, g.centre_id, *g.summed) for g in batch.groups]
+    assert len(keys) == len(set(keys))  # one entry per journal, day, centre and means

@@ -207,3 +207,42 @@ def test_pay_1a_spread_in_a_configured_order_fills_one_part_after_the_other(
     shares = list(AllocationShare.objects.filter(invoice=first))
     assert len(shares) == 1
     assert shares[0].amount == Decimal("1.00")
+
+
+def test_pay_7_a_batch_posts_one_entry_per_day_centre_and_means_a_line_per_payment(billed, org):
+    """Decision 0014: a batch's payments of one day, centre and means make one entry: the
+    means' account debited once with their sum, each customer credited on a line of its
+    own whose piece is the payment's number. A payment alone keeps its own entry."""
+    from robinet.payments.booking import IncomingPayment, book_payments
+    from robinet.payments.models import Payment
+
+    on = dt.date(2026, 2, 16)
+
+    def incoming(means, amount):
+        return IncomingPayment(
+            account_id=billed.pk, centre_id=org.centres[0].pk,
+            account_centre_id=billed.centre_id, means=means, amount=Decimal(amount),
+            received_on=on, cheque_number="1234567" if means == "cheque" else "",
+        )  # fmt: skip
+
+    ids = book_payments([incoming("cash", "10.00"), incoming("cheque", "5.00"),
+                         incoming("cash", "2.50")])  # fmt: skip
+    first, cheque, third = (Payment.objects.get(pk=pk) for pk in ids)
+    cash = JournalEntry.objects.get(journal="CA", entry_date=on)
+    assert (cash.piece_ref, cash.label) == (f"{first.number} à {third.number}", "Règlements : 2")
+    lines = list(
+        cash.lines.order_by("pk").values_list(
+            "ledger_account", "customer_account_id", "piece_ref", "debit", "credit"
+        )
+    )
+    assert lines == [
+        ("531000", None, "", Decimal("12.50"), Decimal("0.00")),
+        ("411000", billed.pk, first.number, Decimal("0.00"), Decimal("10.00")),
+        ("411000", billed.pk, third.number, Decimal("0.00"), Decimal("2.50")),
+    ]
+    alone = JournalEntry.objects.get(journal="BQ", entry_date=on)
+    assert (alone.piece_ref, alone.label, alone.event) == (
+        cheque.number, f"Règlement {cheque.number}", "payment",
+    )  # fmt: skip
+    assert alone.lines.get(ledger_account="411000").piece_ref == cheque.number
+    _balanced()

@@ -111,7 +111,9 @@ def fingerprint(dd_run: DirectDebitRun) -> dict:
     dd_run.refresh_from_db()
     journal = (
         JournalLine.objects.values("ledger_account")
-        .annotate(debit=Sum("debit"), credit=Sum("credit"), lines=Count("id"))
+        # the customer lines are one per payment; the others one per entry, and a chunk
+        # gathers its payments' entries (decision 0014)
+        .annotate(debit=Sum("debit"), credit=Sum("credit"), lines=Count("customer_account"))
         .order_by("ledger_account")
     )
     return {

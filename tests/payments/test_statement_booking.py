@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
@@ -107,20 +108,26 @@ def fingerprint(accounts) -> dict:
          p.centre_id)
         for p in Payment.objects.filter(account__in=index)
     )  # fmt: skip
-    journal: dict[int, list] = {}
+    # The journal per customer line (one per payment) and per account summed: a chunk
+    # gathers its payments into one entry per day, centre and means (decision 0014), so
+    # the entries themselves depend on the chunk size.
+    customer_lines, summed = [], defaultdict(Decimal)
     for line in (
         JournalLine.objects.filter(entry__lines__customer_account__in=index)
-        # the billing run's entries gather both sets' invoices (decision 0014)
+        # the billing run's entries gather both sets' invoices
         .exclude(entry__event=posting.RUN_EVENT)
         .select_related("entry")
         .order_by("pk")
         .distinct()
     ):
         entry = line.entry
-        journal.setdefault(entry.pk, [entry.journal, entry.entry_date, entry.event,
-                                      entry.centre_id]).append(
-            (line.ledger_account, index.get(line.customer_account_id), line.debit, line.credit)
-        )  # fmt: skip
+        key = (entry.journal, entry.entry_date, entry.event, entry.centre_id, line.ledger_account)
+        if line.customer_account_id is None:
+            summed[key] += line.debit - line.credit
+        else:
+            customer_lines.append(
+                (*key, index.get(line.customer_account_id), line.debit, line.credit)
+            )
     return {
         "payments": payments,
         "open_items": sorted(
@@ -138,7 +145,7 @@ def fingerprint(accounts) -> dict:
             )
             for a in Allocation.objects.filter(account__in=index)
         ),  # fmt: skip
-        "journal": sorted(tuple(lines) for lines in journal.values()),
+        "journal": (sorted(customer_lines), sorted(summed.items())),
         "entries": sorted(
             StatementEntry.objects.filter(
                 statement__statement_id=STATEMENTS[id(accounts)]

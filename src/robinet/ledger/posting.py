@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -167,6 +167,15 @@ def payment_label(number: str, *, reversal: bool = False) -> str:
     return ("Annulation règlement " if reversal else "Règlement ") + number
 
 
+def payment_sides(means: str, from_suspense: bool) -> tuple[str, str]:
+    """(journal, role debited) of a payment by ``means``: the cash or bank journal and the
+    means' treasury account; money already in the bank (posted to the suspense account at
+    the statement's import) moves from 471 in the miscellaneous journal."""
+    if from_suspense:
+        return Journal.MISC, SUSPENSE
+    return (Journal.CASH if means == "cash" else Journal.BANK), treasury_role(means)
+
+
 def payment_entry(
     *,
     number: str,
@@ -186,13 +195,10 @@ def payment_entry(
     moves it from 471 to the customer (411), in the miscellaneous journal.
     """
     sign = -1 if reversal else 1
+    journal, debit_role = payment_sides(means, from_suspense)
     acc = _Lines()
-    acc.add(SUSPENSE if from_suspense else treasury_role(means), sign * amount)
+    acc.add(debit_role, sign * amount)
     acc.add(CUSTOMERS, -sign * amount, account_id)
-    if from_suspense:
-        journal = Journal.MISC
-    else:
-        journal = Journal.CASH if means == "cash" else Journal.BANK
     return EntrySpec(
         journal=journal,
         entry_date=received_on,
@@ -344,7 +350,72 @@ def stage(entries: Sequence[EntrySpec], *, accounts: dict[str, str] | None = Non
     return StagedEntries([position for position, _e in kept], [e for _p, e in kept], ids, pending)
 
 
+# --- entries gathering many documents (decision 0014) -------------------------------------------
+
 RUN_EVENT = "invoice_run"
+
+
+@dataclass
+class EntryGroup:
+    """One entry gathering many documents of a batch: the other side summed per account,
+    one customer line per document (its number as the line's own piece)."""
+
+    journal: str
+    entry_date: dt.date
+    centre_id: int
+    event: str
+    summed: dict[str, Decimal]  # account code → signed amount (debit − credit)
+    members: list[tuple[int, int, Decimal]]  # (position, customer account, signed for 411)
+
+
+@dataclass
+class GatheredEntries:
+    """Entries gathering many documents, computed and waiting for the documents' numbers
+    (:func:`stage_invoice_run`, :func:`stage_payment_batch`)."""
+
+    customers_code: str
+    groups: list[EntryGroup]
+    piece: Callable[[Sequence[str]], tuple[str, str]]  # the documents' numbers → (piece, label)
+
+    def write(self, numbers: Sequence[str]) -> list[int]:
+        """Write the entries, numbered per journal and year, and their lines; ``numbers``:
+        the documents' numbers, in the order they were given. Returns the entries' ids
+        (a group whose lines all come to zero has none)."""
+        kept = []
+        for group in self.groups:
+            summary = [
+                (code, amount, ZERO) if amount > 0 else (code, ZERO, -amount)
+                for code, amount in group.summed.items()
+                if amount
+            ]
+            members = [(a, signed, numbers[p]) for p, a, signed in group.members]
+            if summary or any(signed for _a, signed, _n in members):
+                kept.append((group, summary, members))
+        if not kept:
+            return []
+        ids = list(allocate_ids(JournalEntry, len(kept)))
+        code, rows, entries, pieces = self.customers_code, [], [], []
+        for (group, summary, members), entry_id in zip(kept, ids, strict=True):
+            rows.extend((entry_id, c, None, debit, credit, "") for c, debit, credit in summary)
+            rows.extend(
+                (entry_id, code, account_id, signed, ZERO, number)
+                if signed > 0
+                else (entry_id, code, account_id, ZERO, -signed, number)
+                for account_id, signed, number in members
+                if signed
+            )
+            pieces.append(self.piece([number for _a, _s, number in members]))
+            entries.append(
+                EntrySpec(group.journal, group.entry_date, "", "", group.centre_id, group.event, ())
+            )
+        pending = insert_rows(
+            JournalLine, (*LINE_COLUMNS, "piece_ref"), rows, written_later="entry_id"
+        )
+        return StagedEntries(list(range(len(kept))), entries, ids, pending).write(pieces)
+
+
+def _thousands(count: int) -> str:
+    return f"{count:,}".replace(",", " ")
 
 
 def run_piece(numbers: Sequence[str]) -> tuple[str, str]:
@@ -352,8 +423,16 @@ def run_piece(numbers: Sequence[str]) -> tuple[str, str]:
     number order): one invoice is its own piece, as :func:`invoice_piece` makes it."""
     if len(numbers) == 1:
         return invoice_piece(numbers[0])
-    count = f"{len(numbers):,}".replace(",", " ")
-    return f"{numbers[0]} à {numbers[-1]}", f"Facturation : {count} factures"
+    return f"{numbers[0]} à {numbers[-1]}", f"Facturation : {_thousands(len(numbers))} factures"
+
+
+def batch_piece(numbers: Sequence[str]) -> tuple[str, str]:
+    """(piece reference, label) of a batch of payments' entry: one payment is its own piece,
+    labelled as :func:`payment_entry` labels it."""
+    if len(numbers) == 1:
+        return numbers[0], payment_label(numbers[0])
+    first, last = min(numbers), max(numbers)
+    return f"{first} à {last}", f"Règlements : {_thousands(len(numbers))}"
 
 
 def stage_invoice_run(
@@ -361,7 +440,7 @@ def stage_invoice_run(
     *,
     issue_date: dt.date,
     accounts: dict[str, str] | None = None,
-) -> RunEntries:
+) -> GatheredEntries:
     """The sales entries of a billing run's invoices, one per centre (decision 0014).
 
     ``invoices``: (third parties, customer account, centre) per invoice, as
@@ -371,10 +450,9 @@ def stage_invoice_run(
     the sub-ledger stays per invoice) and credits each revenue, third-party and VAT
     account once, with the sum of its invoices' lines.
     Nothing is written yet: the customer lines need the invoices' numbers, given to
-    :meth:`RunEntries.write` with the entries' own numbers, at the end of the chunk.
+    :meth:`GatheredEntries.write`, which numbers the entries too, at the end of the chunk.
     """
     accounts = accounts if accounts is not None else chart()
-    customers_code = resolve(CUSTOMERS, accounts)
     # id(third parties) → (signed amount per account code, signed customer amount)
     known: dict[int, tuple[dict[str, Decimal], Decimal]] = {}
     per_centre: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
@@ -398,65 +476,50 @@ def stage_invoice_run(
             )
         per_centre[centre_id][id(third_parties)] += 1
         members[centre_id].append((position, account_id, shaped[1]))
-    centres, summaries = [], []
+    groups = []
     for centre_id in sorted(per_centre):
         summed: dict[str, Decimal] = defaultdict(lambda: ZERO)
         for key, count in per_centre[centre_id].items():
             for code, amount in known[key][0].items():
                 summed[code] += amount * count
-        summaries.append(
-            [
-                (code, amount, ZERO) if amount > 0 else (code, ZERO, -amount)
-                for code, amount in summed.items()
-                if amount
-            ]
+        groups.append(
+            EntryGroup(Journal.SALES, issue_date, centre_id, RUN_EVENT, summed, members[centre_id])
         )
-        centres.append(centre_id)
-    return RunEntries(issue_date, customers_code, centres, summaries, members)
+    return GatheredEntries(resolve(CUSTOMERS, accounts), groups, run_piece)
 
 
-@dataclass
-class RunEntries:
-    """A billing run's sales entries, one per centre, computed and waiting for the numbers
-    (see :func:`stage_invoice_run`)."""
-
-    issue_date: dt.date
-    customers_code: str
-    centres: list[int]
-    summaries: list[list[tuple[str, Decimal, Decimal]]]  # per centre: (code, debit, credit)
-    # per centre, its invoices: (position, customer account, signed amount for 411)
-    members: dict[int, list[tuple[int, int, Decimal]]]
-
-    def write(self, numbers: Sequence[str]) -> list[int]:
-        """Write the entries, numbered in the sales journal, and their lines; ``numbers``:
-        the invoices' numbers, in the order given to :func:`stage_invoice_run`. Returns the
-        entries' ids (one per centre that has lines)."""
-        kept = [
-            (centre_id, summary, [(a, s, numbers[p]) for p, a, s in self.members[centre_id]])
-            for centre_id, summary in zip(self.centres, self.summaries, strict=True)
-        ]
-        kept = [k for k in kept if k[1] or any(signed for _a, signed, _n in k[2])]
-        if not kept:
-            return []
-        ids = list(allocate_ids(JournalEntry, len(kept)))
-        code, rows, entries, pieces = self.customers_code, [], [], []
-        for (centre_id, summary, invoices), entry_id in zip(kept, ids, strict=True):
-            rows.extend((entry_id, c, None, debit, credit, "") for c, debit, credit in summary)
-            rows.extend(
-                (entry_id, code, account_id, signed, ZERO, number)
-                if signed > 0
-                else (entry_id, code, account_id, ZERO, -signed, number)
-                for account_id, signed, number in invoices
-                if signed
+def stage_payment_batch(
+    payments: Sequence[tuple[int, int, str, Decimal, dt.date, bool]],
+    *,
+    accounts: dict[str, str] | None = None,
+) -> GatheredEntries:
+    """The entries of a batch of payments, one per journal, day, centre and means
+    (decision 0014): the means' treasury account (or the suspense account, for money
+    already in the bank) debited with their sum, each payment's customer credited on a
+    line of its own whose piece is the payment's number. ``payments``: (customer account,
+    centre, means, amount, received on, from suspense) per payment, as
+    :func:`payment_entry` takes them. A batch of one posts :func:`payment_entry`'s entry.
+    """
+    accounts = accounts if accounts is not None else chart()
+    groups: dict[tuple, EntryGroup] = {}
+    for position, (account_id, centre_id, means, amount, received_on, from_suspense) in enumerate(
+        payments
+    ):
+        journal, debit_role = payment_sides(means, from_suspense)
+        key = (journal, received_on, centre_id, debit_role)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = EntryGroup(
+                journal,
+                received_on,
+                centre_id,
+                "payment",
+                {resolve(debit_role, accounts): ZERO},
+                [],
             )
-            pieces.append(run_piece([number for _a, _s, number in invoices]))
-            entries.append(
-                EntrySpec(Journal.SALES, self.issue_date, "", "", centre_id, RUN_EVENT, ())
-            )
-        pending = insert_rows(
-            JournalLine, (*LINE_COLUMNS, "piece_ref"), rows, written_later="entry_id"
-        )
-        return StagedEntries(list(range(len(kept))), entries, ids, pending).write(pieces)
+        group.summed[resolve(debit_role, accounts)] += amount
+        group.members.append((position, account_id, -amount))
+    return GatheredEntries(resolve(CUSTOMERS, accounts), list(groups.values()), batch_piece)
 
 
 @dataclass

@@ -165,7 +165,7 @@ class StagedPayments:
     credit_open: list[Decimal]
     actor_id: int | None
     now: dt.datetime
-    entries: posting.StagedEntries | None = None
+    entries: posting.GatheredEntries | None = None
 
     @collector_paused()
     def write(self) -> list[int]:
@@ -210,7 +210,7 @@ class StagedPayments:
             ),
         )  # fmt: skip
         if self.entries is not None:
-            self.entries.write([(number, posting.payment_label(number)) for number in numbers])
+            self.entries.write(numbers)
         return ids
 
 
@@ -288,17 +288,10 @@ def stage_payments(
         insert_rows(AllocationShare, SHARE_COLUMNS, shares)
         _update_debits(changed)
         clearing_dates_settle([i for i, (_open, cleared) in changed.items() if cleared])
-    staged.entries = posting.stage(
+    # One entry per journal, day, centre and means; a line per payment (decision 0014).
+    staged.entries = posting.stage_payment_batch(
         [
-            posting.payment_entry(
-                number="",
-                received_on=p.received_on,
-                account_id=p.account_id,
-                centre_id=p.account_centre_id,
-                means=p.means,
-                amount=p.amount,
-                from_suspense=p.from_suspense,
-            )
+            (p.account_id, p.account_centre_id, p.means, p.amount, p.received_on, p.from_suspense)
             for p in payments
         ]
     )
