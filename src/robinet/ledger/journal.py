@@ -34,7 +34,7 @@ def entry_list(
     if end:
         entries = entries.filter(entry_date__lte=end)
     if piece:
-        # A billing run's entry gathers many invoices: each is the piece of its own line.
+        # A run's entry gathers many invoices or payments: each the piece of its own line.
         piece = piece.strip()
         entries = entries.filter(
             Q(piece_ref__icontains=piece)
@@ -77,11 +77,11 @@ def entry_get_for_user(*, user, pk: int) -> JournalEntry:
     return entry
 
 
-#: lines of an entry shown at a time (a billing run's entry has one per invoice)
+#: lines of an entry shown at a time (a run's entry has one per invoice or payment)
 LINES_PER_PAGE = 200
 
 
-def entry_lines(entry: JournalEntry, *, page: int | None = None) -> list[dict] | Page:
+def entry_lines(entry: JournalEntry, *, page: int | str | None = None) -> list[dict] | Page:
     """The entry's lines with the account label, the customer account and the line's own
     piece (the entry's when it has none), in order: all of them, or one ``page``."""
     labels = dict(LedgerAccount.objects.values_list("code", "label"))
