@@ -314,8 +314,9 @@ class JournalLine(AppendOnlyModel):
     )
     debit = models.DecimalField(_("débit"), max_digits=14, decimal_places=2, default=0)
     credit = models.DecimalField(_("crédit"), max_digits=14, decimal_places=2, default=0)
-    # A line's own piece (FEC ``PieceRef``) when its entry gathers several: a billing
-    # run's customer lines carry their invoice's number. Empty: the entry's piece.
+    # A line's own piece (FEC ``PieceRef``) when its entry gathers several documents: the
+    # customer lines of a billing run or a payment batch carry the invoice's or payment's
+    # number (decision 0014). Empty: the entry's piece.
     piece_ref = models.CharField(_("pièce"), max_length=40, blank=True, default="", db_default="")
 
     class Meta:

@@ -506,18 +506,13 @@ def stage_payment_batch(
         payments
     ):
         journal, debit_role = payment_sides(means, from_suspense)
-        key = (journal, received_on, centre_id, debit_role)
-        group = groups.get(key)
+        code = resolve(debit_role, accounts)
+        group = groups.get((journal, received_on, centre_id, code))
         if group is None:
-            group = groups[key] = EntryGroup(
-                journal,
-                received_on,
-                centre_id,
-                "payment",
-                {resolve(debit_role, accounts): ZERO},
-                [],
+            group = groups[(journal, received_on, centre_id, code)] = EntryGroup(
+                journal, received_on, centre_id, "payment", {code: ZERO}, []
             )
-        group.summed[resolve(debit_role, accounts)] += amount
+        group.summed[code] += amount
         group.members.append((position, account_id, -amount))
     return GatheredEntries(resolve(CUSTOMERS, accounts), list(groups.values()), batch_piece)
 
