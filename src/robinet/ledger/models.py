@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from robinet.core.models.append_only import AppendOnlyModel
 from robinet.core.models.fields import author_field
+from robinet.core.models.indexes import BlockRangeIndex
 from robinet.customers.models import Contract, CustomerAccount
 from robinet.organisation.models import Entity
 
@@ -158,13 +159,16 @@ class Allocation(AppendOnlyModel):
     )
     amount = models.DecimalField(_("montant"), max_digits=12, decimal_places=2)
     allocated_on = models.DateField(_("lettré le"))
-    reverses = models.OneToOneField(
+    # Unique when set (allocation_reversed_once): most allocations reverse nothing, and
+    # a partial index does not grow with them.
+    reverses = models.ForeignKey(
         "self",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="reversed_by",
         verbose_name=_("annule"),
+        db_index=False,
     )
     manual = models.BooleanField(_("manuel"), default=False)
     reason = models.CharField(_("motif"), max_length=255, blank=True, default="")
@@ -182,6 +186,11 @@ class Allocation(AppendOnlyModel):
             ),
             models.CheckConstraint(
                 condition=~Q(debit=F("credit")), name="allocation_two_distinct_items"
+            ),
+            models.UniqueConstraint(
+                fields=["reverses"],
+                condition=Q(reverses__isnull=False),
+                name="allocation_reversed_once",
             ),
         ]
         indexes = [
@@ -218,7 +227,10 @@ class ShareSource(models.TextChoices):
 class AllocationShare(AppendOnlyModel):
     """The part of an allocation that belongs to one beneficiary (PAY-1a)."""
 
-    allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="shares")
+    # Not indexed: an allocation's shares are read through its invoice's (un-allocation).
+    allocation = models.ForeignKey(
+        Allocation, on_delete=models.PROTECT, related_name="shares", db_index=False
+    )
     invoice = models.ForeignKey(
         "billing.Invoice", on_delete=models.PROTECT, related_name="+", db_index=False
     )
@@ -241,7 +253,12 @@ class AllocationShare(AppendOnlyModel):
                 condition=Q(source__in=ShareSource.values), name="allocation_share_source_valid"
             ),
         ]
-        indexes = [models.Index(fields=["invoice"]), models.Index(fields=["on", "beneficiary"])]
+        # Five or so shares per payment: each index costs the bookings; the beneficiary
+        # report reads a range of dates, which the block-range index finds.
+        indexes = [
+            models.Index(fields=["invoice"]),
+            BlockRangeIndex(fields=["on"], name="allocation_share_by_date"),
+        ]
 
 
 class Journal(models.TextChoices):

@@ -239,7 +239,12 @@ def _write_allocations(
         if not debit.invoice_id:
             continue
         if reversed_allocation is not None:
-            originals = list(reversed_allocation.shares.all())
+            # Through the invoice's index: shares have none of their allocation.
+            originals = list(
+                AllocationShare.objects.filter(
+                    invoice_id=debit.invoice_id, allocation=reversed_allocation
+                )
+            )
             by_key = {(s.beneficiary, s.service): -s.amount for s in originals}
             take_from(parts, debit.invoice_id, by_key)
             source = originals[0].source if originals else _source(allocation.credit.kind)

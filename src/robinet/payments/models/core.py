@@ -31,11 +31,18 @@ class PaymentMeans(models.TextChoices):
 
 
 class Payment(AppendOnlyModel):
-    number = models.CharField(_("numéro"), max_length=20, unique=True)
-    account = models.ForeignKey(CustomerAccount, on_delete=models.PROTECT, related_name="payments")
+    number = models.CharField(_("numéro"), max_length=20)  # unique: payment_number_once
+    # Both keys are the first columns of an index below: no index of their own.
+    account = models.ForeignKey(
+        CustomerAccount, on_delete=models.PROTECT, related_name="payments", db_index=False
+    )
     # Where the money was received (a counter's centre) or, otherwise, the account's centre.
     centre = models.ForeignKey(
-        Entity, on_delete=models.PROTECT, related_name="+", verbose_name=_("centre")
+        Entity,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("centre"),
+        db_index=False,
     )
     means = models.CharField(_("moyen de paiement"), max_length=16, choices=PaymentMeans.choices)
     amount = models.DecimalField(_("montant"), max_digits=12, decimal_places=2)
@@ -78,6 +85,9 @@ class Payment(AppendOnlyModel):
                 condition=~Q(external_reference=""),
                 name="payment_external_reference_once",
             ),
+            # A constraint, not unique=True: no pattern index on PostgreSQL, which every
+            # payment would write and no query reads (numbers are matched exactly).
+            models.UniqueConstraint(fields=["number"], name="payment_number_once"),
         ]
         indexes = [
             models.Index(fields=["account", "received_on"]),
