@@ -246,3 +246,27 @@ def test_pay_7_a_batch_posts_one_entry_per_day_centre_and_means_a_line_per_payme
     )  # fmt: skip
     assert alone.lines.get(ledger_account="411000").piece_ref == cheque.number
     _balanced()
+
+
+def test_pay_1_a_debit_is_cleared_as_of_its_latest_allocation(billed, org):
+    """An invoice is cleared on the date of its last allocation, even when the payment that
+    clears it is dated before one allocated earlier (as-of reports rely on it): within one
+    batch, and across batches."""
+    from robinet.payments.booking import IncomingPayment, book_payments
+
+    first, second = _invoices(billed)
+
+    def incoming(amount, on, invoice):
+        return IncomingPayment(
+            account_id=billed.pk, centre_id=org.centres[0].pk,
+            account_centre_id=billed.centre_id, means="transfer", amount=Decimal(amount),
+            received_on=on, invoice_id=invoice.pk,
+        )  # fmt: skip
+
+    late, early = dt.date(2026, 3, 20), dt.date(2026, 3, 2)
+    book_payments([incoming("1.00", late, first), incoming(first.total_incl_vat - 1, early, first)])
+    assert OpenItem.objects.get(invoice=first).cleared_on == late
+    book_payments([incoming("1.00", late, second)])
+    book_payments([incoming(second.total_incl_vat - 1, early, second)])
+    item = OpenItem.objects.get(invoice=second)
+    assert (item.open_amount, item.cleared_on) == (0, late)

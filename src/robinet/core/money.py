@@ -139,24 +139,26 @@ def allocate(
     ratios must be non-negative with a positive sum.
     """
     amount = to_decimal(total)
-    if not is_rounded(amount, currency):
+    places = currency_precision(currency)
+    units = abs(amount).scaleb(places)
+    if units != units.to_integral_value():
         raise ValueError(f"allocate() needs a rounded total, got {amount}")
-    decimals = [to_decimal(r) for r in ratios]
+    # Decimals as they come (most callers pass them), anything else converted.
+    decimals = [r if type(r) is Decimal else to_decimal(r) for r in ratios]
     if not decimals:
         raise ValueError("allocate() needs at least one ratio")
-    if any(w < 0 for w in decimals):
-        raise ValueError("allocate() ratios must not be negative")
+    if any(not w.is_finite() or w < 0 for w in decimals):
+        raise ValueError("allocate() ratios must be finite and not negative")
     # Exact integer arithmetic: ratios scaled to integers by a common power of ten
     # (a payment is spread thousands of times a second; Fractions are 20× slower).
-    scale = max(0, *(-w.as_tuple().exponent for w in decimals if w.is_finite()))
+    scale = max(0, *(-w.as_tuple().exponent for w in decimals))
     weights = [int(w.scaleb(scale)) for w in decimals]
     weight_sum = sum(weights)
     if weight_sum == 0:
         raise ValueError("allocate() ratios must not all be zero")
 
-    places = currency_precision(currency)
     sign = -1 if amount < 0 else 1
-    units = int(abs(amount).scaleb(places))
+    units = int(units)
     shares, remainders = [], []
     for w in weights:
         share, remainder = divmod(units * w, weight_sum)  # floor: all parts are >= 0
@@ -166,8 +168,8 @@ def allocate(
     by_remainder = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
     for i in by_remainder[:leftover]:
         shares[i] += 1
-    quantum = _quantum(currency)
-    return [(Decimal(sign * s).scaleb(-places)).quantize(quantum) for s in shares]
+    # An integer scaled down has exactly the currency's places (0 → 0.00, never -0.00).
+    return [Decimal(sign * s).scaleb(-places) for s in shares]
 
 
 class CurrencyMismatch(ValueError):

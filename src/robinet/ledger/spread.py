@@ -12,16 +12,15 @@ invoice gives each part exactly its remainder.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from robinet.core.money import allocate as split
 
 ZERO = Decimal("0.00")
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(NamedTuple):  # a tuple: bookings make millions of them
     beneficiary: str
     service: str
     remaining: Decimal

@@ -40,7 +40,6 @@ from robinet.ledger.models import (
 from robinet.ledger.services import (
     FEE_KINDS,
     category_order,
-    clearing_dates_settle,
     invoice_parts,
     share_amounts,
     spread_order,
@@ -118,6 +117,25 @@ def _open_debits(account_ids: list[int]) -> dict[int, list[list]]:
                  "fee" if kind in FEE_KINDS else "principal"]
             )  # fmt: skip
     return debits
+
+
+def _cleared_as_of_last_allocation(changes: dict[int, tuple[Decimal, dt.date | None]]) -> None:
+    """A debit cleared by the batch is cleared as of its latest allocation, the batch's
+    (written already) or an earlier one dated later (``clearing_dates_settle``)."""
+    cleared = [item_id for item_id, (_open, on) in changes.items() if on is not None]
+    if not cleared:
+        return
+    table = connection.ops.quote_name(Allocation._meta.db_table)
+    where, params = in_ids("debit_id", cleared)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT debit_id, MAX(allocated_on) FROM {table} WHERE {where} GROUP BY debit_id",
+            params,
+        )
+        for item_id, latest in cursor.fetchall():
+            if isinstance(latest, str):  # SQLite
+                latest = dt.date.fromisoformat(latest)
+            changes[item_id] = (changes[item_id][0], latest)
 
 
 def _update_debits(changes: dict[int, tuple[Decimal, dt.date | None]]) -> None:
@@ -286,8 +304,8 @@ def stage_payments(
                      service, on, share)
                 )  # fmt: skip
         insert_rows(AllocationShare, SHARE_COLUMNS, shares)
+        _cleared_as_of_last_allocation(changed)
         _update_debits(changed)
-        clearing_dates_settle([i for i, (_open, cleared) in changed.items() if cleared])
     # One entry per journal, day, centre and means; a line per payment (decision 0014).
     staged.entries = posting.stage_payment_batch(
         [
