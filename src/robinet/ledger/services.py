@@ -109,6 +109,9 @@ def invoice_parts(invoice_ids: Iterable[int]) -> dict[int, list[Part]]:
     by_invoice, _params = in_ids("invoice_id", invoice_ids)
     billed: dict[int, dict[tuple[str, str], list]] = defaultdict(dict)
     kinds: dict[int, str] = {}
+    # Bookings read thousands of invoices at once: the loops below are kept plain.
+    vat_beneficiary = ShareBeneficiary.VAT.value
+    rates: dict[str, str] = {}
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT id, kind, vat_breakdown FROM {quote(Invoice._meta.db_table)} WHERE {by_id}",
@@ -127,17 +130,24 @@ def invoice_parts(invoice_ids: Iterable[int]) -> dict[int, list[Part]]:
             params,
         )
         for invoice_id, beneficiary, service, component_kind, amount in cursor.fetchall():
-            entry = billed[invoice_id].setdefault(
-                (beneficiary, service), [ZERO, _category(kinds[invoice_id], component_kind)]
-            )
-            entry[0] += _decimal(amount)
+            parts = billed[invoice_id]
+            entry = parts.get((beneficiary, service))
+            if entry is None:
+                category = _category(kinds[invoice_id], component_kind)
+                parts[beneficiary, service] = [ZERO + _decimal(amount), category]
+            else:
+                entry[0] += _decimal(amount)
         for invoice_id, breakdown in breakdowns:
+            parts = billed[invoice_id]
             for vat in breakdown:
-                rate = str(Decimal(vat["rate"]).quantize(CENT))
-                entry = billed[invoice_id].setdefault(
-                    (ShareBeneficiary.VAT.value, rate), [ZERO, "principal"]
-                )
-                entry[0] += Decimal(vat["amount"])
+                rate = rates.get(vat["rate"])
+                if rate is None:
+                    rate = rates[vat["rate"]] = str(Decimal(vat["rate"]).quantize(CENT))
+                entry = parts.get((vat_beneficiary, rate))
+                if entry is None:
+                    parts[vat_beneficiary, rate] = [ZERO + Decimal(vat["amount"]), "principal"]
+                else:
+                    entry[0] += Decimal(vat["amount"])
         cursor.execute(
             f"SELECT invoice_id, beneficiary, service, SUM(amount) "
             f"FROM {quote(AllocationShare._meta.db_table)} WHERE {by_invoice} "

@@ -13,7 +13,7 @@ thousands.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -44,6 +44,7 @@ from robinet.ledger.services import (
     share_amounts,
     spread_order,
 )
+from robinet.ledger.spread import spread
 from robinet.payments.allocation import Debit
 from robinet.payments.allocation import allocate as allocation_rule
 from robinet.payments.models import Payment, PaymentMeans
@@ -288,21 +289,32 @@ def stage_payments(
             ),
             written_later="credit_id",
         )  # fmt: skip
-        parts = invoice_parts(invoice for _d, invoice, _i, _a, _o in pairs if invoice)
+        invoice_ids = [invoice for _d, invoice, _i, _a, _o in pairs if invoice]
+        parts = invoice_parts(invoice_ids)
+        # An invoice allocated once in the batch is spread once: what its parts keep
+        # after it need not be worked out.
+        again = {invoice for invoice, count in Counter(invoice_ids).items() if count > 1}
         spread_mode = spread_order()
+        payment_source = ShareSource.PAYMENT.value
         shares = []
         for allocation_id, (_debit, invoice_id, _index, amount, on) in zip(
             allocation_ids, pairs, strict=True
         ):
-            if invoice_id is None or not parts.get(invoice_id):
+            if invoice_id is None or not (remaining := parts.get(invoice_id)):
                 continue
-            for (beneficiary, service), share in share_amounts(
-                parts, invoice_id, amount, order=spread_mode
-            ).items():
-                shares.append(
-                    (allocation_id, invoice_id, ShareSource.PAYMENT.value, beneficiary,
-                     service, on, share)
-                )  # fmt: skip
+            if invoice_id in again:
+                spread_shares = share_amounts(parts, invoice_id, amount, order=spread_mode).items()
+            else:  # one part per (beneficiary, service): nothing to add up
+                spread_shares = zip(
+                    ((part.beneficiary, part.service) for part in remaining),
+                    spread(amount, remaining, order=spread_mode),
+                    strict=True,
+                )
+            shares.extend(
+                (allocation_id, invoice_id, payment_source, beneficiary, service, on, share)
+                for (beneficiary, service), share in spread_shares
+                if share
+            )
         insert_rows(AllocationShare, SHARE_COLUMNS, shares)
         _cleared_as_of_last_allocation(changed)
         _update_debits(changed)
