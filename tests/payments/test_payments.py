@@ -270,3 +270,27 @@ def test_pay_1_a_debit_is_cleared_as_of_its_latest_allocation(billed, org):
     book_payments([incoming(second.total_incl_vat - 1, early, second)])
     item = OpenItem.objects.get(invoice=second)
     assert (item.open_amount, item.cleared_on) == (0, late)
+
+
+def test_pay_1a_a_whole_open_item_has_no_shares_left_to_read(billed, cashier):
+    """PAY-1a: a booking reads the shares of the invoices partly allocated only. An invoice
+    whose open item is whole again (its payment un-allocated) has shares that cancel out:
+    its parts are the same read either way."""
+    from robinet.ledger.services import invoice_parts
+
+    first, second = _invoices(billed)
+    payment = payment_record(
+        actor=cashier, account=billed, means=PaymentMeans.CASH, amount=Decimal("20.00")
+    )
+    (allocation,) = OpenItem.objects.get(payment=payment, kind="payment").credit_allocations.all()
+    unallocate(actor=cashier, allocation=allocation, reason="Erreur de facture")
+    payment_record(
+        actor=cashier, account=billed, means=PaymentMeans.CHEQUE, amount=Decimal("7.31"),
+        invoice=second, cheque_number="1234567",
+    )  # fmt: skip
+    assert AllocationShare.objects.filter(invoice=first).exists()
+    whole = OpenItem.objects.get(invoice=first)
+    assert whole.open_amount == whole.amount
+    ids = [first.pk, second.pk]
+    assert invoice_parts(ids, shared={second.pk}) == invoice_parts(ids)
+    assert invoice_parts(ids, shared={second.pk}) != invoice_parts(ids, shared=())

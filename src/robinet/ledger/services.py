@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
 
 from django.conf import settings
@@ -92,10 +92,14 @@ def _decimal(value) -> Decimal:
     return Decimal(str(value)).quantize(CENT)
 
 
-def invoice_parts(invoice_ids: Iterable[int]) -> dict[int, list[Part]]:
+def invoice_parts(
+    invoice_ids: Iterable[int], *, shared: Collection[int] | None = None
+) -> dict[int, list[Part]]:
     """What remains owed on each invoice per (beneficiary, service), VAT per rate.
 
     Three grouped queries for any number of invoices (bulk booking reads thousands).
+    ``shared``: the invoices that may have shares already, when the caller knows (the
+    others' shares are not read); None: any.
     """
     import json
 
@@ -148,15 +152,19 @@ def invoice_parts(invoice_ids: Iterable[int]) -> dict[int, list[Part]]:
                     parts[vat_beneficiary, rate] = [ZERO + Decimal(vat["amount"]), "principal"]
                 else:
                     entry[0] += Decimal(vat["amount"])
-        cursor.execute(
-            f"SELECT invoice_id, beneficiary, service, SUM(amount) "
-            f"FROM {quote(AllocationShare._meta.db_table)} WHERE {by_invoice} "
-            f"GROUP BY invoice_id, beneficiary, service",
-            params,
-        )
-        for invoice_id, beneficiary, service, amount in cursor.fetchall():
-            entry = billed[invoice_id].setdefault((beneficiary, service), [ZERO, "principal"])
-            entry[0] -= _decimal(amount)
+        if shared is not None:
+            invoice_ids = sorted(set(invoice_ids).intersection(shared))
+            by_invoice, params = in_ids("invoice_id", invoice_ids)
+        if invoice_ids:
+            cursor.execute(
+                f"SELECT invoice_id, beneficiary, service, SUM(amount) "
+                f"FROM {quote(AllocationShare._meta.db_table)} WHERE {by_invoice} "
+                f"GROUP BY invoice_id, beneficiary, service",
+                params,
+            )
+            for invoice_id, beneficiary, service, amount in cursor.fetchall():
+                entry = billed[invoice_id].setdefault((beneficiary, service), [ZERO, "principal"])
+                entry[0] -= _decimal(amount)
     return {
         invoice_id: [Part(b, s, amount, category) for (b, s), (amount, category) in parts.items()]
         for invoice_id, parts in billed.items()

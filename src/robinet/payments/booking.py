@@ -92,12 +92,14 @@ SHARE_COLUMNS = (
 
 
 def _open_debits(account_ids: list[int]) -> dict[int, list[list]]:
-    """Open debits per account, locked: [item id, invoice id, due date, open amount, category]."""
+    """Open debits per account, locked: [item id, invoice id, due date, open amount, category,
+    whether anything was allocated to it before]."""
     quote = connection.ops.quote_name
     accounts, params = in_ids("o.account_id", account_ids)
     lock = " FOR UPDATE OF o" if connection.vendor == "postgresql" else ""
     sql = (
-        f"SELECT o.id, o.account_id, o.invoice_id, o.due_date, o.open_amount, i.kind "
+        f"SELECT o.id, o.account_id, o.invoice_id, o.due_date, o.open_amount, i.kind, "
+        f"o.open_amount <> o.amount "
         f"FROM {quote(OpenItem._meta.db_table)} o "
         f"LEFT JOIN billing_invoice i ON i.id = o.invoice_id "
         f"WHERE {accounts} AND o.cleared_on IS NULL AND o.open_amount > 0 "
@@ -108,14 +110,14 @@ def _open_debits(account_ids: list[int]) -> dict[int, list[list]]:
     debits: dict[int, list[list]] = defaultdict(list)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for item_id, account_id, invoice_id, due, open_amount, kind in cursor.fetchall():
+        for item_id, account_id, invoice_id, due, open_amount, kind, allocated in cursor.fetchall():
             if isinstance(due, str):
                 due = dt.date.fromisoformat(due)
             if not isinstance(open_amount, Decimal):  # SQLite stores decimals as REAL
                 open_amount = Decimal(str(open_amount)).quantize(CENT)
             debits[account_id].append(
                 [item_id, invoice_id, due, open_amount,
-                 "fee" if kind in FEE_KINDS else "principal"]
+                 "fee" if kind in FEE_KINDS else "principal", bool(allocated)]
             )  # fmt: skip
     return debits
 
@@ -290,7 +292,12 @@ def stage_payments(
             written_later="credit_id",
         )  # fmt: skip
         invoice_ids = [invoice for _d, invoice, _i, _a, _o in pairs if invoice]
-        parts = invoice_parts(invoice_ids)
+        # An invoice whose open item is whole has no shares yet (or only some that its
+        # un-allocations cancelled): its parts are what was billed.
+        shared = {
+            d[1] for account_debits in debits.values() for d in account_debits if d[5] and d[1]
+        }
+        parts = invoice_parts(invoice_ids, shared=shared)
         # An invoice allocated once in the batch is spread once: what its parts keep
         # after it need not be worked out.
         again = {invoice for invoice, count in Counter(invoice_ids).items() if count > 1}
