@@ -294,3 +294,51 @@ def test_pay_1a_a_whole_open_item_has_no_shares_left_to_read(billed, cashier):
     ids = [first.pk, second.pk]
     assert invoice_parts(ids, shared={second.pk}) == invoice_parts(ids)
     assert invoice_parts(ids, shared={second.pk}) != invoice_parts(ids, shared=())
+
+
+def test_pay_1a_a_payment_that_clears_its_invoice_gives_each_part_its_remainder(
+    billed, cashier, org
+):
+    """PAY-1a: the allocation that settles an invoice gives each part exactly what remains
+    of it — after a partial payment spread pro rata, after an un-allocation."""
+    from robinet.ledger.services import invoice_parts
+    from robinet.payments import booking
+
+    first, second = _invoices(billed)
+    payment_record(
+        actor=cashier, account=billed, means=PaymentMeans.CHEQUE, amount=Decimal("7.31"),
+        invoice=first, cheque_number="1234567",
+    )  # fmt: skip
+    undone = payment_record(
+        actor=cashier, account=billed, means=PaymentMeans.CASH, amount=Decimal("20.00"),
+        invoice=second,
+    )  # fmt: skip
+    (allocation,) = OpenItem.objects.get(payment=undone, kind="payment").credit_allocations.all()
+    unallocate(actor=cashier, allocation=allocation, reason="Erreur de facture")
+    remaining = {
+        invoice_id: {(p.beneficiary, p.service): p.remaining for p in parts if p.remaining}
+        for invoice_id, parts in invoice_parts([first.pk, second.pk]).items()
+    }
+    assert sum(remaining[first.pk].values()) == OpenItem.objects.get(invoice=first).open_amount
+    incoming = [
+        booking.IncomingPayment(
+            account_id=billed.pk,
+            centre_id=org.centres[0].pk,
+            account_centre_id=billed.centre_id,
+            means="transfer",
+            amount=OpenItem.objects.get(invoice=invoice).open_amount,
+            received_on=dt.date(2026, 3, 2),
+            invoice_id=invoice.pk,
+        )  # fmt: skip
+        for invoice in (first, second)
+    ]
+    booking.book_payments(incoming)
+    for invoice in (first, second):
+        item = OpenItem.objects.get(invoice=invoice)
+        assert item.open_amount == 0
+        last = item.debit_allocations.order_by("-pk").first()
+        shares = {(s.beneficiary, s.service): s.amount for s in last.shares.all()}
+        assert shares == remaining[invoice.pk]
+        assert all(s.source == "payment" for s in last.shares.all())
+    collected = AllocationShare.objects.filter(invoice=first).aggregate(t=Sum("amount"))["t"]
+    assert collected == first.total_incl_vat
