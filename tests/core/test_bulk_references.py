@@ -24,6 +24,7 @@ from robinet.core.bulk import (
     BATCH_REFERENCE_CHECK_MIN_ROWS,
     ReferenceBatch,
     allocate_ids,
+    array_parameter,
     insert_rows,
     insert_shaped,
     keys_checked_once,
@@ -443,3 +444,33 @@ def test_keys_known_in_one_thread_are_not_known_in_another(postgres, org):
         other.join()
     assert seen_elsewhere == [{}]
     assert connection.alias not in bulk._known_keys()
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.decimals(min_value=-(10**9), max_value=10**9, places=2, allow_nan=False),
+        ),
+        max_size=20,
+    )
+)
+@hypothesis_settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@pytest.mark.django_db
+def test_decimals_and_nulls_as_one_array_literal_come_back_the_same(postgres, values):
+    """``array_parameter``: amounts (and NULLs) sent as one array literal are read back
+    exactly as given, in order."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT unnest(%s::numeric[])", [array_parameter(values)])
+        assert [row[0] for row in cursor.fetchall()] == values
+
+
+@pytest.mark.django_db
+def test_dates_and_nulls_as_one_array_literal(postgres):
+    days = [dt.date(2026, 7, 10), None, dt.date(1999, 12, 31)]
+    assert array_parameter(days) == "{2026-07-10,NULL,1999-12-31}"
+    moment = dt.datetime(2026, 7, 10, 8, 30, tzinfo=dt.UTC)
+    assert array_parameter([moment]) == [moment]  # a datetime's text would need quoting
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT unnest(%s::date[])", [array_parameter(days)])
+        assert [row[0] for row in cursor.fetchall()] == days

@@ -11,12 +11,14 @@ per key column instead of one per row and key (:class:`ReferenceBatch`,
 see ``docs/decisions/0013-foreign-keys-checked-per-batch.md``).
 """
 
+import datetime as dt
 import gc
 import threading
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from operator import itemgetter
 
 from django.conf import settings
@@ -483,12 +485,18 @@ class PendingReferences:
 
 
 def array_parameter(values: list):
-    """Integers as one array literal (``= ANY(%s)``, ``unnest(%s::bigint[])``): psycopg dumps
-    a list item by item (6 ms for 10,000 ints, against under 1 ms for the text). Other
-    values stay a list."""
+    """Integers, decimals and dates (or None) as one array literal (``= ANY(%s)``,
+    ``unnest(%s::bigint[])``): psycopg dumps a list item by item, quoting each (6 ms for
+    10,000 ints, against under 1 ms for the text). Other values stay a list."""
     if all(type(value) is int for value in values):
         return "{" + ",".join(map(str, values)) + "}"
+    # A decimal's or a date's text needs no quoting in an array literal (not a datetime's).
+    if all(value is None or type(value) in _PLAIN_ARRAY_TYPES for value in values):
+        return "{" + ",".join("NULL" if value is None else str(value) for value in values) + "}"
     return values
+
+
+_PLAIN_ARRAY_TYPES = (int, Decimal, dt.date)
 
 
 def _batch_allowed(connection, table: str) -> bool:

@@ -23,6 +23,7 @@ from django.db import connection
 from robinet.core import clock
 from robinet.core.bulk import (
     allocate_ids,
+    array_parameter,
     collector_paused,
     in_ids,
     insert_rows,
@@ -154,7 +155,7 @@ def _update_debits(changes: dict[int, tuple[Decimal, dt.date | None]]) -> None:
                 f"UPDATE {table} o SET open_amount = v.open_amount, cleared_on = v.cleared_on "
                 f"FROM unnest(%s::bigint[], %s::numeric[], %s::date[]) "
                 f"AS v(id, open_amount, cleared_on) WHERE o.id = v.id",
-                [ids, opens, cleared],
+                [array_parameter(ids), array_parameter(opens), array_parameter(cleared)],
             )
         else:
             cursor.executemany(
