@@ -509,7 +509,7 @@ def test_pay_3_a_chunk_is_a_fixed_number_of_queries(utility, collector):
         assert execute_chunk(LABEL, batch.pk, 0) == CHUNK_DONE
     assert DirectDebitItem.objects.count() == 13
     # The items are written by COPY (PostgreSQL) / executemany (SQLite): not counted here.
-    assert len(queries) == {"sqlite": 52, "postgresql": 39}[connection.vendor]
+    assert len(queries) == {"sqlite": 51, "postgresql": 38}[connection.vendor]
     if connection.vendor == "postgresql":
         # What is collected is locked, and only that: the open items, the instalments,
         # the mandates with their accounts (never the invoices or parties read with them).
