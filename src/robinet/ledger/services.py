@@ -188,9 +188,16 @@ def take_from(parts: dict[int, list[Part]], invoice_id: int, by_key: dict) -> No
 
 
 def share_amounts(
-    parts: dict[int, list[Part]], invoice_id: int, amount: Decimal, *, order=None
+    parts: dict[int, list[Part]],
+    invoice_id: int,
+    amount: Decimal,
+    *,
+    order=None,
+    spread_again: bool = True,
 ) -> dict[tuple[str, str], Decimal]:
-    """Spread ``amount`` over the invoice's remaining parts; ``parts`` is updated."""
+    """Spread ``amount`` over the invoice's remaining parts; ``parts`` is updated so that
+    the next spread of the invoice sees the rest — unless ``spread_again`` is False (a
+    batch that spreads the invoice once spares itself the bookkeeping)."""
     invoice_parts_ = parts[invoice_id]
     by_key: dict[tuple[str, str], Decimal] = {}
     for part, share in zip(
@@ -199,7 +206,8 @@ def share_amounts(
         if share:
             key = (part.beneficiary, part.service)
             by_key[key] = by_key.get(key, ZERO) + share
-    take_from(parts, invoice_id, by_key)
+    if spread_again:
+        take_from(parts, invoice_id, by_key)
     return by_key
 
 

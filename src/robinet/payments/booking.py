@@ -45,7 +45,6 @@ from robinet.ledger.services import (
     share_amounts,
     spread_order,
 )
-from robinet.ledger.spread import spread
 from robinet.payments.allocation import Debit
 from robinet.payments.allocation import allocate as allocation_rule
 from robinet.payments.models import Payment, PaymentMeans
@@ -308,20 +307,14 @@ def stage_payments(
         for allocation_id, (_debit, invoice_id, _index, amount, on) in zip(
             allocation_ids, pairs, strict=True
         ):
-            if invoice_id is None or not (remaining := parts.get(invoice_id)):
+            if invoice_id is None or not parts.get(invoice_id):
                 continue
-            if invoice_id in again:
-                spread_shares = share_amounts(parts, invoice_id, amount, order=spread_mode).items()
-            else:  # one part per (beneficiary, service): nothing to add up
-                spread_shares = zip(
-                    ((part.beneficiary, part.service) for part in remaining),
-                    spread(amount, remaining, order=spread_mode),
-                    strict=True,
-                )
+            spread_shares = share_amounts(
+                parts, invoice_id, amount, order=spread_mode, spread_again=invoice_id in again
+            )
             shares.extend(
                 (allocation_id, invoice_id, payment_source, beneficiary, service, on, share)
-                for (beneficiary, service), share in spread_shares
-                if share
+                for (beneficiary, service), share in spread_shares.items()
             )
         insert_rows(AllocationShare, SHARE_COLUMNS, shares)
         _cleared_as_of_last_allocation(changed)
